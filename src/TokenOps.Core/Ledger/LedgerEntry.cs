@@ -1,0 +1,57 @@
+using TokenOps.Core.Metering;
+using TokenOps.Core.Pricing;
+
+namespace TokenOps.Core.Ledger;
+
+/// <summary>
+/// One request, whatever happened to it: the unit of truth. Costs are decimal here and become nano-USD in storage.
+/// Prompt and completion text are never part of it.
+/// </summary>
+public sealed record LedgerEntry
+{
+    /// <summary>Unique event id; storage writes are idempotent on it.</summary>
+    public required string Id { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+    public required DateTimeOffset EndedAt { get; init; }
+    public required string Route { get; init; }
+    public string? KeyId { get; init; }
+    public string? Person { get; init; }
+    public string? Team { get; init; }
+    public string? Project { get; init; }
+    public string? Feature { get; init; }
+    public string? Ticket { get; init; }
+    public string? PullRequest { get; init; }
+    /// <summary>Free tags as sorted "k=v" pairs joined by commas.</summary>
+    public string? Tags { get; init; }
+    public string? Provider { get; init; }
+    public string? RequestedModel { get; init; }
+    public string? ServedModel { get; init; }
+    public TokenUsage Usage { get; init; } = TokenUsage.Zero;
+    public CostBreakdown Cost { get; init; } = CostBreakdown.Zero;
+    private readonly long? _costNanos;
+
+    /// <summary>Total cost in nano-USD, rounded once from the exact decimal total (not a sum of rounded buckets).</summary>
+    public long CostNanos { get => _costNanos ?? NanoUsd.FromUsd(Cost.Total); init => _costNanos = value; }
+
+    public string? CatalogVersion { get; init; }
+    public bool Streamed { get; init; }
+    /// <summary>True when tokens were counted by TokenOps' tokenizer because the provider reported no usage.</summary>
+    public bool Estimated { get; init; }
+    public int Status { get; init; }
+    public required LedgerOutcome Outcome { get; init; }
+    public string? ErrorCode { get; init; }
+    public double LatencyMs { get; init; }
+    public double? TimeToFirstTokenMs { get; init; }
+    public string? ProviderRequestId { get; init; }
+}
+
+/// <summary>How a request ended; every value still leaves a row.</summary>
+public enum LedgerOutcome
+{
+    Ok,
+    ProviderError,
+    ClientAborted,
+    UpstreamTimeout,
+    UpstreamUnreachable,
+    Refused,
+}

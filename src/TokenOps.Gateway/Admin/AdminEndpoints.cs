@@ -1,0 +1,55 @@
+using TokenOps.Core.Pricing;
+using TokenOps.Gateway.Pipeline;
+using TokenOps.Storage.Sqlite;
+
+namespace TokenOps.Gateway.Admin;
+
+/// <summary>The admin HTTP API: keys, people, teams and ledger reads. Every call needs the admin token.</summary>
+public static class AdminEndpoints
+{
+    public static void Map(WebApplication app)
+    {
+        var admin = app.MapGroup("/admin").AddEndpointFilter(async (ctx, next) =>
+        {
+            var token = ctx.HttpContext.RequestServices.GetRequiredService<AdminToken>();
+            if (!token.IsConfigured)
+                return Problem(503, "admin_disabled", $"The admin API is disabled: set {token.EnvironmentVariable} to enable it.");
+            var header = ctx.HttpContext.Request.Headers.Authorization.ToString();
+            var presented = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
+            return token.Matches(presented) ? await next(ctx) : Problem(401, "invalid_admin_token", "A valid admin token is required (Authorization: Bearer …).");
+        });
+
+        admin.MapGet("/keys", (SqliteKeyStore keys) => Results.Ok(keys.List().Select(KeyView)));
+        admin.MapPost("/keys", (CreateKeyRequest? body, SqliteKeyStore keys) =>
+        {
+            if (body is null || string.IsNullOrWhiteSpace(body.Person) || string.IsNullOrWhiteSpace(body.Team))
+                return Problem(400, "invalid_request", "Send {\"person\": \"…\", \"team\": \"…\"}.");
+            try
+            {
+                var (key, secret) = keys.Create(body.Person.Trim(), body.Team.Trim());
+                return Results.Json(new { key.Id, key.Person, key.Team, Key = secret, key.CreatedAt }, statusCode: 201);
+            }
+            catch (InvalidOperationException ex)
+            {
+                return Problem(409, "conflict", ex.Message);
+            }
+        });
+        admin.MapDelete("/keys/{id}", (string id, SqliteKeyStore keys, AuthenticateStage auth) =>
+        {
+            if (!keys.Revoke(id)) return Problem(404, "not_found", $"No key with id '{id}'.");
+            auth.Invalidate();
+            return Results.NoContent();
+        });
+        admin.MapGet("/people", (SqliteKeyStore keys) => Results.Ok(keys.People().Select(p => new { p.Name, p.Team })));
+        admin.MapGet("/teams", (SqliteKeyStore keys) => Results.Ok(keys.Teams()));
+        admin.MapGet("/ledger", (DateTimeOffset? since, SqliteLedgerStore ledger) =>
+            Results.Ok(ledger.Read(since).Select(e => new { e.Id, e.StartedAt, e.Person, e.Team, e.Route, e.ServedModel, e.Status, e.Outcome, CostUsd = NanoUsd.ToUsd(e.CostNanos), e.Usage, e.Estimated })));
+    }
+
+    private static object KeyView(Core.Identity.VirtualKey k) => new { k.Id, k.Person, k.Team, k.DisplayPrefix, k.CreatedAt, k.RevokedAt };
+
+    private static IResult Problem(int status, string code, string message) =>
+        Results.Json(new { error = new { code, message } }, statusCode: status);
+
+    public sealed record CreateKeyRequest(string? Person, string? Team);
+}

@@ -1,0 +1,32 @@
+namespace TokenOps.Gateway.Configuration;
+
+/// <summary>Start-time checks, so that a bad config fails at start with the key named, not at the first request.</summary>
+public static class GatewayOptionsValidator
+{
+    public static void Validate(GatewayOptions options, string source)
+    {
+        void Fail(string key, string problem) => throw new ConfigurationException($"{source}: {key} {problem}");
+
+        foreach (var (name, p) in options.Providers)
+        {
+            if (p.Kind is not ("openai" or "anthropic")) Fail($"providers.{name}.kind", $"must be \"openai\" or \"anthropic\", not \"{p.Kind}\"");
+            if (!Uri.TryCreate(p.BaseUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                Fail($"providers.{name}.baseUrl", $"must be an absolute http(s) URL, not \"{p.BaseUrl}\"");
+            if (p.TimeoutSeconds is <= 0 or > 3600) Fail($"providers.{name}.timeoutSeconds", "must be between 0 and 3600");
+            if (p.ApiKeyEnv is { } env && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(env)))
+                Fail($"providers.{name}.apiKeyEnv", $"names the environment variable {env}, which is not set");
+            if (p.ApiKeyFile is { } file && !File.Exists(file)) Fail($"providers.{name}.apiKeyFile", $"names {file}, which does not exist");
+        }
+        foreach (var (model, route) in options.Models)
+            if (route.Provider is { } provider && !options.Providers.ContainsKey(provider))
+                Fail($"models.{model}.provider", $"names provider \"{provider}\", which is not under \"providers\"");
+        if (options.MaxRequestBodyBytes < 1024) Fail("maxRequestBodyBytes", "must be at least 1024");
+    }
+
+    public static Secret? ResolveApiKey(ProviderOptions p)
+    {
+        if (p.ApiKeyEnv is { } env && Environment.GetEnvironmentVariable(env) is { Length: > 0 } value) return new Secret(value);
+        if (p.ApiKeyFile is { } file && File.Exists(file)) return new Secret(File.ReadAllText(file).Trim());
+        return null;
+    }
+}

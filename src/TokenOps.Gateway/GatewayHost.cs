@@ -1,0 +1,167 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using TokenOps.Core.Pricing;
+using TokenOps.Gateway.Admin;
+using TokenOps.Gateway.Configuration;
+using TokenOps.Gateway.Metering;
+using TokenOps.Gateway.Pipeline;
+using TokenOps.Gateway.Protocols;
+using TokenOps.Gateway.Protocols.Anthropic;
+using TokenOps.Gateway.Protocols.OpenAI;
+using TokenOps.Gateway.Providers;
+using TokenOps.Simulator;
+using TokenOps.Storage.Journal;
+using TokenOps.Storage.Sqlite;
+
+namespace TokenOps.Gateway;
+
+/// <summary>Builds and starts the gateway (and, with --simulate, the simulated provider beside it).</summary>
+public static class GatewayHost
+{
+    /// <summary>Every proxied route. The route-inventory test checks each is mapped through the metered pipeline.</summary>
+    public static readonly IReadOnlyList<ProtocolRoute> ProxiedRoutes =
+        [new ChatCompletionsRoute(), new ResponsesRoute(), new EmbeddingsRoute(), new MessagesRoute()];
+
+    public static async Task<GatewayApp> StartAsync(GatewaySettings settings, CancellationToken cancellationToken = default)
+    {
+        WebApplication? simulator = null;
+        Uri? simulatorUrl = null;
+        if (settings.Simulate)
+        {
+            simulator = SimulatorApp.Build(settings.SimulatorOptions ?? new SimulatorOptions(), "http://127.0.0.1:0");
+            await simulator.StartAsync(cancellationToken);
+            simulatorUrl = new Uri(BoundAddress(simulator));
+        }
+        var app = Build(settings, simulatorUrl);
+        await app.StartAsync(cancellationToken);
+        return new GatewayApp(app, new Uri(BoundAddress(app)), simulator, simulatorUrl);
+    }
+
+    private static WebApplication Build(GatewaySettings settings, Uri? simulatorUrl)
+    {
+        var options = settings.Options;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(settings.MinimumLogLevel);
+        builder.WebHost.UseUrls(settings.Urls);
+        // The read stage enforces the body limit so that the refusal is in the client's protocol.
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
+
+        var catalog = BundledCatalog.Load(options.Prices);
+        var providers = Providers(options, simulatorUrl);
+        var router = new ModelRouter(catalog, providers, options.Models, options.AllowUnpriced, SimulatorFallback(providers));
+
+        var services = builder.Services;
+        services.AddSingleton(settings.Time);
+        services.AddSingleton(options);
+        services.AddSingleton(new SqliteDatabase(options.DataDirectory));
+        services.AddSingleton<SqliteKeyStore>();
+        services.AddSingleton<SqliteLedgerStore>();
+        services.AddSingleton(sp => new LedgerJournal(Path.Combine(options.DataDirectory, "journal"), options.JournalFlushToDisk));
+        services.AddSingleton(sp =>
+        {
+            var log = sp.GetRequiredService<ILogger<LedgerWriter>>();
+            return new LedgerWriter(sp.GetRequiredService<SqliteLedgerStore>(), sp.GetRequiredService<LedgerJournal>(),
+                ex => log.LogWarning("Ledger store write failed, will retry (events are safe in the journal): {Message}", ex.Message));
+        });
+        services.AddSingleton<TokenCounter>();
+        services.AddSingleton<AuthenticateStage>();
+        services.AddSingleton<AttributeStage>();
+        services.AddSingleton(new ReadRequestStage(options.MaxRequestBodyBytes));
+        services.AddSingleton(new ModelRouterHolder(router));
+        services.AddSingleton(new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+        }));
+        services.AddSingleton<SettleStage>();
+        services.AddSingleton<ForwardStage>();
+        services.AddSingleton<GatewayPipeline>();
+        services.AddSingleton<ModelsEndpoint>();
+        services.AddSingleton(new AdminToken(options.AdminTokenEnv));
+
+        var app = builder.Build();
+        // Open the ledger (and replay a journal left by a crash) before the first request.
+        app.Services.GetRequiredService<LedgerWriter>();
+        foreach (var route in ProxiedRoutes)
+        {
+            app.MapPost(route.Path, (HttpContext http, GatewayPipeline pipeline) => pipeline.InvokeAsync(http, route))
+                .WithMetadata(new MeteredRouteAttribute(route.Name));
+        }
+        app.MapGet("/v1/models", (HttpContext http, ModelsEndpoint models) => models.InvokeAsync(http))
+            .WithMetadata(new MeteredRouteAttribute(ModelsEndpoint.RouteName));
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        AdminEndpoints.Map(app);
+        app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<LedgerWriter>().DisposeAsync().AsTask().GetAwaiter().GetResult());
+        return app;
+    }
+
+    private static Dictionary<string, ProviderEndpoint> Providers(GatewayOptions options, Uri? simulatorUrl)
+    {
+        var providers = new Dictionary<string, ProviderEndpoint>(StringComparer.Ordinal);
+        foreach (var (name, p) in options.Providers)
+            providers[name] = new ProviderEndpoint(name, p.Kind == "anthropic" ? Dialect.Anthropic : Dialect.OpenAI,
+                new Uri(p.BaseUrl), GatewayOptionsValidator.ResolveApiKey(p), TimeSpan.FromSeconds(p.TimeoutSeconds));
+        if (simulatorUrl is not null)
+        {
+            providers.TryAdd(SimulatedOpenAI, new ProviderEndpoint(SimulatedOpenAI, Dialect.OpenAI, simulatorUrl, new Secret("sim-key"), TimeSpan.FromSeconds(60)));
+            providers.TryAdd(SimulatedAnthropic, new ProviderEndpoint(SimulatedAnthropic, Dialect.Anthropic, simulatorUrl, new Secret("sim-key"), TimeSpan.FromSeconds(60)));
+        }
+        return providers;
+    }
+
+    public const string SimulatedOpenAI = "simulator-openai";
+    public const string SimulatedAnthropic = "simulator-anthropic";
+
+    /// <summary>With --simulate, a priced chat/responses/embedding model with no configured provider goes to the simulator.</summary>
+    private static Func<ModelPrice, ProviderEndpoint?>? SimulatorFallback(Dictionary<string, ProviderEndpoint> providers)
+    {
+        if (!providers.TryGetValue(SimulatedOpenAI, out var openai) || !providers.TryGetValue(SimulatedAnthropic, out var anthropic)) return null;
+        return price => !price.IsPriced ? null : price.Mode switch
+        {
+            "chat" or "responses" or "embedding" or "completion" => price.Provider == "anthropic" ? anthropic : openai,
+            _ => null,
+        };
+    }
+
+    public static string BoundAddress(WebApplication app)
+    {
+        var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        return addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal);
+    }
+}
+
+/// <summary>Marks an endpoint as running through the metered pipeline (checked by the route-inventory test).</summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Method)]
+public sealed class MeteredRouteAttribute(string name) : Attribute
+{
+    public string Name { get; } = name;
+}
+
+/// <summary>A running gateway (and its simulator, if any).</summary>
+public sealed class GatewayApp(WebApplication app, Uri baseUrl, WebApplication? simulator, Uri? simulatorUrl) : IAsyncDisposable
+{
+    public WebApplication App { get; } = app;
+    public Uri BaseUrl { get; } = baseUrl;
+    public WebApplication? Simulator { get; } = simulator;
+    public Uri? SimulatorUrl { get; } = simulatorUrl;
+    public IServiceProvider Services => App.Services;
+
+    public Task FlushLedgerAsync() => Services.GetRequiredService<LedgerWriter>().FlushAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+        if (Simulator is not null)
+        {
+            await Simulator.StopAsync();
+            await Simulator.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,16 @@
+using TokenOps.Gateway.Configuration;
+using TokenOps.Simulator;
+
+namespace TokenOps.Gateway;
+
+/// <summary>How to start a gateway: the validated options plus what the command line or a test decides.</summary>
+public sealed record GatewaySettings
+{
+    public required GatewayOptions Options { get; init; }
+    public string[] Urls { get; init; } = ["http://127.0.0.1:8080"];
+    /// <summary>Start the built-in simulated provider on loopback and route every priced model without a provider to it.</summary>
+    public bool Simulate { get; init; }
+    public SimulatorOptions? SimulatorOptions { get; init; }
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+    public LogLevel MinimumLogLevel { get; init; } = LogLevel.Warning;
+}

@@ -1,0 +1,49 @@
+using System.Collections.Concurrent;
+using TokenOps.Core.Identity;
+using TokenOps.Gateway.Protocols;
+using TokenOps.Storage.Sqlite;
+
+namespace TokenOps.Gateway.Pipeline;
+
+/// <summary>
+/// Finds the virtual key (Authorization: Bearer, or Anthropic's x-api-key). Lookups are cached for a few seconds so
+/// the hot path does not touch SQLite; revocation through the admin API clears the cache at once, revocation from
+/// the CLI (another process) takes effect within <see cref="CacheTtl"/>.
+/// </summary>
+public sealed class AuthenticateStage(SqliteKeyStore keys, TimeProvider time)
+{
+    public static readonly TimeSpan CacheTtl = TimeSpan.FromSeconds(5);
+    private readonly ConcurrentDictionary<string, (VirtualKey? Key, long Expires)> _cache = new(StringComparer.Ordinal);
+
+    public void Run(ProxyContext context) => context.Key = Authenticate(context.Http.Request);
+
+    public VirtualKey Authenticate(HttpRequest request)
+    {
+        var secret = ReadSecret(request)
+            ?? throw new GatewayException(401, "missing_api_key",
+                "No API key. Send your TokenOps virtual key as 'Authorization: Bearer tok_…' or 'x-api-key: tok_…'.");
+        // The presented value is never echoed back: it may be a real provider key sent here by mistake.
+        if (!VirtualKeyFormat.LooksLikeKey(secret))
+            throw new GatewayException(401, "invalid_api_key", "The API key is not a TokenOps virtual key (they start with 'tok_').");
+        var hash = VirtualKeyFormat.Hash(secret);
+        var now = time.GetTimestamp();
+        if (!_cache.TryGetValue(hash, out var cached) || cached.Expires < now)
+        {
+            cached = (keys.FindBySecret(secret), now + (long)(CacheTtl.TotalSeconds * time.TimestampFrequency));
+            _cache[hash] = cached;
+        }
+        var key = cached.Key ?? throw new GatewayException(401, "invalid_api_key", "Unknown API key.");
+        if (key.IsRevoked) throw new GatewayException(401, "key_revoked", $"The API key {key.DisplayPrefix} was revoked.");
+        return key;
+    }
+
+    public void Invalidate() => _cache.Clear();
+
+    private static string? ReadSecret(HttpRequest request)
+    {
+        var authorization = request.Headers.Authorization.ToString();
+        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return authorization[7..].Trim();
+        var apiKey = request.Headers["x-api-key"].ToString();
+        return apiKey.Length > 0 ? apiKey.Trim() : null;
+    }
+}

@@ -1,0 +1,193 @@
+using System.Buffers;
+using TokenOps.Core.Ledger;
+using TokenOps.Gateway.Protocols;
+
+namespace TokenOps.Gateway.Pipeline;
+
+/// <summary>
+/// Sends the request upstream and relays the answer. SSE streams are relayed event by event as they arrive, each
+/// event shown to the meter first; the terminal event is only forwarded after the ledger event is journalled.
+/// Non-streaming JSON is relayed once complete, after journalling, so a crash can never lose a response the
+/// client saw. Upstream waits are bounded by the provider's timeout (headers, and each read of a stream).
+/// </summary>
+public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle)
+{
+    private const int MaxJsonResponseBytes = 256 * 1024 * 1024;
+    private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "Proxy-Connection", "Trailer", "TE", "Content-Length",
+    };
+
+    public async Task RunAsync(ProxyContext context)
+    {
+        var facts = context.Facts!;
+        var route = context.ModelRoute!;
+        var body = context.Route.PrepareUpstreamBody(context.Body!, facts, route.ServedModel);
+        var aborted = context.Http.RequestAborted;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        timeout.CancelAfter(route.Provider.Timeout);
+        using var request = UpstreamRequestFactory.Create(context, body);
+        HttpResponseMessage response;
+        try
+        {
+            response = await upstream.SendAsync(request, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+        {
+            throw new UpstreamFailure(504, LedgerOutcome.UpstreamTimeout, "upstream_timeout",
+                $"Provider '{route.Provider.Name}' did not answer within {route.Provider.Timeout.TotalSeconds:0.#} s.");
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new UpstreamFailure(502, LedgerOutcome.UpstreamUnreachable, "upstream_unreachable",
+                $"Provider '{route.Provider.Name}' could not be reached: {ex.HttpRequestError}.");
+        }
+        using (response)
+        {
+            var http = context.Http.Response;
+            http.StatusCode = (int)response.StatusCode;
+            CopyHeaders(response, http);
+            http.Headers["X-TokenOps-Request-Id"] = context.EventId;
+            if (!response.IsSuccessStatusCode)
+            {
+                await RelayProviderErrorAsync(context, response, timeout);
+                return;
+            }
+            context.Meter = context.Route.CreateMeter(facts);
+            var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
+            var isSse = response.Content.Headers.ContentType?.MediaType == "text/event-stream";
+            try
+            {
+                if (isSse) await RelaySseAsync(context, stream, timeout, route.Provider.Timeout);
+                else await RelayJsonAsync(context, stream, timeout, route.Provider.Timeout);
+            }
+            catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+            {
+                context.Fail(context.Status, LedgerOutcome.UpstreamTimeout, "upstream_timeout");
+                context.Http.Abort();
+            }
+            catch (Exception ex) when (ex is IOException or HttpRequestException && !aborted.IsCancellationRequested)
+            {
+                // The provider broke the stream: bill what it generated, and let the client see a broken stream, not a clean end.
+                context.Fail(context.Status, LedgerOutcome.ProviderError, "upstream_stream_broken");
+                context.Http.Abort();
+            }
+        }
+    }
+
+    private static void CopyHeaders(HttpResponseMessage from, HttpResponse to)
+    {
+        foreach (var (name, values) in from.Headers)
+            if (!HopByHop.Contains(name)) to.Headers[name] = values.ToArray();
+        foreach (var (name, values) in from.Content.Headers)
+            if (!HopByHop.Contains(name)) to.Headers[name] = values.ToArray();
+    }
+
+    private async Task RelayProviderErrorAsync(ProxyContext context, HttpResponseMessage response, CancellationTokenSource timeout)
+    {
+        var status = (int)response.StatusCode;
+        context.Fail(status, LedgerOutcome.ProviderError, "provider_" + status);
+        var bytes = await response.Content.ReadAsByteArrayAsync(timeout.Token);
+        if (response.Content.Headers.ContentType?.MediaType != "application/json")
+        {
+            // Not the protocol's error shape (a proxy's HTML page, say): answer in the client's protocol instead.
+            bytes = ErrorBodies.Write(context.Route.Dialect, status, "provider_error",
+                $"Provider '{context.ModelRoute!.Provider.Name}' answered HTTP {status}.");
+            context.Http.Response.ContentType = "application/json";
+        }
+        settle.Settle(context);
+        context.Http.Response.ContentLength = bytes.Length;
+        await context.Http.Response.Body.WriteAsync(bytes, context.Http.RequestAborted);
+    }
+
+    private async Task RelayJsonAsync(ProxyContext context, Stream stream, CancellationTokenSource timeout, TimeSpan readTimeout)
+    {
+        var buffer = new ArrayBufferWriter<byte>(16 * 1024);
+        while (true)
+        {
+            timeout.CancelAfter(readTimeout);
+            var read = await stream.ReadAsync(buffer.GetMemory(16 * 1024), timeout.Token);
+            if (read == 0) break;
+            buffer.Advance(read);
+            if (buffer.WrittenCount > MaxJsonResponseBytes) throw new IOException("provider response too large");
+        }
+        try
+        {
+            context.Meter!.OnJson(buffer.WrittenSpan);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // An unreadable success body still cost tokens: the settle stage estimates them.
+        }
+        settle.Settle(context);
+        context.Http.Response.ContentLength = buffer.WrittenCount;
+        await context.Http.Response.Body.WriteAsync(buffer.WrittenMemory, context.Http.RequestAborted);
+    }
+
+    private async Task RelaySseAsync(ProxyContext context, Stream stream, CancellationTokenSource timeout, TimeSpan readTimeout)
+    {
+        var meter = context.Meter!;
+        var output = context.Http.Response.BodyWriter;
+        var aborted = context.Http.RequestAborted;
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        var filled = 0;
+        try
+        {
+            while (true)
+            {
+                if (filled == buffer.Length) Grow(ref buffer);
+                timeout.CancelAfter(readTimeout);
+                var read = await stream.ReadAsync(buffer.AsMemory(filled), timeout.Token);
+                if (read == 0) break;
+                filled += read;
+                var consumed = 0;
+                var wrote = false;
+                while (SseFraming.TryReadEvent(buffer.AsSpan(consumed, filled - consumed), out var length, out var name, out var data))
+                {
+                    var eventBytes = buffer.AsSpan(consumed, length);
+                    var forward = meter.OnEvent(name, data);
+                    if (meter.IsTerminal && !context.Settled) settle.Settle(context);
+                    if (forward)
+                    {
+                        output.Write(eventBytes);
+                        wrote = true;
+                    }
+                    consumed += length;
+                }
+                if (wrote)
+                {
+                    context.TimeToFirstTokenMs ??= context.ElapsedMs;
+                    var flush = await output.FlushAsync(aborted);
+                    if (flush.IsCanceled || flush.IsCompleted) throw new OperationCanceledException(aborted);
+                }
+                buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
+                filled -= consumed;
+            }
+            if (filled > 0)
+            {
+                output.Write(buffer.AsSpan(0, filled));
+                await output.FlushAsync(aborted);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static void Grow(ref byte[] buffer)
+    {
+        var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+        buffer.CopyTo(bigger, 0);
+        ArrayPool<byte>.Shared.Return(buffer);
+        buffer = bigger;
+    }
+}
+
+/// <summary>The provider could not be used at all (no answer, no connection); carries the ledger outcome.</summary>
+public sealed class UpstreamFailure(int status, LedgerOutcome outcome, string code, string message) : Exception(message)
+{
+    public int Status { get; } = status;
+    public LedgerOutcome Outcome { get; } = outcome;
+    public string Code { get; } = code;
+}

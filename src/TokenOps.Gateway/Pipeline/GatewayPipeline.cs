@@ -1,0 +1,105 @@
+using TokenOps.Core.Ledger;
+using TokenOps.Gateway.Protocols;
+using TokenOps.Gateway.Providers;
+
+namespace TokenOps.Gateway.Pipeline;
+
+/// <summary>
+/// The one pipeline every proxied route runs through. The order, and why:
+///  1. authenticate: nothing is read or forwarded for an unknown caller;
+///  2. attribute: project/feature/ticket/PR/tags, so even refusals are attributed;
+///  3. read: a bounded body, valid JSON, the route's own fields checked (400 before anything costs money);
+///  4. route: model to provider and price; an unpriced model is refused here;
+///  5. (admit: budget reservation lands here with the allocation work; it needs 1-4 and must precede 6);
+///  6. forward + meter: relay the provider's answer while the meter reads usage from it;
+///  7. settle: exactly one ledger row, in a finally, so every exit path (refusal, provider error, timeout,
+///     client abort, broken stream) is recorded.
+/// </summary>
+public sealed class GatewayPipeline(
+    AuthenticateStage authenticate,
+    AttributeStage attribute,
+    ReadRequestStage read,
+    ModelRouterHolder router,
+    ForwardStage forward,
+    SettleStage settle,
+    TimeProvider time,
+    ILogger<GatewayPipeline> logger)
+{
+    public async Task InvokeAsync(HttpContext http, ProtocolRoute route)
+    {
+        var context = new ProxyContext(http, route, NewEventId(), time.GetUtcNow());
+        try
+        {
+            authenticate.Run(context);
+            attribute.Run(context);
+            await read.RunAsync(context);
+            context.ModelRoute = router.Current.Resolve(context.Facts!.Model, route.Dialect);
+            await forward.RunAsync(context);
+        }
+        catch (GatewayException ex)
+        {
+            context.Fail(ex.Status, LedgerOutcome.Refused, ex.Code);
+            await WriteErrorAsync(context, ex.Status, ex.Code, ex.Message, ex.Param);
+        }
+        catch (UpstreamFailure ex)
+        {
+            context.Fail(ex.Status, ex.Outcome, ex.Code);
+            await WriteErrorAsync(context, ex.Status, ex.Code, ex.Message, null);
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            context.Fail(499, LedgerOutcome.ClientAborted, "client_aborted");
+        }
+        catch (Exception ex) when (http.RequestAborted.IsCancellationRequested)
+        {
+            logger.LogDebug(ex, "Client went away during {Route}", route.Name);
+            context.Fail(499, LedgerOutcome.ClientAborted, "client_aborted");
+        }
+        catch (Exception ex)
+        {
+            // A bug of ours: still one row, still an answer in the client's protocol.
+            logger.LogError(ex, "Unexpected failure in {Route} for event {EventId}", route.Name, context.EventId);
+            context.Fail(500, LedgerOutcome.ProviderError, "gateway_error");
+            await WriteErrorAsync(context, 500, "gateway_error", "TokenOps failed to handle this request; it was recorded.", null);
+        }
+        finally
+        {
+            if (context.Outcome == LedgerOutcome.Ok && http.RequestAborted.IsCancellationRequested)
+                context.Fail(499, LedgerOutcome.ClientAborted, "client_aborted");
+            settle.Settle(context);
+        }
+    }
+
+    private string NewEventId() => "evt_" + Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
+
+    private static async Task WriteErrorAsync(ProxyContext context, int status, string code, string message, string? param)
+    {
+        var response = context.Http.Response;
+        if (response.HasStarted)
+        {
+            context.Http.Abort();
+            return;
+        }
+        var body = ErrorBodies.Write(context.Route.Dialect, status, code, message, param);
+        response.Clear();
+        response.StatusCode = status;
+        response.ContentType = "application/json";
+        response.Headers["X-TokenOps-Request-Id"] = context.EventId;
+        response.ContentLength = body.Length;
+        try
+        {
+            await response.Body.WriteAsync(body, context.Http.RequestAborted);
+        }
+        catch (Exception) when (context.Http.RequestAborted.IsCancellationRequested)
+        {
+        }
+    }
+}
+
+/// <summary>The router in force; swapped whole when prices or routes reload.</summary>
+public sealed class ModelRouterHolder(ModelRouter initial)
+{
+    private volatile ModelRouter _current = initial;
+    public ModelRouter Current => _current;
+    public void Swap(ModelRouter next) => _current = next;
+}

@@ -1,0 +1,41 @@
+using System.Diagnostics;
+using TokenOps.Core.Identity;
+using TokenOps.Core.Ledger;
+using TokenOps.Gateway.Metering;
+using TokenOps.Gateway.Protocols;
+using TokenOps.Gateway.Providers;
+
+namespace TokenOps.Gateway.Pipeline;
+
+/// <summary>Everything known about one request as it moves through the stages; the ledger row is made from it.</summary>
+public sealed class ProxyContext(HttpContext http, ProtocolRoute route, string eventId, DateTimeOffset startedAt)
+{
+    public HttpContext Http { get; } = http;
+    public ProtocolRoute Route { get; } = route;
+    public string EventId { get; } = eventId;
+    public DateTimeOffset StartedAt { get; } = startedAt;
+    public long StartTimestamp { get; } = Stopwatch.GetTimestamp();
+
+    public VirtualKey? Key { get; set; }
+    public Attribution Attribution { get; set; } = Attribution.None;
+    public byte[]? Body { get; set; }
+    public RequestFacts? Facts { get; set; }
+    public ModelRoute? ModelRoute { get; set; }
+    /// <summary>Set once a provider accepted the request (2xx); from then on usage is billable.</summary>
+    public UsageMeter? Meter { get; set; }
+
+    public int Status { get; set; } = 200;
+    public LedgerOutcome Outcome { get; set; } = LedgerOutcome.Ok;
+    public string? ErrorCode { get; set; }
+    public double? TimeToFirstTokenMs { get; set; }
+    public bool Settled { get; set; }
+
+    public double ElapsedMs => Stopwatch.GetElapsedTime(StartTimestamp).TotalMilliseconds;
+
+    public void Fail(int status, LedgerOutcome outcome, string code)
+    {
+        Status = status;
+        Outcome = outcome;
+        ErrorCode = code;
+    }
+}

@@ -1,0 +1,45 @@
+using System.Buffers;
+using System.Text.Json;
+using TokenOps.Gateway.Protocols;
+
+namespace TokenOps.Gateway.Pipeline;
+
+/// <summary>Reads the body (bounded), checks it is a JSON object, and lets the route extract its facts.</summary>
+public sealed class ReadRequestStage(long maxBodyBytes)
+{
+    public async Task RunAsync(ProxyContext context)
+    {
+        var request = context.Http.Request;
+        if (request.ContentLength > maxBodyBytes) throw TooLarge();
+        var body = await ReadBoundedAsync(request.Body, maxBodyBytes, context.Http.RequestAborted);
+        context.Body = body;
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                throw GatewayException.BadRequest("invalid_json", "The request body must be a JSON object.");
+            context.Facts = context.Route.Read(doc.RootElement);
+        }
+        catch (JsonException ex)
+        {
+            throw GatewayException.BadRequest("invalid_json", $"The request body is not valid JSON: {ex.Message}");
+        }
+    }
+
+    private GatewayException TooLarge() =>
+        new(413, "request_too_large", $"The request body is larger than the gateway's limit of {maxBodyBytes} bytes (maxRequestBodyBytes).");
+
+    private async Task<byte[]> ReadBoundedAsync(Stream body, long limit, CancellationToken cancellationToken)
+    {
+        var writer = new ArrayBufferWriter<byte>(4096);
+        while (true)
+        {
+            var memory = writer.GetMemory(8192);
+            var read = await body.ReadAsync(memory, cancellationToken);
+            if (read == 0) break;
+            writer.Advance(read);
+            if (writer.WrittenCount > limit) throw TooLarge();
+        }
+        return writer.WrittenSpan.ToArray();
+    }
+}

@@ -1,0 +1,128 @@
+using System.Text;
+using System.Text.Json;
+using TokenOps.Core.Metering;
+using TokenOps.Gateway.Metering;
+
+namespace TokenOps.Gateway.Protocols.Anthropic;
+
+/// <summary>POST /v1/messages (Anthropic). Streams: message_start usage overlaid by the last message_delta (cumulative).</summary>
+public sealed class MessagesRoute : ProtocolRoute
+{
+    public override string Name => "anthropic.messages";
+    public override string Path => "/v1/messages";
+    public override Dialect Dialect => Dialect.Anthropic;
+
+    public override RequestFacts Read(JsonElement root)
+    {
+        var model = JsonFields.RequiredModel(root);
+        JsonFields.RequireArray(root, "messages");
+        var maxTokens = JsonFields.OptionalPositiveInt(root, "max_tokens")
+            ?? throw GatewayException.BadRequest("missing_field", "The request body has no 'max_tokens'; Anthropic requires it.", "max_tokens");
+        return new RequestFacts(model, JsonFields.OptionalBool(root, "stream"), maxTokens, true);
+    }
+
+    public override UsageMeter CreateMeter(RequestFacts facts) => new MessagesMeter();
+
+    public override void CollectPromptText(JsonElement root, StringBuilder text)
+    {
+        if (root.TryGetProperty("system", out var system)) JsonFields.CollectText(system, text);
+        if (root.TryGetProperty("messages", out var messages)) JsonFields.CollectText(messages, text);
+        if (root.TryGetProperty("tools", out var tools)) JsonFields.CollectText(tools, text);
+    }
+}
+
+internal sealed class MessagesMeter : UsageMeter
+{
+    private long _input, _cacheRead, _cacheWrite, _write5m, _write1h, _output, _thinking;
+    private bool _hasSplit, _sawStart;
+
+    public override void OnJson(ReadOnlySpan<byte> body)
+    {
+        using var doc = JsonDocument.Parse(body.ToArray());
+        var root = doc.RootElement;
+        if (root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) ProviderRequestId = id.GetString();
+        if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
+        {
+            Overlay(usage, replaceOnlyPresent: false);
+            Usage = Build();
+        }
+    }
+
+    public override bool OnEvent(ReadOnlySpan<byte> eventName, ReadOnlySpan<byte> data)
+    {
+        if (eventName.SequenceEqual("content_block_delta"u8))
+        {
+            AppendStrings(data, "text"u8, "thinking"u8);
+            AppendStrings(data, "partial_json"u8, "partial_json"u8);
+            return true;
+        }
+        if (eventName.SequenceEqual("message_stop"u8))
+        {
+            Usage = _sawStart ? Build() : null;
+            IsTerminal = true;
+            return true;
+        }
+        var isStart = eventName.SequenceEqual("message_start"u8);
+        if (!isStart && !eventName.SequenceEqual("message_delta"u8)) return true;
+        try
+        {
+            using var doc = JsonDocument.Parse(data.ToArray());
+            var root = doc.RootElement;
+            if (isStart && root.TryGetProperty("message", out var message))
+            {
+                if (message.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) ProviderRequestId = id.GetString();
+                if (message.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object) Overlay(usage, false);
+                _sawStart = true;
+            }
+            else if (root.TryGetProperty("usage", out var delta) && delta.ValueKind == JsonValueKind.Object)
+            {
+                // Cumulative counts: replace, never add (the SDK's own accumulator does the same).
+                Overlay(delta, replaceOnlyPresent: true);
+            }
+            PartialUsage = Build();
+        }
+        catch (JsonException)
+        {
+        }
+        return true;
+    }
+
+    private void Overlay(JsonElement usage, bool replaceOnlyPresent)
+    {
+        void Take(string name, ref long field)
+        {
+            if (usage.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number) field = v.GetInt64();
+            else if (!replaceOnlyPresent) field = 0;
+        }
+        Take("input_tokens", ref _input);
+        Take("cache_read_input_tokens", ref _cacheRead);
+        Take("cache_creation_input_tokens", ref _cacheWrite);
+        Take("output_tokens", ref _output);
+        if (usage.TryGetProperty("cache_creation", out var split) && split.ValueKind == JsonValueKind.Object)
+        {
+            _write5m = Int(split, "ephemeral_5m_input_tokens");
+            _write1h = Int(split, "ephemeral_1h_input_tokens");
+            _hasSplit = true;
+        }
+        if (usage.TryGetProperty("output_tokens_details", out var details) && details.ValueKind == JsonValueKind.Object)
+            _thinking = Int(details, "thinking_tokens");
+        if (usage.TryGetProperty("service_tier", out _)) Tier = ParseTier(usage);
+    }
+
+    private TokenUsage Build()
+    {
+        // Without the TTL split every cache write is a 5-minute write (REFERENCE 3.4).
+        long w5 = _hasSplit ? _write5m : _cacheWrite, w1 = _hasSplit ? _write1h : 0;
+        if (_hasSplit && w5 + w1 != _cacheWrite) w5 = Math.Max(0, _cacheWrite - w1);
+        return new TokenUsage
+        {
+            UncachedInput = _input,
+            CacheRead = _cacheRead,
+            CacheWrite5m = w5,
+            CacheWrite1h = w1,
+            Output = _output,
+            Reasoning = Math.Min(_thinking, _output),
+            Tier = Tier,
+        };
+    }
+}

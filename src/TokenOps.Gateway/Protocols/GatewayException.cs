@@ -1,0 +1,14 @@
+namespace TokenOps.Gateway.Protocols;
+
+/// <summary>
+/// A refusal with everything needed to answer in the client's protocol. <see cref="Kind"/> is the error class
+/// (OpenAI "type"/Anthropic error type family); <see cref="Code"/> is TokenOps' stable machine-readable reason.
+/// </summary>
+public sealed class GatewayException(int status, string code, string message, string? param = null) : Exception(message)
+{
+    public int Status { get; } = status;
+    public string Code { get; } = code;
+    public string? Param { get; } = param;
+
+    public static GatewayException BadRequest(string code, string message, string? param = null) => new(400, code, message, param);
+}

@@ -1,0 +1,115 @@
+using System.Text;
+using System.Text.Json;
+using TokenOps.Gateway.Metering;
+
+namespace TokenOps.Gateway.Protocols.OpenAI;
+
+/// <summary>POST /v1/chat/completions. Streams get <c>stream_options.include_usage</c> so that they can be metered.</summary>
+public sealed class ChatCompletionsRoute : ProtocolRoute
+{
+    public override string Name => "openai.chat";
+    public override string Path => "/v1/chat/completions";
+    public override Dialect Dialect => Dialect.OpenAI;
+
+    public override RequestFacts Read(JsonElement root)
+    {
+        var model = JsonFields.RequiredModel(root);
+        JsonFields.RequireArray(root, "messages");
+        var stream = JsonFields.OptionalBool(root, "stream");
+        var maxTokens = JsonFields.OptionalPositiveInt(root, "max_completion_tokens") ?? JsonFields.OptionalPositiveInt(root, "max_tokens");
+        var askedForUsage = false;
+        if (root.TryGetProperty("stream_options", out var options) && options.ValueKind == JsonValueKind.Object)
+            askedForUsage = JsonFields.OptionalBool(options, "include_usage");
+        return new RequestFacts(model, stream, maxTokens, askedForUsage);
+    }
+
+    public override byte[] PrepareUpstreamBody(byte[] body, RequestFacts facts, string servedModel)
+    {
+        body = base.PrepareUpstreamBody(body, facts, servedModel);
+        if (!facts.Stream || facts.ClientAskedForUsage) return body;
+        // Keep any other stream option the client set; only include_usage is ours.
+        using var doc = JsonDocument.Parse(body);
+        var options = new Dictionary<string, JsonElement>();
+        if (doc.RootElement.TryGetProperty("stream_options", out var existing) && existing.ValueKind == JsonValueKind.Object)
+            foreach (var p in existing.EnumerateObject()) options[p.Name] = p.Value;
+        var merged = new StringBuilder("{\"include_usage\":true");
+        foreach (var (name, value) in options.Where(o => o.Key != "include_usage"))
+            merged.Append(',').Append(JsonSerializer.Serialize(name)).Append(':').Append(value.GetRawText());
+        merged.Append('}');
+        return JsonBodyPatcher.SetTopLevel(body, "stream_options", merged.ToString());
+    }
+
+    public override UsageMeter CreateMeter(RequestFacts facts) => new ChatCompletionsMeter(facts.ClientAskedForUsage);
+
+    public override void CollectPromptText(JsonElement root, StringBuilder text)
+    {
+        if (root.TryGetProperty("messages", out var messages)) JsonFields.CollectText(messages, text);
+        if (root.TryGetProperty("tools", out var tools)) JsonFields.CollectText(tools, text);
+    }
+}
+
+/// <summary>Chat: usage is in the body, or in the last chunk before [DONE] (choices empty, usage set).</summary>
+internal sealed class ChatCompletionsMeter(bool clientAskedForUsage) : UsageMeter
+{
+    public override void OnJson(ReadOnlySpan<byte> body)
+    {
+        using var doc = JsonDocument.Parse(body.ToArray());
+        var root = doc.RootElement;
+        if (root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) ProviderRequestId = id.GetString();
+        Tier = ParseTier(root);
+        if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
+            Usage = OpenAIUsage.FromChat(usage, Tier);
+    }
+
+    public override bool OnEvent(ReadOnlySpan<byte> eventName, ReadOnlySpan<byte> data)
+    {
+        if (data.SequenceEqual("[DONE]"u8))
+        {
+            IsTerminal = true;
+            return true;
+        }
+        if (data.IndexOf("\"usage\":{"u8) < 0 && data.IndexOf("\"usage\": {"u8) < 0)
+        {
+            if (ProviderRequestId is null) ReadId(data);
+            AppendStrings(data, "content"u8, "arguments"u8);
+            return true;
+        }
+        try
+        {
+            using var doc = JsonDocument.Parse(data.ToArray());
+            var root = doc.RootElement;
+            if (root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) ProviderRequestId ??= id.GetString();
+            Tier = ParseTier(root);
+            if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
+            {
+                Usage = OpenAIUsage.FromChat(usage, Tier);
+                // The usage-only chunk exists because TokenOps asked for it; a client that did not ask never sees it.
+                var usageOnly = root.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() == 0;
+                return clientAskedForUsage || !usageOnly;
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        return true;
+    }
+
+    private void ReadId(ReadOnlySpan<byte> data)
+    {
+        var reader = new Utf8JsonReader(data);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isId = reader.ValueTextEquals("id"u8);
+                reader.Read();
+                if (isId && reader.TokenType == JsonTokenType.String) { ProviderRequestId = reader.GetString(); return; }
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using System.Text;
+using System.Text.Json;
+using TokenOps.Gateway.Metering;
+
+namespace TokenOps.Gateway.Protocols.OpenAI;
+
+/// <summary>POST /v1/responses. Streams are metered from the terminal response.completed / incomplete / failed event.</summary>
+public sealed class ResponsesRoute : ProtocolRoute
+{
+    public override string Name => "openai.responses";
+    public override string Path => "/v1/responses";
+    public override Dialect Dialect => Dialect.OpenAI;
+
+    public override RequestFacts Read(JsonElement root)
+    {
+        var model = JsonFields.RequiredModel(root);
+        if (!root.TryGetProperty("input", out var input) || input.ValueKind is not (JsonValueKind.String or JsonValueKind.Array))
+            throw GatewayException.BadRequest("missing_field", "The request body needs 'input' as a string or an array of items.", "input");
+        return new RequestFacts(model, JsonFields.OptionalBool(root, "stream"), JsonFields.OptionalPositiveInt(root, "max_output_tokens"), true);
+    }
+
+    public override UsageMeter CreateMeter(RequestFacts facts) => new ResponsesMeter();
+
+    public override void CollectPromptText(JsonElement root, StringBuilder text)
+    {
+        if (root.TryGetProperty("instructions", out var instructions)) JsonFields.CollectText(instructions, text);
+        if (root.TryGetProperty("input", out var input)) JsonFields.CollectText(input, text);
+    }
+}
+
+internal sealed class ResponsesMeter : UsageMeter
+{
+    public override void OnJson(ReadOnlySpan<byte> body)
+    {
+        using var doc = JsonDocument.Parse(body.ToArray());
+        ReadResponse(doc.RootElement);
+    }
+
+    public override bool OnEvent(ReadOnlySpan<byte> eventName, ReadOnlySpan<byte> data)
+    {
+        if (eventName.SequenceEqual("response.output_text.delta"u8) || eventName.SequenceEqual("response.reasoning_summary_text.delta"u8)
+            || eventName.SequenceEqual("response.function_call_arguments.delta"u8))
+        {
+            AppendStrings(data, "delta"u8, "delta"u8);
+            return true;
+        }
+        var terminal = eventName.SequenceEqual("response.completed"u8) || eventName.SequenceEqual("response.incomplete"u8)
+            || eventName.SequenceEqual("response.failed"u8);
+        if (!terminal && !eventName.SequenceEqual("response.created"u8)) return true;
+        try
+        {
+            using var doc = JsonDocument.Parse(data.ToArray());
+            if (doc.RootElement.TryGetProperty("response", out var response)) ReadResponse(response);
+        }
+        catch (JsonException)
+        {
+        }
+        IsTerminal |= terminal;
+        return true;
+    }
+
+    private void ReadResponse(JsonElement response)
+    {
+        if (response.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) ProviderRequestId = id.GetString();
+        Tier = ParseTier(response);
+        if (response.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
+            Usage = OpenAIUsage.FromResponses(usage, Tier);
+    }
+}

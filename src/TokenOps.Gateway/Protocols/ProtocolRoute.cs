@@ -1,0 +1,29 @@
+using System.Text;
+using System.Text.Json;
+using TokenOps.Gateway.Metering;
+
+namespace TokenOps.Gateway.Protocols;
+
+/// <summary>
+/// One proxied endpoint: how to read its requests, which fields TokenOps owns in them, and how to meter its
+/// responses. The pipeline is the same for every route; only these answers differ.
+/// </summary>
+public abstract class ProtocolRoute
+{
+    /// <summary>Stable name used in the ledger, for example "openai.chat".</summary>
+    public abstract string Name { get; }
+    public abstract string Path { get; }
+    public abstract Dialect Dialect { get; }
+
+    /// <summary>Validates the body and extracts what the pipeline needs. Throws <see cref="GatewayException"/>.</summary>
+    public abstract RequestFacts Read(JsonElement root);
+
+    /// <summary>The body to send upstream: the client's bytes with only TokenOps-owned fields changed.</summary>
+    public virtual byte[] PrepareUpstreamBody(byte[] body, RequestFacts facts, string servedModel) =>
+        servedModel == facts.Model ? body : JsonBodyPatcher.SetTopLevel(body, "model", JsonSerializer.Serialize(servedModel));
+
+    public abstract UsageMeter CreateMeter(RequestFacts facts);
+
+    /// <summary>The prompt text, for tokenizer estimates when the provider reports no usage.</summary>
+    public abstract void CollectPromptText(JsonElement root, StringBuilder text);
+}

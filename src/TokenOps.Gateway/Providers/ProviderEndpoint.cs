@@ -1,0 +1,19 @@
+using TokenOps.Gateway.Configuration;
+using TokenOps.Gateway.Protocols;
+
+namespace TokenOps.Gateway.Providers;
+
+/// <summary>An upstream the operator configured. Clients can never choose its URL; they only choose a model.</summary>
+public sealed record ProviderEndpoint(string Name, Dialect Dialect, Uri BaseUrl, Secret? ApiKey, TimeSpan Timeout)
+{
+    /// <summary>The upstream URL for a route path such as "/v1/chat/completions", keeping any base path (".../api/v1").</summary>
+    public Uri UrlFor(string routePath)
+    {
+        var basePath = BaseUrl.AbsolutePath.TrimEnd('/');
+        // Base URLs are conventionally given with or without "/v1"; never send "/v1/v1/...".
+        var path = basePath.EndsWith("/v1", StringComparison.Ordinal) && routePath.StartsWith("/v1/", StringComparison.Ordinal)
+            ? basePath + routePath[3..]
+            : basePath + routePath;
+        return new UriBuilder(BaseUrl) { Path = path }.Uri;
+    }
+}

@@ -1,0 +1,96 @@
+using System.Threading.Channels;
+using TokenOps.Core.Ledger;
+
+namespace TokenOps.Storage.Journal;
+
+/// <summary>
+/// Takes ledger events off the request path: journal first (durable), then a channel drained in batches into the
+/// store. A store outage only delays rows; they stay in the journal and the batch is retried.
+/// </summary>
+public sealed class LedgerWriter : IAsyncDisposable
+{
+    private const int MaxBatch = 512;
+    private readonly ILedgerStore _store;
+    private readonly LedgerJournal _journal;
+    private readonly Action<Exception>? _onStoreError;
+    private readonly Channel<(LedgerEntry Entry, long Segment)> _channel =
+        Channel.CreateUnbounded<(LedgerEntry, long)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _loop;
+    private long _recorded;
+    private long _committed;
+
+    public LedgerWriter(ILedgerStore store, LedgerJournal journal, Action<Exception>? onStoreError = null)
+    {
+        _store = store;
+        _journal = journal;
+        _onStoreError = onStoreError;
+        Recover();
+        _loop = Task.Run(DrainAsync);
+    }
+
+    /// <summary>How many events a previous process left in the journal and this one replayed at start.</summary>
+    public int Replayed { get; private set; }
+
+    public void Record(LedgerEntry entry)
+    {
+        var segment = _journal.Append(entry);
+        Interlocked.Increment(ref _recorded);
+        _channel.Writer.TryWrite((entry, segment));
+    }
+
+    /// <summary>Completes when every event recorded before the call is in the store.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        var target = Interlocked.Read(ref _recorded);
+        while (Interlocked.Read(ref _committed) < target)
+            await Task.Delay(5, cancellationToken);
+    }
+
+    private void Recover()
+    {
+        var pending = _journal.ReadRecovered().ToList();
+        for (var i = 0; i < pending.Count; i += MaxBatch)
+            _store.Write(pending.GetRange(i, Math.Min(MaxBatch, pending.Count - i)));
+        Replayed = pending.Count;
+        _journal.DiscardRecovered();
+    }
+
+    private async Task DrainAsync()
+    {
+        var batch = new List<(LedgerEntry Entry, long Segment)>(MaxBatch);
+        var reader = _channel.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            while (batch.Count < MaxBatch && reader.TryRead(out var item)) batch.Add(item);
+            await WriteWithRetryAsync(batch);
+            foreach (var group in batch.GroupBy(b => b.Segment)) _journal.MarkCommitted(group.Key, group.Count());
+            Interlocked.Add(ref _committed, batch.Count);
+            batch.Clear();
+        }
+    }
+
+    private async Task WriteWithRetryAsync(List<(LedgerEntry Entry, long Segment)> batch)
+    {
+        var entries = batch.Select(b => b.Entry).ToList();
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                _store.Write(entries);
+                return;
+            }
+            catch (Exception ex) when (attempt < 1000)
+            {
+                _onStoreError?.Invoke(ex);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 50 * (1 << Math.Min(attempt, 7)))));
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _channel.Writer.TryComplete();
+        await _loop;
+        _journal.Dispose();
+    }
+}

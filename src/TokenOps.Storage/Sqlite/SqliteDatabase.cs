@@ -1,0 +1,36 @@
+using Microsoft.Data.Sqlite;
+
+namespace TokenOps.Storage.Sqlite;
+
+/// <summary>The embedded store: one SQLite file in WAL mode under the data directory, schema applied on open.</summary>
+public sealed class SqliteDatabase
+{
+    public string Path { get; }
+    private readonly string _connectionString;
+
+    public SqliteDatabase(string dataDirectory)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        Path = System.IO.Path.Combine(dataDirectory, "tokenops.db");
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+        using var connection = Open();
+        Migrations.Apply(connection);
+    }
+
+    public SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var pragma = connection.CreateCommand();
+        // WAL lets the CLI read while the gateway writes; busy_timeout makes concurrent writers wait instead of failing.
+        pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
+        pragma.ExecuteNonQuery();
+        return connection;
+    }
+}

@@ -1,1 +1,3 @@
-return 0;
+using TokenOps.Cli;
+
+return await Cli.RunAsync(args);

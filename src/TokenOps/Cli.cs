@@ -1,0 +1,47 @@
+using System.CommandLine;
+using TokenOps.Cli.Commands;
+using TokenOps.Gateway.Configuration;
+
+namespace TokenOps.Cli;
+
+/// <summary>The `tokenops` command tree. Parse errors and bad configuration end in one line on stderr and exit code 2.</summary>
+public static class Cli
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("TokenOps: meter, price and attribute every LLM token your organisation spends.")
+        {
+            ServeCommand.Create(),
+            SimulatorCommand.Create(),
+            KeysCommand.Create(),
+            LedgerCommand.Create(),
+            DemoCommand.Create(),
+        };
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            await Console.Error.WriteLineAsync($"tokenops: {parse.Errors[0].Message} (see 'tokenops --help')");
+            return 2;
+        }
+        try
+        {
+            return await parse.InvokeAsync();
+        }
+        catch (ConfigurationException ex)
+        {
+            await Console.Error.WriteLineAsync($"tokenops: {ex.Message}");
+            return 2;
+        }
+        catch (CliException ex)
+        {
+            await Console.Error.WriteLineAsync($"tokenops: {ex.Message}");
+            return ex.ExitCode;
+        }
+    }
+}
+
+/// <summary>A command's user-facing failure: one line, a chosen exit code.</summary>
+public sealed class CliException(string message, int exitCode = 1) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+}

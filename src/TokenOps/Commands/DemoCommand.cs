@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.Globalization;
+using TokenOps.Cli.Demo;
+using TokenOps.Core.Pricing;
+using TokenOps.Gateway;
+using TokenOps.Gateway.Configuration;
+using TokenOps.Simulator;
+using TokenOps.Storage.Sqlite;
+
+namespace TokenOps.Cli.Commands;
+
+internal static class DemoCommand
+{
+    private const string Marker = "tokenops-demo.marker";
+
+    public static Command Create()
+    {
+        var data = new Option<string>("--data") { Description = "Data directory for the demo's ledger (recreated on each run)", DefaultValueFactory = _ => ".tokenops-demo" };
+        var urls = new Option<string>("--urls") { Description = "Address for the gateway", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
+        var days = new Option<int>("--days") { Description = "Days of organisation history to simulate", DefaultValueFactory = _ => 28 };
+        var exit = new Option<bool>("--exit") { Description = "Stop the gateway after the summary instead of leaving it running" };
+        var command = new Command("demo", "Simulate weeks of an organisation's AI traffic through the real gateway and print who spent what") { data, urls, days, exit };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var dir = parse.GetValue(data)!;
+            var dayCount = parse.GetValue(days);
+            if (dayCount is < 1 or > 120) throw new CliException("--days must be between 1 and 120", 2);
+            PrepareDirectory(dir);
+            var clock = new DemoClock();
+            var options = new GatewayOptions { DataDirectory = dir };
+            Console.WriteLine("Starting the simulated provider and the gateway on loopback…");
+            await using var gateway = await GatewayHost.StartAsync(new GatewaySettings
+            {
+                Options = options,
+                Urls = [parse.GetValue(urls)!],
+                Simulate = true,
+                SimulatorOptions = new SimulatorOptions { TimeProvider = clock },
+                Time = clock,
+            }, cancellationToken);
+
+            var keyStore = gateway.Services.GetRequiredService<SqliteKeyStore>();
+            var keys = DemoOrganisation.People.ToDictionary(h => h.Person, h => keyStore.Create(h.Person, h.Team).Secret);
+            Console.WriteLine($"Organisation: {DemoOrganisation.People.Select(p => p.Team).Distinct().Count()} teams, {DemoOrganisation.People.Length} people, one virtual key each.");
+            foreach (var h in DemoOrganisation.People) Console.WriteLine($"  {h.Person,-6} {h.Team,-9} {h.Description}");
+
+            var started = DateTime.UtcNow;
+            var firstDay = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(-dayCount), TimeSpan.Zero);
+            using var http = new HttpClient { BaseAddress = gateway.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
+            var traffic = new DemoTraffic(http, clock, keys);
+            Console.WriteLine($"Driving {dayCount} days of work ({firstDay:yyyy-MM-dd} onwards) through {gateway.BaseUrl} on a time-compressed clock…");
+            await traffic.RunAsync(firstDay, dayCount, cancellationToken);
+            clock.BackToRealTime();
+            await gateway.FlushLedgerAsync();
+            var rows = gateway.Services.GetRequiredService<SqliteLedgerStore>().Read();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Sent {traffic.Sent} requests in {(DateTime.UtcNow - started).TotalSeconds:0.0} s."));
+            DemoSummary.Print(rows, Console.Out);
+            PrintBillCheck(gateway, rows);
+
+            var (_, tryKey) = keyStore.Create("you", "demo");
+            Console.WriteLine();
+            Console.WriteLine($"The gateway is running at {gateway.BaseUrl} with the demo ledger in {Path.GetFullPath(dir)}.");
+            Console.WriteLine("Try it with your own key (person 'you', team 'demo'):");
+            Console.WriteLine($"  curl {gateway.BaseUrl}v1/chat/completions -H 'Authorization: Bearer {tryKey}' -H 'Content-Type: application/json' \\");
+            Console.WriteLine("       -d '{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}'");
+            Console.WriteLine($"  OpenAI SDKs:    OPENAI_BASE_URL={gateway.BaseUrl}v1 OPENAI_API_KEY={tryKey}");
+            Console.WriteLine($"  Anthropic SDKs: ANTHROPIC_BASE_URL={gateway.BaseUrl.ToString().TrimEnd('/')} ANTHROPIC_API_KEY={tryKey}");
+            Console.WriteLine($"  Then: dotnet run --project src/TokenOps -- ledger --data {dir} --since 10m");
+            if (parse.GetValue(exit)) return 0;
+            Console.WriteLine("Press Ctrl+C to stop.");
+            await gateway.App.WaitForShutdownAsync(CancellationToken.None);
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>The provider's own bill, priced with the same catalog, against the ledger: they must agree to the nano-dollar.</summary>
+    private static void PrintBillCheck(GatewayApp gateway, IReadOnlyList<Core.Ledger.LedgerEntry> rows)
+    {
+        var bill = gateway.Simulator!.Services.GetRequiredService<SimulatorBill>().Entries;
+        var catalog = BundledCatalog.Load();
+        long billed = 0;
+        foreach (var entry in bill)
+            if (catalog.TryGet(entry.Model, out var price)) billed += NanoUsd.FromUsd(CostCalculator.Compute(price, entry.Usage).Total);
+        var ledger = rows.Sum(r => r.CostNanos);
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Provider bill check: simulator charged {NanoUsd.ToUsd(billed):0.000000000} USD for {bill.Count} responses; ledger says {NanoUsd.ToUsd(ledger):0.000000000} USD; difference {NanoUsd.ToUsd(ledger - billed):0.000000000} USD."));
+    }
+
+    private static void PrepareDirectory(string dir)
+    {
+        if (Directory.Exists(dir))
+        {
+            if (!File.Exists(Path.Combine(dir, Marker)) && Directory.EnumerateFileSystemEntries(dir).Any())
+                throw new CliException($"--data {dir} exists and was not made by the demo; choose another directory", 2);
+            Directory.Delete(dir, recursive: true);
+        }
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, Marker), "Created by 'tokenops demo'; deleted and recreated on each run.\n");
+    }
+}

@@ -1,0 +1,57 @@
+using System.CommandLine;
+using TokenOps.Storage.Sqlite;
+
+namespace TokenOps.Cli.Commands;
+
+internal static class KeysCommand
+{
+    public static Command Create()
+    {
+        var data = CommonOptions.Data();
+        var person = new Option<string>("--person") { Description = "Person who owns the key", Required = true };
+        var team = new Option<string>("--team") { Description = "Team the person belongs to", Required = true };
+        var create = new Command("create", "Create a virtual key; the key is printed once, alone on the last line") { person, team, data };
+        create.SetAction(parse =>
+        {
+            var store = Open(parse.GetValue(data));
+            try
+            {
+                var (key, secret) = store.Create(parse.GetValue(person)!, parse.GetValue(team)!);
+                Console.WriteLine($"Created key {key.Id} for {key.Person} ({key.Team}). Store it now: it is not shown again.");
+                Console.WriteLine(secret);
+                return 0;
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+            {
+                throw new CliException(ex.Message, 2);
+            }
+        });
+
+        var listData = CommonOptions.Data();
+        var list = new Command("list", "List keys (never the keys themselves)") { listData };
+        list.SetAction(parse =>
+        {
+            var keys = Open(parse.GetValue(listData)).List();
+            Console.WriteLine($"{"ID",-18} {"PERSON",-16} {"TEAM",-14} {"KEY",-10} {"CREATED",-20} STATUS");
+            foreach (var k in keys)
+                Console.WriteLine($"{k.Id,-18} {k.Person,-16} {k.Team,-14} {k.DisplayPrefix,-10} {k.CreatedAt:yyyy-MM-dd HH:mm:ss}  {(k.IsRevoked ? $"revoked {k.RevokedAt:yyyy-MM-dd HH:mm}" : "active")}");
+            return 0;
+        });
+
+        var id = new Argument<string>("id") { Description = "Key id (from 'keys list')" };
+        var revokeData = CommonOptions.Data();
+        var revoke = new Command("revoke", "Revoke a key; a running gateway refuses it within 5 seconds") { id, revokeData };
+        revoke.SetAction(parse =>
+        {
+            var keyId = parse.GetValue(id)!;
+            if (!Open(parse.GetValue(revokeData)).Revoke(keyId)) throw new CliException($"no key with id '{keyId}'", 2);
+            Console.WriteLine($"Revoked {keyId}.");
+            return 0;
+        });
+
+        return new Command("keys", "Manage virtual keys") { create, list, revoke };
+    }
+
+    private static SqliteKeyStore Open(string? data) =>
+        new(new SqliteDatabase(data ?? CommonOptions.DefaultDataDirectory), TimeProvider.System);
+}

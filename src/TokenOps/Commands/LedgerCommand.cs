@@ -1,0 +1,103 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using TokenOps.Core.Ledger;
+using TokenOps.Core.Pricing;
+using TokenOps.Storage.Sqlite;
+
+namespace TokenOps.Cli.Commands;
+
+internal static class LedgerCommand
+{
+    public static Command Create()
+    {
+        var data = CommonOptions.Data();
+        var since = new Option<string?>("--since") { Description = "Only rows from this time: ISO 8601 (2026-11-01, 2026-11-01T09:00Z) or a span back from now (30m, 24h, 7d)" };
+        var format = new Option<string>("--format") { Description = "table or json (JSON lines)", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "json");
+        var command = new Command("ledger", "Print ledger rows, one per request") { data, since, format };
+        command.SetAction(parse =>
+        {
+            var from = ParseSince(parse.GetValue(since), TimeProvider.System.GetUtcNow());
+            var rows = new SqliteLedgerStore(new SqliteDatabase(parse.GetValue(data) ?? CommonOptions.DefaultDataDirectory)).Read(from);
+            if (parse.GetValue(format) == "json") WriteJson(rows);
+            else WriteTable(rows);
+            return 0;
+        });
+        return command;
+    }
+
+    public static DateTimeOffset? ParseSince(string? value, DateTimeOffset now)
+    {
+        if (string.IsNullOrWhiteSpace(value)) return null;
+        var v = value.Trim();
+        if (v.Length > 1 && long.TryParse(v[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+        {
+            TimeSpan? span = v[^1] switch { 'm' => TimeSpan.FromMinutes(n), 'h' => TimeSpan.FromHours(n), 'd' => TimeSpan.FromDays(n), _ => null };
+            if (span is { } s) return now - s;
+        }
+        if (DateTimeOffset.TryParse(v, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)) return t;
+        throw new CliException($"--since: '{value}' is neither an ISO 8601 time nor a span such as 30m, 24h or 7d", 2);
+    }
+
+    private static void WriteJson(IReadOnlyList<LedgerEntry> rows)
+    {
+        using var stdout = Console.OpenStandardOutput();
+        foreach (var e in rows)
+        {
+            using (var w = new Utf8JsonWriter(stdout))
+            {
+                w.WriteStartObject();
+                w.WriteString("id", e.Id);
+                w.WriteString("started_at", e.StartedAt);
+                w.WriteString("ended_at", e.EndedAt);
+                w.WriteString("route", e.Route);
+                Str(w, "key_id", e.KeyId); Str(w, "person", e.Person); Str(w, "team", e.Team); Str(w, "project", e.Project);
+                Str(w, "feature", e.Feature); Str(w, "ticket", e.Ticket); Str(w, "pull_request", e.PullRequest); Str(w, "tags", e.Tags);
+                Str(w, "provider", e.Provider); Str(w, "requested_model", e.RequestedModel); Str(w, "served_model", e.ServedModel);
+                w.WriteNumber("uncached_input_tokens", e.Usage.UncachedInput);
+                w.WriteNumber("cache_read_tokens", e.Usage.CacheRead);
+                w.WriteNumber("cache_write_5m_tokens", e.Usage.CacheWrite5m);
+                w.WriteNumber("cache_write_1h_tokens", e.Usage.CacheWrite1h);
+                w.WriteNumber("output_tokens", e.Usage.Output);
+                w.WriteNumber("reasoning_tokens", e.Usage.Reasoning);
+                w.WriteString("service_tier", e.Usage.Tier.ToString().ToLowerInvariant());
+                w.WriteNumber("cost_nanos", e.CostNanos);
+                w.WriteNumber("cost_usd", NanoUsd.ToUsd(e.CostNanos));
+                w.WriteNumber("uncached_input_nanos", NanoUsd.FromUsd(e.Cost.UncachedInput));
+                w.WriteNumber("cache_read_nanos", NanoUsd.FromUsd(e.Cost.CacheRead));
+                w.WriteNumber("cache_write_5m_nanos", NanoUsd.FromUsd(e.Cost.CacheWrite5m));
+                w.WriteNumber("cache_write_1h_nanos", NanoUsd.FromUsd(e.Cost.CacheWrite1h));
+                w.WriteNumber("output_nanos", NanoUsd.FromUsd(e.Cost.Output));
+                w.WriteNumber("reasoning_nanos", NanoUsd.FromUsd(e.Cost.Reasoning));
+                Str(w, "catalog_version", e.CatalogVersion);
+                w.WriteBoolean("streamed", e.Streamed);
+                w.WriteBoolean("estimated", e.Estimated);
+                w.WriteNumber("status", e.Status);
+                w.WriteString("outcome", e.Outcome.ToString());
+                Str(w, "error_code", e.ErrorCode);
+                w.WriteNumber("latency_ms", Math.Round(e.LatencyMs, 3));
+                if (e.TimeToFirstTokenMs is { } ttft) w.WriteNumber("ttft_ms", Math.Round(ttft, 3)); else w.WriteNull("ttft_ms");
+                Str(w, "provider_request_id", e.ProviderRequestId);
+                w.WriteEndObject();
+            }
+            stdout.WriteByte((byte)'\n');
+        }
+    }
+
+    private static void Str(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is null) w.WriteNull(name); else w.WriteString(name, value);
+    }
+
+    private static void WriteTable(IReadOnlyList<LedgerEntry> rows)
+    {
+        Console.WriteLine($"{"STARTED (UTC)",-20} {"PERSON",-12} {"TEAM",-10} {"ROUTE",-18} {"MODEL",-22} {"IN",8} {"OUT",7} {"COST USD",12} {"STATUS",6} OUTCOME");
+        foreach (var e in rows)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{e.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {e.Person ?? "-",-12} {e.Team ?? "-",-10} {e.Route,-18} {e.ServedModel ?? e.RequestedModel ?? "-",-22} {e.Usage.TotalInput,8} {e.Usage.Output,7} {NanoUsd.ToUsd(e.CostNanos),12:0.000000} {e.Status,6} {e.Outcome}{(e.Estimated ? " (estimated)" : "")}"));
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{rows.Count} rows, total {NanoUsd.ToUsd(rows.Sum(r => r.CostNanos)):0.000000} USD"));
+    }
+}

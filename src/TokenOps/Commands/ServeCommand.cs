@@ -1,0 +1,35 @@
+using System.CommandLine;
+using TokenOps.Gateway;
+using TokenOps.Gateway.Configuration;
+
+namespace TokenOps.Cli.Commands;
+
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var config = CommonOptions.Config();
+        var urls = new Option<string>("--urls") { Description = "Address to listen on", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
+        var data = CommonOptions.Data();
+        var simulate = new Option<bool>("--simulate") { Description = "Serve every priced chat model from the built-in simulated provider (no provider keys needed)" };
+        var command = new Command("serve", "Run the gateway and its admin API") { config, urls, data, simulate };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = ConfigurationLoader.Load(parse.GetValue(config));
+            if (parse.GetValue(data) is { } dir) options.DataDirectory = dir;
+            await using var gateway = await GatewayHost.StartAsync(new GatewaySettings
+            {
+                Options = options,
+                Urls = [parse.GetValue(urls)!],
+                Simulate = parse.GetValue(simulate),
+                MinimumLogLevel = LogLevel.Information,
+            }, cancellationToken);
+            Console.WriteLine($"TokenOps gateway listening on {gateway.BaseUrl} (ledger: {Path.GetFullPath(options.DataDirectory)})");
+            if (gateway.SimulatorUrl is not null) Console.WriteLine($"Simulated provider on {gateway.SimulatorUrl}");
+            // Runs until SIGTERM / Ctrl+C; the host then drains in-flight requests and the ledger writer flushes.
+            await gateway.App.WaitForShutdownAsync(CancellationToken.None);
+            return 0;
+        });
+        return command;
+    }
+}

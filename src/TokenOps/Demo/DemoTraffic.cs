@@ -1,0 +1,133 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace TokenOps.Cli.Demo;
+
+/// <summary>
+/// Drives the organisation's weeks of work through the gateway over real HTTP: each workday is split into hourly
+/// slots, the clock jumps to the slot, and that slot's requests go out concurrently. Bodies are what real tools
+/// send (chat, responses, messages with prompt caching, embeddings; streamed or not).
+/// </summary>
+internal sealed class DemoTraffic(HttpClient http, DemoClock clock, IReadOnlyDictionary<string, string> keys, int concurrency = 16)
+{
+    private static readonly string[] Vocabulary =
+        ("refactor the payment retry handler so that idempotency keys survive a restart and add tests for the ledger " +
+         "migration explain why the integration test is flaky when the queue is slow summarise this incident timeline " +
+         "draft release notes for the checkout service compare two index strategies for search latency under load").Split(' ');
+
+    public int Sent { get; private set; }
+    public int Failed { get; private set; }
+
+    public async Task RunAsync(DateTimeOffset firstDay, int days, CancellationToken cancellationToken)
+    {
+        var random = new Random(42);
+        using var gate = new SemaphoreSlim(concurrency);
+        for (var d = 0; d < days; d++)
+        {
+            var day = firstDay.AddDays(d);
+            if (day.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday) continue;
+            for (var hour = 9; hour < 17; hour++)
+            {
+                clock.JumpTo(day.AddHours(hour).AddMinutes(random.Next(0, 50)));
+                var batch = new List<Task>();
+                foreach (var habit in DemoOrganisation.People)
+                {
+                    // Spread each person's daily requests over the eight working hours, with some day-to-day variation.
+                    var perHour = habit.RequestsPerDay / 8.0 * (0.6 + random.NextDouble() * 0.8);
+                    var count = (int)perHour + (random.NextDouble() < perHour - (int)perHour ? 1 : 0);
+                    for (var i = 0; i < count; i++)
+                    {
+                        var request = Build(habit, random);
+                        await gate.WaitAsync(cancellationToken);
+                        batch.Add(SendAsync(request, gate, cancellationToken));
+                    }
+                }
+                await Task.WhenAll(batch);
+            }
+        }
+    }
+
+    private async Task SendAsync(HttpRequestMessage request, SemaphoreSlim gate, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            // Read to the end, as a real client would (streams included).
+            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            await body.CopyToAsync(Stream.Null, cancellationToken);
+            Sent++;
+            if (!response.IsSuccessStatusCode) Failed++;
+        }
+        finally
+        {
+            request.Dispose();
+            gate.Release();
+        }
+    }
+
+    private HttpRequestMessage Build(Habit habit, Random random)
+    {
+        var model = habit.Models[random.Next(habit.Models.Length)];
+        var stream = random.NextDouble() < habit.StreamShare;
+        var prompt = Words(random, (int)(habit.PromptWords * (0.5 + random.NextDouble())));
+        object body = habit.Api switch
+        {
+            "chat" => new Dictionary<string, object>
+            {
+                ["model"] = model, ["stream"] = stream, ["max_tokens"] = habit.MaxTokens,
+                ["messages"] = new object[] { new { role = "system", content = "You are a careful senior engineer." }, new { role = "user", content = prompt } },
+            },
+            "responses" => new Dictionary<string, object> { ["model"] = model, ["stream"] = stream, ["max_output_tokens"] = habit.MaxTokens, ["input"] = prompt },
+            "embeddings" => new Dictionary<string, object> { ["model"] = model, ["input"] = Enumerable.Range(0, 4).Select(_ => Words(random, habit.PromptWords / 4)).ToArray() },
+            _ => Messages(habit, model, stream, prompt),
+        };
+        var path = habit.Api switch { "chat" => "v1/chat/completions", "responses" => "v1/responses", "embeddings" => "v1/embeddings", _ => "v1/messages" };
+        var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"),
+        };
+        if (habit.Api == "messages")
+        {
+            request.Headers.Add("x-api-key", keys[habit.Person]);
+            request.Headers.Add("anthropic-version", "2023-06-01");
+        }
+        else
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", keys[habit.Person]);
+        }
+        request.Headers.Add("X-TokenOps-Project", habit.Project);
+        request.Headers.Add("X-TokenOps-Feature", habit.Api == "embeddings" ? "indexing" : "assistant");
+        if (random.NextDouble() < 0.3) request.Headers.Add("X-TokenOps-Ticket", $"{habit.Team.ToUpperInvariant()}-{random.Next(100, 999)}");
+        return request;
+    }
+
+    private static Dictionary<string, object> Messages(Habit habit, string model, bool stream, string prompt)
+    {
+        var body = new Dictionary<string, object>
+        {
+            ["model"] = model, ["stream"] = stream, ["max_tokens"] = habit.MaxTokens,
+            ["messages"] = new object[] { new { role = "user", content = prompt } },
+        };
+        if (habit.PromptCaching)
+        {
+            // Agents resend a long, stable context: mark it cacheable, as Claude Code does.
+            body["system"] = new object[]
+            {
+                new Dictionary<string, object>
+                {
+                    ["type"] = "text", ["text"] = string.Concat(Enumerable.Repeat("Repository guide: follow the style guide, keep changes small, write tests. ", 60)),
+                    ["cache_control"] = new { type = "ephemeral" },
+                },
+            };
+        }
+        return body;
+    }
+
+    private static string Words(Random random, int count)
+    {
+        var sb = new StringBuilder(count * 7);
+        for (var i = 0; i < Math.Max(1, count); i++) sb.Append(Vocabulary[random.Next(Vocabulary.Length)]).Append(' ');
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,44 @@
+using TokenOps.Core.Metering;
+
+namespace TokenOps.Core.Pricing;
+
+/// <summary>Prices one request's canonical token buckets.</summary>
+public static class CostCalculator
+{
+    /// <summary>
+    /// cost = UncachedInput x in + CacheRead x cacheRead + CacheWrite5m x write5m + CacheWrite1h x write1h
+    ///      + (Output - Reasoning) x out + Reasoning x reasoning,
+    /// with the rates chosen by (1) long-context tier: total input (uncached + read + writes) &gt; threshold reprices the
+    /// WHOLE request, highest threshold first; (2) service tier: *_priority / *_flex rates else standard; Batch uses
+    /// *_batches else 50 % (cache rates 50 %); (3) fallbacks: cacheRead -&gt; in, write5m -&gt; in, write1h -&gt; write5m,
+    /// reasoning -&gt; out. Negative counts are treated as 0 and Reasoning is clamped to Output.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The model has no input or output rate (never priced as $0).</exception>
+    public static CostBreakdown Compute(ModelPrice price, TokenUsage usage)
+    {
+        ArgumentNullException.ThrowIfNull(price);
+        ArgumentNullException.ThrowIfNull(usage);
+        if (!price.IsPriced)
+        {
+            throw new InvalidOperationException($"Model '{price.Model}' has no per-token input/output price; refusing to price it as $0.");
+        }
+
+        var uncached = Math.Max(0, usage.UncachedInput);
+        var cacheRead = Math.Max(0, usage.CacheRead);
+        var write5m = Math.Max(0, usage.CacheWrite5m);
+        var write1h = Math.Max(0, usage.CacheWrite1h);
+        var output = Math.Max(0, usage.Output);
+        var reasoning = Math.Clamp(usage.Reasoning, 0, output);
+
+        var rates = RateResolver.Resolve(price, uncached + cacheRead + write5m + write1h, usage.Tier);
+        return new CostBreakdown
+        {
+            UncachedInput = uncached * rates.Input,
+            CacheRead = cacheRead * rates.CacheRead,
+            CacheWrite5m = write5m * rates.CacheWrite5m,
+            CacheWrite1h = write1h * rates.CacheWrite1h,
+            Output = (output - reasoning) * rates.Output,
+            Reasoning = reasoning * rates.Reasoning,
+        };
+    }
+}

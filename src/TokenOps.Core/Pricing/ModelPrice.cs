@@ -1,0 +1,60 @@
+namespace TokenOps.Core.Pricing;
+
+/// <summary>
+/// Per-token prices of one catalog model (USD per single token, as in LiteLLM's catalog). Null means "the catalog does
+/// not say"; <see cref="CostCalculator"/> applies the fallbacks.
+/// </summary>
+public sealed record ModelPrice
+{
+    /// <summary>Catalog key, the model id as callers send it (e.g. <c>gpt-4o</c>, <c>gemini/gemini-2.5-pro</c>).</summary>
+    public required string Model { get; init; }
+
+    /// <summary>LiteLLM <c>litellm_provider</c>.</summary>
+    public required string Provider { get; init; }
+
+    /// <summary>LiteLLM <c>mode</c> (chat, embedding, responses, ...); null when the entry has none.</summary>
+    public string? Mode { get; init; }
+
+    public long? MaxInputTokens { get; init; }
+    public long? MaxOutputTokens { get; init; }
+
+    /// <summary><c>input_cost_per_token</c>: uncached input.</summary>
+    public decimal? Input { get; init; }
+
+    /// <summary><c>output_cost_per_token</c>.</summary>
+    public decimal? Output { get; init; }
+
+    /// <summary><c>cache_read_input_token_cost</c>, else <c>input_cost_per_token_cache_hit</c>.</summary>
+    public decimal? CacheRead { get; init; }
+
+    /// <summary><c>cache_creation_input_token_cost</c>: 5-minute (default) cache write.</summary>
+    public decimal? CacheWrite5m { get; init; }
+
+    /// <summary><c>cache_creation_input_token_cost_above_1hr</c>: 1-hour TTL cache write (not a long-context tier).</summary>
+    public decimal? CacheWrite1h { get; init; }
+
+    /// <summary><c>output_cost_per_reasoning_token</c>.</summary>
+    public decimal? Reasoning { get; init; }
+
+    /// <summary><c>input_cost_per_token_batches</c>.</summary>
+    public decimal? BatchInput { get; init; }
+
+    /// <summary><c>output_cost_per_token_batches</c>.</summary>
+    public decimal? BatchOutput { get; init; }
+
+    public decimal? InputFlex { get; init; }
+    public decimal? OutputFlex { get; init; }
+    public decimal? CacheReadFlex { get; init; }
+    public decimal? CacheWriteFlex { get; init; }
+
+    public decimal? InputPriority { get; init; }
+    public decimal? OutputPriority { get; init; }
+    public decimal? CacheReadPriority { get; init; }
+    public decimal? CacheWritePriority { get; init; }
+
+    /// <summary>Long-context tiers, ascending by threshold; empty when the model has flat pricing.</summary>
+    public IReadOnlyList<LongContextTier> LongContextTiers { get; init; } = [];
+
+    /// <summary>True when both the input and output token rates are known; only priced models can be costed.</summary>
+    public bool IsPriced => Input.HasValue && Output.HasValue;
+}

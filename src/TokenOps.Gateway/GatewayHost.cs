@@ -43,6 +43,7 @@ public static class GatewayHost
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(settings.MinimumLogLevel);
+        settings.ConfigureLogging?.Invoke(builder.Logging);
         builder.WebHost.UseUrls(settings.Urls);
         // The read stage enforces the body limit so that the refusal is in the client's protocol.
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);

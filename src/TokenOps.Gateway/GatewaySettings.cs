@@ -13,4 +13,6 @@ public sealed record GatewaySettings
     public SimulatorOptions? SimulatorOptions { get; init; }
     public TimeProvider Time { get; init; } = TimeProvider.System;
     public LogLevel MinimumLogLevel { get; init; } = LogLevel.Warning;
+    /// <summary>Extra log providers (tests capture logs to prove no secret reaches them).</summary>
+    public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
 }

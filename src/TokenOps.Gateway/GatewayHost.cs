@@ -50,7 +50,7 @@ public static class GatewayHost
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
         var catalog = BundledCatalog.Load(options.Prices);
-        var providers = Providers(options, simulatorUrl);
+        var providers = Providers(options, simulatorUrl, settings);
         var router = new ModelRouter(catalog, providers, options.Models, options.AllowUnpriced, SimulatorFallback(providers));
 
         var services = builder.Services;
@@ -102,7 +102,7 @@ public static class GatewayHost
         return app;
     }
 
-    private static Dictionary<string, ProviderEndpoint> Providers(GatewayOptions options, Uri? simulatorUrl)
+    private static Dictionary<string, ProviderEndpoint> Providers(GatewayOptions options, Uri? simulatorUrl, GatewaySettings settings)
     {
         var providers = new Dictionary<string, ProviderEndpoint>(StringComparer.Ordinal);
         foreach (var (name, p) in options.Providers)
@@ -110,8 +110,8 @@ public static class GatewayHost
                 new Uri(p.BaseUrl), GatewayOptionsValidator.ResolveApiKey(p), TimeSpan.FromSeconds(p.TimeoutSeconds));
         if (simulatorUrl is not null)
         {
-            providers.TryAdd(SimulatedOpenAI, new ProviderEndpoint(SimulatedOpenAI, Dialect.OpenAI, simulatorUrl, new Secret("sim-key"), TimeSpan.FromSeconds(60)));
-            providers.TryAdd(SimulatedAnthropic, new ProviderEndpoint(SimulatedAnthropic, Dialect.Anthropic, simulatorUrl, new Secret("sim-key"), TimeSpan.FromSeconds(60)));
+            providers.TryAdd(SimulatedOpenAI, new ProviderEndpoint(SimulatedOpenAI, Dialect.OpenAI, simulatorUrl, settings.SimulatorApiKey, settings.SimulatorTimeout));
+            providers.TryAdd(SimulatedAnthropic, new ProviderEndpoint(SimulatedAnthropic, Dialect.Anthropic, simulatorUrl, settings.SimulatorApiKey, settings.SimulatorTimeout));
         }
         return providers;
     }

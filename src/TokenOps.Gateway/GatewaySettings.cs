@@ -11,6 +11,10 @@ public sealed record GatewaySettings
     /// <summary>Start the built-in simulated provider on loopback and route every priced model without a provider to it.</summary>
     public bool Simulate { get; init; }
     public SimulatorOptions? SimulatorOptions { get; init; }
+    /// <summary>Upstream timeout for the simulated providers (tests shorten it to exercise timeouts).</summary>
+    public TimeSpan SimulatorTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>The credential the gateway presents to the simulated providers (tests use a canary to prove it never leaks).</summary>
+    public Secret SimulatorApiKey { get; init; } = new("sim-key");
     public TimeProvider Time { get; init; } = TimeProvider.System;
     public LogLevel MinimumLogLevel { get; init; } = LogLevel.Warning;
     /// <summary>Extra log providers (tests capture logs to prove no secret reaches them).</summary>

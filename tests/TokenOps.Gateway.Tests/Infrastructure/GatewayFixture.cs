@@ -30,7 +30,7 @@ public sealed class GatewayFixture : IAsyncDisposable
     public SimulatorOptions SimulatorOptions => App.Simulator!.Services.GetRequiredService<SimulatorOptions>();
     public SqliteKeyStore Keys => App.Services.GetRequiredService<SqliteKeyStore>();
 
-    public static async Task<GatewayFixture> StartAsync(Action<GatewayOptions>? configure = null, SimulatorOptions? simulator = null)
+    public static async Task<GatewayFixture> StartAsync(Action<GatewayOptions>? configure = null, SimulatorOptions? simulator = null, TimeSpan? upstreamTimeout = null, string? providerKey = null)
     {
         Environment.SetEnvironmentVariable(AdminTokenVariable, AdminToken);
         var dir = Path.Combine(Path.GetTempPath(), "tokenops-tests", Guid.NewGuid().ToString("N"));
@@ -43,6 +43,8 @@ public sealed class GatewayFixture : IAsyncDisposable
             Urls = ["http://127.0.0.1:0"],
             Simulate = true,
             SimulatorOptions = simulator,
+            SimulatorTimeout = upstreamTimeout ?? TimeSpan.FromSeconds(30),
+            SimulatorApiKey = new TokenOps.Gateway.Configuration.Secret(providerKey ?? "sim-key"),
             MinimumLogLevel = LogLevel.Debug,
             ConfigureLogging = b => b.AddProvider(logs),
         });

@@ -1,0 +1,137 @@
+using System.Text;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using TokenOps.Gateway.Tests.Infrastructure;
+using TokenOps.Simulator;
+
+namespace TokenOps.Gateway.Tests.Pipeline;
+
+public sealed class SecretsAndRoutesTests
+{
+    /// <summary>
+    /// Canary keys: the provider key and a virtual key are used for real traffic and bad traffic, then searched for
+    /// in every artefact TokenOps writes: logs, response bodies and headers, the SQLite files and the journal.
+    /// </summary>
+    [Fact]
+    public async Task CanaryKeys_NeverAppearInLogsErrorBodiesOrTheDatabase()
+    {
+        const string providerCanary = "sk-CANARY-provider-7f3a9e1c5b";
+        await using var gateway = await GatewayFixture.StartAsync(simulator: new SimulatorOptions { RequiredApiKey = providerCanary }, providerKey: providerCanary);
+        var virtualKey = gateway.CreateKey("canary", "sec");
+        var seen = new StringBuilder();
+        using var http = gateway.Client(virtualKey);
+        foreach (var body in new[]
+        {
+            """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}]}""",
+            """{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hello"}]}""",
+            """{"model":"gpt-4o-mini","messages":"broken"}""",
+            "{oops",
+        })
+        {
+            using var response = await http.PostAsync("/v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+            seen.Append(response.Headers).Append(await response.Content.ReadAsStringAsync());
+        }
+        using var failing = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = new StringContent("""{"model":"gpt-4o-mini","messages":[]}""", Encoding.UTF8, "application/json"),
+        };
+        failing.Headers.Add("x-sim-fault", "error:401");
+        seen.Append(await (await http.SendAsync(failing)).Content.ReadAsStringAsync());
+        using var wrong = gateway.Client(virtualKey[..^2] + "zz");
+        seen.Append(await (await wrong.PostAsync("/v1/chat/completions", new StringContent("{}", Encoding.UTF8, "application/json"))).Content.ReadAsStringAsync());
+
+        var rows = await gateway.LedgerAsync(6);
+        Assert.Equal(6, rows.Count);
+        Assert.Equal(2, gateway.Bill.Entries.Count); // the provider key really reached the provider
+        var artefacts = new StringBuilder(seen.ToString());
+        foreach (var line in gateway.Logs.Lines) artefacts.AppendLine(line);
+        Assert.NotEmpty(gateway.Logs.Lines);
+        foreach (var file in Directory.GetFiles(gateway.DataDirectory, "*", SearchOption.AllDirectories))
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var reader = new StreamReader(stream, Encoding.Latin1);
+            artefacts.Append(await reader.ReadToEndAsync());
+        }
+        var all = artefacts.ToString();
+        Assert.DoesNotContain(providerCanary, all);
+        Assert.DoesNotContain(virtualKey, all);
+        Assert.DoesNotContain(virtualKey[..^2] + "zz", all);
+        Assert.DoesNotContain(virtualKey[4..20], all);
+    }
+
+    [Fact]
+    public void SecretType_NeverPrintsItsValue()
+    {
+        var secret = new TokenOps.Gateway.Configuration.Secret("sk-live-123");
+        Assert.Equal("***", secret.ToString());
+        Assert.Equal("\"***\"", System.Text.Json.JsonSerializer.Serialize(secret));
+        Assert.Equal("sk-live-123", secret.Reveal());
+    }
+
+    /// <summary>
+    /// Route inventory: every endpoint under /v1 is marked as running through the metered pipeline, every proxied
+    /// route in the host's list is mapped, and calling each one (even refused) leaves exactly one ledger row.
+    /// </summary>
+    [Fact]
+    public async Task EveryV1Route_IsMetered_AndLeavesOneLedgerRow()
+    {
+        await using var gateway = await GatewayFixture.StartAsync();
+        var endpoints = gateway.App.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText?.StartsWith("/v1/", StringComparison.Ordinal) == true).ToList();
+        Assert.NotEmpty(endpoints);
+        foreach (var endpoint in endpoints)
+            Assert.True(endpoint.Metadata.GetMetadata<MeteredRouteAttribute>() is not null, $"{endpoint.RoutePattern.RawText} skips the metered pipeline");
+        var mapped = endpoints.Select(e => e.RoutePattern.RawText).ToHashSet();
+        foreach (var route in GatewayHost.ProxiedRoutes) Assert.Contains(route.Path, mapped);
+
+        var key = gateway.CreateKey();
+        using var http = gateway.Client(key);
+        var calls = 0;
+        foreach (var endpoint in endpoints)
+        {
+            var path = endpoint.RoutePattern.RawText!;
+            var methods = endpoint.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods;
+            using var request = new HttpRequestMessage(new HttpMethod(methods[0]), path);
+            if (methods[0] == "POST") request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+            using var response = await http.SendAsync(request);
+            Assert.True((int)response.StatusCode < 500, $"{path} answered {(int)response.StatusCode}");
+            calls++;
+        }
+        var rows = await gateway.LedgerAsync(calls);
+        Assert.Equal(calls, rows.Count);
+        Assert.Equal(endpoints.Count, rows.Select(r => r.Route + r.Id).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task ModelsList_ShowsRoutableModels_InBothShapes()
+    {
+        await using var gateway = await GatewayFixture.StartAsync();
+        using var http = gateway.Client(gateway.CreateKey());
+        var openai = await http.GetStringAsync("/v1/models");
+        Assert.Contains("\"gpt-4o-mini\"", openai);
+        Assert.DoesNotContain("\"claude-haiku-4-5\"", openai);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/models");
+        request.Headers.Add("anthropic-version", "2023-06-01");
+        var anthropic = await (await http.SendAsync(request)).Content.ReadAsStringAsync();
+        Assert.Contains("\"claude-haiku-4-5\"", anthropic);
+        Assert.Contains("\"has_more\":false", anthropic);
+    }
+
+    [Fact]
+    public async Task AdminApi_RequiresTheAdminToken()
+    {
+        await using var gateway = await GatewayFixture.StartAsync();
+        using var anonymous = gateway.Client();
+        Assert.Equal(401, (int)(await anonymous.GetAsync("/admin/keys")).StatusCode);
+        using var wrong = gateway.Client("not-the-token");
+        Assert.Equal(401, (int)(await wrong.GetAsync("/admin/keys")).StatusCode);
+        using var admin = gateway.Client(GatewayFixture.AdminToken);
+        using var created = await admin.PostAsync("/admin/keys", new StringContent("""{"person":"zoe","team":"ops"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(201, (int)created.StatusCode);
+        var body = await created.Content.ReadAsStringAsync();
+        Assert.Contains("\"key\":\"tok_", body);
+        var list = await admin.GetStringAsync("/admin/keys");
+        Assert.Contains("zoe", list);
+        Assert.DoesNotContain("tok_", list.Replace("\"displayPrefix\":\"tok_", "", StringComparison.Ordinal));
+    }
+}

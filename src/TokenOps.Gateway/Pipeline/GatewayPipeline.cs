@@ -72,8 +72,10 @@ public sealed class GatewayPipeline(
 
     private string NewEventId() => "evt_" + Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
 
-    private static async Task WriteErrorAsync(ProxyContext context, int status, string code, string message, string? param)
+    /// <summary>Journals the row first, then answers: a refusal the client saw is never lost either.</summary>
+    private async Task WriteErrorAsync(ProxyContext context, int status, string code, string message, string? param)
     {
+        settle.Settle(context);
         var response = context.Http.Response;
         if (response.HasStarted)
         {

@@ -32,6 +32,7 @@ public sealed class ModelsEndpoint(AuthenticateStage authenticate, ModelRouterHo
         catch (GatewayException ex)
         {
             context.Fail(ex.Status, LedgerOutcome.Refused, ex.Code);
+            settle.Settle(context);
             var body = ErrorBodies.Write(route.Dialect, ex.Status, ex.Code, ex.Message);
             http.Response.StatusCode = ex.Status;
             http.Response.ContentType = "application/json";

@@ -25,6 +25,8 @@ internal static class ServeCommand
                 MinimumLogLevel = LogLevel.Information,
             }, cancellationToken);
             Console.WriteLine($"TokenOps gateway listening on {gateway.BaseUrl} (ledger: {Path.GetFullPath(options.DataDirectory)})");
+            var replayed = gateway.Services.GetRequiredService<TokenOps.Storage.Journal.LedgerWriter>().Replayed;
+            if (replayed > 0) Console.WriteLine($"Replayed {replayed} ledger events left in the journal by an earlier run.");
             if (gateway.SimulatorUrl is not null) Console.WriteLine($"Simulated provider on {gateway.SimulatorUrl}");
             // Runs until SIGTERM / Ctrl+C; the host then drains in-flight requests and the ledger writer flushes.
             await gateway.App.WaitForShutdownAsync(CancellationToken.None);

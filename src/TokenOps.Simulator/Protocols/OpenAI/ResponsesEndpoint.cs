@@ -1,0 +1,373 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using TokenOps.Simulator.Infrastructure;
+using TokenOps.Simulator.Generation;
+
+namespace TokenOps.Simulator.Protocols.OpenAI;
+
+/// <summary>
+/// <c>POST /v1/responses</c>: one assistant message with one output_text part. Streamed as typed events
+/// (<c>event: response.…</c> + <c>data: {"type":…,"sequence_number":n,…}</c>), terminal event
+/// <c>response.completed</c>, or <c>response.incomplete</c> when max_output_tokens cut the output.
+/// </summary>
+internal sealed class ResponsesEndpoint(SimHost host)
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        context.Response.Headers["x-request-id"] = host.NewId("req_");
+        if (!await OpenAIRequest.AuthenticateAsync(context, host.Options))
+        {
+            return;
+        }
+
+        using var body = await RequestBody.ReadAsync(context.Request, context.RequestAborted);
+        using var document = await OpenAIRequest.ParseAsync(context, body);
+        if (document is null)
+        {
+            return;
+        }
+
+        var root = document.RootElement;
+        var model = await OpenAIRequest.ModelAsync(context, root);
+        if (model is null)
+        {
+            return;
+        }
+
+        var (ok, maxOutput) = await OpenAIRequest.LimitAsync(context, root, "max_output_tokens", 16);
+        if (!ok)
+        {
+            return;
+        }
+
+        var (tierOk, tierName, tier) = await OpenAIRequest.ServiceTierAsync(context, root);
+        if (!tierOk)
+        {
+            return;
+        }
+
+        if (await OpenAIRequest.FaultAsync(context, host) is not { } fault)
+        {
+            return;
+        }
+
+        var stream = root.TrueProp("stream"u8);
+        var plan = UsageRules.OpenAIResponses(root, model, maxOutput);
+        var call = host.NewCall(context, SimProtocols.OpenAIResponses, host.NewId("resp_"), model, plan, tier, fault, stream);
+        using var text = new PooledBufferWriter(plan.VisibleWords * TextGenerator.MaxWordBytes + 16);
+        TextGenerator.WriteAll(plan.Seed, plan.VisibleWords, text);
+        var state = new ResponseState(call, tierName, root, host.NewId("msg_"), text);
+        await call.RunAsync(stream ? _ => StreamAsync(state) : _ => CompleteAsync(state));
+    }
+
+    private sealed class ResponseState(SimCall call, string tierName, JsonElement request, string itemId, PooledBufferWriter text)
+    {
+        public SimCall Call { get; } = call;
+
+        public string TierName { get; } = tierName;
+
+        public JsonElement Request { get; } = request;
+
+        public string ItemId { get; } = itemId;
+
+        public PooledBufferWriter Text { get; } = text;
+
+        public bool Incomplete => Call.Plan.Truncated;
+
+        public ReadOnlySpan<byte> FinalStatus => Incomplete ? "incomplete"u8 : "completed"u8;
+    }
+
+    private enum Phase
+    {
+        InProgress,
+        Final,
+    }
+
+    private static async Task CompleteAsync(ResponseState state)
+    {
+        var call = state.Call;
+        await call.DelayAsync(call.DelayBeforeFirstByteMs);
+        if (call.Fault.Kind == SimFaultKind.Hang)
+        {
+            await call.HangAsync();
+            return;
+        }
+
+        using var buffer = new PooledBufferWriter(state.Text.WrittenCount + 2048);
+        using (var json = new Utf8JsonWriter(buffer, JsonSettings.WriterOptions))
+        {
+            WriteResponse(json, state, Phase.Final);
+        }
+
+        await NonStreamed.WriteAsync(call, buffer);
+    }
+
+    private static async Task StreamAsync(ResponseState state)
+    {
+        var call = state.Call;
+        var plan = call.Plan;
+        await call.DelayAsync(call.DelayBeforeFirstByteMs);
+        using var sse = new SseWriter(call.Http);
+        var sequence = 0;
+
+        var json = Begin(sse, "response.created"u8, ref sequence);
+        json.WritePropertyName("response"u8);
+        WriteResponse(json, state, Phase.InProgress);
+        End(sse, json);
+
+        json = Begin(sse, "response.in_progress"u8, ref sequence);
+        json.WritePropertyName("response"u8);
+        WriteResponse(json, state, Phase.InProgress);
+        End(sse, json);
+
+        json = Begin(sse, "response.output_item.added"u8, ref sequence);
+        json.WriteNumber("output_index"u8, 0);
+        json.WritePropertyName("item"u8);
+        WriteMessageItem(json, state, Phase.InProgress);
+        End(sse, json);
+
+        json = Begin(sse, "response.content_part.added"u8, ref sequence);
+        WritePartRef(json, state);
+        json.WritePropertyName("part"u8);
+        WriteTextPart(json, ReadOnlySpan<byte>.Empty);
+        End(sse, json);
+
+        var words = plan.VisibleWords;
+        var faultAfter = NonStreamed.FaultPoint(call.Fault.Kind, words);
+        if (await FaultAsync(state, sse, 0, faultAfter))
+        {
+            return;
+        }
+
+        var generator = new TextGenerator(plan.Seed);
+        var word = new byte[TextGenerator.MaxWordBytes];
+        for (var i = 0; i < words; i++)
+        {
+            var n = generator.NextWord(word, i == words - 1);
+            json = Begin(sse, "response.output_text.delta"u8, ref sequence);
+            WritePartRef(json, state);
+            json.WriteString("delta"u8, word.AsSpan(0, n));
+            json.WriteStartArray("logprobs"u8);
+            json.WriteEndArray();
+            End(sse, json);
+            if (i == 0)
+            {
+                await sse.FlushAsync();
+            }
+
+            if (await FaultAsync(state, sse, i + 1, faultAfter))
+            {
+                return;
+            }
+
+            if (i < words - 1)
+            {
+                await sse.PaceAsync(call.ChunkDelayMs);
+            }
+        }
+
+        call.Record(completed: true);
+
+        json = Begin(sse, "response.output_text.done"u8, ref sequence);
+        WritePartRef(json, state);
+        json.WriteString("text"u8, state.Text.WrittenSpan);
+        json.WriteStartArray("logprobs"u8);
+        json.WriteEndArray();
+        End(sse, json);
+
+        json = Begin(sse, "response.content_part.done"u8, ref sequence);
+        WritePartRef(json, state);
+        json.WritePropertyName("part"u8);
+        WriteTextPart(json, state.Text.WrittenSpan);
+        End(sse, json);
+
+        json = Begin(sse, "response.output_item.done"u8, ref sequence);
+        json.WriteNumber("output_index"u8, 0);
+        json.WritePropertyName("item"u8);
+        WriteMessageItem(json, state, Phase.Final);
+        End(sse, json);
+
+        json = Begin(sse, state.Incomplete ? "response.incomplete"u8 : "response.completed"u8, ref sequence);
+        json.WritePropertyName("response"u8);
+        WriteResponse(json, state, Phase.Final);
+        End(sse, json);
+        await sse.FlushAsync();
+    }
+
+    private static async Task<bool> FaultAsync(ResponseState state, SseWriter sse, int emitted, int faultAfter)
+    {
+        if (emitted != faultAfter)
+        {
+            return false;
+        }
+
+        var call = state.Call;
+        switch (call.Fault.Kind)
+        {
+            case SimFaultKind.Malformed:
+                sse.WriteRaw("event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\n\n"u8);
+                return false;
+            case SimFaultKind.Midstream:
+                call.Record(completed: false);
+                await sse.FlushAsync();
+                await call.AbortConnectionAsync();
+                return true;
+            case SimFaultKind.Hang:
+                call.Record(completed: false);
+                await sse.FlushAsync();
+                await call.HangAsync();
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static Utf8JsonWriter Begin(SseWriter sse, ReadOnlySpan<byte> type, ref int sequence)
+    {
+        var json = sse.Begin(type);
+        json.WriteStartObject();
+        json.WriteString("type"u8, type);
+        json.WriteNumber("sequence_number"u8, sequence++);
+        return json;
+    }
+
+    private static void End(SseWriter sse, Utf8JsonWriter json)
+    {
+        json.WriteEndObject();
+        sse.End();
+    }
+
+    private static void WritePartRef(Utf8JsonWriter json, ResponseState state)
+    {
+        json.WriteString("item_id"u8, state.ItemId);
+        json.WriteNumber("output_index"u8, 0);
+        json.WriteNumber("content_index"u8, 0);
+    }
+
+    private static void WriteTextPart(Utf8JsonWriter json, ReadOnlySpan<byte> text)
+    {
+        json.WriteStartObject();
+        json.WriteString("type"u8, "output_text"u8);
+        json.WriteStartArray("annotations"u8);
+        json.WriteEndArray();
+        json.WriteStartArray("logprobs"u8);
+        json.WriteEndArray();
+        json.WriteString("text"u8, text);
+        json.WriteEndObject();
+    }
+
+    private static void WriteMessageItem(Utf8JsonWriter json, ResponseState state, Phase phase)
+    {
+        json.WriteStartObject();
+        json.WriteString("id"u8, state.ItemId);
+        json.WriteString("type"u8, "message"u8);
+        json.WriteString("status"u8, phase == Phase.InProgress ? "in_progress"u8 : state.FinalStatus);
+        json.WriteStartArray("content"u8);
+        if (phase == Phase.Final)
+        {
+            WriteTextPart(json, state.Text.WrittenSpan);
+        }
+
+        json.WriteEndArray();
+        json.WriteString("role"u8, "assistant"u8);
+        json.WriteEndObject();
+    }
+
+    /// <summary>The Response object; usage only in the final phase (null before, and under the nousage fault).</summary>
+    private static void WriteResponse(Utf8JsonWriter json, ResponseState state, Phase phase)
+    {
+        var call = state.Call;
+        var request = state.Request;
+        var final = phase == Phase.Final;
+        json.WriteStartObject();
+        json.WriteString("id"u8, call.Id);
+        json.WriteString("object"u8, "response"u8);
+        json.WriteNumber("created_at"u8, call.Created);
+        json.WriteString("status"u8, final ? state.FinalStatus : "in_progress"u8);
+        json.WriteBoolean("background"u8, false);
+        json.WriteNull("error"u8);
+        if (final && state.Incomplete)
+        {
+            json.WriteStartObject("incomplete_details"u8);
+            json.WriteString("reason"u8, "max_output_tokens"u8);
+            json.WriteEndObject();
+        }
+        else
+        {
+            json.WriteNull("incomplete_details"u8);
+        }
+
+        Echo(json, request, "instructions"u8, default);
+        Echo(json, request, "max_output_tokens"u8, default);
+        json.WriteString("model"u8, call.Model);
+        json.WriteStartArray("output"u8);
+        if (final)
+        {
+            WriteMessageItem(json, state, Phase.Final);
+        }
+
+        json.WriteEndArray();
+        Echo(json, request, "parallel_tool_calls"u8, "true"u8);
+        Echo(json, request, "previous_response_id"u8, default);
+        json.WriteStartObject("reasoning"u8);
+        json.WriteNull("effort"u8);
+        json.WriteNull("summary"u8);
+        json.WriteEndObject();
+        json.WriteString("service_tier"u8, state.TierName);
+        Echo(json, request, "store"u8, "true"u8);
+        Echo(json, request, "temperature"u8, "1.0"u8);
+        json.WriteStartObject("text"u8);
+        json.WriteStartObject("format"u8);
+        json.WriteString("type"u8, "text"u8);
+        json.WriteEndObject();
+        json.WriteEndObject();
+        json.WriteString("tool_choice"u8, "auto"u8);
+        json.WriteStartArray("tools"u8);
+        json.WriteEndArray();
+        Echo(json, request, "top_p"u8, "1.0"u8);
+        json.WriteString("truncation"u8, "disabled"u8);
+        if (final && call.Fault.Kind != SimFaultKind.NoUsage)
+        {
+            var plan = call.Plan;
+            json.WriteStartObject("usage"u8);
+            json.WriteNumber("input_tokens"u8, plan.InputTotal);
+            json.WriteStartObject("input_tokens_details"u8);
+            json.WriteNumber("cached_tokens"u8, plan.CacheRead);
+            json.WriteEndObject();
+            json.WriteNumber("output_tokens"u8, plan.Output);
+            json.WriteStartObject("output_tokens_details"u8);
+            json.WriteNumber("reasoning_tokens"u8, plan.Reasoning);
+            json.WriteEndObject();
+            json.WriteNumber("total_tokens"u8, plan.InputTotal + plan.Output);
+            json.WriteEndObject();
+        }
+        else
+        {
+            json.WriteNull("usage"u8);
+        }
+
+        Echo(json, request, "user"u8, default);
+        Echo(json, request, "metadata"u8, "{}"u8);
+        json.WriteEndObject();
+    }
+
+    /// <summary>Writes the request's value of a property, or the raw JSON default (null when none).</summary>
+    private static void Echo(Utf8JsonWriter json, JsonElement request, ReadOnlySpan<byte> name, ReadOnlySpan<byte> defaultJson)
+    {
+        if (request.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null)
+        {
+            json.WritePropertyName(name);
+            json.WriteRawValue(JsonMarshal.GetRawUtf8Value(value), skipInputValidation: true);
+        }
+        else if (defaultJson.IsEmpty)
+        {
+            json.WriteNull(name);
+        }
+        else
+        {
+            json.WritePropertyName(name);
+            json.WriteRawValue(defaultJson, skipInputValidation: true);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using TokenOps.Simulator.Protocols;
+using TokenOps.Simulator.Protocols.Anthropic;
+using TokenOps.Simulator.Protocols.OpenAI;
+
+namespace TokenOps.Simulator;
+
+/// <summary>
+/// A simulated OpenAI + Anthropic provider for tests, demos and benchmarks. It speaks the real wire protocols
+/// (streaming included) with deterministic usage (see <c>Generation/UsageRules.cs</c>) and records what it would
+/// charge in a <see cref="SimulatorBill"/>.
+/// </summary>
+public static class SimulatorApp
+{
+    /// <summary>
+    /// Builds (does not start) the simulator. <paramref name="urls"/> default to <c>http://127.0.0.1:0</c>
+    /// (a free port: read <c>app.Urls</c> after <c>StartAsync</c>).
+    /// </summary>
+    public static WebApplication Build(SimulatorOptions options, params string[] urls)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.WebHost.UseUrls(urls is { Length: > 0 } ? urls : ["http://127.0.0.1:0"]);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Error);
+
+        var bill = new SimulatorBill();
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(bill);
+
+        var app = builder.Build();
+        var host = new SimHost(options, bill);
+        var chat = new ChatCompletionsEndpoint(host);
+        var responses = new ResponsesEndpoint(host);
+        var embeddings = new EmbeddingsEndpoint(host);
+        var models = new ModelsEndpoint(host);
+        var messages = new MessagesEndpoint(host);
+
+        app.MapPost("/v1/chat/completions", (RequestDelegate)chat.HandleAsync);
+        app.MapPost("/v1/responses", (RequestDelegate)responses.HandleAsync);
+        app.MapPost("/v1/embeddings", (RequestDelegate)embeddings.HandleAsync);
+        app.MapGet("/v1/models", (RequestDelegate)models.HandleAsync);
+        app.MapPost("/v1/messages", (RequestDelegate)messages.HandleAsync);
+        app.MapGet("/_sim/bill", (RequestDelegate)(context => BillEndpoint.GetAsync(context, bill)));
+        app.MapDelete("/_sim/bill", (RequestDelegate)(context => BillEndpoint.DeleteAsync(context, bill)));
+        app.MapFallback((RequestDelegate)(context =>
+            ProtocolErrors.OpenAIAsync(context, 404, $"Invalid URL ({context.Request.Method} {context.Request.Path})")));
+        return app;
+    }
+}

@@ -25,14 +25,17 @@ public static class SimulatorApp
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        // The empty builder reads no appsettings.json / environment, so a host's Kestrel or logging
+        // configuration cannot leak into the simulator when it runs inside another app's test process.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
         {
             ContentRootPath = AppContext.BaseDirectory,
         });
+        builder.WebHost.UseKestrelCore();
         builder.WebHost.UseUrls(urls is { Length: > 0 } ? urls : ["http://127.0.0.1:0"]);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
-        builder.Logging.ClearProviders();
-        builder.Logging.AddConsole();
+        builder.Services.AddRoutingCore();
+        builder.Logging.AddSimpleConsole();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Error);
 

@@ -185,19 +185,43 @@ public sealed class FaultTests(SimulatorFixture fixture) : IClassFixture<Simulat
     public async Task Hang_WaitsUntilClientAborts_BilledIncomplete(string path, string body, bool anthropic)
     {
         var before = Server.Bill.Entries.Count(e => e.Fault == "hang");
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(400));
+        var streaming = body.Contains("\"stream\":true");
+        using var cts = new CancellationTokenSource();
         var stopwatch = Stopwatch.StartNew();
+        var received = 0;
         var failure = await Record.ExceptionAsync(async () =>
         {
+            cts.CancelAfter(TimeSpan.FromMilliseconds(streaming ? 5000 : 300));
             using var response = await Server.Http.SendAsync(Server.Post(path, body, anthropic, fault: "hang"), HttpCompletionOption.ResponseHeadersRead, cts.Token);
+
+            // Streams send their opening events, then stall; a non-streamed response never sends headers.
             await using var stream = await response.Content.ReadAsStreamAsync(cts.Token);
-            await stream.CopyToAsync(Stream.Null, cts.Token);
+            var buffer = new byte[64 * 1024];
+            received = await stream.ReadAsync(buffer, cts.Token);
+            cts.CancelAfter(TimeSpan.FromMilliseconds(300));
+            while (true)
+            {
+                var n = await stream.ReadAsync(buffer, cts.Token);
+                Assert.True(n > 0, "the stream must not end");
+            }
         });
         Assert.IsAssignableFrom<OperationCanceledException>(failure);
-        Assert.True(stopwatch.ElapsedMilliseconds >= 350);
+        Assert.True(stopwatch.ElapsedMilliseconds >= 290);
+        Assert.True(received > 0 || !streaming);
 
+        await WaitForAsync(() => Server.Bill.Entries.Count(e => e.Fault == "hang") > before);
         var entry = Server.Bill.Entries.Where(e => e.Fault == "hang").Skip(before).Single();
         Assert.False(entry.Completed);
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 100 && !condition(); i++)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.True(condition());
     }
 
     [Fact]
@@ -226,16 +250,16 @@ public sealed class FaultTests(SimulatorFixture fixture) : IClassFixture<Simulat
     [Fact]
     public async Task OptionsLatency_AppliesByDefault()
     {
-        await using var slow = await SimulatorServer.StartAsync(new SimulatorOptions { LatencyMs = 120, InterChunkDelayMs = 10 });
+        await using var slow = await SimulatorServer.StartAsync(new SimulatorOptions { LatencyMs = 400, InterChunkDelayMs = 10 });
         var stopwatch = Stopwatch.StartNew();
         (await slow.Http.SendAsync(slow.Post("/v1/embeddings", """{"model":"e","input":"x"}"""))).EnsureSuccessStatusCode();
-        Assert.True(stopwatch.ElapsedMilliseconds >= 115);
+        Assert.True(stopwatch.ElapsedMilliseconds >= 395);
 
         stopwatch.Restart();
         var request = slow.Post("/v1/embeddings", """{"model":"e","input":"x"}""");
         request.Headers.Add("x-sim-latency-ms", "0");
         (await slow.Http.SendAsync(request)).EnsureSuccessStatusCode();
-        Assert.True(stopwatch.ElapsedMilliseconds < 115);
+        Assert.True(stopwatch.ElapsedMilliseconds < 300, $"override to 0 took {stopwatch.ElapsedMilliseconds} ms");
     }
 
     [Fact]

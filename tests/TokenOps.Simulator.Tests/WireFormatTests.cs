@@ -143,7 +143,7 @@ public sealed class WireFormatTests(SimulatorFixture fixture) : IClassFixture<Si
     public async Task AnthropicStream_EventSequenceAndCumulativeUsage()
     {
         var (response, frames) = await Server.StreamAsync(Server.Post("/v1/messages",
-            """{"model":"claude-sonnet-4-5","max_tokens":100,"stream":true,"messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}]}""",
+            """{"model":"claude-sonnet-4-5","max_tokens":1000,"stream":true,"messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}]}""",
             anthropic: true));
 
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType!.MediaType);

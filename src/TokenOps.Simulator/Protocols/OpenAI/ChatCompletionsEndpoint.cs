@@ -67,9 +67,22 @@ internal sealed class ChatCompletionsEndpoint(SimHost host)
         await call.RunAsync(stream ? _ => StreamAsync(state) : _ => CompleteAsync(state));
     }
 
-    private sealed record ChatState(SimCall Call, string TierName, bool IncludeUsage)
+    private sealed class ChatState(SimCall call, string tierName, bool includeUsage)
     {
+        public SimCall Call { get; } = call;
+
+        public string TierName { get; } = tierName;
+
+        public bool IncludeUsage { get; } = includeUsage;
+
         public string FinishReason => Call.Plan.Truncated ? "length" : "stop";
+
+        // Pre-encoded once: every chunk repeats them.
+        public JsonEncodedText Id { get; } = JsonEncodedText.Encode(call.Id, JsonSettings.WriterOptions.Encoder);
+
+        public JsonEncodedText Model { get; } = JsonEncodedText.Encode(call.Model, JsonSettings.WriterOptions.Encoder);
+
+        public JsonEncodedText Tier { get; } = JsonEncodedText.Encode(tierName, JsonSettings.WriterOptions.Encoder);
     }
 
     private static async Task CompleteAsync(ChatState state)
@@ -231,12 +244,12 @@ internal sealed class ChatCompletionsEndpoint(SimHost host)
     {
         var call = state.Call;
         json.WriteStartObject();
-        json.WriteString("id"u8, call.Id);
+        json.WriteString("id"u8, state.Id);
         json.WriteString("object"u8, "chat.completion.chunk"u8);
         json.WriteNumber("created"u8, call.Created);
-        json.WriteString("model"u8, call.Model);
-        json.WriteString("service_tier"u8, state.TierName);
-        json.WriteString("system_fingerprint"u8, OpenAIRequest.SystemFingerprint);
+        json.WriteString("model"u8, state.Model);
+        json.WriteString("service_tier"u8, state.Tier);
+        json.WriteString("system_fingerprint"u8, "fp_sim0001"u8);
     }
 
     private static void WriteChunkStart(Utf8JsonWriter json, ChatState state)

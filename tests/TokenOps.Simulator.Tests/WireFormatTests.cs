@@ -256,6 +256,7 @@ public sealed class WireFormatTests(SimulatorFixture fixture) : IClassFixture<Si
     [InlineData("/v1/chat/completions", """{"model":"","messages":[{"role":"user","content":"hi"}]}""", false)]
     [InlineData("/v1/chat/completions", """{"model":"m"}""", false)]
     [InlineData("/v1/chat/completions", """{"model":"m","max_tokens":0,"messages":[{"role":"user","content":"hi"}]}""", false)]
+    [InlineData("/v1/chat/completions", """{"model":"m","stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}""", false)]
     [InlineData("/v1/responses", "[1,2]", false)]
     [InlineData("/v1/responses", """{"input":"hi"}""", false)]
     [InlineData("/v1/embeddings", """{"model":"m"}""", false)]

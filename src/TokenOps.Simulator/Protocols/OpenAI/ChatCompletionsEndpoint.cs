@@ -54,13 +54,22 @@ internal sealed class ChatCompletionsEndpoint(SimHost host)
             return;
         }
 
+        var stream = root.TrueProp("stream"u8);
+        var streamOptions = root.Prop("stream_options"u8);
+        if (!stream && streamOptions.IsPresent())
+        {
+            await ProtocolErrors.OpenAIAsync(context, 400,
+                "Invalid value for 'stream_options': 'stream_options' is only allowed when 'stream' is enabled.",
+                param: "stream_options", code: "invalid_value");
+            return;
+        }
+
+        var includeUsage = stream && streamOptions is { ValueKind: JsonValueKind.Object } so && so.TrueProp("include_usage"u8);
         if (await OpenAIRequest.FaultAsync(context, host) is not { } fault)
         {
             return;
         }
 
-        var stream = root.TrueProp("stream"u8);
-        var includeUsage = stream && root.Prop("stream_options"u8) is { ValueKind: JsonValueKind.Object } so && so.TrueProp("include_usage"u8);
         var plan = UsageRules.OpenAIChat(root, model, maxCompletion ?? maxTokens);
         var call = host.NewCall(context, SimProtocols.OpenAIChat, host.NewId("chatcmpl-"), model, plan, tier, fault, stream);
         var state = new ChatState(call, tierName, includeUsage);

@@ -1,0 +1,126 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using TokenOps.Bench;
+
+// Usage (bench/run.sh starts the processes and passes all of this):
+//   tokenops-bench --simulator URL --gateway URL --key tok_... [--gateway-pid N] [--simulator-pid N]
+//                  [--duration 15] [--warmup 2] [--initial-warmup 4] [--concurrency 1,16] [--scenarios json,stream]
+//                  [--model gpt-4o-mini] [--max-tokens 64] [--sim-latency-ms 0] [--max-requests 5000000] [--out DIR]
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
+var opts = new Dictionary<string, string>(StringComparer.Ordinal);
+for (var i = 0; i < args.Length; i++)
+{
+    if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+    {
+        Console.Error.WriteLine($"bad argument '{args[i]}' (every option takes a value: --name value)");
+        return 2;
+    }
+    opts[args[i][2..]] = args[++i];
+}
+string Opt(string name, string? fallback = null) =>
+    opts.TryGetValue(name, out var v) ? v : fallback ?? throw new ArgumentException($"--{name} is required");
+int? OptPid(string name) => opts.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : null;
+
+var simulatorUrl = new Uri(Opt("simulator").TrimEnd('/') + "/");
+var gatewayUrl = new Uri(Opt("gateway").TrimEnd('/') + "/");
+var key = Opt("key");
+var gatewayPid = OptPid("gateway-pid");
+var simulatorPid = OptPid("simulator-pid");
+var duration = TimeSpan.FromSeconds(double.Parse(Opt("duration", "15"), CultureInfo.InvariantCulture));
+var warmup = TimeSpan.FromSeconds(double.Parse(Opt("warmup", "2"), CultureInfo.InvariantCulture));
+var initialWarmup = TimeSpan.FromSeconds(double.Parse(Opt("initial-warmup", "4"), CultureInfo.InvariantCulture));
+var concurrencies = Opt("concurrency", "1,16").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
+var scenarioNames = Opt("scenarios", "json,stream").Split(',');
+var model = Opt("model", "gpt-4o-mini");
+var maxTokens = int.Parse(Opt("max-tokens", "64"), CultureInfo.InvariantCulture);
+var simLatencyMs = int.Parse(Opt("sim-latency-ms", "0"), CultureInfo.InvariantCulture);
+var maxRequests = long.Parse(Opt("max-requests", "5000000"), CultureInfo.InvariantCulture);
+var outDir = Opt("out", "bench/results");
+var clockTicks = opts.TryGetValue("clk-tck", out var tck) ? int.Parse(tck, CultureInfo.InvariantCulture) : ProcStat.ClockTicks();
+if (duration <= TimeSpan.Zero || duration > TimeSpan.FromMinutes(10)) throw new ArgumentException("--duration must be in (0, 600] seconds");
+if (concurrencies.Any(c => c is < 1 or > 256)) throw new ArgumentException("--concurrency values must be in [1, 256]");
+Directory.CreateDirectory(outDir);
+
+using var direct = new Target("direct", simulatorUrl, "sim-bench-key", simulatorPid);
+using var gateway = new Target("gateway", gatewayUrl, key, gatewayPid);
+var scenarios = scenarioNames.Select(n => n switch
+{
+    "json" or "stream" => Scenario.Create(n, model, maxTokens, simLatencyMs),
+    _ => throw new ArgumentException($"unknown scenario '{n}' (json, stream)"),
+}).ToList();
+
+// Preflight: one request of each kind to each target, so a misconfiguration fails in a second, not after minutes.
+foreach (var scenario in scenarios)
+{
+    foreach (var target in new[] { direct, gateway })
+    {
+        if (await LoadRunner.ProbeAsync(target, scenario) is { } problem)
+        {
+            Console.Error.WriteLine($"preflight {scenario.Name} -> {target.Name} ({target.Url}) failed: {problem}");
+            return 1;
+        }
+    }
+}
+
+var cpuModel = File.Exists("/proc/cpuinfo")
+    ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
+    : null;
+var machine = $"{Environment.ProcessorCount} logical CPUs ({cpuModel ?? "unknown CPU"}), {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}";
+Console.WriteLine($"# machine: {machine}");
+Console.WriteLine($"# load: {string.Join(", ", scenarioNames)} x concurrency {string.Join(", ", concurrencies)}; {warmup.TotalSeconds:0.#} s warm-up + {duration.TotalSeconds:0.#} s measured per run; direct then gateway; simulated provider latency {simLatencyMs} ms");
+
+// Initial warm-up, not measured: every scenario against both targets at the highest concurrency, so that the JIT
+// (tiered compilation, dynamic PGO) of all three processes has settled before the first measured run.
+if (initialWarmup > TimeSpan.Zero)
+{
+    Console.WriteLine($"# initial warm-up: {initialWarmup.TotalSeconds:0.#} s per scenario and target at concurrency {concurrencies.Max()} (not measured)");
+    foreach (var scenario in scenarios)
+        foreach (var target in new[] { direct, gateway })
+            await LoadRunner.RunAsync(target, scenario, concurrencies.Max(), TimeSpan.Zero, initialWarmup, maxRequests, null, clockTicks);
+}
+
+var results = new List<RunResult>();
+var rssSamples = new List<long>();
+foreach (var scenario in scenarios)
+{
+    foreach (var concurrency in concurrencies)
+    {
+        // Same process, back to back: the baseline, then the same load through the gateway.
+        foreach (var target in new[] { direct, gateway })
+        {
+            var r = await LoadRunner.RunAsync(target, scenario, concurrency, warmup, duration, maxRequests, target == gateway ? simulatorPid : null, clockTicks);
+            results.Add(r);
+            if (gatewayPid is { } gp && ProcStat.StatusKb(gp, "VmRSS") is { } rss) rssSamples.Add(rss);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{scenario.Name,-6} c={concurrency,-3} {target.Name,-8} {r.RequestsPerSecond,9:0.0} req/s  p50 {r.LatencyMs.P50,7:0.000} ms  p99 {r.LatencyMs.P99,7:0.000} ms  ttfb p50 {r.TtfbMs.P50,7:0.000} ms  " +
+                $"{(r.TargetCpuUsPerRequest is { } cpu ? $"cpu {cpu,6:0.0} us/req  " : "")}errors {r.Errors}{(r.FirstError is { } e ? $" (first: {e})" : "")}"));
+        }
+    }
+}
+
+long? vmRss = gatewayPid is { } g1 ? ProcStat.StatusKb(g1, "VmRSS") : null;
+long? vmHwm = gatewayPid is { } g2 ? ProcStat.StatusKb(g2, "VmHWM") : null;
+var report = Report.Markdown(results, machine, vmRss, vmHwm, rssSamples.Count > 0 ? rssSamples.Max() : null, duration, warmup, simLatencyMs);
+Console.WriteLine();
+Console.WriteLine(report);
+
+File.WriteAllText(Path.Combine(outDir, "results.md"), report);
+File.WriteAllText(Path.Combine(outDir, "results.json"), JsonSerializer.Serialize(new
+{
+    machine,
+    durationSeconds = duration.TotalSeconds,
+    warmupSeconds = warmup.TotalSeconds,
+    model,
+    maxTokens,
+    simLatencyMs,
+    gatewayVmRssKb = vmRss,
+    gatewayVmHwmKb = vmHwm,
+    results,
+}, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+// Every request sent through the gateway, warm-up and preflight included: run.sh compares it with the ledger.
+File.WriteAllText(Path.Combine(outDir, "gateway-requests.txt"), gateway.Sent.ToString(CultureInfo.InvariantCulture) + "\n");
+return results.Any(r => r.Errors > 0) ? 3 : 0;

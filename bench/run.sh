@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# TokenOps gateway benchmark: the same load direct to the simulator and through the gateway (metering on), side by
+# side in one run. Starts the simulator and the gateway as separate processes on free loopback ports, so the
+# gateway's own CPU and memory can be read from /proc/<pid>.
+#
+#   bash bench/run.sh                    # default: 15 s per run, concurrency 1 and 16, JSON and streaming (~2.5 min)
+#   DURATION=5 bash bench/run.sh         # quick run
+#
+# Environment knobs:
+#   DURATION        seconds measured per run (default 15)
+#   WARMUP          seconds of unmeasured warm-up before each run (default 2)
+#   INITIAL_WARMUP  seconds per scenario and target before the first measured run, for the JIT (default 4)
+#   CONCURRENCY     comma-separated worker counts (default 1,16)
+#   SCENARIOS       json,stream (default both)
+#   SIM_LATENCY_MS  simulated provider latency per request (default 0: pure gateway overhead)
+#   OUT             results directory (default bench/results, git-ignored)
+#   NO_BUILD=1      skip the Release builds
+#   KEEP=1          keep the temp dir (process logs, ledger dump)
+#   GATEWAY_ENV     extra NAME=value pairs for the gateway process only, for diagnostics, e.g.
+#                   GATEWAY_ENV='Logging__LogLevel__Microsoft.AspNetCore=Warning'
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+DURATION="${DURATION:-15}"
+WARMUP="${WARMUP:-2}"
+INITIAL_WARMUP="${INITIAL_WARMUP:-4}"
+CONCURRENCY="${CONCURRENCY:-1,16}"
+SCENARIOS="${SCENARIOS:-json,stream}"
+SIM_LATENCY_MS="${SIM_LATENCY_MS:-0}"
+OUT="${OUT:-$ROOT/bench/results}"
+CLI="$ROOT/src/TokenOps/bin/Release/net10.0/tokenops.dll"
+BENCH="$ROOT/bench/TokenOps.Bench/bin/Release/net10.0/tokenops-bench.dll"
+
+if [[ "${NO_BUILD:-0}" != "1" ]]; then
+  echo "== building (Release) =="
+  dotnet build "$ROOT/src/TokenOps" -c Release -nologo -v q -clp:ErrorsOnly
+  dotnet build "$ROOT/bench/TokenOps.Bench" -c Release -nologo -v q -clp:ErrorsOnly
+fi
+
+WORK="$(mktemp -d /tmp/tokenops-bench.XXXXXX)"
+SIM_PID=""
+GW_PID=""
+
+stop() { # stop PID [seconds]: SIGTERM, wait (bounded), then SIGKILL
+  local pid="$1" limit="${2:-30}"
+  [[ -n "$pid" ]] || return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for ((i = 0; i < limit * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    sleep 0.1
+  done
+  echo "process $pid did not stop within ${limit}s; killing it" >&2
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  return 1
+}
+cleanup() {
+  stop "$GW_PID" 30 || true
+  stop "$SIM_PID" 10 || true
+  if [[ "${KEEP:-0}" == "1" ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+wait_for_line() { # wait_for_line FILE REGEX PID SECONDS -> prints the first matching line
+  local file="$1" regex="$2" pid="$3" limit="$4"
+  for ((i = 0; i < limit * 10; i++)); do
+    if grep -Eq "$regex" "$file" 2>/dev/null; then grep -Em1 "$regex" "$file"; return 0; fi
+    kill -0 "$pid" 2>/dev/null || { echo "process $pid exited early:" >&2; cat "$file" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "timed out waiting for '$regex' in $file" >&2
+  cat "$file" >&2
+  return 1
+}
+
+echo "== starting the simulator (own process) =="
+dotnet "$CLI" simulator --urls http://127.0.0.1:0 >"$WORK/simulator.log" 2>&1 &
+SIM_PID=$!
+SIM_URL="$(wait_for_line "$WORK/simulator.log" 'listening on http://127\.0\.0\.1:[0-9]+' "$SIM_PID" 60 | grep -Eo 'http://127\.0\.0\.1:[0-9]+')"
+echo "simulator pid $SIM_PID at $SIM_URL"
+
+# The gateway routes gpt-4o-mini to the separate simulator process (no --simulate, so its CPU is the gateway's alone).
+cat >"$WORK/tokenops.json" <<EOF
+{
+  "providers": { "sim": { "kind": "openai", "baseUrl": "$SIM_URL", "apiKeyEnv": "SIM_KEY" } },
+  "models": { "gpt-4o-mini": { "provider": "sim" } }
+}
+EOF
+KEY="$(dotnet "$CLI" keys create --person bench --team perf --data "$WORK/data" | tail -n 1)"
+[[ "$KEY" == tok_* ]] || { echo "could not create a virtual key (got '$KEY')" >&2; exit 1; }
+
+echo "== starting the gateway (own process, metering on) =="
+# shellcheck disable=SC2086
+env SIM_KEY=sim-provider-key ${GATEWAY_ENV:-} dotnet "$CLI" serve --config "$WORK/tokenops.json" --urls http://127.0.0.1:0 --data "$WORK/data" \
+  >"$WORK/gateway.log" 2>&1 &
+GW_PID=$!
+GW_URL="$(wait_for_line "$WORK/gateway.log" 'gateway listening on http://127\.0\.0\.1:[0-9]+' "$GW_PID" 60 | grep -Eo 'http://127\.0\.0\.1:[0-9]+')"
+echo "gateway pid $GW_PID at $GW_URL"
+
+echo "== load: $SCENARIOS x concurrency $CONCURRENCY, ${WARMUP}s warm-up + ${DURATION}s per run, direct then gateway =="
+mkdir -p "$OUT"
+rm -f "$OUT/gateway-requests.txt"
+RUNS=$(( $(tr ',' '\n' <<<"$SCENARIOS" | wc -l) * $(tr ',' '\n' <<<"$CONCURRENCY" | wc -l) * 2 ))
+LIMIT=$(( RUNS * (${DURATION%.*} + ${WARMUP%.*} + ${INITIAL_WARMUP%.*} + 65) + 60 ))
+set +e
+timeout --signal=TERM "$LIMIT" dotnet "$BENCH" --simulator "$SIM_URL" --gateway "$GW_URL" --key "$KEY" \
+  --gateway-pid "$GW_PID" --simulator-pid "$SIM_PID" --clk-tck "$(getconf CLK_TCK)" \
+  --duration "$DURATION" --warmup "$WARMUP" --initial-warmup "$INITIAL_WARMUP" --concurrency "$CONCURRENCY" --scenarios "$SCENARIOS" \
+  --sim-latency-ms "$SIM_LATENCY_MS" --out "$OUT"
+BENCH_RC=$?
+set -e
+
+echo "== stopping the gateway (SIGTERM: drains and flushes the ledger) =="
+stop "$GW_PID" 60
+GW_PID=""
+[[ -f "$OUT/gateway-requests.txt" ]] || { echo "bench failed (exit $BENCH_RC), no results" >&2; exit 1; }
+
+SENT="$(tr -d '[:space:]' <"$OUT/gateway-requests.txt")"
+dotnet "$CLI" ledger --data "$WORK/data" --format json >"$WORK/ledger.jsonl"
+ROWS="$(wc -l <"$WORK/ledger.jsonl" | tr -d ' ')"
+OK_ROWS="$(grep -c '"outcome":"Ok"' "$WORK/ledger.jsonl" || true)"
+ESTIMATED="$(grep -c '"estimated":true' "$WORK/ledger.jsonl" || true)"
+if [[ "$ROWS" == "$SENT" && "$OK_ROWS" == "$SENT" && "$ESTIMATED" == "0" ]]; then VERDICT="PASS"; else VERDICT="FAIL"; fi
+CHECK="Ledger check: $SENT requests sent through the gateway (warm-up and preflight included), $ROWS ledger rows, $OK_ROWS with outcome Ok, $ESTIMATED estimated: $VERDICT"
+printf '\n%s\n' "$CHECK" | tee -a "$OUT/results.md"
+echo "results: $OUT/results.md, $OUT/results.json"
+
+[[ "$VERDICT" == "PASS" && "$BENCH_RC" == "0" ]] || exit 1

@@ -3,8 +3,8 @@
 # side in one run. Starts the simulator and the gateway as separate processes on free loopback ports, so the
 # gateway's own CPU and memory can be read from /proc/<pid>.
 #
-#   bash bench/run.sh                    # default: 15 s per run, concurrency 1 and 16, JSON and streaming (~2.5 min)
-#   DURATION=5 bash bench/run.sh         # quick run
+#   bash bench/run.sh                    # default: 15 s per run, concurrency 1 and 16, JSON and streaming (~3 min)
+#   DURATION=5 bash bench/run.sh         # quick run (~1.5 min)
 #
 # Environment knobs:
 #   DURATION        seconds measured per run (default 15)

@@ -13,6 +13,7 @@ namespace TokenOps.Gateway.Pipeline;
 public sealed class AuthenticateStage(SqliteKeyStore keys, TimeProvider time)
 {
     public static readonly TimeSpan CacheTtl = TimeSpan.FromSeconds(5);
+    private const int MaxCachedKeys = 100_000;
     private readonly ConcurrentDictionary<string, (VirtualKey? Key, long Expires)> _cache = new(StringComparer.Ordinal);
 
     public void Run(ProxyContext context) => context.Key = Authenticate(context.Http.Request);
@@ -30,7 +31,12 @@ public sealed class AuthenticateStage(SqliteKeyStore keys, TimeProvider time)
         if (!_cache.TryGetValue(hash, out var cached) || cached.Expires < now)
         {
             cached = (keys.FindBySecret(secret), now + (long)(CacheTtl.TotalSeconds * time.TimestampFrequency));
-            _cache[hash] = cached;
+            // Only real keys are cached, and the cache is bounded: random tok_ guesses cannot grow memory.
+            if (cached.Key is not null)
+            {
+                if (_cache.Count >= MaxCachedKeys) _cache.Clear();
+                _cache[hash] = cached;
+            }
         }
         var key = cached.Key ?? throw new GatewayException(401, "invalid_api_key", "Unknown API key.");
         if (key.IsRevoked) throw new GatewayException(401, "key_revoked", $"The API key {key.DisplayPrefix} was revoked.");

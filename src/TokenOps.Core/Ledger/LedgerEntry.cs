@@ -43,6 +43,14 @@ public sealed record LedgerEntry
     public double LatencyMs { get; init; }
     public double? TimeToFirstTokenMs { get; init; }
     public string? ProviderRequestId { get; init; }
+    /// <summary>Where the row came from: "gateway", or an offline import such as "claude-code", "codex", "openai-export".</summary>
+    public string Source { get; init; } = "gateway";
+    /// <summary>The agent or chat session the request belongs to, when known (offline imports, session headers).</summary>
+    public string? SessionId { get; init; }
+    /// <summary>What budget enforcement did to the request, e.g. "degraded:gpt-4o->gpt-4o-mini", "clamped:max_tokens=512", "warned".</summary>
+    public string? BudgetAction { get; init; }
+    /// <summary>The person's stated reason, when a require-justification budget asked for one.</summary>
+    public string? Justification { get; init; }
 }
 
 /// <summary>How a request ended; every value still leaves a row.</summary>

@@ -2,12 +2,16 @@ using Microsoft.Data.Sqlite;
 
 namespace TokenOps.Storage.Sqlite;
 
-/// <summary>Schema versions, applied in order; user_version records the last one applied.</summary>
+/// <summary>
+/// Named schema steps, applied once each, in array order, and recorded in schema_migrations.
+/// Named (not numbered) so that features developed side by side each add their own step without renumbering:
+/// a step must only depend on steps listed before it.
+/// </summary>
 internal static class Migrations
 {
-    private static readonly string[] Steps =
+    private static readonly (string Id, string Sql)[] Steps =
     [
-        """
+        ("0001_core", """
         CREATE TABLE IF NOT EXISTS teams (name TEXT PRIMARY KEY, created_at TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS people (name TEXT PRIMARY KEY, team TEXT NOT NULL REFERENCES teams(name), created_at TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS keys (
@@ -28,21 +32,47 @@ internal static class Migrations
         CREATE INDEX IF NOT EXISTS ledger_started_at ON ledger(started_at);
         CREATE INDEX IF NOT EXISTS ledger_person ON ledger(person, started_at);
         CREATE INDEX IF NOT EXISTS ledger_team ON ledger(team, started_at);
-        """,
+        """),
+        // Where a row came from (gateway, or an offline import), the agent session it belongs to,
+        // and what budget enforcement did to it (degraded, clamped, warned) with the person's justification.
+        ("0002_ledger_source_session_budget", """
+        ALTER TABLE ledger ADD COLUMN source TEXT NOT NULL DEFAULT 'gateway';
+        ALTER TABLE ledger ADD COLUMN session_id TEXT;
+        ALTER TABLE ledger ADD COLUMN budget_action TEXT;
+        ALTER TABLE ledger ADD COLUMN justification TEXT;
+        CREATE INDEX IF NOT EXISTS ledger_project ON ledger(project, started_at);
+        """),
     ];
 
     public static void Apply(SqliteConnection connection)
     {
-        using var read = connection.CreateCommand();
-        read.CommandText = "PRAGMA user_version;";
-        var version = Convert.ToInt32(read.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-        for (var i = version; i < Steps.Length; i++)
+        using (var create = connection.CreateCommand())
         {
+            create.CommandText = "CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL);";
+            create.ExecuteNonQuery();
+        }
+        foreach (var (id, sql) in Steps)
+        {
+            // BEGIN IMMEDIATE (the default here) takes the write lock first, so two processes opening the same
+            // data directory at once (the CLI beside a running gateway) cannot both apply a step.
             using var tx = connection.BeginTransaction();
+            using (var check = connection.CreateCommand())
+            {
+                check.Transaction = tx;
+                check.CommandText = "SELECT COUNT(*) FROM schema_migrations WHERE id = $id;";
+                check.Parameters.AddWithValue("$id", id);
+                if ((long)check.ExecuteScalar()! > 0) continue;
+            }
             using var step = connection.CreateCommand();
             step.Transaction = tx;
-            step.CommandText = Steps[i] + $"\nPRAGMA user_version = {i + 1};";
+            step.CommandText = sql;
             step.ExecuteNonQuery();
+            using var record = connection.CreateCommand();
+            record.Transaction = tx;
+            record.CommandText = "INSERT INTO schema_migrations (id, applied_at) VALUES ($id, $at);";
+            record.Parameters.AddWithValue("$id", id);
+            record.Parameters.AddWithValue("$at", DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+            record.ExecuteNonQuery();
             tx.Commit();
         }
     }

@@ -14,7 +14,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore
         "requested_model, served_model, uncached_input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, " +
         "output_tokens, reasoning_tokens, service_tier, uncached_input_nanos, cache_read_nanos, cache_write_5m_nanos, " +
         "cache_write_1h_nanos, output_nanos, reasoning_nanos, cost_nanos, catalog_version, streamed, estimated, status, " +
-        "outcome, error_code, latency_ms, ttft_ms, provider_request_id";
+        "outcome, error_code, latency_ms, ttft_ms, provider_request_id, source, session_id, budget_action, justification";
 
     private static readonly string[] ColumnNames = Columns.Split(", ");
 
@@ -85,6 +85,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore
         Set("catalog_version", e.CatalogVersion); Set("streamed", e.Streamed ? 1 : 0); Set("estimated", e.Estimated ? 1 : 0);
         Set("status", e.Status); Set("outcome", e.Outcome.ToString()); Set("error_code", e.ErrorCode);
         Set("latency_ms", e.LatencyMs); Set("ttft_ms", e.TimeToFirstTokenMs); Set("provider_request_id", e.ProviderRequestId);
+        Set("source", e.Source); Set("session_id", e.SessionId); Set("budget_action", e.BudgetAction); Set("justification", e.Justification);
     }
 
     private static LedgerEntry ReadRow(SqliteDataReader r)
@@ -112,6 +113,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore
             CatalogVersion = S(29), Streamed = r.GetInt64(30) != 0, Estimated = r.GetInt64(31) != 0, Status = r.GetInt32(32),
             Outcome = Enum.Parse<LedgerOutcome>(r.GetString(33)), ErrorCode = S(34), LatencyMs = r.GetDouble(35),
             TimeToFirstTokenMs = r.IsDBNull(36) ? null : r.GetDouble(36), ProviderRequestId = S(37),
+            Source = r.GetString(38), SessionId = S(39), BudgetAction = S(40), Justification = S(41),
         };
     }
 }

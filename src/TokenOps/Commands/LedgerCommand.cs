@@ -79,6 +79,10 @@ internal static class LedgerCommand
                 w.WriteNumber("latency_ms", Math.Round(e.LatencyMs, 3));
                 if (e.TimeToFirstTokenMs is { } ttft) w.WriteNumber("ttft_ms", Math.Round(ttft, 3)); else w.WriteNull("ttft_ms");
                 Str(w, "provider_request_id", e.ProviderRequestId);
+                w.WriteString("source", e.Source);
+                Str(w, "session_id", e.SessionId);
+                Str(w, "budget_action", e.BudgetAction);
+                Str(w, "justification", e.Justification);
                 w.WriteEndObject();
             }
             stdout.WriteByte((byte)'\n');

@@ -27,6 +27,26 @@ public sealed class GatewayOptions
 
     /// <summary>Fsync each journal append (survives power loss, not only process death). Off by default.</summary>
     public bool JournalFlushToDisk { get; set; }
+
+    /// <summary>Token poker: a weekly hand of budget per person, a leaderboard, a bonus for the week's winners.</summary>
+    public PokerOptions Poker { get; set; } = new();
+}
+
+public sealed class PokerOptions
+{
+    public bool Enabled { get; set; }
+    /// <summary>Each player's weekly hand in USD; no rollover.</summary>
+    public decimal WeeklyHandUsd { get; set; } = 25m;
+    /// <summary>Extra USD on next week's hand for each of the week's winners.</summary>
+    public decimal WinnerBonusUsd { get; set; } = 5m;
+    /// <summary>How many top players count as winners.</summary>
+    public int Winners { get; set; } = 3;
+    /// <summary>Show players as anonymous labels instead of names (visibility without blame).</summary>
+    public bool Anonymised { get; set; }
+    /// <summary>The scoring policy's name (see IPokerScoringPolicy).</summary>
+    public string Scoring { get; set; } = "successful-requests-per-dollar";
+    /// <summary>The calendar week's time zone (IANA id).</summary>
+    public string TimeZone { get; set; } = "UTC";
 }
 
 public sealed class ProviderOptions

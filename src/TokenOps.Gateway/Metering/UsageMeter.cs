@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using TokenOps.Core.Metering;
@@ -12,7 +13,12 @@ namespace TokenOps.Gateway.Metering;
 public abstract class UsageMeter
 {
     private const int MaxEstimateChars = 1 << 20;
+    private const int MaxKeptBytes = 4 << 20;
     private readonly StringBuilder _generated = new();
+    // Stream events that carry generated text are kept raw and only parsed if an estimate is ever needed (an
+    // interrupted stream or one without usage): copying ~150 bytes per event is far cheaper than parsing each one.
+    private ArrayBufferWriter<byte>? _kept;
+    private List<(int Start, int Length, TextFields Fields)>? _keptEvents;
 
     public TokenUsage? Usage { get; protected set; }
     public string? ProviderRequestId { get; protected set; }
@@ -25,7 +31,19 @@ public abstract class UsageMeter
     public TokenUsage? PartialUsage { get; protected set; }
 
     /// <summary>Text generated so far (bounded), for the tokenizer estimate of an interrupted stream.</summary>
-    public string GeneratedText => _generated.ToString();
+    public string GeneratedText
+    {
+        get
+        {
+            if (_keptEvents is { Count: > 0 })
+            {
+                foreach (var (start, length, fields) in _keptEvents)
+                    ParseStrings(_kept!.WrittenSpan.Slice(start, length), fields);
+                _keptEvents.Clear();
+            }
+            return _generated.ToString();
+        }
+    }
 
     /// <summary>Reads a complete non-streaming JSON response body.</summary>
     public abstract void OnJson(ReadOnlySpan<byte> body);
@@ -38,8 +56,16 @@ public abstract class UsageMeter
         if (text is not null && _generated.Length < MaxEstimateChars) _generated.Append(text);
     }
 
-    /// <summary>Appends the string values of the named properties found anywhere in <paramref name="json"/>.</summary>
-    protected void AppendStrings(ReadOnlySpan<byte> json, ReadOnlySpan<byte> propertyA, ReadOnlySpan<byte> propertyB)
+    /// <summary>Keeps <paramref name="json"/> so that the string values of <paramref name="fields"/> count towards an estimate.</summary>
+    protected void AppendStrings(ReadOnlySpan<byte> json, TextFields fields)
+    {
+        _kept ??= new ArrayBufferWriter<byte>(4096);
+        if (_kept.WrittenCount + json.Length > MaxKeptBytes) return;
+        (_keptEvents ??= []).Add((_kept.WrittenCount, json.Length, fields));
+        _kept.Write(json);
+    }
+
+    private void ParseStrings(ReadOnlySpan<byte> json, TextFields fields)
     {
         var reader = new Utf8JsonReader(json);
         try
@@ -47,7 +73,7 @@ public abstract class UsageMeter
             while (reader.Read())
             {
                 if (reader.TokenType != JsonTokenType.PropertyName) continue;
-                var wanted = reader.ValueTextEquals(propertyA) || reader.ValueTextEquals(propertyB);
+                var wanted = fields.Matches(ref reader);
                 if (!reader.Read()) break;
                 if (wanted && reader.TokenType == JsonTokenType.String) AppendGenerated(reader.GetString());
             }
@@ -75,4 +101,17 @@ public abstract class UsageMeter
 
     protected static JsonElement Child(JsonElement parent, string name) =>
         parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out var v) ? v : default;
+}
+
+/// <summary>The JSON property names whose string values are generated text in one kind of stream event.</summary>
+public sealed class TextFields(params string[] names)
+{
+    private readonly byte[][] _names = names.Select(Encoding.UTF8.GetBytes).ToArray();
+
+    internal bool Matches(ref Utf8JsonReader reader)
+    {
+        foreach (var name in _names)
+            if (reader.ValueTextEquals(name)) return true;
+        return false;
+    }
 }

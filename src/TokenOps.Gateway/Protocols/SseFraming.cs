@@ -11,8 +11,10 @@ public static class SseFraming
         name = default;
         data = default;
         length = 0;
+        // Look for CRLF framing only before the first LF-framed end: scanning the whole buffer for each event would
+        // make a read holding many events quadratic.
         var lf = buffer.IndexOf("\n\n"u8);
-        var crlf = buffer.IndexOf("\r\n\r\n"u8);
+        var crlf = (lf < 0 ? buffer : buffer[..lf]).IndexOf("\r\n\r\n"u8);
         if (lf < 0 && crlf < 0) return false;
         length = crlf >= 0 && (lf < 0 || crlf < lf) ? crlf + 4 : lf + 2;
         var block = buffer[..length];

@@ -33,6 +33,7 @@ public sealed class MessagesRoute : ProtocolRoute
 
 internal sealed class MessagesMeter : UsageMeter
 {
+    private static readonly TextFields DeltaText = new("text", "thinking", "partial_json");
     private long _input, _cacheRead, _cacheWrite, _write5m, _write1h, _output, _thinking;
     private bool _hasSplit, _sawStart;
 
@@ -52,8 +53,7 @@ internal sealed class MessagesMeter : UsageMeter
     {
         if (eventName.SequenceEqual("content_block_delta"u8))
         {
-            AppendStrings(data, "text"u8, "thinking"u8);
-            AppendStrings(data, "partial_json"u8, "partial_json"u8);
+            AppendStrings(data, DeltaText);
             return true;
         }
         if (eventName.SequenceEqual("message_stop"u8))

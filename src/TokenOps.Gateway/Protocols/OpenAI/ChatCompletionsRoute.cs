@@ -51,6 +51,7 @@ public sealed class ChatCompletionsRoute : ProtocolRoute
 /// <summary>Chat: usage is in the body, or in the last chunk before [DONE] (choices empty, usage set).</summary>
 internal sealed class ChatCompletionsMeter(bool clientAskedForUsage) : UsageMeter
 {
+    private static readonly TextFields DeltaText = new("content", "arguments");
     public override void OnJson(ReadOnlySpan<byte> body)
     {
         using var doc = JsonDocument.Parse(body.ToArray());
@@ -71,7 +72,7 @@ internal sealed class ChatCompletionsMeter(bool clientAskedForUsage) : UsageMete
         if (data.IndexOf("\"usage\":{"u8) < 0 && data.IndexOf("\"usage\": {"u8) < 0)
         {
             if (ProviderRequestId is null) ReadId(data);
-            AppendStrings(data, "content"u8, "arguments"u8);
+            AppendStrings(data, DeltaText);
             return true;
         }
         try

@@ -30,6 +30,7 @@ public sealed class ResponsesRoute : ProtocolRoute
 
 internal sealed class ResponsesMeter : UsageMeter
 {
+    private static readonly TextFields DeltaText = new("delta");
     public override void OnJson(ReadOnlySpan<byte> body)
     {
         using var doc = JsonDocument.Parse(body.ToArray());
@@ -41,7 +42,7 @@ internal sealed class ResponsesMeter : UsageMeter
         if (eventName.SequenceEqual("response.output_text.delta"u8) || eventName.SequenceEqual("response.reasoning_summary_text.delta"u8)
             || eventName.SequenceEqual("response.function_call_arguments.delta"u8))
         {
-            AppendStrings(data, "delta"u8, "delta"u8);
+            AppendStrings(data, DeltaText);
             return true;
         }
         var terminal = eventName.SequenceEqual("response.completed"u8) || eventName.SequenceEqual("response.incomplete"u8)

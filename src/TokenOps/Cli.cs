@@ -27,7 +27,9 @@ public static class Cli
         }
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // ProcessTerminationTimeout = null: System.CommandLine would otherwise answer SIGTERM by exiting 143 after 2 s,
+            // cutting in-flight streams; the host's own lifetime drains them (up to its 30 s shutdown timeout) and exits 0.
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
         }
         catch (ConfigurationException ex)
         {

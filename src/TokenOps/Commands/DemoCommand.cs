@@ -48,7 +48,17 @@ internal static class DemoCommand
             using var http = new HttpClient { BaseAddress = gateway.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
             var traffic = new DemoTraffic(http, clock, keys);
             Console.WriteLine($"Driving {dayCount} days of work ({firstDay:yyyy-MM-dd} onwards) through {gateway.BaseUrl} on a time-compressed clock…");
-            await traffic.RunAsync(firstDay, dayCount, cancellationToken);
+            // Ctrl+C or SIGTERM stops the host (its lifetime owns the signals), which ends the traffic too.
+            var stopping = gateway.App.Lifetime.ApplicationStopping;
+            try
+            {
+                await traffic.RunAsync(firstDay, dayCount, stopping);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                Console.Error.WriteLine("tokenops: demo interrupted; the ledger keeps what was sent.");
+                return 130;
+            }
             clock.BackToRealTime();
             await gateway.FlushLedgerAsync();
             var rows = gateway.Services.GetRequiredService<SqliteLedgerStore>().Read();

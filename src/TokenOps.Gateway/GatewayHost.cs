@@ -51,9 +51,7 @@ public static class GatewayHost
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
-        var catalog = BundledCatalog.Load(options.Prices);
-        var providers = Providers(options, simulatorUrl, settings);
-        var router = new ModelRouter(catalog, providers, options.Models, options.AllowUnpriced, SimulatorFallback(providers));
+        var router = BuildRouter(options, simulatorUrl, settings);
 
         var services = builder.Services;
         services.AddSingleton(settings.Time);
@@ -72,7 +70,11 @@ public static class GatewayHost
         services.AddSingleton<AuthenticateStage>();
         services.AddSingleton<AttributeStage>();
         services.AddSingleton(new ReadRequestStage(options.MaxRequestBodyBytes));
-        services.AddSingleton(new ModelRouterHolder(router));
+        var routerHolder = new ModelRouterHolder(router);
+        services.AddSingleton(routerHolder);
+        if (settings.ConfigPath is { } configPath)
+            services.AddHostedService(sp => new RouteReloader(configPath, settings.ConfigReloadInterval,
+                next => BuildRouter(next, simulatorUrl, settings), routerHolder, sp.GetRequiredService<ILogger<RouteReloader>>()));
         services.AddSingleton(new HttpMessageInvoker(new SocketsHttpHandler
         {
             UseProxy = false,
@@ -102,6 +104,14 @@ public static class GatewayHost
         AdminEndpoints.Map(app);
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<LedgerWriter>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
+    }
+
+    /// <summary>Models, providers and prices as one immutable router (rebuilt whole when the config file changes).</summary>
+    private static ModelRouter BuildRouter(GatewayOptions options, Uri? simulatorUrl, GatewaySettings settings)
+    {
+        var catalog = BundledCatalog.Load(options.Prices);
+        var providers = Providers(options, simulatorUrl, settings);
+        return new ModelRouter(catalog, providers, options.Models, options.AllowUnpriced, SimulatorFallback(providers));
     }
 
     private static Dictionary<string, ProviderEndpoint> Providers(GatewayOptions options, Uri? simulatorUrl, GatewaySettings settings)

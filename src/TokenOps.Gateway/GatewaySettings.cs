@@ -7,6 +7,10 @@ namespace TokenOps.Gateway;
 public sealed record GatewaySettings
 {
     public required GatewayOptions Options { get; init; }
+    /// <summary>The tokenops.json the options came from; when set, routes and prices reload when it changes.</summary>
+    public string? ConfigPath { get; init; }
+    /// <summary>How often the config file is checked for changes.</summary>
+    public TimeSpan ConfigReloadInterval { get; init; } = TimeSpan.FromSeconds(1);
     public string[] Urls { get; init; } = ["http://127.0.0.1:8080"];
     /// <summary>Start the built-in simulated provider on loopback and route every priced model without a provider to it.</summary>
     public bool Simulate { get; init; }

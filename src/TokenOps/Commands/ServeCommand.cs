@@ -15,11 +15,13 @@ internal static class ServeCommand
         var command = new Command("serve", "Run the gateway and its admin API") { config, urls, data, simulate };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var options = ConfigurationLoader.Load(parse.GetValue(config));
+            var configPath = parse.GetValue(config);
+            var options = ConfigurationLoader.Load(configPath);
             if (parse.GetValue(data) is { } dir) options.DataDirectory = dir;
             await using var gateway = await GatewayHost.StartAsync(new GatewaySettings
             {
                 Options = options,
+                ConfigPath = configPath,
                 Urls = [parse.GetValue(urls)!],
                 Simulate = parse.GetValue(simulate),
                 MinimumLogLevel = LogLevel.Information,

@@ -61,6 +61,8 @@ public sealed class BudgetBook(ISpendHistory history, Func<BudgetPolicy, DateTim
     public ReserveResult TryReserve(BudgetCounter[] counters, long nanos, DateTimeOffset now, TimeSpan ttl)
     {
         var taken = 0;
+        long remaining;
+        BudgetCounter? tightest = null;
         try
         {
             for (; taken < counters.Length; taken++) Monitor.Enter(counters[taken].Gate);
@@ -74,7 +76,12 @@ public sealed class BudgetBook(ISpendHistory history, Func<BudgetPolicy, DateTim
                 if (refusedBy is null && c.Available < nanos) refusedBy = c;
             }
             if (refusedBy is not null) return new ReserveResult(null, refusedBy.Snapshot(), Math.Max(0, available));
-            foreach (var c in counters) c.Reserve(nanos);
+            remaining = long.MaxValue;
+            foreach (var c in counters)
+            {
+                c.Reserve(nanos);
+                if (c.Available < remaining) (remaining, tightest) = (c.Available, c);
+            }
         }
         finally
         {
@@ -82,7 +89,7 @@ public sealed class BudgetBook(ISpendHistory history, Func<BudgetPolicy, DateTim
         }
         var reservation = new BudgetReservation(Interlocked.Increment(ref _nextReservation), counters, nanos, now, now + ttl);
         _open[reservation.Id] = reservation;
-        return new ReserveResult(reservation, null, 0);
+        return new ReserveResult(reservation, null, remaining, tightest);
     }
 
     /// <summary>Soft budgets this much more spend would take past their limit (a read, not a reservation).</summary>
@@ -154,7 +161,11 @@ public sealed class BudgetBook(ISpendHistory history, Func<BudgetPolicy, DateTim
         _policies.Applicable(person, team, project).Select(p => Snapshot(CounterFor(p, now), now)).ToList();
 }
 
-public sealed record ReserveResult(BudgetReservation? Reservation, BudgetSnapshot? RefusedBy, long AvailableNanos);
+/// <summary>
+/// A reservation, or the hard budget that refused it. <see cref="AvailableNanos"/>: on refusal, what the tightest hard
+/// budget still has (for clamping); on success, what the tightest budget has left after this reservation.
+/// </summary>
+public sealed record ReserveResult(BudgetReservation? Reservation, BudgetSnapshot? RefusedBy, long AvailableNanos, BudgetCounter? Tightest = null);
 
 /// <summary>One request's hold on its budgets until it settles (or the sweeper expires it).</summary>
 public sealed class BudgetReservation(long id, BudgetCounter[] counters, long nanos, DateTimeOffset admittedAt, DateTimeOffset expiresAt)

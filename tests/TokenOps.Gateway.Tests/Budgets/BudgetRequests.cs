@@ -35,6 +35,21 @@ internal static class BudgetRequests
         return engine.Current();
     }
 
+    /// <summary>The ledger once it stops growing (aborted requests settle just after their client gave up); bounded.</summary>
+    public static async Task<IReadOnlyList<LedgerEntry>> StableLedgerAsync(this GatewayFixture gateway)
+    {
+        var rows = await gateway.LedgerAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(500);
+            var again = await gateway.LedgerAsync();
+            if (again.Count == rows.Count) return again;
+            rows = again;
+        }
+        return rows;
+    }
+
     /// <summary>The ledger's truth for one budget: SUM(cost) of the rows it covers.</summary>
     public static long LedgerNanos(IEnumerable<LedgerEntry> rows, BudgetSnapshot s) => rows.Where(r => s.Level switch
     {

@@ -1,7 +1,9 @@
 using System.Net;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using TokenOps.Core.Pricing;
+using TokenOps.Core.Budgets;
 using TokenOps.Gateway.Admin;
+using TokenOps.Gateway.Budgets;
 using TokenOps.Gateway.Configuration;
 using TokenOps.Gateway.Metering;
 using TokenOps.Gateway.Pipeline;
@@ -84,6 +86,11 @@ public static class GatewayHost
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
             ConnectTimeout = TimeSpan.FromSeconds(10),
         }));
+        services.AddSingleton<SqliteBudgetStore>();
+        services.AddSingleton<BudgetEngine>();
+        services.AddSingleton<IBudgetSnapshots>(sp => sp.GetRequiredService<BudgetEngine>());
+        services.AddHostedService<BudgetRefresher>();
+        services.AddSingleton<AdmitStage>();
         services.AddSingleton<SettleStage>();
         services.AddSingleton<ForwardStage>();
         services.AddSingleton<GatewayPipeline>();

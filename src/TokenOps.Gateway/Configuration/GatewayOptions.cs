@@ -30,6 +30,55 @@ public sealed class GatewayOptions
 
     /// <summary>Token poker: a weekly hand of budget per person, a leaderboard, a bonus for the week's winners.</summary>
     public PokerOptions Poker { get; set; } = new();
+
+    /// <summary>Budgets: the organisation pool, team caps, personal stipends, tiers and project budgets (the CLI and admin API add more).</summary>
+    public BudgetsOptions Budgets { get; set; } = new();
+}
+
+public sealed class BudgetsOptions
+{
+    /// <summary>Calendar periods' time zone (IANA id) unless a budget names its own.</summary>
+    public string TimeZone { get; set; } = "UTC";
+    public BudgetOptions? Organisation { get; set; }
+    public Dictionary<string, BudgetOptions> Teams { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, BudgetOptions> People { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, BudgetOptions> Projects { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Tiers (for example senior, junior): members, their stipend, allowed models, and the model a degrade serves.</summary>
+    public Dictionary<string, TierOptions> Tiers { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>When a hard budget cannot cover max_tokens, lower max_tokens to what fits instead of refusing.</summary>
+    public bool ClampMaxTokens { get; set; }
+    /// <summary>Below this many output tokens a clamp is pointless: refuse instead.</summary>
+    public long MinClampedMaxTokens { get; set; } = 16;
+    /// <summary>Output tokens reserved when neither the request nor the catalog gives a limit.</summary>
+    public long DefaultMaxOutputTokens { get; set; } = 4096;
+    /// <summary>A reservation nobody settled is released after this long (settling runs on every exit path; this is the safety net).</summary>
+    public double ReservationTtlMinutes { get; set; } = 15;
+    /// <summary>The cheaper model a degrade serves when the person's tier names none.</summary>
+    public string? DegradeModel { get; set; }
+}
+
+public sealed class BudgetOptions
+{
+    public decimal LimitUsd { get; set; }
+    /// <summary>daily, weekly, monthly (calendar, in the time zone) or rolling:N (the last N days).</summary>
+    public string Period { get; set; } = "monthly";
+    /// <summary>hard (refuse with 402) or soft (apply softAction).</summary>
+    public string Mode { get; set; } = "hard";
+    /// <summary>warn, degrade or require-justification.</summary>
+    public string SoftAction { get; set; } = "warn";
+    public bool Rollover { get; set; }
+    public decimal RolloverCeilingUsd { get; set; }
+    public string? TimeZone { get; set; }
+}
+
+public sealed class TierOptions
+{
+    public List<string> People { get; set; } = [];
+    /// <summary>Each member's personal budget, unless the member has one under budgets.people.</summary>
+    public BudgetOptions? Stipend { get; set; }
+    /// <summary>Models members may call; absent means any.</summary>
+    public List<string>? AllowedModels { get; set; }
+    public string? DegradeModel { get; set; }
 }
 
 public sealed class PokerOptions

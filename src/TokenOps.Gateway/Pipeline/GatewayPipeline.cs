@@ -10,7 +10,9 @@ namespace TokenOps.Gateway.Pipeline;
 ///  2. attribute: project/feature/ticket/PR/tags, so even refusals are attributed;
 ///  3. read: a bounded body, valid JSON, the route's own fields checked (400 before anything costs money);
 ///  4. route: model to provider and price; an unpriced model is refused here;
-///  5. (admit: budget reservation lands here with the allocation work; it needs 1-4 and must precede 6);
+///  5. admit: tier model allow-list, soft caps (warn, degrade, require a justification), then reserve the worst case
+///     against every budget the request falls under, or refuse with 402; it needs the person (1), the project (2),
+///     max_tokens (3) and the price (4), and must precede 6. A response cache, when added, goes before it: hits reserve nothing;
 ///  6. forward + meter: relay the provider's answer while the meter reads usage from it;
 ///  7. settle: exactly one ledger row, in a finally, so every exit path (refusal, provider error, timeout,
 ///     client abort, broken stream) is recorded.
@@ -20,6 +22,7 @@ public sealed class GatewayPipeline(
     AttributeStage attribute,
     ReadRequestStage read,
     ModelRouterHolder router,
+    AdmitStage admit,
     ForwardStage forward,
     SettleStage settle,
     TimeProvider time,
@@ -34,12 +37,13 @@ public sealed class GatewayPipeline(
             attribute.Run(context);
             await read.RunAsync(context);
             context.ModelRoute = router.Current.Resolve(context.Facts!.Model, route.Dialect);
+            admit.Run(context);
             await forward.RunAsync(context);
         }
         catch (GatewayException ex)
         {
             context.Fail(ex.Status, LedgerOutcome.Refused, ex.Code);
-            await WriteErrorAsync(context, ex.Status, ex.Code, ex.Message, ex.Param);
+            await WriteErrorAsync(context, ex.Status, ex.Code, ex.Message, ex.Param, ex.Budget);
         }
         catch (UpstreamFailure ex)
         {
@@ -73,7 +77,7 @@ public sealed class GatewayPipeline(
     private string NewEventId() => "evt_" + Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
 
     /// <summary>Journals the row first, then answers: a refusal the client saw is never lost either.</summary>
-    private async Task WriteErrorAsync(ProxyContext context, int status, string code, string message, string? param)
+    private async Task WriteErrorAsync(ProxyContext context, int status, string code, string message, string? param, Budgets.BudgetRefusal? budget = null)
     {
         settle.Settle(context);
         var response = context.Http.Response;
@@ -82,7 +86,7 @@ public sealed class GatewayPipeline(
             context.Http.Abort();
             return;
         }
-        var body = ErrorBodies.Write(context.Route.Dialect, status, code, message, param);
+        var body = ErrorBodies.Write(context.Route.Dialect, status, code, message, param, budget);
         response.Clear();
         response.StatusCode = status;
         response.ContentType = "application/json";

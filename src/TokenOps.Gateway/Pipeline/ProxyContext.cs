@@ -23,6 +23,11 @@ public sealed class ProxyContext(HttpContext http, ProtocolRoute route, string e
     public ModelRoute? ModelRoute { get; set; }
     /// <summary>Set once a provider accepted the request (2xx); from then on usage is billable.</summary>
     public UsageMeter? Meter { get; set; }
+    /// <summary>The budget hold taken by the admit stage; the settle stage frees it and books the actual cost.</summary>
+    public TokenOps.Core.Budgets.BudgetReservation? Reservation { get; set; }
+    /// <summary>What budget enforcement did (degraded, clamped, warned, justified), for the ledger row.</summary>
+    public string? BudgetAction { get; set; }
+    public string? Justification { get; set; }
 
     public int Status { get; set; } = 200;
     public LedgerOutcome Outcome { get; set; } = LedgerOutcome.Ok;

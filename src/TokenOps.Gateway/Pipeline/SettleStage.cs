@@ -13,7 +13,7 @@ namespace TokenOps.Gateway.Pipeline;
 /// (flagged) for anything a provider accepted; priced by the catalog version in force; journalled before return.
 /// Idempotent per request: the first call wins, later calls do nothing.
 /// </summary>
-public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimeProvider time)
+public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimeProvider time, Budgets.BudgetEngine budgets)
 {
     public void Settle(ProxyContext context)
     {
@@ -23,7 +23,7 @@ public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimePr
         var route = context.ModelRoute;
         var cost = route?.Price is { } price ? CostCalculator.Compute(price, usage) : CostBreakdown.Zero;
         var a = context.Attribution;
-        ledger.Record(new LedgerEntry
+        var entry = new LedgerEntry
         {
             Id = context.EventId,
             StartedAt = context.StartedAt,
@@ -51,7 +51,12 @@ public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimePr
             LatencyMs = context.ElapsedMs,
             TimeToFirstTokenMs = context.TimeToFirstTokenMs,
             ProviderRequestId = context.Meter?.ProviderRequestId,
-        });
+            BudgetAction = context.BudgetAction,
+            Justification = context.Justification,
+        };
+        // Free the reservation and book the cost the ledger row records, so the counters equal the ledger.
+        budgets.Book.Settle(context.Reservation, entry.CostNanos);
+        ledger.Record(entry);
     }
 
     private (TokenUsage Usage, bool Estimated) MeasureUsage(ProxyContext context)

@@ -5,7 +5,7 @@ namespace TokenOps.Gateway.Protocols;
 /// <summary>Error bodies exactly as each provider shapes them, so that the official SDKs raise their usual exceptions.</summary>
 public static class ErrorBodies
 {
-    public static byte[] Write(Dialect dialect, int status, string code, string message, string? param = null)
+    public static byte[] Write(Dialect dialect, int status, string code, string message, string? param = null, Budgets.BudgetRefusal? budget = null)
     {
         using var buffer = new MemoryStream(256);
         using (var w = new Utf8JsonWriter(buffer))
@@ -18,6 +18,7 @@ public static class ErrorBodies
                 w.WriteString("type", AnthropicType(status));
                 w.WriteString("message", message);
                 w.WriteString("code", code);
+                WriteBudget(w, budget);
                 w.WriteEndObject();
             }
             else
@@ -27,11 +28,23 @@ public static class ErrorBodies
                 w.WriteString("type", OpenAIType(status));
                 if (param is null) w.WriteNull("param"); else w.WriteString("param", param);
                 w.WriteString("code", code);
+                WriteBudget(w, budget);
                 w.WriteEndObject();
             }
             w.WriteEndObject();
         }
         return buffer.ToArray();
+    }
+
+    /// <summary>Extra fields inside the error object; SDKs ignore unknown fields, and clients that care can read them.</summary>
+    private static void WriteBudget(Utf8JsonWriter w, Budgets.BudgetRefusal? budget)
+    {
+        if (budget is null) return;
+        w.WriteString("budget", budget.Budget);
+        w.WriteNumber("spent_usd", budget.SpentUsd);
+        w.WriteNumber("reserved_usd", budget.ReservedUsd);
+        w.WriteNumber("limit_usd", budget.LimitUsd);
+        w.WriteString("resets_at", budget.ResetsAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture));
     }
 
     private static string OpenAIType(int status) => status switch

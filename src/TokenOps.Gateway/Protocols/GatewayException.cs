@@ -9,6 +9,8 @@ public sealed class GatewayException(int status, string code, string message, st
     public int Status { get; } = status;
     public string Code { get; } = code;
     public string? Param { get; } = param;
+    /// <summary>Set on budget refusals (402): written into the error body as typed fields.</summary>
+    public Budgets.BudgetRefusal? Budget { get; init; }
 
     public static GatewayException BadRequest(string code, string message, string? param = null) => new(400, code, message, param);
 }

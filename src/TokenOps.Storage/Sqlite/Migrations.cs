@@ -42,6 +42,16 @@ internal static class Migrations
         ALTER TABLE ledger ADD COLUMN justification TEXT;
         CREATE INDEX IF NOT EXISTS ledger_project ON ledger(project, started_at);
         """),
+        // Budgets set from the CLI or the admin API (tokenops.json holds the rest). budgets_version moves on every
+        // change, so a running gateway notices with one cheap read per second and swaps its policy snapshot.
+        ("0100_budgets", """
+        CREATE TABLE IF NOT EXISTS budgets (
+            id TEXT PRIMARY KEY, level TEXT NOT NULL, name TEXT NOT NULL, limit_nanos INTEGER NOT NULL,
+            period TEXT NOT NULL, time_zone TEXT NOT NULL, mode TEXT NOT NULL, soft_action TEXT NOT NULL,
+            rollover INTEGER NOT NULL, rollover_ceiling_nanos INTEGER NOT NULL, updated_at TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS budgets_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+        INSERT OR IGNORE INTO budgets_version (id, version) VALUES (1, 0);
+        """),
     ];
 
     public static void Apply(SqliteConnection connection)

@@ -1,0 +1,184 @@
+using System.Collections.Concurrent;
+
+namespace TokenOps.Core.Budgets;
+
+/// <summary>
+/// The live counters of every budget in use and the reservations against them. A reservation checks and adds against
+/// all of a request's budgets atomically: it takes their gates in ordinal id order (so two requests can never deadlock),
+/// refuses if any hard budget would go past its limit, else adds to every one. Settling frees the reservation and books
+/// the actual cost; a reservation nobody settles (a bug, a lost task) is expired by <see cref="SweepExpired"/>.
+/// Counters open lazily from the ledger (<see cref="ISpendHistory"/>), the source of truth.
+/// </summary>
+public sealed class BudgetBook(ISpendHistory history, Func<BudgetPolicy, DateTimeOffset, decimal>? allowance = null) : IBudgetSnapshots
+{
+    private readonly ConcurrentDictionary<string, Lazy<BudgetCounter>> _counters = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<long, BudgetReservation> _open = new();
+    private long _nextReservation;
+    private volatile BudgetPolicySet _policies = BudgetPolicySet.Empty;
+    private Func<DateTimeOffset> _now = () => DateTimeOffset.UtcNow;
+
+    public BudgetPolicySet Policies => _policies;
+
+    /// <summary>The clock snapshots read (the gateway passes its TimeProvider).</summary>
+    public void UseClock(Func<DateTimeOffset> now) => _now = now;
+
+    public int OpenReservations => _open.Count;
+
+    /// <summary>Swaps in a new policy set. Counters whose budget keeps its period keep their totals; others reopen from the ledger.</summary>
+    public void Apply(BudgetPolicySet policies)
+    {
+        _policies = policies;
+        foreach (var (id, lazy) in _counters)
+        {
+            if (!lazy.IsValueCreated) continue;
+            var counter = lazy.Value;
+            var next = policies.Find(id);
+            if (next is not null && next.SamePeriodAs(counter.Policy))
+            {
+                lock (counter.Gate) counter.Update(next);
+            }
+            else
+            {
+                _counters.TryRemove(new KeyValuePair<string, Lazy<BudgetCounter>>(id, lazy));
+            }
+        }
+    }
+
+    public BudgetCounter CounterFor(BudgetPolicy policy, DateTimeOffset now) =>
+        _counters.GetOrAdd(policy.Id, static (_, s) => new Lazy<BudgetCounter>(() => new BudgetCounter(s.policy, s.now, s.history, s.allowance)),
+            (policy, now, history, allowance)).Value;
+
+    /// <summary>The request's counters, ordered by id: the lock order.</summary>
+    public BudgetCounter[] CountersFor(IReadOnlyList<BudgetPolicy> policies, DateTimeOffset now)
+    {
+        var counters = new BudgetCounter[policies.Count];
+        for (var i = 0; i < counters.Length; i++) counters[i] = CounterFor(policies[i], now);
+        Array.Sort(counters, static (a, b) => string.CompareOrdinal(a.Id, b.Id));
+        return counters;
+    }
+
+    /// <summary>Reserves <paramref name="nanos"/> against every counter, or refuses naming the first hard budget it would exceed.</summary>
+    public ReserveResult TryReserve(BudgetCounter[] counters, long nanos, DateTimeOffset now, TimeSpan ttl)
+    {
+        var taken = 0;
+        long remaining;
+        BudgetCounter? tightest = null;
+        try
+        {
+            for (; taken < counters.Length; taken++) Monitor.Enter(counters[taken].Gate);
+            BudgetCounter? refusedBy = null;
+            var available = long.MaxValue;
+            foreach (var c in counters)
+            {
+                c.RollTo(now);
+                if (!c.Policy.Hard) continue;
+                available = Math.Min(available, c.Available);
+                if (refusedBy is null && c.Available < nanos) refusedBy = c;
+            }
+            if (refusedBy is not null) return new ReserveResult(null, refusedBy.Snapshot(), Math.Max(0, available));
+            remaining = long.MaxValue;
+            foreach (var c in counters)
+            {
+                c.Reserve(nanos);
+                if (c.Available < remaining) (remaining, tightest) = (c.Available, c);
+            }
+        }
+        finally
+        {
+            for (var i = taken - 1; i >= 0; i--) Monitor.Exit(counters[i].Gate);
+        }
+        var reservation = new BudgetReservation(Interlocked.Increment(ref _nextReservation), counters, nanos, now, now + ttl);
+        _open[reservation.Id] = reservation;
+        return new ReserveResult(reservation, null, remaining, tightest);
+    }
+
+    /// <summary>Soft budgets this much more spend would take past their limit (a read, not a reservation).</summary>
+    public List<BudgetCounter> SoftOverruns(BudgetCounter[] counters, long nanos, DateTimeOffset now)
+    {
+        var over = new List<BudgetCounter>();
+        foreach (var c in counters)
+        {
+            if (c.Policy.Hard) continue;
+            lock (c.Gate)
+            {
+                c.RollTo(now);
+                if (c.Available < nanos) over.Add(c);
+            }
+        }
+        return over;
+    }
+
+    public static void CountWarning(BudgetCounter counter)
+    {
+        lock (counter.Gate) counter.CountWarning();
+    }
+
+    /// <summary>Frees the reservation and books the actual cost; idempotent (the first call wins, an expired one only books cost).</summary>
+    public void Settle(BudgetReservation? reservation, long actualNanos)
+    {
+        if (reservation is null) return;
+        var release = reservation.TryClose();
+        if (release) _open.TryRemove(reservation.Id, out _);
+        else if (!reservation.TryBookLate()) return;
+        foreach (var c in reservation.Counters)
+            lock (c.Gate) c.Settle(release ? reservation.Nanos : 0, actualNanos, reservation.AdmittedAt);
+    }
+
+    /// <summary>Releases reservations past their expiry (nothing settled them); returns how many.</summary>
+    public int SweepExpired(DateTimeOffset now)
+    {
+        var expired = 0;
+        foreach (var (id, r) in _open)
+        {
+            if (r.ExpiresAt > now || !r.TryExpire()) continue;
+            _open.TryRemove(id, out _);
+            foreach (var c in r.Counters)
+                lock (c.Gate) c.Settle(r.Nanos, 0, r.AdmittedAt);
+            expired++;
+        }
+        return expired;
+    }
+
+    public BudgetSnapshot Snapshot(BudgetCounter counter, DateTimeOffset now)
+    {
+        lock (counter.Gate)
+        {
+            counter.RollTo(now);
+            return counter.Snapshot();
+        }
+    }
+
+    /// <summary>Every configured budget (opening its counter if needed) and every poker hand in use.</summary>
+    public IReadOnlyList<BudgetSnapshot> Current()
+    {
+        var now = _now();
+        foreach (var policy in _policies.Configured) CounterFor(policy, now);
+        return _counters.Values.Select(l => Snapshot(l.Value, now)).OrderBy(s => s.BudgetId, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Snapshots of the budgets a person (and their team, and a project) fall under.</summary>
+    public IReadOnlyList<BudgetSnapshot> For(string? person, string? team, string? project, DateTimeOffset now) =>
+        _policies.Applicable(person, team, project).Select(p => Snapshot(CounterFor(p, now), now)).ToList();
+}
+
+/// <summary>
+/// A reservation, or the hard budget that refused it. <see cref="AvailableNanos"/>: on refusal, what the tightest hard
+/// budget still has (for clamping); on success, what the tightest budget has left after this reservation.
+/// </summary>
+public sealed record ReserveResult(BudgetReservation? Reservation, BudgetSnapshot? RefusedBy, long AvailableNanos, BudgetCounter? Tightest = null);
+
+/// <summary>One request's hold on its budgets until it settles (or the sweeper expires it).</summary>
+public sealed class BudgetReservation(long id, BudgetCounter[] counters, long nanos, DateTimeOffset admittedAt, DateTimeOffset expiresAt)
+{
+    private int _state; // 0 open, 1 settled, 2 expired, 3 expired then booked
+
+    public long Id { get; } = id;
+    public BudgetCounter[] Counters { get; } = counters;
+    public long Nanos { get; } = nanos;
+    public DateTimeOffset AdmittedAt { get; } = admittedAt;
+    public DateTimeOffset ExpiresAt { get; } = expiresAt;
+
+    internal bool TryClose() => Interlocked.CompareExchange(ref _state, 1, 0) == 0;
+    internal bool TryExpire() => Interlocked.CompareExchange(ref _state, 2, 0) == 0;
+    internal bool TryBookLate() => Interlocked.CompareExchange(ref _state, 3, 2) == 2;
+}

@@ -1,0 +1,94 @@
+using TokenOps.Core.Budgets;
+using TokenOps.Gateway.Configuration;
+using TokenOps.Storage.Sqlite;
+
+namespace TokenOps.Gateway.Budgets;
+
+/// <summary>
+/// The gateway's budget state: the <see cref="BudgetBook"/> of live counters, fed by tokenops.json plus the budgets
+/// stored in SQLite. <see cref="RefreshIfChanged"/> swaps in a new policy set when the store's version moved (the CLI
+/// or the admin API changed a budget, possibly from another process).
+/// </summary>
+public sealed class BudgetEngine : IBudgetSnapshots
+{
+    private readonly GatewayOptions _options;
+    private readonly SqliteBudgetStore _store;
+    private readonly ILogger<BudgetEngine> _logger;
+    private readonly object _reloadGate = new();
+
+    public BudgetEngine(GatewayOptions options, SqliteBudgetStore store, IEnumerable<IBudgetAllowance> allowances, TimeProvider time, ILogger<BudgetEngine> logger)
+    {
+        _options = options;
+        _store = store;
+        _logger = logger;
+        var extras = allowances.ToArray();
+        // Allowances (a poker winner's bonus) apply to the token-poker hand, the one budget kind that has them.
+        Book = new BudgetBook(store, (policy, periodStart) =>
+            extras.Length == 0 || !policy.Id.StartsWith(BudgetPolicy.PokerPrefix, StringComparison.Ordinal)
+                ? 0m
+                : extras.Sum(a => a.ExtraFor(policy.Level, policy.Name, periodStart)));
+        Book.UseClock(time.GetUtcNow);
+        ReservationTtl = TimeSpan.FromMinutes(options.Budgets.ReservationTtlMinutes);
+        Reload(store.Version());
+    }
+
+    public BudgetBook Book { get; }
+    public BudgetPolicySet Policies => Book.Policies;
+    public TimeSpan ReservationTtl { get; }
+    public BudgetsOptions Options => _options.Budgets;
+
+    public IReadOnlyList<BudgetSnapshot> Current() => Book.Current();
+
+    /// <summary>One cheap read of the store's version; a reload only when it moved. Returns true if it reloaded.</summary>
+    public bool RefreshIfChanged()
+    {
+        var version = _store.Version();
+        if (version == Book.Policies.Version) return false;
+        Reload(version);
+        return true;
+    }
+
+    private void Reload(long version)
+    {
+        lock (_reloadGate)
+        {
+            try
+            {
+                Book.Apply(BudgetPolicyBuilder.Build(_options, _store.List(), version));
+            }
+            catch (ConfigurationException ex)
+            {
+                // A bad stored budget must not take enforcement down: keep the previous set and say why.
+                _logger.LogError("Budgets not reloaded, keeping the previous ones: {Message}", ex.Message);
+            }
+        }
+    }
+}
+
+/// <summary>Polls the budget store's version every second (so CLI changes apply within ~1 s) and sweeps expired reservations.</summary>
+public sealed class BudgetRefresher(BudgetEngine engine, TimeProvider time, ILogger<BudgetRefresher> logger) : BackgroundService
+{
+    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(PollInterval, time, stoppingToken);
+                if (engine.RefreshIfChanged()) logger.LogInformation("Budgets reloaded (version {Version})", engine.Policies.Version);
+                var expired = engine.Book.SweepExpired(time.GetUtcNow());
+                if (expired > 0) logger.LogWarning("Expired {Count} budget reservations nobody settled", expired);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning("Budget refresh failed, will retry: {Message}", ex.Message);
+            }
+        }
+    }
+}

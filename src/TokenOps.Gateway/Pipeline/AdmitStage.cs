@@ -1,0 +1,175 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using TokenOps.Core.Budgets;
+using TokenOps.Core.Pricing;
+using TokenOps.Gateway.Budgets;
+using TokenOps.Gateway.Metering;
+using TokenOps.Gateway.Protocols;
+
+namespace TokenOps.Gateway.Pipeline;
+
+/// <summary>
+/// Budget enforcement before anything is forwarded. In order: the person's tier may call this model; soft budgets the
+/// request would overrun apply their action (require a justification, degrade to the tier's cheaper model, warn);
+/// then the worst-case cost is reserved against every budget the request falls under, atomically, or, when a hard
+/// budget cannot cover it, max_tokens is clamped to fit (if configured) or the request is refused with 402.
+/// The settle stage frees the reservation and books the actual cost on every exit path.
+/// </summary>
+public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, TokenCounter tokens, ILogger<AdmitStage> logger)
+{
+    public const string JustificationHeader = "X-TokenOps-Justification";
+    public const string RemainingHeader = "X-TokenOps-Budget-Remaining";
+    public const string WarningHeader = "X-TokenOps-Budget-Warning";
+    public const string DegradedHeader = "X-TokenOps-Budget-Degraded";
+    private const int MaxJustificationLength = 500;
+
+    public void Run(ProxyContext context)
+    {
+        var policies = engine.Policies;
+        if (policies.IsEmpty) return;
+        var key = context.Key!;
+        var facts = context.Facts!;
+        var tier = policies.TierOf(key.Person);
+        if (tier is not null && !tier.Allows(facts.Model))
+            throw new GatewayException(403, "model_not_allowed",
+                $"Tier '{tier.Name}' may not call '{facts.Model}'. Allowed models: {string.Join(", ", tier.AllowedModels!.Order(StringComparer.Ordinal))}.", "model");
+        var applicable = policies.Applicable(key.Person, key.Team, context.Attribution.Project);
+        if (applicable.Count == 0) return;
+
+        var book = engine.Book;
+        var now = context.StartedAt; // the ledger row's started_at: the request counts in the period it started in
+        var counters = book.CountersFor(applicable, now);
+        var size = RequestSize.Measure(context, tokens, engine.Options.DefaultMaxOutputTokens);
+        var worst = WorstCase(context, size);
+        List<string>? actions = null;
+
+        var overruns = book.SoftOverruns(counters, worst, now);
+        if (overruns.Count > 0)
+        {
+            actions = [];
+            ApplySoftActions(context, overruns, tier, actions);
+            worst = WorstCase(context, size);
+        }
+
+        var result = book.TryReserve(counters, worst, now, engine.ReservationTtl);
+        if (result.Reservation is null && engine.Options.ClampMaxTokens)
+            result = TryClamp(context, counters, size, result, ref actions) ?? result;
+        if (result.Reservation is null) throw Refusal(result.RefusedBy!, worst);
+
+        context.Reservation = result.Reservation;
+        context.Http.Response.Headers[RemainingHeader] = Usd(Math.Max(0, result.AvailableNanos));
+        if (actions is { Count: > 0 }) context.BudgetAction = string.Join(';', actions);
+    }
+
+    private void ApplySoftActions(ProxyContext context, List<BudgetCounter> overruns, TierPolicy? tier, List<string> actions)
+    {
+        var headers = context.Http.Response.Headers;
+        var requireJustification = overruns.FirstOrDefault(c => c.Policy.SoftAction == SoftAction.RequireJustification);
+        if (requireJustification is not null)
+        {
+            var justification = context.Http.Request.Headers[JustificationHeader].ToString().Trim();
+            if (justification.Length == 0)
+            {
+                var s = engine.Book.Snapshot(requireJustification, context.StartedAt);
+                throw new GatewayException(402, "justification_required",
+                    $"Budget '{s.BudgetId}' is past its soft limit ({s.Spent:0.00} of {s.Limit:0.00} USD spent). Requests beyond it need a reason: " +
+                    $"send it in the {JustificationHeader} header and it is recorded with the request. The budget resets at {Time(s.PeriodEnd)}.")
+                { Budget = BudgetRefusal.From(s) };
+            }
+            context.Justification = justification.Length > MaxJustificationLength ? justification[..MaxJustificationLength] : justification;
+            actions.Add("justified:" + requireJustification.Id);
+        }
+        if (overruns.Any(c => c.Policy.SoftAction == SoftAction.Degrade) && Degrade(context, tier) is { } degraded)
+        {
+            actions.Add(degraded);
+            headers[DegradedHeader] = degraded["degraded:".Length..];
+        }
+        var warned = overruns[0];
+        var snapshot = engine.Book.Snapshot(warned, context.StartedAt);
+        headers[WarningHeader] = string.Create(CultureInfo.InvariantCulture,
+            $"budget {snapshot.BudgetId} is past its soft limit: {snapshot.Spent:0.00} of {snapshot.Limit:0.00} USD spent, resets {Time(snapshot.PeriodEnd)}");
+        foreach (var c in overruns)
+        {
+            BudgetBook.CountWarning(c);
+            if (c.Policy.SoftAction == SoftAction.Warn) actions.Add("warned:" + c.Id);
+        }
+        // The alert: a structured log line today; the alerts feature reads BudgetCounter.Warnings through status.
+        logger.LogWarning("Soft budget {Budgets} overrun by {Person} ({Event})", string.Join(",", overruns.Select(c => c.Id)), context.Key!.Person, context.EventId);
+    }
+
+    /// <summary>Serves the tier's cheaper model instead (or budgets.degradeModel); null when there is none to switch to.</summary>
+    private string? Degrade(ProxyContext context, TierPolicy? tier)
+    {
+        var target = tier?.DegradeModel ?? engine.Options.DegradeModel;
+        var from = context.ModelRoute!.ServedModel;
+        if (target is null || target == from || target == context.Facts!.Model) return null;
+        try
+        {
+            context.ModelRoute = router.Current.Resolve(target, context.Route.Dialect);
+        }
+        catch (GatewayException ex)
+        {
+            logger.LogError("Cannot degrade to '{Target}' (check budgets.degradeModel / tiers): {Message}", target, ex.Message);
+            return null;
+        }
+        return $"degraded:{from}->{context.ModelRoute.ServedModel}";
+    }
+
+    private ReserveResult? TryClamp(ProxyContext context, BudgetCounter[] counters, RequestSize size, ReserveResult refused, ref List<string>? actions)
+    {
+        if (size.MaxOutputField is not { } field || context.ModelRoute!.Price is not { } price) return null;
+        var fit = ReservationMath.MaxOutputThatFits(price, size.InputTokens, refused.AvailableNanos, size.MaxOutputTokens);
+        if (fit < engine.Options.MinClampedMaxTokens || fit >= size.MaxOutputTokens) return null;
+        var retry = engine.Book.TryReserve(counters, ReservationMath.WorstCaseNanos(price, size.InputTokens, fit), context.StartedAt, engine.ReservationTtl);
+        if (retry.Reservation is null) return retry;
+        context.Body = JsonBodyPatcher.SetTopLevel(context.Body!, field, fit.ToString(CultureInfo.InvariantCulture));
+        context.Facts = context.Facts! with { MaxOutputTokens = fit };
+        (actions ??= []).Add($"clamped:{field}={fit}");
+        return retry;
+    }
+
+    private static long WorstCase(ProxyContext context, RequestSize size)
+    {
+        var price = context.ModelRoute!.Price;
+        if (price is null) return 0; // allow-listed unpriced models are recorded at $0, so they reserve nothing
+        var output = price.MaxOutputTokens is { } cap && cap > 0 ? Math.Min(size.MaxOutputTokens, cap) : size.MaxOutputTokens;
+        return ReservationMath.WorstCaseNanos(price, size.InputTokens, output);
+    }
+
+    private static GatewayException Refusal(BudgetSnapshot s, long worst) => new(402, "budget_exceeded",
+        string.Create(CultureInfo.InvariantCulture,
+            $"Budget '{s.BudgetId}' cannot cover this request: {s.Spent:0.00####} of {s.Limit:0.00} USD spent, {s.Reserved:0.00####} USD held by requests in flight, " +
+            $"and this one may cost up to {NanoUsd.ToUsd(worst):0.00####} USD. It resets at {Time(s.PeriodEnd)}. Lower max_tokens or ask for more budget."))
+    { Budget = BudgetRefusal.From(s) };
+
+    private static string Usd(long nanos) => NanoUsd.ToUsd(nanos).ToString("0.000000", CultureInfo.InvariantCulture);
+
+    private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// A request's size for reservation: input tokens counted once with the tokenizer plus a margin on the high side
+/// (per-message framing, tokenizer differences: a reservation must be the worst case), and its output limit.
+/// </summary>
+internal readonly record struct RequestSize(long InputTokens, long MaxOutputTokens, string? MaxOutputField)
+{
+    public static RequestSize Measure(ProxyContext context, TokenCounter tokens, long defaultMaxOutput)
+    {
+        using var doc = JsonDocument.Parse(context.Body!);
+        var root = doc.RootElement;
+        var text = new StringBuilder();
+        context.Route.CollectPromptText(root, text);
+        var counted = (long)tokens.Count(context.ModelRoute!.ServedModel, text.ToString());
+        var input = counted + counted / 4 + 32;
+        var field = context.Route.Name switch
+        {
+            "openai.chat" => root.TryGetProperty("max_completion_tokens", out _) ? "max_completion_tokens" : "max_tokens",
+            "openai.responses" => "max_output_tokens",
+            "anthropic.messages" => "max_tokens",
+            _ => null,
+        };
+        var maxOutput = field is null ? 0 : context.Facts!.MaxOutputTokens ?? context.ModelRoute.Price?.MaxOutputTokens ?? defaultMaxOutput;
+        return new RequestSize(input, maxOutput, field);
+    }
+}

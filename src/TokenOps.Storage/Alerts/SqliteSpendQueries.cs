@@ -40,6 +40,17 @@ public sealed class SqliteSpendQueries(SqliteDatabase database)
     }
 
     /// <summary>
+    /// The budget's forecast at <paramref name="now"/> from its scope's last four weeks of daily spend: the call for
+    /// `tokenops status`, the dashboard and alerts (see <see cref="BudgetForecaster.Forecast"/>).
+    /// </summary>
+    public BudgetForecast Forecast(BudgetSnapshot budget, DateTimeOffset now) =>
+        BudgetForecaster.Forecast(budget, Daily(budget.Level, budget.Name, now.AddDays(-(BurnRate.DefaultLookbackDays + 1)), now.AddDays(1)), now);
+
+    /// <summary>The whole organisation's spend projected over [start, end), from its last four weeks.</summary>
+    public PeriodProjection OrganisationNextPeriod(DateTimeOffset start, DateTimeOffset end, DateTimeOffset now) =>
+        BudgetForecaster.ProjectPeriod(Daily(BudgetLevel.Organisation, "", now.AddDays(-(BurnRate.DefaultLookbackDays + 1)), now.AddDays(1)), start, end, now);
+
+    /// <summary>
     /// Every person's activity in [from, until): people with keys (at zero when idle) and anyone in the ledger.
     /// Requests count LLM requests only (rows with a model; not models lists or poker views); successful ones ended Ok with 2xx.
     /// </summary>

@@ -62,7 +62,8 @@ public static class AlertEndpoints
             .WithMetadata(new MeteredRouteAttribute(PokerEndpoint.RouteName));
     }
 
-    internal static bool TryWeek(string? week, PokerGame game, TimeProvider time, out DateTimeOffset start)
+    /// <summary>The week holding the date YYYY-MM-DD (this week when empty), as its start in the game's time zone.</summary>
+    public static bool TryWeek(string? week, PokerGame game, TimeProvider time, out DateTimeOffset start)
     {
         if (string.IsNullOrWhiteSpace(week))
         {

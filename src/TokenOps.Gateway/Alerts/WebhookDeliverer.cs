@@ -96,8 +96,4 @@ public sealed class WebhookDeliverer(SqliteAlertStore store, AlertOptions option
         }
         return buffer.ToArray();
     }
-
-    internal static string Describe(AlertDelivery d) => d.DeliveredAt is { } at
-        ? string.Create(CultureInfo.InvariantCulture, $"delivered {at.UtcDateTime:yyyy-MM-dd HH:mm:ss}")
-        : string.Create(CultureInfo.InvariantCulture, $"pending, {d.Attempts} attempts{(d.LastError is null ? "" : $" ({d.LastError})")}");
 }

@@ -40,15 +40,19 @@ public sealed class SqliteSpendQueries(SqliteDatabase database)
     }
 
     /// <summary>
-    /// The budget's forecast at <paramref name="now"/> from its scope's last four weeks of daily spend: the call for
+    /// The budget's forecast at <paramref name="now"/> from its scope's daily spend in the ledger: the call for
     /// `tokenops status`, the dashboard and alerts (see <see cref="BudgetForecaster.Forecast"/>).
     /// </summary>
     public BudgetForecast Forecast(BudgetSnapshot budget, DateTimeOffset now) =>
-        BudgetForecaster.Forecast(budget, Daily(budget.Level, budget.Name, now.AddDays(-(BurnRate.DefaultLookbackDays + 1)), now.AddDays(1)), now);
+        BudgetForecaster.Forecast(budget, Daily(budget.Level, budget.Name, now - HistoryWindow, now.AddDays(1)), now);
+
+    // Longer than the forecaster's four-week lookback so that it can tell a scope that was quiet for weeks (zeros)
+    // from one that just started (short history).
+    private static readonly TimeSpan HistoryWindow = TimeSpan.FromDays(4 * BurnRate.DefaultLookbackDays);
 
     /// <summary>The whole organisation's spend projected over [start, end), from its last four weeks.</summary>
     public PeriodProjection OrganisationNextPeriod(DateTimeOffset start, DateTimeOffset end, DateTimeOffset now) =>
-        BudgetForecaster.ProjectPeriod(Daily(BudgetLevel.Organisation, "", now.AddDays(-(BurnRate.DefaultLookbackDays + 1)), now.AddDays(1)), start, end, now);
+        BudgetForecaster.ProjectPeriod(Daily(BudgetLevel.Organisation, "", now - HistoryWindow, now.AddDays(1)), start, end, now);
 
     /// <summary>
     /// Every person's activity in [from, until): people with keys (at zero when idle) and anyone in the ledger.

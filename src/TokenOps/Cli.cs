@@ -16,6 +16,9 @@ public static class Cli
             KeysCommand.Create(),
             LedgerCommand.Create(),
             DemoCommand.Create(),
+            AlertsCommand.Create(),
+            PokerCommand.Create(),
+            ForecastCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

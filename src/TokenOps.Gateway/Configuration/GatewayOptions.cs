@@ -31,6 +31,9 @@ public sealed class GatewayOptions
     /// <summary>Token poker: a weekly hand of budget per person, a leaderboard, a bonus for the week's winners.</summary>
     public PokerOptions Poker { get; set; } = new();
 
+    /// <summary>Alerts before limits: thresholds, forecast alerts and the webhooks they are delivered to.</summary>
+    public AlertOptions Alerts { get; set; } = new();
+
     /// <summary>Budgets: the organisation pool, team caps, personal stipends, tiers and project budgets (the CLI and admin API add more).</summary>
     public BudgetsOptions Budgets { get; set; } = new();
 }

@@ -26,6 +26,7 @@ public static class GatewayOptionsValidator
         if (options.Budgets.ReservationTtlMinutes is <= 0 or > 24 * 60) Fail("budgets.reservationTtlMinutes", "must be between 0 and 1440");
         // Builds the policy set once: bad periods, modes, actions, time zones and team caps beyond the pool fail here.
         Budgets.BudgetPolicyBuilder.Build(options, [], 0, source);
+        options.Alerts.Validate(source);
     }
 
     public static Secret? ResolveApiKey(ProviderOptions p)

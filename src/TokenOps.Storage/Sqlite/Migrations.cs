@@ -52,6 +52,19 @@ internal static class Migrations
         CREATE TABLE IF NOT EXISTS budgets_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
         INSERT OR IGNORE INTO budgets_version (id, version) VALUES (1, 0);
         """),
+        // Alerts (once per budget, period, kind and threshold: dedupe_key is unique) and their webhook outbox: one row per
+        // alert and webhook, retried with backoff until delivered, so a webhook that is down loses nothing.
+        ("0200_alerts_outbox", """
+        CREATE TABLE IF NOT EXISTS alerts (
+            id TEXT PRIMARY KEY, dedupe_key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, budget_id TEXT NOT NULL, level TEXT NOT NULL,
+            name TEXT NOT NULL, threshold INTEGER, spent_nanos INTEGER NOT NULL, limit_nanos INTEGER NOT NULL,
+            projected_exhaustion TEXT, period_start TEXT NOT NULL, period_end TEXT NOT NULL, message TEXT NOT NULL, created_at TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS alerts_created_at ON alerts(created_at);
+        CREATE TABLE IF NOT EXISTS alert_deliveries (
+            alert_id TEXT NOT NULL REFERENCES alerts(id), webhook TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL, delivered_at TEXT, last_error TEXT, PRIMARY KEY (alert_id, webhook));
+        CREATE INDEX IF NOT EXISTS alert_deliveries_due ON alert_deliveries(delivered_at, next_attempt_at);
+        """),
     ];
 
     public static void Apply(SqliteConnection connection)

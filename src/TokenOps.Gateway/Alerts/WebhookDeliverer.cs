@@ -1,0 +1,99 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using TokenOps.Core.Alerts;
+using TokenOps.Gateway.Configuration;
+using TokenOps.Storage.Alerts;
+
+namespace TokenOps.Gateway.Alerts;
+
+/// <summary>
+/// Delivers the alert outbox: each due row is POSTed to its webhook; a 2xx marks it delivered, anything else (status,
+/// timeout, refused connection) schedules the next attempt with exponential backoff. Rows live in SQLite, so a webhook
+/// that is down, or a restart, loses nothing.
+/// </summary>
+public sealed class WebhookDeliverer(SqliteAlertStore store, AlertOptions options, TimeProvider time, HttpClient http, ILogger<WebhookDeliverer>? log = null)
+{
+    public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Attempts every due delivery once; returns how many were delivered.</summary>
+    public async Task<int> DeliverDueAsync(CancellationToken cancellationToken = default)
+    {
+        var hooks = options.Webhooks.ToDictionary(w => w.Id, StringComparer.Ordinal);
+        var delivered = 0;
+        foreach (var (alert, delivery) in store.Due(time.GetUtcNow()))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!hooks.TryGetValue(delivery.Webhook, out var hook) || hook.ResolveUrl() is not { } url)
+            {
+                // Kept, not dropped: it is delivered if the webhook is configured again.
+                store.MarkFailed(alert.Id, delivery.Webhook, time.GetUtcNow() + Backoff(delivery.Attempts), "webhook no longer configured");
+                continue;
+            }
+            string? error;
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(AttemptTimeout);
+                using var content = new ByteArrayContent(hook.Format == "json" ? JsonBody(alert) : SlackBody(alert));
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                using var response = await http.PostAsync(url, content, timeout.Token);
+                error = response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode}";
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                error = ex is TaskCanceledException ? "timed out" : ex.Message;
+            }
+            if (error is null)
+            {
+                store.MarkDelivered(alert.Id, delivery.Webhook, time.GetUtcNow());
+                delivered++;
+            }
+            else
+            {
+                var wait = Backoff(delivery.Attempts);
+                store.MarkFailed(alert.Id, delivery.Webhook, time.GetUtcNow() + wait, error);
+                log?.LogWarning("Alert {Alert} to webhook {Webhook} failed ({Error}); attempt {Attempt}, retrying in {Wait}s",
+                    alert.Id, delivery.Webhook, error, delivery.Attempts + 1, wait.TotalSeconds);
+            }
+        }
+        return delivered;
+    }
+
+    /// <summary>Wait after the (<paramref name="previousAttempts"/>+1)-th failure: initial × 2^previousAttempts, capped.</summary>
+    public TimeSpan Backoff(int previousAttempts)
+    {
+        var seconds = options.InitialBackoffSeconds * Math.Pow(2, Math.Min(previousAttempts, 30));
+        return TimeSpan.FromSeconds(Math.Min(seconds, options.MaxBackoffSeconds));
+    }
+
+    /// <summary>Slack-compatible incoming-webhook body: {"text": "…"}.</summary>
+    public static byte[] SlackBody(Alert alert) => JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["text"] = alert.Message });
+
+    /// <summary>Generic JSON body with typed fields.</summary>
+    public static byte[] JsonBody(Alert alert)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("id", alert.Id);
+            w.WriteString("kind", alert.Kind.ToString().ToLowerInvariant());
+            w.WriteString("budget", alert.BudgetId);
+            w.WriteString("level", alert.Level.ToString().ToLowerInvariant());
+            w.WriteString("name", alert.Name);
+            if (alert.Threshold is { } t) w.WriteNumber("threshold", t); else w.WriteNull("threshold");
+            w.WriteNumber("spent_usd", alert.Spent);
+            w.WriteNumber("limit_usd", alert.Limit);
+            if (alert.ProjectedExhaustion is { } e) w.WriteString("projected_exhaustion", e.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+            else w.WriteNull("projected_exhaustion");
+            w.WriteString("period_start", alert.PeriodStart.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+            w.WriteString("period_end", alert.PeriodEnd.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+            w.WriteString("message", alert.Message);
+            w.WriteString("created_at", alert.CreatedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+            w.WriteEndObject();
+        }
+        return buffer.ToArray();
+    }
+}

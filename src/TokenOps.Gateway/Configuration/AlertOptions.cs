@@ -1,0 +1,65 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace TokenOps.Gateway.Configuration;
+
+/// <summary>tokenops.json "alerts": thresholds, forecast alerts, webhooks and how often rules run.</summary>
+public sealed class AlertOptions
+{
+    public static readonly IReadOnlyList<int> DefaultThresholds = [50, 80, 100];
+
+    /// <summary>Percentages of a budget's limit that raise an alert (default 50, 80, 100). Null or empty: the default.</summary>
+    public List<int>? Thresholds { get; set; }
+
+    /// <summary>Raise "on pace to run out on day X" alerts from the forecast.</summary>
+    public bool Forecasts { get; set; } = true;
+
+    public List<WebhookOptions> Webhooks { get; set; } = [];
+
+    /// <summary>How often alert rules are evaluated against the current budgets.</summary>
+    public double EvaluateEverySeconds { get; set; } = 60;
+
+    /// <summary>First retry delay of a failed webhook delivery; each later retry doubles it, up to <see cref="MaxBackoffSeconds"/>. Retries never stop.</summary>
+    public double InitialBackoffSeconds { get; set; } = 5;
+
+    public double MaxBackoffSeconds { get; set; } = 3600;
+
+    public IReadOnlyList<int> EffectiveThresholds => Thresholds is { Count: > 0 } t ? t : DefaultThresholds;
+
+    public void Validate(string source)
+    {
+        void Fail(string key, string problem) => throw new ConfigurationException($"{source}: alerts.{key} {problem}");
+        if (EffectiveThresholds.Any(t => t is <= 0 or > 1000)) Fail("thresholds", "must be percentages between 1 and 1000");
+        if (EvaluateEverySeconds is < 0.05 or > 86_400) Fail("evaluateEverySeconds", "must be between 0.05 and 86400");
+        if (InitialBackoffSeconds is < 0.01 or > 86_400) Fail("initialBackoffSeconds", "must be between 0.01 and 86400");
+        if (MaxBackoffSeconds < InitialBackoffSeconds || MaxBackoffSeconds > 7 * 86_400) Fail("maxBackoffSeconds", "must be at least initialBackoffSeconds and at most 604800");
+        for (var i = 0; i < Webhooks.Count; i++)
+        {
+            var w = Webhooks[i];
+            if (w.Format is not ("slack" or "json")) Fail($"webhooks[{i}].format", $"must be \"slack\" or \"json\", not \"{w.Format}\"");
+            if (w.Url is null == w.UrlEnv is null) Fail($"webhooks[{i}]", "needs exactly one of url or urlEnv");
+            if (w.UrlEnv is { } env && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(env)))
+                Fail($"webhooks[{i}].urlEnv", $"names the environment variable {env}, which is not set");
+            var url = w.ResolveUrl();
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                Fail($"webhooks[{i}]", "url must be an absolute http(s) URL");
+        }
+        var ids = Webhooks.Select(w => w.Id).ToList();
+        if (ids.Distinct(StringComparer.Ordinal).Count() != ids.Count) Fail("webhooks", "have duplicate names (or the same url and format twice)");
+    }
+}
+
+public sealed class WebhookOptions
+{
+    /// <summary>Shown in `tokenops alerts` and stored with deliveries; default "{format}-" + 8 hex of the URL's hash (URLs can hold secrets).</summary>
+    public string? Name { get; set; }
+    public string? Url { get; set; }
+    /// <summary>Environment variable holding the URL (Slack webhook URLs are secrets).</summary>
+    public string? UrlEnv { get; set; }
+    /// <summary>"slack" (body {"text": …}) or "json" (typed fields).</summary>
+    public string Format { get; set; } = "slack";
+
+    public string? ResolveUrl() => Url ?? (UrlEnv is { } env ? Environment.GetEnvironmentVariable(env) : null);
+
+    public string Id => Name ?? $"{Format}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ResolveUrl() ?? "")))[..8]}";
+}

@@ -1,0 +1,91 @@
+using TokenOps.Core.Budgets;
+using TokenOps.Core.Forecasting;
+using TokenOps.Core.Poker;
+using TokenOps.Core.Pricing;
+using TokenOps.Storage.Sqlite;
+
+namespace TokenOps.Storage.Alerts;
+
+/// <summary>Ledger reads for forecasts and token poker: daily spend per budget scope, and each person's week.</summary>
+public sealed class SqliteSpendQueries(SqliteDatabase database)
+{
+    /// <summary>
+    /// Spend per UTC day in [from, until) for a budget's scope: a person, team or project by name, or the whole
+    /// organisation. Days without spend are absent (the forecaster counts them as 0).
+    /// </summary>
+    public IReadOnlyList<DailySpend> Daily(BudgetLevel level, string name, DateTimeOffset from, DateTimeOffset until)
+    {
+        var filter = level switch
+        {
+            BudgetLevel.Person => "AND person = $name",
+            BudgetLevel.Team => "AND team = $name",
+            BudgetLevel.Project => "AND project = $name",
+            _ => "",
+        };
+        using var connection = database.Open();
+        using var query = connection.CreateCommand();
+        query.CommandText = $"""
+            SELECT substr(started_at, 1, 10) AS day, SUM(cost_nanos) FROM ledger
+            WHERE started_at >= $from AND started_at < $until {filter}
+            GROUP BY day ORDER BY day;
+            """;
+        query.Parameters.AddWithValue("$from", SqliteAlertStore.Time(from));
+        query.Parameters.AddWithValue("$until", SqliteAlertStore.Time(until));
+        if (filter.Length > 0) query.Parameters.AddWithValue("$name", name);
+        using var reader = query.ExecuteReader();
+        var days = new List<DailySpend>();
+        while (reader.Read())
+            days.Add(new DailySpend(DateOnly.ParseExact(reader.GetString(0), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), NanoUsd.ToUsd(reader.GetInt64(1))));
+        return days;
+    }
+
+    /// <summary>
+    /// The budget's forecast at <paramref name="now"/> from its scope's daily spend in the ledger: the call for
+    /// `tokenops status`, the dashboard and alerts (see <see cref="BudgetForecaster.Forecast"/>).
+    /// </summary>
+    public BudgetForecast Forecast(BudgetSnapshot budget, DateTimeOffset now) =>
+        BudgetForecaster.Forecast(budget, Daily(budget.Level, budget.Name, now - HistoryWindow, now.AddDays(1)), now);
+
+    // Longer than the forecaster's four-week lookback so that it can tell a scope that was quiet for weeks (zeros)
+    // from one that just started (short history).
+    private static readonly TimeSpan HistoryWindow = TimeSpan.FromDays(4 * BurnRate.DefaultLookbackDays);
+
+    /// <summary>The whole organisation's spend projected over [start, end), from its last four weeks.</summary>
+    public PeriodProjection OrganisationNextPeriod(DateTimeOffset start, DateTimeOffset end, DateTimeOffset now) =>
+        BudgetForecaster.ProjectPeriod(Daily(BudgetLevel.Organisation, "", now - HistoryWindow, now.AddDays(1)), start, end, now);
+
+    /// <summary>
+    /// Every person's activity in [from, until): people with keys (at zero when idle) and anyone in the ledger.
+    /// Requests count LLM requests only (rows with a model; not models lists or poker views); successful ones ended Ok with 2xx.
+    /// </summary>
+    public IReadOnlyList<PokerActivity> PokerWeek(DateTimeOffset from, DateTimeOffset until)
+    {
+        using var connection = database.Open();
+        var players = new Dictionary<string, PokerActivity>(StringComparer.Ordinal);
+        using (var people = connection.CreateCommand())
+        {
+            people.CommandText = "SELECT name, team FROM people;";
+            using var reader = people.ExecuteReader();
+            while (reader.Read()) players[reader.GetString(0)] = new PokerActivity(reader.GetString(0), reader.GetString(1), 0m, 0, 0);
+        }
+        using (var query = connection.CreateCommand())
+        {
+            query.CommandText = """
+                SELECT person, MAX(team), SUM(cost_nanos),
+                       SUM(CASE WHEN requested_model IS NOT NULL THEN 1 ELSE 0 END),
+                       SUM(CASE WHEN requested_model IS NOT NULL AND outcome = 'Ok' AND status BETWEEN 200 AND 299 THEN 1 ELSE 0 END)
+                FROM ledger WHERE person IS NOT NULL AND started_at >= $from AND started_at < $until GROUP BY person;
+                """;
+            query.Parameters.AddWithValue("$from", SqliteAlertStore.Time(from));
+            query.Parameters.AddWithValue("$until", SqliteAlertStore.Time(until));
+            using var reader = query.ExecuteReader();
+            while (reader.Read())
+            {
+                var person = reader.GetString(0);
+                var team = players.TryGetValue(person, out var known) ? known.Team : reader.IsDBNull(1) ? null : reader.GetString(1);
+                players[person] = new PokerActivity(person, team, NanoUsd.ToUsd(reader.GetInt64(2)), reader.GetInt64(3), reader.GetInt64(4));
+            }
+        }
+        return players.Values.OrderBy(p => p.Person, StringComparer.Ordinal).ToList();
+    }
+}

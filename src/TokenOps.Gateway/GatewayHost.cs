@@ -4,6 +4,7 @@ using TokenOps.Core.Pricing;
 using TokenOps.Gateway.Admin;
 using TokenOps.Gateway.Configuration;
 using TokenOps.Gateway.Metering;
+using TokenOps.Gateway.Outcomes;
 using TokenOps.Gateway.Pipeline;
 using TokenOps.Gateway.Protocols;
 using TokenOps.Gateway.Protocols.Anthropic;
@@ -87,6 +88,7 @@ public static class GatewayHost
         services.AddSingleton<GatewayPipeline>();
         services.AddSingleton<ModelsEndpoint>();
         services.AddSingleton(new AdminToken(options.AdminTokenEnv));
+        services.AddOutcomes(options.Outcomes);
 
         var app = builder.Build();
         // Open the ledger (and replay a journal left by a crash) before the first request.
@@ -100,6 +102,7 @@ public static class GatewayHost
             .WithMetadata(new MeteredRouteAttribute(ModelsEndpoint.RouteName));
         app.MapGet("/healthz", () => Results.Text("ok"));
         AdminEndpoints.Map(app);
+        OutcomeEndpoints.MapWebhooks(app);
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<LedgerWriter>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }

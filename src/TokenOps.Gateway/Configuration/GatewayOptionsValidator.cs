@@ -21,6 +21,7 @@ public static class GatewayOptionsValidator
             if (route.Provider is { } provider && !options.Providers.ContainsKey(provider))
                 Fail($"models.{model}.provider", $"names provider \"{provider}\", which is not under \"providers\"");
         if (options.MaxRequestBodyBytes < 1024) Fail("maxRequestBodyBytes", "must be at least 1024");
+        options.Outcomes.Validate(source);
     }
 
     public static Secret? ResolveApiKey(ProviderOptions p)

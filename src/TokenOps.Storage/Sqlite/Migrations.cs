@@ -42,6 +42,19 @@ internal static class Migrations
         ALTER TABLE ledger ADD COLUMN justification TEXT;
         CREATE INDEX IF NOT EXISTS ledger_project ON ledger(project, started_at);
         """),
+        // Outcomes (merged PRs, resolved tickets, features, incidents, custom) that spend is linked to at report time,
+        // unique on "source:sourceId" so a redelivered webhook changes nothing; and webhook delivery ids seen (replays).
+        // No raw payloads: only the fields below.
+        ("0400_outcomes", """
+        CREATE TABLE IF NOT EXISTS outcomes (
+            id TEXT PRIMARY KEY, source TEXT NOT NULL, source_id TEXT NOT NULL, type TEXT NOT NULL, title TEXT,
+            person TEXT, team TEXT, project TEXT, repository TEXT, branch TEXT, key TEXT,
+            started_at TEXT, completed_at TEXT NOT NULL, value_nanos INTEGER, recorded_at TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS outcomes_completed_at ON outcomes(completed_at);
+        CREATE INDEX IF NOT EXISTS outcomes_person ON outcomes(person, completed_at);
+        CREATE TABLE IF NOT EXISTS outcome_deliveries (
+            id TEXT PRIMARY KEY, outcome_id TEXT, received_at TEXT NOT NULL);
+        """),
     ];
 
     public static void Apply(SqliteConnection connection)

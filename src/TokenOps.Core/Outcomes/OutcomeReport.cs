@@ -48,7 +48,7 @@ public sealed record OutcomeReport(
                 var roi = RoiFigure.Compute(os, total, valuation);
                 groups.Add(new GroupFigures(key, os.Count, Distribution.Of(os.Select(analysis.LinkedUsd)), total,
                     NanoUsd.ToUsd(s?.LinkedNanos ?? 0), NanoUsd.ToUsd(s?.UnlinkedNanos ?? 0), Share(s?.UnlinkedNanos ?? 0, s?.TotalNanos ?? 0),
-                    roi.ValueUsd, roi.Roi));
+                    roi.ValueUsd, roi.Roi, roi.Formula));
             }
         }
 
@@ -140,7 +140,7 @@ public sealed record AllInCost(decimal? CostPerOutcomeUsd, string Formula)
 public sealed record TypeFigures(string Type, Distribution CostPerOutcome);
 
 public sealed record GroupFigures(string Key, int Outcomes, Distribution CostPerOutcome, decimal SpendUsd, decimal LinkedSpendUsd,
-    decimal UnlinkedSpendUsd, decimal UnlinkedShare, decimal ValueUsd, decimal? Roi);
+    decimal UnlinkedSpendUsd, decimal UnlinkedShare, decimal ValueUsd, decimal? Roi, string RoiFormula);
 
 /// <summary>One week (Monday 00:00 UTC): outcomes completed, their linked cost (median, mean), the week's spend, all-in cost per outcome.</summary>
 public sealed record TrendPoint(DateTimeOffset WeekStart, int Outcomes, decimal MedianCostUsd, decimal MeanCostUsd, decimal SpendUsd, decimal? AllInCostPerOutcomeUsd);

@@ -228,7 +228,7 @@ internal static class OutcomeReportText
         return sb.ToString();
     }
 
-    private static string N(decimal? v) => v?.ToString(CultureInfo.InvariantCulture) ?? "";
+    private static string N(decimal? v) => v?.ToString("0.#########", CultureInfo.InvariantCulture) ?? "";
 
     private static string Esc(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 }

@@ -87,23 +87,24 @@ public sealed class OutcomeLinker
     {
         var t = row.StartedAt;
         var rowPerson = row.Person;
-        var repoTag = row.Tag("repo") ?? row.Tag("repository");
+        var tags = LinkTags.Parse(row.Tags);
+        var repoTag = tags.Repo;
 
         // 1. Explicit attribution.
-        if (row.Tag("outcome") is { } id && _byId.TryGetValue(id, out var named)) return new(named, LinkRule.Explicit);
-        if ((row.PullRequest ?? row.Tag("pr")) is { } prText && PrReference.TryParse(prText, out var pr)
+        if (tags.Outcome is { } id && _byId.TryGetValue(id, out var named)) return new(named, LinkRule.Explicit);
+        if ((row.PullRequest ?? tags.Pr) is { } prText && PrReference.TryParse(prText, out var pr)
             && _prsByNumber.TryGetValue(pr.Number, out var prs)
             && PickExplicit(prs.Where(o => SameRepository(o.Repository, pr.Repository ?? repoTag)), t) is { } prOutcome)
             return new(prOutcome, LinkRule.Explicit);
-        if ((row.Ticket ?? row.Tag("ticket")) is { } ticket && _ticketsByKey.TryGetValue(ticket.Trim(), out var tickets)
+        if ((row.Ticket ?? tags.Ticket) is { } ticket && _ticketsByKey.TryGetValue(ticket.Trim(), out var tickets)
             && PickExplicit(tickets, t) is { } ticketOutcome)
             return new(ticketOutcome, LinkRule.Explicit);
-        if ((row.Feature ?? row.Tag("feature")) is { } feature && _featuresByKey.TryGetValue(feature.Trim(), out var features)
+        if ((row.Feature ?? tags.Feature) is { } feature && _featuresByKey.TryGetValue(feature.Trim(), out var features)
             && PickExplicit(features, t) is { } featureOutcome)
             return new(featureOutcome, LinkRule.Explicit);
 
         // 2. Branch, then repository.
-        if (row.Tag("branch") is { } branch && _prsByBranch.TryGetValue(branch, out var branchPrs)
+        if (tags.Branch is { } branch && _prsByBranch.TryGetValue(branch, out var branchPrs)
             && FirstCompletingAtOrAfter(branchPrs, t, o => SameRepository(o.Repository, repoTag)) is { } branchOutcome)
             return new(branchOutcome, LinkRule.Branch);
         if (repoTag is not null && _byRepository.TryGetValue(repoTag, out var repoOutcomes)
@@ -159,6 +160,33 @@ public sealed class OutcomeLinker
     {
         if (!index.TryGetValue(key, out var list)) index[key] = list = [];
         list.Add(o);
+    }
+}
+
+/// <summary>The tags linking reads, found in one pass over "k=v,k2=v2" (keys case-insensitive; repository= is repo=).</summary>
+internal readonly record struct LinkTags(string? Outcome, string? Pr, string? Ticket, string? Feature, string? Branch, string? Repo)
+{
+    public static LinkTags Parse(string? tags)
+    {
+        if (string.IsNullOrEmpty(tags)) return default;
+        string? outcome = null, pr = null, ticket = null, feature = null, branch = null, repo = null;
+        foreach (var part in tags.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = part.IndexOf('=');
+            if (eq <= 0) continue;
+            var value = part[(eq + 1)..].Trim();
+            if (value.Length == 0) continue;
+            switch (part[..eq].Trim().ToLowerInvariant())
+            {
+                case "outcome": outcome ??= value; break;
+                case "pr": pr ??= value; break;
+                case "ticket": ticket ??= value; break;
+                case "feature": feature ??= value; break;
+                case "branch": branch ??= value; break;
+                case "repo" or "repository": repo ??= value; break;
+            }
+        }
+        return new LinkTags(outcome, pr, ticket, feature, branch, repo);
     }
 }
 

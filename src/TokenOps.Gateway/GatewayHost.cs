@@ -6,6 +6,7 @@ using TokenOps.Gateway.Admin;
 using TokenOps.Gateway.Budgets;
 using TokenOps.Gateway.Configuration;
 using TokenOps.Gateway.Metering;
+using TokenOps.Gateway.Outcomes;
 using TokenOps.Gateway.Pipeline;
 using TokenOps.Gateway.Protocols;
 using TokenOps.Gateway.Protocols.Anthropic;
@@ -98,6 +99,7 @@ public static class GatewayHost
         services.AddSingleton(new AdminToken(options.AdminTokenEnv));
         // Alerts, forecasts, token poker (IBudgetSnapshots is resolved optionally: no budgets, nothing to evaluate).
         Alerts.AlertEndpoints.AddAlertsAndPoker(services, options);
+        services.AddOutcomes(options.Outcomes);
 
         var app = builder.Build();
         // Open the ledger (and replay a journal left by a crash) before the first request.
@@ -112,6 +114,7 @@ public static class GatewayHost
         app.MapGet("/healthz", () => Results.Text("ok"));
         AdminEndpoints.Map(app);
         Alerts.AlertEndpoints.Map(app);
+        OutcomeEndpoints.MapWebhooks(app);
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<LedgerWriter>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }

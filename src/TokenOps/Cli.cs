@@ -19,6 +19,7 @@ public static class Cli
             AlertsCommand.Create(),
             PokerCommand.Create(),
             ForecastCommand.Create(),
+            OutcomesCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

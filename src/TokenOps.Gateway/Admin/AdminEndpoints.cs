@@ -44,6 +44,7 @@ public static class AdminEndpoints
         admin.MapGet("/teams", (SqliteKeyStore keys) => Results.Ok(keys.Teams()));
         admin.MapGet("/ledger", (DateTimeOffset? since, SqliteLedgerStore ledger) =>
             Results.Ok(ledger.Read(since).Select(e => new { e.Id, e.StartedAt, e.Person, e.Team, e.Route, e.ServedModel, e.Status, e.Outcome, CostUsd = NanoUsd.ToUsd(e.CostNanos), e.Usage, e.Estimated })));
+        Outcomes.OutcomeEndpoints.MapAdmin(admin);
     }
 
     private static object KeyView(Core.Identity.VirtualKey k) => new { k.Id, k.Person, k.Team, k.DisplayPrefix, k.CreatedAt, k.RevokedAt };

@@ -31,6 +31,9 @@ public sealed class GatewayOptions
     /// <summary>Token poker: a weekly hand of budget per person, a leaderboard, a bonus for the week's winners.</summary>
     public PokerOptions Poker { get; set; } = new();
 
+    /// <summary>Cost per outcome: webhooks, people mapping, linking window, adoption date, ROI valuation.</summary>
+    public OutcomeOptions Outcomes { get; set; } = new();
+
     /// <summary>Alerts before limits: thresholds, forecast alerts and the webhooks they are delivered to.</summary>
     public AlertOptions Alerts { get; set; } = new();
 

@@ -65,6 +65,19 @@ internal static class Migrations
             next_attempt_at TEXT NOT NULL, delivered_at TEXT, last_error TEXT, PRIMARY KEY (alert_id, webhook));
         CREATE INDEX IF NOT EXISTS alert_deliveries_due ON alert_deliveries(delivered_at, next_attempt_at);
         """),
+        // Outcomes (merged PRs, resolved tickets, features, incidents, custom) that spend is linked to at report time,
+        // unique on "source:sourceId" so a redelivered webhook changes nothing; and webhook delivery ids seen (replays).
+        // No raw payloads: only the fields below.
+        ("0400_outcomes", """
+        CREATE TABLE IF NOT EXISTS outcomes (
+            id TEXT PRIMARY KEY, source TEXT NOT NULL, source_id TEXT NOT NULL, type TEXT NOT NULL, title TEXT,
+            person TEXT, team TEXT, project TEXT, repository TEXT, branch TEXT, key TEXT,
+            started_at TEXT, completed_at TEXT NOT NULL, value_nanos INTEGER, recorded_at TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS outcomes_completed_at ON outcomes(completed_at);
+        CREATE INDEX IF NOT EXISTS outcomes_person ON outcomes(person, completed_at);
+        CREATE TABLE IF NOT EXISTS outcome_deliveries (
+            id TEXT PRIMARY KEY, outcome_id TEXT, received_at TEXT NOT NULL);
+        """),
     ];
 
     public static void Apply(SqliteConnection connection)

@@ -1,0 +1,131 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using TokenOps.Core.Outcomes;
+using TokenOps.Core.Pricing;
+
+namespace TokenOps.Storage.Sqlite;
+
+/// <summary>Outcomes in SQLite, idempotent on the outcome id; plus webhook delivery ids (a replayed delivery is recognised).</summary>
+public sealed class SqliteOutcomeStore(SqliteDatabase database, TimeProvider time)
+{
+    private const string Columns = "source, source_id, type, title, person, team, project, repository, branch, key, started_at, completed_at, value_nanos";
+
+    /// <summary>Adds the outcome unless one with its id exists; returns true when it was new. An existing outcome is never changed.</summary>
+    public bool Add(Outcome outcome, string? deliveryId = null)
+    {
+        using var connection = database.Open();
+        using var tx = connection.BeginTransaction();
+        using var insert = connection.CreateCommand();
+        insert.Transaction = tx;
+        insert.CommandText = $"INSERT OR IGNORE INTO outcomes (id, {Columns}, recorded_at) VALUES ($id, $source, $source_id, $type, $title, $person, $team, $project, $repository, $branch, $key, $started_at, $completed_at, $value_nanos, $recorded_at);";
+        void Set(string name, object? value) => insert.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        Set("$id", outcome.Id); Set("$source", outcome.Source); Set("$source_id", outcome.SourceId); Set("$type", OutcomeTypes.Name(outcome.Type));
+        Set("$title", outcome.Title); Set("$person", outcome.Person); Set("$team", outcome.Team); Set("$project", outcome.Project);
+        Set("$repository", outcome.Repository); Set("$branch", outcome.Branch); Set("$key", outcome.Key);
+        Set("$started_at", outcome.StartedAt is { } s ? Time(s) : null); Set("$completed_at", Time(outcome.CompletedAt));
+        Set("$value_nanos", outcome.ValueUsd is { } v ? NanoUsd.FromUsd(v) : null); Set("$recorded_at", Time(time.GetUtcNow()));
+        var added = insert.ExecuteNonQuery() == 1;
+        if (deliveryId is not null) RecordDelivery(connection, tx, deliveryId, outcome.Id);
+        tx.Commit();
+        return added;
+    }
+
+    /// <summary>True when this webhook delivery id was already processed.</summary>
+    public bool SeenDelivery(string deliveryId)
+    {
+        using var connection = database.Open();
+        using var query = connection.CreateCommand();
+        query.CommandText = "SELECT COUNT(*) FROM outcome_deliveries WHERE id = $id;";
+        query.Parameters.AddWithValue("$id", deliveryId);
+        return (long)query.ExecuteScalar()! > 0;
+    }
+
+    /// <summary>Records a delivery that produced no outcome (ignored event), so its replay is recognised too.</summary>
+    public void RecordDelivery(string deliveryId)
+    {
+        using var connection = database.Open();
+        using var tx = connection.BeginTransaction();
+        RecordDelivery(connection, tx, deliveryId, null);
+        tx.Commit();
+    }
+
+    private void RecordDelivery(SqliteConnection connection, SqliteTransaction tx, string deliveryId, string? outcomeId)
+    {
+        using var insert = connection.CreateCommand();
+        insert.Transaction = tx;
+        insert.CommandText = "INSERT OR IGNORE INTO outcome_deliveries (id, outcome_id, received_at) VALUES ($id, $outcome, $at);";
+        insert.Parameters.AddWithValue("$id", deliveryId);
+        insert.Parameters.AddWithValue("$outcome", (object?)outcomeId ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$at", Time(time.GetUtcNow()));
+        insert.ExecuteNonQuery();
+    }
+
+    public Outcome? Find(string id)
+    {
+        using var connection = database.Open();
+        using var query = connection.CreateCommand();
+        query.CommandText = $"SELECT {Columns} FROM outcomes WHERE id = $id;";
+        query.Parameters.AddWithValue("$id", id);
+        using var reader = query.ExecuteReader();
+        return reader.Read() ? ReadRow(reader) : null;
+    }
+
+    /// <summary>Outcomes completed in [since, until), oldest first.</summary>
+    public IReadOnlyList<Outcome> List(DateTimeOffset? since = null, DateTimeOffset? until = null, string? person = null)
+    {
+        using var connection = database.Open();
+        using var query = connection.CreateCommand();
+        query.CommandText = $"SELECT {Columns} FROM outcomes WHERE completed_at >= $since AND completed_at < $until" +
+            (person is null ? "" : " AND person = $person COLLATE NOCASE") + " ORDER BY completed_at, id;";
+        query.Parameters.AddWithValue("$since", Time(since ?? DateTimeOffset.MinValue));
+        query.Parameters.AddWithValue("$until", Time(until ?? DateTimeOffset.MaxValue));
+        if (person is not null) query.Parameters.AddWithValue("$person", person);
+        using var reader = query.ExecuteReader();
+        var rows = new List<Outcome>();
+        while (reader.Read()) rows.Add(ReadRow(reader));
+        return rows;
+    }
+
+    public long Count()
+    {
+        using var connection = database.Open();
+        using var query = connection.CreateCommand();
+        query.CommandText = "SELECT COUNT(*) FROM outcomes;";
+        return (long)query.ExecuteScalar()!;
+    }
+
+    internal static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    internal static DateTimeOffset ParseTime(string s) =>
+        DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+
+    private static Outcome ReadRow(SqliteDataReader r)
+    {
+        string? S(int i) => r.IsDBNull(i) ? null : r.GetString(i);
+        OutcomeTypes.TryParse(r.GetString(2), out var type);
+        return new Outcome
+        {
+            Source = r.GetString(0), SourceId = r.GetString(1), Type = type, Title = S(3), Person = S(4), Team = S(5), Project = S(6),
+            Repository = S(7), Branch = S(8), Key = S(9), StartedAt = S(10) is { } s ? ParseTime(s) : null, CompletedAt = ParseTime(r.GetString(11)),
+            ValueUsd = r.IsDBNull(12) ? null : NanoUsd.ToUsd(r.GetInt64(12)),
+        };
+    }
+}
+
+/// <summary>Streams the ledger columns outcome linking needs, in time order, one row at a time.</summary>
+public sealed class SqliteSpendReader(SqliteDatabase database)
+{
+    public IEnumerable<SpendRow> Read(DateTimeOffset since, DateTimeOffset until)
+    {
+        using var connection = database.Open();
+        using var query = connection.CreateCommand();
+        query.CommandText = "SELECT id, started_at, person, team, project, feature, ticket, pull_request, tags, cost_nanos FROM ledger " +
+            "WHERE started_at >= $since AND started_at < $until ORDER BY started_at, id;";
+        query.Parameters.AddWithValue("$since", SqliteOutcomeStore.Time(since));
+        query.Parameters.AddWithValue("$until", SqliteOutcomeStore.Time(until));
+        using var reader = query.ExecuteReader();
+        string? S(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+        while (reader.Read())
+            yield return new SpendRow(reader.GetString(0), SqliteOutcomeStore.ParseTime(reader.GetString(1)), S(2), S(3), S(4), S(5), S(6), S(7), S(8), reader.GetInt64(9));
+    }
+}

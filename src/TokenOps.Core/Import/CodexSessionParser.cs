@@ -22,6 +22,8 @@ public sealed class CodexSessionParser
     public (long Input, long Cached, long Output, long Reasoning) Totals { get; set; }
     /// <summary>The session id (session_meta.payload.id), when the file names one.</summary>
     public string? SessionId { get; set; }
+    /// <summary>The project: last folder of session_meta.payload.cwd, when the file names one.</summary>
+    public string? Project { get; set; }
 
     public LineKind Parse(ReadOnlySpan<byte> line, out UsageEvent e, out string? error)
     {
@@ -43,7 +45,7 @@ public sealed class CodexSessionParser
     {
         var reader = new Utf8JsonReader(line);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) { error = "not a JSON object"; return LineKind.Invalid; }
-        string? type = null, payloadType = null, model = null, id = null;
+        string? type = null, payloadType = null, model = null, id = null, cwd = null;
         long? timestamp = null;
         (long I, long C, long O, long R)? last = null, total = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -65,6 +67,7 @@ public sealed class CodexSessionParser
                     if (reader.ValueTextEquals("type"u8)) { reader.Read(); payloadType = Str(ref reader); }
                     else if (reader.ValueTextEquals("model"u8)) { reader.Read(); model = Str(ref reader); }
                     else if (reader.ValueTextEquals("id"u8)) { reader.Read(); id = Str(ref reader); }
+                    else if (reader.ValueTextEquals("cwd"u8)) { reader.Read(); cwd = reader.TokenType == JsonTokenType.String ? reader.GetString() : null; if (cwd is null) reader.Skip(); }
                     else if (reader.ValueTextEquals("info"u8))
                     {
                         reader.Read();
@@ -84,7 +87,12 @@ public sealed class CodexSessionParser
         }
         if (reader.TokenType != JsonTokenType.EndObject || reader.CurrentDepth != 0) { error = "corrupt or truncated JSON"; return LineKind.Invalid; }
 
-        if (type == "session_meta") { if (id is not null) SessionId = id; return LineKind.NoUsage; }
+        if (type == "session_meta")
+        {
+            if (id is not null) SessionId = id;
+            if (cwd is not null) Project = Path.GetFileName(cwd.TrimEnd('/', '\\'));
+            return LineKind.NoUsage;
+        }
         if (type == "turn_context") { if (model is not null) Model = model; return LineKind.NoUsage; }
         var isTokenCount = type == "event_msg" && payloadType == "token_count";
         var isExecTurn = type == "turn.completed";
@@ -110,6 +118,7 @@ public sealed class CodexSessionParser
         e.Model = model ?? Model ?? FallbackModel;
         if (model is not null && isTokenCount) Model ??= model;
         e.SessionId = SessionId;
+        e.Project = Project;
         e.Input = Math.Max(0, delta.I) - cached;
         e.CacheRead = cached;
         e.Output = Math.Max(0, delta.O);

@@ -16,6 +16,8 @@ public static class Cli
             KeysCommand.Create(),
             LedgerCommand.Create(),
             DemoCommand.Create(),
+            ImportCommand.Create(),
+            ReportCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

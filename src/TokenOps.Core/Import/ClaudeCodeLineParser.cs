@@ -26,7 +26,17 @@ public sealed class ClaudeCodeLineParser(bool keepIds = false)
         e = default;
         e.CostNanos = -1;
         error = null;
-        if (!MayHaveUsage(line)) return LineKind.NoUsage;
+        if (!MayHaveUsage(line))
+        {
+            // Not parsed (no usage), but a line cut short by a crash is still worth counting: a JSON object ends in '}'.
+            var trimmed = line.TrimEnd(" \t\r"u8);
+            if (trimmed.IsEmpty || trimmed[0] != (byte)'{' || trimmed[^1] != (byte)'}')
+            {
+                error = "corrupt or truncated line";
+                return LineKind.Invalid;
+            }
+            return LineKind.NoUsage;
+        }
         try
         {
             return ParseJson(line, ref e, out error);

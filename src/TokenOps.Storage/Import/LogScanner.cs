@@ -16,12 +16,13 @@ public static class LogScanner
         var perFile = new List<UsageEvent>[files.Count];
         var skipped = new SkipCounter();
         long lines = 0;
+        var localDuplicates = 0;
         Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = parallelism ?? Environment.ProcessorCount },
             () => new ClaudeCodeLineParser(),
             (i, _, parser) =>
             {
                 var file = files[i];
-                var list = new List<UsageEvent>();
+                var local = new UsageDeduplicator(); // streamed copies sit in the same file: drop them before the merge
                 var count = 0;
                 var project = file.Project;
                 try
@@ -35,7 +36,7 @@ public static class LogScanner
                             e.Line = number;
                             e.Project = project;
                             e.SessionId ??= file.Session;
-                            list.Add(e);
+                            local.Add(e);
                         }
                         else if (kind == LineKind.Invalid) skipped.Add(file.Display, number, error ?? "invalid");
                     });
@@ -45,7 +46,8 @@ public static class LogScanner
                     skipped.Add(file.Display, 0, $"unreadable: {ex.Message}");
                 }
                 Interlocked.Add(ref lines, count);
-                perFile[i] = list;
+                Interlocked.Add(ref localDuplicates, local.Duplicates);
+                perFile[i] = [.. local.Events];
                 return parser;
             },
             _ => { });
@@ -55,7 +57,7 @@ public static class LogScanner
             foreach (var e in perFile[i]) dedupe.Add(e);
             perFile[i] = null!;
         }
-        return new ScanResult(dedupe.Events, skipped, files.Count, lines, dedupe.Duplicates);
+        return new ScanResult(dedupe.Events, skipped, files.Count, lines, localDuplicates + dedupe.Duplicates);
     }
 
     public static ScanResult ScanCodex(IReadOnlyList<LogFile> files, int? parallelism = null)

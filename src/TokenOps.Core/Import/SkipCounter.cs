@@ -8,15 +8,27 @@ public sealed class SkipCounter(int keep = 5)
 
     public long Count => Interlocked.Read(ref _count);
 
-    public IReadOnlyList<SkippedLine> First { get { lock (_first) return [.. _first.OrderBy(s => s.File, StringComparer.Ordinal).ThenBy(s => s.Line)]; } }
+    /// <summary>The first skipped lines in (file, line) order, whatever order parallel readers reported them in.</summary>
+    public IReadOnlyList<SkippedLine> First { get { lock (_first) return [.. _first]; } }
 
     public void Add(string file, long line, string reason)
     {
         Interlocked.Increment(ref _count);
+        var item = new SkippedLine(file, line, reason);
         lock (_first)
         {
-            if (_first.Count < keep) _first.Add(new SkippedLine(file, line, reason));
+            var at = _first.FindIndex(s => Compare(item, s) < 0);
+            if (at < 0) at = _first.Count;
+            if (at >= keep) return;
+            _first.Insert(at, item);
+            if (_first.Count > keep) _first.RemoveAt(keep);
         }
+    }
+
+    private static int Compare(SkippedLine a, SkippedLine b)
+    {
+        var byFile = string.CompareOrdinal(a.File, b.File);
+        return byFile != 0 ? byFile : a.Line.CompareTo(b.Line);
     }
 
     /// <summary>"3 lines skipped: a.jsonl:4 (corrupt or truncated JSON), ..." or null when none.</summary>

@@ -48,7 +48,7 @@ public static class BillingBlocks
                     current.ActualEnd = last;
                     if (t - last > span)
                     {
-                        blocks.Add(new BillingBlock { Start = last, End = t, IsGap = true });
+                        blocks.Add(new BillingBlock { Start = last + span, End = t, IsGap = true }); // ccusage: from the end of the last activity window to the next request
                     }
                 }
                 var start = new DateTimeOffset(t.Year, t.Month, t.Day, t.Hour, 0, 0, TimeSpan.Zero);

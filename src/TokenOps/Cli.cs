@@ -20,6 +20,8 @@ public static class Cli
             PokerCommand.Create(),
             ForecastCommand.Create(),
             OutcomesCommand.Create(),
+            ImportCommand.Create(),
+            ReportCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

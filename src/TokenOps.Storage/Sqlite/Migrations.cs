@@ -78,6 +78,15 @@ internal static class Migrations
         CREATE TABLE IF NOT EXISTS outcome_deliveries (
             id TEXT PRIMARY KEY, outcome_id TEXT, received_at TEXT NOT NULL);
         """),
+        // Offline imports (Claude Code / Codex logs): how far each file has been read, so a grown file is read
+        // from where the last import stopped; state holds a parser's carry-over (Codex: current model, totals).
+        ("0300_import_files", """
+        CREATE TABLE IF NOT EXISTS import_files (
+            source TEXT NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL, mtime TEXT NOT NULL,
+            offset INTEGER NOT NULL, line INTEGER NOT NULL, state TEXT, imported_at TEXT NOT NULL,
+            PRIMARY KEY (source, path));
+        CREATE INDEX IF NOT EXISTS ledger_source ON ledger(source, started_at);
+        """),
     ];
 
     public static void Apply(SqliteConnection connection)

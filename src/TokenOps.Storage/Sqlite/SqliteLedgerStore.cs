@@ -39,6 +39,33 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore
         return added;
     }
 
+    /// <summary>
+    /// Offline imports: inserts new rows, and replaces an existing row only when the new one carries more tokens (a
+    /// streamed message logged again once complete). Returns how many rows were added or grown.
+    /// </summary>
+    public int Merge(IReadOnlyList<LedgerEntry> entries)
+    {
+        if (entries.Count == 0) return 0;
+        using var connection = database.Open();
+        using var tx = connection.BeginTransaction();
+        using var upsert = connection.CreateCommand();
+        upsert.Transaction = tx;
+        const string Total = "uncached_input_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens + output_tokens";
+        upsert.CommandText = $"INSERT INTO ledger ({Columns}) VALUES ({string.Join(", ", ColumnNames.Select(c => "$" + c))}) " +
+            $"ON CONFLICT(id) DO UPDATE SET {string.Join(", ", ColumnNames.Skip(1).Select(c => $"{c} = excluded.{c}"))} " +
+            $"WHERE ({string.Join(" + ", Total.Split(" + ").Select(c => "excluded." + c))}) > ({Total});";
+        var parameters = ColumnNames.ToDictionary(c => c, c => upsert.Parameters.Add(new SqliteParameter("$" + c, null)));
+        upsert.Prepare();
+        var changed = 0;
+        foreach (var e in entries)
+        {
+            Bind(parameters, e);
+            changed += upsert.ExecuteNonQuery();
+        }
+        tx.Commit();
+        return changed;
+    }
+
     public IReadOnlyList<LedgerEntry> Read(DateTimeOffset? since = null, DateTimeOffset? until = null)
     {
         using var connection = database.Open();

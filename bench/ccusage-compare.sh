@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Side by side: `tokenops report daily --from claude-code --json --mode calculate` vs `ccusage daily --json --offline
+# --mode calculate` on a generated Claude Code log tree. Per day and model: token counts must be equal, cost within
+# $0.01. Exits non-zero on any mismatch. Needs node/npm (ccusage is installed into a temp folder, never committed).
+# Usage: bench/ccusage-compare.sh [MB=20] [SEED=7]
+set -euo pipefail
+MB=${1:-20}
+SEED=${2:-7}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WORK=${CCUSAGE_BENCH_DIR:-/tmp/tokenops-ccusage-bench}
+mkdir -p "$WORK"
+CC="$WORK/node_modules/@ccusage/ccusage-linux-x64/bin/ccusage"
+if [[ ! -x "$CC" ]]; then
+  (cd "$WORK" && npm init -y >/dev/null && npm install --no-audit --no-fund ccusage@20.0.24 @ccusage/ccusage-linux-x64@20.0.24 >/dev/null)
+  chmod +x "$CC"
+fi
+dotnet build "$ROOT/bench/TokenOps.LogGen" -c Release -v q >/dev/null
+dotnet build "$ROOT/src/TokenOps" -c Release -v q >/dev/null
+TREE="$WORK/tree-$MB-$SEED"
+rm -rf "$TREE"
+dotnet "$ROOT/bench/TokenOps.LogGen/bin/Release/net10.0/tokenops-loggen.dll" --out "$TREE" --mb "$MB" --seed "$SEED" --compare
+echo "ccusage $("$CC" --version 2>/dev/null || echo 20.0.24)"
+for TZNAME in UTC America/Los_Angeles Asia/Tokyo; do
+  CLAUDE_CONFIG_DIR="$TREE" TZ=$TZNAME "$CC" claude daily --json --offline --mode calculate --timezone "$TZNAME" > "$WORK/ccusage.json"
+  TZ=$TZNAME "$ROOT/src/TokenOps/bin/Release/net10.0/tokenops" report daily --from claude-code --path "$TREE" --json --mode calculate --timezone "$TZNAME" > "$WORK/tokenops.json"
+  python3 - "$WORK/ccusage.json" "$WORK/tokenops.json" "$TZNAME" <<'PY'
+import json, sys
+cc, to, tz = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
+def rows(doc):
+    return {(d["date"], m["modelName"]): m for d in doc["daily"] for m in d["modelBreakdowns"]}
+a, b = rows(cc), rows(to)
+bad = [f"only in {'ccusage' if k in a else 'tokenops'}: {k}" for k in sorted(set(a) ^ set(b))]
+worst = 0.0
+for k in sorted(set(a) & set(b)):
+    x, y = a[k], b[k]
+    for f in ("inputTokens", "outputTokens", "cacheCreationTokens", "cacheReadTokens"):
+        if x[f] != y[f]: bad.append(f"{k} {f}: ccusage {x[f]} tokenops {y[f]}")
+    diff = abs(float(x["cost"]) - float(y["cost"]))
+    worst = max(worst, diff)
+    if diff >= 0.01: bad.append(f"{k} cost: ccusage {x['cost']} tokenops {y['cost']}")
+print(f"[{tz}] {len(a)} day/model rows compared; totals ccusage ${cc['totals']['totalCost']:.6f} tokenops ${float(to['totals']['totalCost']):.6f}; "
+      f"tokens {cc['totals']['totalTokens']} vs {to['totals']['totalTokens']}; worst cost difference ${worst:.9f}; mismatches {len(bad)}")
+for m in bad[:20]: print("  MISMATCH", m)
+sys.exit(1 if bad else 0)
+PY
+done
+rm -rf "$TREE"
+echo "OK: same tokens per day and model, cost within \$0.01"

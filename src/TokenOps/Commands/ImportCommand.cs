@@ -1,0 +1,61 @@
+using System.CommandLine;
+using TokenOps.Gateway;
+using TokenOps.Storage.Import;
+using TokenOps.Storage.Sqlite;
+
+namespace TokenOps.Cli.Commands;
+
+/// <summary>`tokenops import claude-code|codex|openai-usage|anthropic-usage`: offline usage into the ledger.</summary>
+internal static class ImportCommand
+{
+    public static Command Create() => new("import", "Import usage recorded elsewhere (agent logs, provider exports) into the ledger; idempotent and incremental")
+    {
+        Logs("claude-code", "Claude Code logs (default: $CLAUDE_CONFIG_DIR, comma-separated, else ~/.config/claude and ~/.claude; projects/**/*.jsonl)", claude: true),
+        Logs("codex", "Codex CLI session logs (default: $CODEX_HOME/sessions, else ~/.codex/sessions)", claude: false),
+        Export("openai-usage", "openai", "An OpenAI Admin API export: /v1/organization/usage/completions or /v1/organization/costs JSON pages"),
+        Export("anthropic-usage", "anthropic", "An Anthropic Admin API export: usage_report/messages or cost_report JSON pages"),
+    };
+
+    private static Command Logs(string name, string description, bool claude)
+    {
+        var dirs = new Argument<string[]>("dir") { Description = "Log directories (a Claude config dir, or its projects/ folder; a Codex sessions folder)", Arity = ArgumentArity.ZeroOrMore };
+        var person = Person();
+        var data = CommonOptions.Data();
+        var command = new Command(name, description) { dirs, person, data };
+        command.SetAction(parse =>
+        {
+            var given = parse.GetValue(dirs) ?? [];
+            var roots = claude ? LogLocations.ClaudeRoots(given) : LogLocations.CodexRoots(given);
+            if (roots.Count == 0) throw new CliException($"no {name} logs found{(given.Length > 0 ? " in " + string.Join(", ", given) : " in the default locations")}");
+            var files = claude ? LogLocations.ClaudeFiles(roots) : LogLocations.CodexFiles(roots);
+            var importer = new LedgerImporter(new SqliteDatabase(parse.GetValue(data) ?? CommonOptions.DefaultDataDirectory), BundledCatalog.Load(), parse.GetValue(person) ?? Environment.UserName);
+            var summary = claude ? importer.ImportClaude(files) : importer.ImportCodex(files);
+            Print(name, summary);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Export(string name, string provider, string description)
+    {
+        var file = new Argument<string[]>("file") { Description = "JSON file(s): a page, an array of pages, or one page per line", Arity = ArgumentArity.OneOrMore };
+        var person = new Option<string?>("--person") { Description = "Person to attribute the rows to (default none: provider exports are organisation-wide)" };
+        var data = CommonOptions.Data();
+        var command = new Command(name, description) { file, person, data };
+        command.SetAction(parse =>
+        {
+            var importer = new ProviderExportImporter(new SqliteDatabase(parse.GetValue(data) ?? CommonOptions.DefaultDataDirectory), BundledCatalog.Load(), parse.GetValue(person));
+            foreach (var path in parse.GetValue(file) ?? []) Print(name, importer.Import(path, provider));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Option<string?> Person() => new("--person") { Description = "Person the usage belongs to (default: the local user)" };
+
+    private static void Print(string name, ImportSummary s)
+    {
+        Console.WriteLine($"{name}: {s.Files} file(s) ({s.FilesUnchanged} unchanged), {s.Lines} new line(s) read, {s.Added} row(s) added or completed, {s.Duplicates} duplicate(s) merged, {s.Skipped.Count} line(s) skipped");
+        if (s.Skipped.Summary() is { } skipped) Console.WriteLine(skipped);
+    }
+}

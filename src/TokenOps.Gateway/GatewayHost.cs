@@ -87,6 +87,7 @@ public static class GatewayHost
         services.AddSingleton<GatewayPipeline>();
         services.AddSingleton<ModelsEndpoint>();
         services.AddSingleton(new AdminToken(options.AdminTokenEnv));
+        Dashboard.DashboardEndpoints.AddDashboard(services);
 
         var app = builder.Build();
         // Open the ledger (and replay a journal left by a crash) before the first request.
@@ -100,6 +101,7 @@ public static class GatewayHost
             .WithMetadata(new MeteredRouteAttribute(ModelsEndpoint.RouteName));
         app.MapGet("/healthz", () => Results.Text("ok"));
         AdminEndpoints.Map(app);
+        Dashboard.DashboardEndpoints.Map(app);
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<LedgerWriter>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }

@@ -42,6 +42,8 @@ internal static class Migrations
         ALTER TABLE ledger ADD COLUMN justification TEXT;
         CREATE INDEX IF NOT EXISTS ledger_project ON ledger(project, started_at);
         """),
+        // Hourly and daily rollups for the dashboard and reports (kept by LedgerRollups.Apply), backfilled from the ledger.
+        ("0500_rollups_hourly_daily", LedgerRollups.MigrationSql),
     ];
 
     public static void Apply(SqliteConnection connection)

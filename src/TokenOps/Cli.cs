@@ -16,6 +16,7 @@ public static class Cli
             KeysCommand.Create(),
             LedgerCommand.Create(),
             DemoCommand.Create(),
+            ReportCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

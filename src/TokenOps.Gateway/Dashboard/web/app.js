@@ -35,6 +35,10 @@ function usd(nanos) {
   const whole = Math.floor(scaled / p), frac = String(scaled % p).padStart(digits, '0');
   return (neg ? '-$' : '$') + whole.toLocaleString('en-US') + '.' + frac;
 }
+function axisUsd(nanos, max) {
+  const d = max >= 100e9 ? 0 : max >= 1e9 ? 2 : 4;
+  return '$' + (nanos / 1e9).toFixed(d);
+}
 function usdDecimal(d) { return d === null || d === undefined ? '–' : usd(Math.round(Number(d) * 1e9)); }
 function num(n) { return n === null || n === undefined ? '–' : Number(n).toLocaleString('en-US'); }
 function pct(a, b) { return b > 0 ? Math.round(a * 1000 / b) / 10 + '%' : '–'; }
@@ -73,7 +77,7 @@ function seriesChart(points) {
   for (let i = 0; i <= 4; i++) {
     const y = T + (H - T - B) * (1 - i / 4);
     svg.append(s('line', { class: 'axis', x1: L, x2: W - 4, y1: y, y2: y }));
-    svg.append(s('text', { x: L - 6, y: y + 4, 'text-anchor': 'end' }, usd(Math.round(max * i / 4)).replace(/\.\d+$/, '')));
+    svg.append(s('text', { x: L - 6, y: y + 4, 'text-anchor': 'end' }, axisUsd(max * i / 4, max)));
   }
   points.forEach((p, i) => {
     const bh = (H - T - B) * p.costNanos / max;
@@ -92,7 +96,7 @@ function barsChart(rows, label) {
   const top = rows.slice(0, 10);
   const W = 480, rowH = 24, L = 140, H = Math.max(1, top.length) * rowH + 6;
   const max = Math.max(1, ...top.map(r => r.costNanos));
-  const svg = s('svg', { class: 'chart', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': label });
+  const svg = s('svg', { class: 'chart bars', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': label });
   top.forEach((r, i) => {
     const y = 3 + i * rowH, bw = (W - L - 90) * r.costNanos / max;
     svg.append(s('text', { x: L - 6, y: y + 15, 'text-anchor': 'end' }, r.key.length > 20 ? r.key.slice(0, 19) + '…' : r.key));
@@ -356,7 +360,11 @@ async function render() {
   } catch (err) {
     fail(err);
   } finally {
-    if (seq === renderSeq) view.setAttribute('aria-busy', 'false');
+    if (seq === renderSeq) {
+      view.setAttribute('aria-busy', 'false');
+      // Which view and period are on screen (lets tests and scripts wait for a finished render).
+      view.dataset.rendered = location.hash + '|' + period();
+    }
   }
 }
 

@@ -52,7 +52,8 @@ public sealed record RollupRow(
 
 /// <summary>
 /// Reads the rollup tables: the dashboard's and `tokenops report`'s only source of aggregates (never a ledger scan).
-/// Whole-day ranges read rollup_daily; anything else reads rollup_hourly with the ends floored/ceiled to the hour.
+/// Whole-day ranges read the daily tables; anything else the hourly ones with the ends floored/ceiled to the hour;
+/// org-wide questions (no person filter, not by person or feature) read the *_org tables.
 /// </summary>
 public sealed class RollupQueries(SqliteDatabase database)
 {
@@ -89,7 +90,15 @@ public sealed class RollupQueries(SqliteDatabase database)
     private static IReadOnlyList<RollupRow> Group(SqliteConnection connection, RollupFilter f, RollupDimension by)
     {
         var daily = UsesDaily(f);
-        var table = daily ? LedgerRollups.Daily : LedgerRollups.Hourly;
+        // Without a person (filter or grouping) or feature grouping, the organisation-level table holds the same sums in far fewer rows.
+        var org = f.Person is null && by is not (RollupDimension.Person or RollupDimension.Feature);
+        var table = (daily, org) switch
+        {
+            (true, true) => LedgerRollups.DailyOrg,
+            (true, false) => LedgerRollups.Daily,
+            (false, true) => LedgerRollups.HourlyOrg,
+            _ => LedgerRollups.Hourly,
+        };
         var from = BucketOf(f.From, daily);
         // The end is exclusive: an end inside an hour still counts that hour.
         var toInstant = f.To.UtcDateTime;

@@ -62,7 +62,7 @@ public sealed class RollupTests : IDisposable
         using (var c = db.Open())
         using (var cmd = c.CreateCommand())
         {
-            cmd.CommandText = "DROP TABLE rollup_hourly; DROP TABLE rollup_daily; DELETE FROM schema_migrations WHERE id LIKE '0500_rollups%';";
+            cmd.CommandText = "DROP TABLE rollup_hourly; DROP TABLE rollup_daily; DROP TABLE rollup_hourly_org; DROP TABLE rollup_daily_org; DELETE FROM schema_migrations WHERE id LIKE '0500_rollups%';";
             cmd.ExecuteNonQuery();
         }
         var reopened = new SqliteDatabase(_dir);

@@ -68,17 +68,19 @@ public static class DashboardEndpoints
         {
             var viewer = Viewer(http);
             var (period, filter) = Range(http, time);
-            var g = rollups.GroupMany(filter, RollupDimension.Total, RollupDimension.Team, RollupDimension.Project,
-                RollupDimension.Model, RollupDimension.Provider);
+            // One read of the organisation-level rollup, folded into every breakdown.
+            var hourly = IsShort(period);
+            var cube = rollups.Cube(filter with { HourlyBuckets = hourly }, RollupDimension.Bucket, RollupDimension.Team,
+                RollupDimension.Project, RollupDimension.Model, RollupDimension.Provider);
             return Results.Ok(new
             {
                 period = PeriodView(period),
-                totals = Row(Single(g[RollupDimension.Total])),
-                series = Series(rollups, filter, period),
-                byTeam = g[RollupDimension.Team].Select(Row),
-                byProject = g[RollupDimension.Project].Select(Row),
-                byModel = g[RollupDimension.Model].Select(Row),
-                byProvider = g[RollupDimension.Provider].Select(Row),
+                totals = Row(RollupQueries.Fold(cube, -1)[0]),
+                series = Series(RollupQueries.Fold(cube, 0), period, hourly),
+                byTeam = RollupQueries.Fold(cube, 1).Select(Row),
+                byProject = RollupQueries.Fold(cube, 2).Select(Row),
+                byModel = RollupQueries.Fold(cube, 3).Select(Row),
+                byProvider = RollupQueries.Fold(cube, 4).Select(Row),
                 forecast = Forecast(http, rollups, time, BudgetLevel.Organisation, null, f => f),
                 canSeePeople = viewer.IsAdmin || viewer.Transparency,
             });
@@ -90,21 +92,22 @@ public static class DashboardEndpoints
             if (!viewer.CanSeeTeam(name)) return Forbidden($"You can see your own team's page, not team '{name}'.");
             var (period, baseFilter) = Range(http, time);
             var filter = baseFilter with { Team = name };
-            var g = rollups.GroupMany(filter, RollupDimension.Total, RollupDimension.Person, RollupDimension.Project, RollupDimension.Model);
-            var people = viewer.CanSeePeopleOf(name)
-                ? g[RollupDimension.Person]
-                : g[RollupDimension.Person].Where(r => r.Key == viewer.Person).ToList();
+            var hourly = IsShort(period);
+            var cube = rollups.Cube(filter with { HourlyBuckets = hourly }, RollupDimension.Bucket, RollupDimension.Person,
+                RollupDimension.Project, RollupDimension.Model);
+            var allPeople = RollupQueries.Fold(cube, 1);
+            var people = viewer.CanSeePeopleOf(name) ? allPeople : allPeople.Where(r => r.Key == viewer.Person).ToList();
             return Results.Ok(new
             {
                 team = name,
                 period = PeriodView(period),
-                totals = Row(Single(g[RollupDimension.Total])),
-                series = Series(rollups, filter, period),
+                totals = Row(RollupQueries.Fold(cube, -1)[0]),
+                series = Series(RollupQueries.Fold(cube, 0), period, hourly),
                 byPerson = people.Select(Row),
                 peopleHidden = !viewer.CanSeePeopleOf(name),
-                peopleCount = g[RollupDimension.Person].Count,
-                byProject = g[RollupDimension.Project].Select(Row),
-                byModel = g[RollupDimension.Model].Select(Row),
+                peopleCount = allPeople.Count,
+                byProject = RollupQueries.Fold(cube, 2).Select(Row),
+                byModel = RollupQueries.Fold(cube, 3).Select(Row),
                 forecast = Forecast(http, rollups, time, BudgetLevel.Team, name, f => f with { Team = name }),
             });
         });
@@ -116,17 +119,19 @@ public static class DashboardEndpoints
             if (!viewer.CanSeePerson(name, team)) return Forbidden($"You can see your own page, not {name}'s.");
             var (period, baseFilter) = Range(http, time);
             var filter = baseFilter with { Person = name };
-            var g = rollups.GroupMany(filter, RollupDimension.Total, RollupDimension.Project, RollupDimension.Model, RollupDimension.Feature);
+            var hourly = IsShort(period);
+            var cube = rollups.Cube(filter with { HourlyBuckets = hourly }, RollupDimension.Bucket, RollupDimension.Project,
+                RollupDimension.Feature, RollupDimension.Model);
             return Results.Ok(new
             {
                 person = name,
                 team,
                 period = PeriodView(period),
-                totals = Row(Single(g[RollupDimension.Total])),
-                series = Series(rollups, filter, period),
-                byProject = g[RollupDimension.Project].Select(Row),
-                byModel = g[RollupDimension.Model].Select(Row),
-                byFeature = g[RollupDimension.Feature].Select(Row),
+                totals = Row(RollupQueries.Fold(cube, -1)[0]),
+                series = Series(RollupQueries.Fold(cube, 0), period, hourly),
+                byProject = RollupQueries.Fold(cube, 1).Select(Row),
+                byModel = RollupQueries.Fold(cube, 3).Select(Row),
+                byFeature = RollupQueries.Fold(cube, 2).Select(Row),
                 forecast = Forecast(http, rollups, time, BudgetLevel.Person, name, f => f with { Person = name }),
             });
         });
@@ -196,7 +201,7 @@ public static class DashboardEndpoints
                 degradedSaved += wouldHave - paid;
                 return new { requested = grp.Key.Item1, served = grp.Key.Item2, requests = grp.Count(), paidNanos = paid, wouldHaveNanos = wouldHave, savedNanos = wouldHave - paid };
             }).OrderByDescending(x => x.savedNanos).ToList();
-            var totals = byModel.Aggregate(RollupRow.Empty("total"), Add);
+            var totals = byModel.Aggregate(RollupRow.Empty("total"), RollupQueries.Add);
             var cacheSaved = cacheRows.Sum(c => c.savedNanos);
             return Results.Ok(new
             {
@@ -235,15 +240,15 @@ public static class DashboardEndpoints
         {
             var viewer = Viewer(http);
             var (_, filter) = Range(http, time);
-            var g = rollups.GroupMany(filter, RollupDimension.Project, RollupDimension.Model);
+            var cube = rollups.Cube(filter, RollupDimension.Project, RollupDimension.Model);
             var people = keys.People().Where(p => viewer.CanSeePerson(p.Name, p.Team)).Select(p => p.Name).Order(StringComparer.Ordinal);
             var teams = keys.Teams().Where(viewer.CanSeeTeam);
             return Results.Ok(new
             {
                 people,
                 teams,
-                projects = g[RollupDimension.Project].Select(r => r.Key).Where(k => k.Length > 0).Order(StringComparer.Ordinal),
-                models = g[RollupDimension.Model].Select(r => r.Key).Where(k => k.Length > 0).Order(StringComparer.Ordinal),
+                projects = cube.Select(c => c.Keys[0]).Where(k => k.Length > 0).Distinct().Order(StringComparer.Ordinal),
+                models = cube.Select(c => c.Keys[1]).Where(k => k.Length > 0).Distinct().Order(StringComparer.Ordinal),
                 statuses = Enum.GetNames<Core.Ledger.LedgerOutcome>().Prepend("error"),
             });
         });
@@ -296,15 +301,6 @@ public static class DashboardEndpoints
 
     private static RollupRow Single(IReadOnlyList<RollupRow> rows) => rows.Count > 0 ? rows[0] : RollupRow.Empty("total");
 
-    private static RollupRow Add(RollupRow a, RollupRow b) => a with
-    {
-        Requests = a.Requests + b.Requests, UncachedInputTokens = a.UncachedInputTokens + b.UncachedInputTokens,
-        CacheReadTokens = a.CacheReadTokens + b.CacheReadTokens, CacheWrite5mTokens = a.CacheWrite5mTokens + b.CacheWrite5mTokens,
-        CacheWrite1hTokens = a.CacheWrite1hTokens + b.CacheWrite1hTokens, OutputTokens = a.OutputTokens + b.OutputTokens,
-        ReasoningTokens = a.ReasoningTokens + b.ReasoningTokens, CostNanos = a.CostNanos + b.CostNanos, CacheReadNanos = a.CacheReadNanos + b.CacheReadNanos,
-        CacheHitRequests = a.CacheHitRequests + b.CacheHitRequests, DegradedRequests = a.DegradedRequests + b.DegradedRequests, ErrorRequests = a.ErrorRequests + b.ErrorRequests,
-    };
-
     internal static object Row(RollupRow r) => new
     {
         key = r.Key.Length == 0 ? "(none)" : r.Key,
@@ -320,11 +316,13 @@ public static class DashboardEndpoints
         errorRequests = r.ErrorRequests,
     };
 
-    /// <summary>Spend per bucket: hourly for ranges of two days or less, daily otherwise; empty buckets filled with zero.</summary>
-    private static IEnumerable<object> Series(RollupQueries rollups, RollupFilter filter, ReportPeriod period)
+    /// <summary>Ranges of two days or less are charted by the hour, longer ones by the day.</summary>
+    private static bool IsShort(ReportPeriod period) => (period.To - period.From) <= TimeSpan.FromDays(2);
+
+    /// <summary>Spend per bucket over the whole period, empty buckets filled with zero.</summary>
+    private static List<object> Series(IReadOnlyList<RollupRow> buckets, ReportPeriod period, bool hourly)
     {
-        var hourly = (period.To - period.From) <= TimeSpan.FromDays(2);
-        var rows = rollups.Group(filter with { HourlyBuckets = hourly }, RollupDimension.Bucket).ToDictionary(r => r.Key);
+        var rows = buckets.ToDictionary(r => r.Key, StringComparer.Ordinal);
         var step = hourly ? TimeSpan.FromHours(1) : TimeSpan.FromDays(1);
         var list = new List<object>();
         for (var t = period.From; t < period.To && list.Count < 2000; t += step)

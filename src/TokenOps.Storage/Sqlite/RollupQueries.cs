@@ -29,6 +29,9 @@ public sealed record RollupFilter(DateTimeOffset From, DateTimeOffset To)
     public bool HourlyBuckets { get; init; }
 }
 
+/// <summary>One cell of a multi-dimension rollup query: the dimension values in the order asked, and the sums.</summary>
+public sealed record CubeRow(string[] Keys, RollupRow Sums);
+
 /// <summary>One group of a rollup query: sums over every ledger row in it.</summary>
 public sealed record RollupRow(
     string Key,
@@ -87,11 +90,27 @@ public sealed class RollupQueries(SqliteDatabase database)
         ? DateTimeOffset.ParseExact(bucket, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal)
         : DateTimeOffset.ParseExact(bucket, "yyyy-MM-dd'T'HH", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 
-    private static IReadOnlyList<RollupRow> Group(SqliteConnection connection, RollupFilter f, RollupDimension by)
+    private static IReadOnlyList<RollupRow> Group(SqliteConnection connection, RollupFilter f, RollupDimension by) =>
+        Cube(connection, f, by == RollupDimension.Total ? [] : [by]).Select(c => c.Sums with { Key = c.Keys.Length > 0 ? c.Keys[0] : "total" })
+            .OrderBy(r => by == RollupDimension.Bucket ? 0 : -r.CostNanos).ThenBy(r => r.Key, StringComparer.Ordinal).ToList();
+
+    /// <summary>
+    /// Sums grouped by several dimensions at once, in one read: a page asks for its cube, then folds it into each breakdown
+    /// (<see cref="Fold"/>). Put dimensions in primary-key order (bucket, person, team, project, feature, model, provider)
+    /// so that SQLite aggregates while it scans, without a sort.
+    /// </summary>
+    public IReadOnlyList<CubeRow> Cube(RollupFilter filter, params RollupDimension[] dimensions)
     {
+        using var connection = database.Open();
+        return Cube(connection, filter, dimensions);
+    }
+
+    private static IReadOnlyList<CubeRow> Cube(SqliteConnection connection, RollupFilter f, RollupDimension[] dims)
+    {
+        if (dims.Contains(RollupDimension.Total)) throw new ArgumentException("Total is not a cube dimension", nameof(dims));
         var daily = UsesDaily(f);
         // Without a person (filter or grouping) or feature grouping, the organisation-level table holds the same sums in far fewer rows.
-        var org = f.Person is null && by is not (RollupDimension.Person or RollupDimension.Feature);
+        var org = f.Person is null && !dims.Any(d => d is RollupDimension.Person or RollupDimension.Feature);
         var table = (daily, org) switch
         {
             (true, true) => LedgerRollups.DailyOrg,
@@ -102,15 +121,9 @@ public sealed class RollupQueries(SqliteDatabase database)
         var from = BucketOf(f.From, daily);
         // The end is exclusive: an end inside an hour still counts that hour.
         var toInstant = f.To.UtcDateTime;
-        if (!daily && (toInstant.Minute != 0 || toInstant.Second != 0 || toInstant.Millisecond != 0 || toInstant.Ticks % TimeSpan.TicksPerSecond != 0))
-            toInstant = new DateTime(toInstant.Year, toInstant.Month, toInstant.Day, toInstant.Hour, 0, 0, DateTimeKind.Utc).AddHours(1);
+        if (!daily && toInstant.Ticks % TimeSpan.TicksPerHour != 0)
+            toInstant = new DateTime(toInstant.Ticks - toInstant.Ticks % TimeSpan.TicksPerHour, DateTimeKind.Utc).AddHours(1);
         var to = BucketOf(toInstant, daily);
-        var key = by switch
-        {
-            RollupDimension.Total => "'total'",
-            RollupDimension.Bucket => "bucket",
-            _ => by.ToString().ToLowerInvariant(),
-        };
         using var cmd = connection.CreateCommand();
         var where = "bucket >= $from AND bucket < $to";
         cmd.Parameters.AddWithValue("$from", from);
@@ -125,16 +138,47 @@ public sealed class RollupQueries(SqliteDatabase database)
         Filter("team", f.Team);
         Filter("project", f.Project);
         Filter("model", f.Model);
+        // No dimension: one "total" group (and no row at all when nothing matched).
+        var columns = dims.Length == 0 ? ["'total'"] : dims.Select(d => d == RollupDimension.Bucket ? "bucket" : d.ToString().ToLowerInvariant()).ToArray();
         var sums = string.Join(", ", LedgerRollups.Measures.Split(", ").Select(m => $"SUM({m})"));
-        var order = by == RollupDimension.Bucket ? "1" : "9 DESC, 1";
-        cmd.CommandText = $"SELECT {key}, {sums} FROM {table} WHERE {where} GROUP BY 1 HAVING COUNT(*) > 0 ORDER BY {order};";
+        cmd.CommandText = $"SELECT {string.Join(", ", columns)}, {sums} FROM {table} WHERE {where} GROUP BY {string.Join(", ", columns.Select((_, i) => i + 1))};";
         using var r = cmd.ExecuteReader();
-        var rows = new List<RollupRow>();
+        var rows = new List<CubeRow>();
+        var n = columns.Length;
         while (r.Read())
-            rows.Add(new RollupRow(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6),
-                r.GetInt64(7), r.GetInt64(8), r.GetInt64(9), r.GetInt64(10), r.GetInt64(11), r.GetInt64(12)));
+        {
+            var keys = new string[n];
+            for (var i = 0; i < n; i++) keys[i] = r.GetString(i);
+            rows.Add(new CubeRow(keys, new RollupRow("", r.GetInt64(n), r.GetInt64(n + 1), r.GetInt64(n + 2), r.GetInt64(n + 3), r.GetInt64(n + 4),
+                r.GetInt64(n + 5), r.GetInt64(n + 6), r.GetInt64(n + 7), r.GetInt64(n + 8), r.GetInt64(n + 9), r.GetInt64(n + 10), r.GetInt64(n + 11))));
+        }
         return rows;
     }
+
+    /// <summary>
+    /// Folds a cube into one breakdown: by the dimension at <paramref name="index"/> (biggest spend first), or into a single
+    /// total row when <paramref name="index"/> is -1.
+    /// </summary>
+    public static IReadOnlyList<RollupRow> Fold(IReadOnlyList<CubeRow> cube, int index)
+    {
+        var map = new Dictionary<string, RollupRow>(StringComparer.Ordinal);
+        foreach (var c in cube)
+        {
+            var key = index < 0 ? "total" : c.Keys[index];
+            map[key] = map.TryGetValue(key, out var acc) ? Add(acc, c.Sums) : c.Sums with { Key = key };
+        }
+        if (index < 0 && map.Count == 0) return [RollupRow.Empty("total")];
+        return map.Values.OrderByDescending(r => r.CostNanos).ThenBy(r => r.Key, StringComparer.Ordinal).ToList();
+    }
+
+    public static RollupRow Add(RollupRow a, RollupRow b) => a with
+    {
+        Requests = a.Requests + b.Requests, UncachedInputTokens = a.UncachedInputTokens + b.UncachedInputTokens,
+        CacheReadTokens = a.CacheReadTokens + b.CacheReadTokens, CacheWrite5mTokens = a.CacheWrite5mTokens + b.CacheWrite5mTokens,
+        CacheWrite1hTokens = a.CacheWrite1hTokens + b.CacheWrite1hTokens, OutputTokens = a.OutputTokens + b.OutputTokens,
+        ReasoningTokens = a.ReasoningTokens + b.ReasoningTokens, CostNanos = a.CostNanos + b.CostNanos, CacheReadNanos = a.CacheReadNanos + b.CacheReadNanos,
+        CacheHitRequests = a.CacheHitRequests + b.CacheHitRequests, DegradedRequests = a.DegradedRequests + b.DegradedRequests, ErrorRequests = a.ErrorRequests + b.ErrorRequests,
+    };
 
     /// <summary>Cache reads by served model (to price what they would have cost uncached).</summary>
     public IReadOnlyList<RollupRow> CacheByModel(RollupFilter filter) =>

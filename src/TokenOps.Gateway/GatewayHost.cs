@@ -100,6 +100,7 @@ public static class GatewayHost
         // Alerts, forecasts, token poker (IBudgetSnapshots is resolved optionally: no budgets, nothing to evaluate).
         Alerts.AlertEndpoints.AddAlertsAndPoker(services, options);
         services.AddOutcomes(options.Outcomes);
+        Dashboard.DashboardEndpoints.AddDashboard(services);
 
         var app = builder.Build();
         // Open the ledger (and replay a journal left by a crash) before the first request.
@@ -115,6 +116,7 @@ public static class GatewayHost
         AdminEndpoints.Map(app);
         Alerts.AlertEndpoints.Map(app);
         OutcomeEndpoints.MapWebhooks(app);
+        Dashboard.DashboardEndpoints.Map(app);
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<LedgerWriter>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }

@@ -87,6 +87,8 @@ internal static class Migrations
             PRIMARY KEY (source, path));
         CREATE INDEX IF NOT EXISTS ledger_source ON ledger(source, started_at);
         """),
+        // Hourly and daily rollups for the dashboard and reports (kept by LedgerRollups.Apply), backfilled from the ledger.
+        ("0500_rollups_hourly_daily", LedgerRollups.MigrationSql),
     ];
 
     public static void Apply(SqliteConnection connection)

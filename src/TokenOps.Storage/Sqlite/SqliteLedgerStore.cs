@@ -29,14 +29,16 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore
         insert.CommandText = $"INSERT OR IGNORE INTO ledger ({Columns}) VALUES ({string.Join(", ", ColumnNames.Select(c => "$" + c))});";
         var parameters = ColumnNames.ToDictionary(c => c, c => insert.Parameters.Add(new SqliteParameter("$" + c, null)));
         insert.Prepare();
-        var added = 0;
+        var inserted = new List<LedgerEntry>(entries.Count);
         foreach (var e in entries)
         {
             Bind(parameters, e);
-            added += insert.ExecuteNonQuery();
+            if (insert.ExecuteNonQuery() > 0) inserted.Add(e);
         }
+        // Rollups count only rows that were new, in the same transaction: replays stay idempotent.
+        LedgerRollups.Apply(connection, tx, inserted);
         tx.Commit();
-        return added;
+        return inserted.Count;
     }
 
     /// <summary>

@@ -19,14 +19,20 @@ namespace TokenOps.Cli.Commands;
 internal static class ReportCommand
 {
     /// <summary>The `report` command with its usage subcommands; other report modes can add options/actions to it.</summary>
-    public static Command Create() => new("report", "Usage and cost reports")
+    public static Command Create()
     {
-        Period("daily", "Usage and cost per day and model", ReportPeriod.Daily),
-        Period("weekly", "Usage and cost per week and model", ReportPeriod.Weekly),
-        Period("monthly", "Usage and cost per month and model", ReportPeriod.Monthly),
-        Period("session", "Usage and cost per agent session", ReportPeriod.Session),
-        Blocks(),
-    };
+        var report = new Command("report", "Usage and cost reports: `report --by team|person|...` from the rollups, or `report daily|weekly|monthly|session|blocks`")
+        {
+            Period("daily", "Usage and cost per day and model", ReportPeriod.Daily),
+            Period("weekly", "Usage and cost per week and model", ReportPeriod.Weekly),
+            Period("monthly", "Usage and cost per month and model", ReportPeriod.Monthly),
+            Period("session", "Usage and cost per agent session", ReportPeriod.Session),
+            Blocks(),
+        };
+        // The attribution report (--by team|person|project|model|feature|outcome) is the root command's own action.
+        RollupReport.Attach(report);
+        return report;
+    }
 
     private sealed class Common
     {

@@ -1,0 +1,377 @@
+using TokenOps.Core.Budgets;
+using TokenOps.Core.Metering;
+using TokenOps.Core.Pricing;
+using TokenOps.Core.Reporting;
+using TokenOps.Gateway.Configuration;
+using TokenOps.Gateway.Pipeline;
+using TokenOps.Storage.Sqlite;
+
+namespace TokenOps.Gateway.Dashboard;
+
+/// <summary>
+/// The dashboard's JSON API under /api/dashboard and its static pages at "/". Aggregates come from the rollup tables,
+/// the request explorer from indexed keyset pages of the ledger. Authorisation is decided here, per call, from the
+/// <see cref="DashboardViewer"/>: hiding things in the browser is only presentation.
+/// </summary>
+public static class DashboardEndpoints
+{
+    public static void AddDashboard(IServiceCollection services)
+    {
+        services.AddSingleton<DashboardAuth>();
+        services.AddSingleton<RollupQueries>();
+        services.AddSingleton<LedgerExplorer>();
+    }
+
+    public static void Map(WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<GatewayOptions>().Dashboard;
+        if (!options.Enabled) return;
+        DashboardAssets.Map(app);
+
+        var api = app.MapGroup("/api/dashboard");
+        api.MapPost("/session", async (HttpContext http, DashboardAuth auth) =>
+        {
+            SignInRequest? body;
+            try { body = await http.Request.ReadFromJsonAsync<SignInRequest>(http.RequestAborted); }
+            catch (System.Text.Json.JsonException) { body = null; }
+            var viewer = auth.FromSecret(body?.Key);
+            if (viewer is null) return Problem(401, "invalid_key", "Sign in with a TokenOps virtual key (tok_…) or the admin token.");
+            auth.SignIn(http, viewer);
+            return Results.Ok(MeView(viewer, http));
+        });
+        // Answers 200 either way, so the page can ask "am I signed in?" without an error in the browser's console.
+        api.MapGet("/me", (HttpContext http, DashboardAuth auth) =>
+        {
+            http.Response.Headers.CacheControl = "no-store";
+            var viewer = auth.Resolve(http);
+            return viewer is null ? Results.Ok(new { signedIn = false }) : Results.Ok(MeView(viewer, http));
+        });
+        api.MapDelete("/session", (HttpContext http, DashboardAuth auth) =>
+        {
+            auth.SignOut(http);
+            return Results.NoContent();
+        });
+
+        var read = api.MapGroup("").AddEndpointFilter(async (ctx, next) =>
+        {
+            var http = ctx.HttpContext;
+            var viewer = http.RequestServices.GetRequiredService<DashboardAuth>().Resolve(http);
+            if (viewer is null) return Problem(401, "unauthenticated", "Sign in first (POST /api/dashboard/session) or send Authorization: Bearer <key>.");
+            http.Items[typeof(DashboardViewer)] = viewer;
+            http.Response.Headers.CacheControl = "no-store";
+            try { return await next(ctx); }
+            catch (FormatException ex) { return Problem(400, "invalid_request", ex.Message); }
+        });
+
+
+        read.MapGet("/overview", (HttpContext http, RollupQueries rollups, TimeProvider time) =>
+        {
+            var viewer = Viewer(http);
+            var (period, filter) = Range(http, time);
+            // One read of the organisation-level rollup, folded into every breakdown.
+            var hourly = IsShort(period);
+            var cube = rollups.Cube(filter with { HourlyBuckets = hourly }, RollupDimension.Bucket, RollupDimension.Team,
+                RollupDimension.Project, RollupDimension.Model, RollupDimension.Provider);
+            return Results.Ok(new
+            {
+                period = PeriodView(period),
+                totals = Row(RollupQueries.Fold(cube, -1)[0]),
+                series = Series(RollupQueries.Fold(cube, 0), period, hourly),
+                byTeam = RollupQueries.Fold(cube, 1).Select(Row),
+                byProject = RollupQueries.Fold(cube, 2).Select(Row),
+                byModel = RollupQueries.Fold(cube, 3).Select(Row),
+                byProvider = RollupQueries.Fold(cube, 4).Select(Row),
+                forecast = Forecast(http, rollups, time, BudgetLevel.Organisation, null, f => f),
+                canSeePeople = viewer.IsAdmin || viewer.Transparency,
+            });
+        });
+
+        read.MapGet("/team/{name}", (string name, HttpContext http, RollupQueries rollups, TimeProvider time) =>
+        {
+            var viewer = Viewer(http);
+            if (!viewer.CanSeeTeam(name)) return Forbidden($"You can see your own team's page, not team '{name}'.");
+            var (period, baseFilter) = Range(http, time);
+            var filter = baseFilter with { Team = name };
+            var hourly = IsShort(period);
+            var cube = rollups.Cube(filter with { HourlyBuckets = hourly }, RollupDimension.Bucket, RollupDimension.Person,
+                RollupDimension.Project, RollupDimension.Model);
+            var allPeople = RollupQueries.Fold(cube, 1);
+            var people = viewer.CanSeePeopleOf(name) ? allPeople : allPeople.Where(r => r.Key == viewer.Person).ToList();
+            return Results.Ok(new
+            {
+                team = name,
+                period = PeriodView(period),
+                totals = Row(RollupQueries.Fold(cube, -1)[0]),
+                series = Series(RollupQueries.Fold(cube, 0), period, hourly),
+                byPerson = people.Select(Row),
+                peopleHidden = !viewer.CanSeePeopleOf(name),
+                peopleCount = allPeople.Count,
+                byProject = RollupQueries.Fold(cube, 2).Select(Row),
+                byModel = RollupQueries.Fold(cube, 3).Select(Row),
+                forecast = Forecast(http, rollups, time, BudgetLevel.Team, name, f => f with { Team = name }),
+            });
+        });
+
+        read.MapGet("/person/{name}", (string name, HttpContext http, RollupQueries rollups, SqliteKeyStore keys, TimeProvider time) =>
+        {
+            var viewer = Viewer(http);
+            var team = TeamOf(keys, name);
+            if (!viewer.CanSeePerson(name, team)) return Forbidden($"You can see your own page, not {name}'s.");
+            var (period, baseFilter) = Range(http, time);
+            var filter = baseFilter with { Person = name };
+            var hourly = IsShort(period);
+            var cube = rollups.Cube(filter with { HourlyBuckets = hourly }, RollupDimension.Bucket, RollupDimension.Project,
+                RollupDimension.Feature, RollupDimension.Model);
+            return Results.Ok(new
+            {
+                person = name,
+                team,
+                period = PeriodView(period),
+                totals = Row(RollupQueries.Fold(cube, -1)[0]),
+                series = Series(RollupQueries.Fold(cube, 0), period, hourly),
+                byProject = RollupQueries.Fold(cube, 1).Select(Row),
+                byModel = RollupQueries.Fold(cube, 3).Select(Row),
+                byFeature = RollupQueries.Fold(cube, 2).Select(Row),
+                forecast = Forecast(http, rollups, time, BudgetLevel.Person, name, f => f with { Person = name }),
+            });
+        });
+
+        read.MapGet("/requests", (HttpContext http, LedgerExplorer explorer, SqliteKeyStore keys, TimeProvider time) =>
+        {
+            var viewer = Viewer(http);
+            var q = http.Request.Query;
+            var (period, _) = Range(http, time);
+            var filter = new ExplorerFilter(period.From, period.To)
+            {
+                Person = Opt(q["person"]), Team = Opt(q["team"]), Project = Opt(q["project"]), Model = Opt(q["model"]),
+                Status = Opt(q["status"]), Cursor = Opt(q["cursor"]),
+                Limit = int.TryParse(q["limit"], out var l) ? l : 100,
+            };
+            // Scope: a developer sees their own requests, a team lead their team's, unless the organisation chose transparency.
+            if (!viewer.IsAdmin && !viewer.Transparency)
+            {
+                if (filter.Person is { } p && !viewer.CanSeePerson(p, TeamOf(keys, p))) return Forbidden($"You cannot see {p}'s requests.");
+                if (filter.Team is { } t && t != viewer.Team) return Forbidden($"You cannot see team '{t}' requests.");
+                if (viewer.Role == DashboardRole.TeamLead) filter = filter with { Team = viewer.Team };
+                else filter = filter with { Person = viewer.Person };
+            }
+            var (rows, next) = explorer.Page(filter);
+            return Results.Ok(new
+            {
+                period = PeriodView(period),
+                scope = new { filter.Person, filter.Team },
+                rows = rows.Select(r => new
+                {
+                    r.Id, r.StartedAt, r.Person, r.Team, r.Project, r.Feature, r.Route, r.Provider, r.RequestedModel, r.ServedModel,
+                    r.InputTokens, r.CacheReadTokens, r.OutputTokens, r.CostNanos, CostUsd = NanoUsd.ToUsd(r.CostNanos),
+                    r.Status, r.Outcome, r.ErrorCode, LatencyMs = Math.Round(r.LatencyMs, 1), r.Streamed, r.Estimated, r.BudgetAction, r.Source,
+                }),
+                nextCursor = next,
+            });
+        });
+
+        read.MapGet("/savings", (HttpContext http, RollupQueries rollups, LedgerExplorer explorer, ModelRouterHolder router, TimeProvider time) =>
+        {
+            var viewer = Viewer(http);
+            var (period, baseFilter) = Range(http, time);
+            var team = Opt(http.Request.Query["team"]);
+            if (!viewer.IsAdmin && !viewer.Transparency) team ??= viewer.Team;
+            if (team is not null && !viewer.CanSeeTeam(team)) return Forbidden($"You cannot see team '{team}'.");
+            var filter = baseFilter with { Team = team };
+            var catalog = router.Current.Catalog;
+            var byModel = rollups.Group(filter, RollupDimension.Model);
+            var cacheRows = byModel.Where(r => r.CacheReadTokens > 0).Select(r =>
+            {
+                var uncached = catalog.TryGet(r.Key, out var price) && price.IsPriced
+                    ? NanoUsd.FromUsd(CostCalculator.Compute(price, new TokenUsage { UncachedInput = r.CacheReadTokens }).Total)
+                    : r.CacheReadNanos;
+                return new { model = r.Key, r.CacheHitRequests, r.CacheReadTokens, paidNanos = r.CacheReadNanos, uncachedNanos = uncached, savedNanos = uncached - r.CacheReadNanos };
+            }).ToList();
+            var degraded = explorer.Degraded(period.From, period.To, team, null);
+            long degradedSaved = 0;
+            var degradedByPair = degraded.GroupBy(d => (d.RequestedModel ?? "", d.ServedModel ?? "")).Select(grp =>
+            {
+                long wouldHave = 0, paid = 0;
+                foreach (var d in grp)
+                {
+                    paid += d.CostNanos;
+                    var usage = new TokenUsage { UncachedInput = d.UncachedInput, CacheRead = d.CacheRead, CacheWrite5m = d.CacheWrite5m, CacheWrite1h = d.CacheWrite1h, Output = d.Output, Reasoning = d.Reasoning };
+                    wouldHave += catalog.TryGet(grp.Key.Item1, out var price) && price.IsPriced ? NanoUsd.FromUsd(CostCalculator.Compute(price, usage).Total) : d.CostNanos;
+                }
+                degradedSaved += wouldHave - paid;
+                return new { requested = grp.Key.Item1, served = grp.Key.Item2, requests = grp.Count(), paidNanos = paid, wouldHaveNanos = wouldHave, savedNanos = wouldHave - paid };
+            }).OrderByDescending(x => x.savedNanos).ToList();
+            var totals = byModel.Aggregate(RollupRow.Empty("total"), RollupQueries.Add);
+            var cacheSaved = cacheRows.Sum(c => c.savedNanos);
+            return Results.Ok(new
+            {
+                period = PeriodView(period),
+                team,
+                requests = totals.Requests,
+                cacheHitRequests = totals.CacheHitRequests,
+                cacheReadTokens = totals.CacheReadTokens,
+                cacheSavedNanos = cacheSaved,
+                cacheSavedUsd = NanoUsd.ToUsd(cacheSaved),
+                degradedRequests = totals.DegradedRequests,
+                degradedSavedNanos = degradedSaved,
+                degradedSavedUsd = NanoUsd.ToUsd(degradedSaved),
+                totalSavedNanos = cacheSaved + degradedSaved,
+                totalSavedUsd = NanoUsd.ToUsd(cacheSaved + degradedSaved),
+                cacheByModel = cacheRows.Select(c => new { c.model, c.CacheHitRequests, c.CacheReadTokens, c.paidNanos, c.uncachedNanos, c.savedNanos, savedUsd = NanoUsd.ToUsd(c.savedNanos) }),
+                degraded = degradedByPair.Select(d => new { d.requested, d.served, d.requests, d.paidNanos, d.wouldHaveNanos, d.savedNanos, savedUsd = NanoUsd.ToUsd(d.savedNanos) }),
+            });
+        });
+
+        read.MapGet("/budgets", (HttpContext http, SqliteKeyStore keys) =>
+        {
+            var viewer = Viewer(http);
+            var snapshots = http.RequestServices.GetService<IBudgetSnapshots>();
+            if (snapshots is null) return Results.Ok(new { configured = false, budgets = Array.Empty<object>() });
+            var visible = snapshots.Current().Where(b => b.Level switch
+            {
+                BudgetLevel.Person => viewer.CanSeePerson(b.Name, TeamOf(keys, b.Name)),
+                BudgetLevel.Team => viewer.CanSeeTeam(b.Name),
+                _ => true,
+            });
+            return Results.Ok(new { configured = true, budgets = visible.Select(BudgetView) });
+        });
+
+        read.MapGet("/filters", (HttpContext http, RollupQueries rollups, SqliteKeyStore keys, TimeProvider time) =>
+        {
+            var viewer = Viewer(http);
+            var (_, filter) = Range(http, time);
+            var cube = rollups.Cube(filter, RollupDimension.Project, RollupDimension.Model);
+            var people = keys.People().Where(p => viewer.CanSeePerson(p.Name, p.Team)).Select(p => p.Name).Order(StringComparer.Ordinal);
+            var teams = keys.Teams().Where(viewer.CanSeeTeam);
+            return Results.Ok(new
+            {
+                people,
+                teams,
+                projects = cube.Select(c => c.Keys[0]).Where(k => k.Length > 0).Distinct().Order(StringComparer.Ordinal),
+                models = cube.Select(c => c.Keys[1]).Where(k => k.Length > 0).Distinct().Order(StringComparer.Ordinal),
+                statuses = Enum.GetNames<Core.Ledger.LedgerOutcome>().Prepend("error"),
+            });
+        });
+
+        read.MapGet("/feed/{name}", async (string name, HttpContext http) =>
+        {
+            var feed = http.RequestServices.GetServices<IDashboardFeed>().FirstOrDefault(f => f.Name == name);
+            var data = feed is null ? null : await feed.GetAsync(Viewer(http), http.Request.Query, http.RequestAborted);
+            // Not configured is a state, not an error: 200 with configured=false (the page also treats a 404 so).
+            return data is null ? Results.Ok(new { configured = false, feed = name }) : Results.Ok(data);
+        });
+    }
+
+    private static DashboardViewer Viewer(HttpContext http) => (DashboardViewer)http.Items[typeof(DashboardViewer)]!;
+
+    private static object MeView(DashboardViewer v, HttpContext http)
+    {
+        var options = http.RequestServices.GetRequiredService<GatewayOptions>();
+        return new
+        {
+            signedIn = true,
+            role = v.Role switch { DashboardRole.Admin => "admin", DashboardRole.TeamLead => "lead", _ => "developer" },
+            person = v.Person,
+            team = v.Team,
+            transparency = options.Dashboard.Transparency,
+            pokerAnonymised = options.Poker.Anonymised,
+        };
+    }
+
+    private static string? Opt(Microsoft.Extensions.Primitives.StringValues v)
+    {
+        var s = v.ToString().Trim();
+        return s.Length == 0 ? null : s;
+    }
+
+    private static string? TeamOf(SqliteKeyStore keys, string person) =>
+        keys.People().FirstOrDefault(p => p.Name == person).Team;
+
+    private static (ReportPeriod Period, RollupFilter Filter) Range(HttpContext http, TimeProvider time)
+    {
+        var q = http.Request.Query;
+        var spec = Opt(q["period"]) ?? "30d";
+        if (!ReportPeriod.TryParse(spec, time.GetUtcNow(), out var period))
+            throw new FormatException($"period: '{spec}' is not one of {ReportPeriod.Help}");
+        var filter = new RollupFilter(period.From, period.To) { Project = Opt(q["project"]), Model = Opt(q["model"]) };
+        return (period, filter);
+    }
+
+    private static object PeriodView(ReportPeriod p) => new { from = p.From, to = p.To, label = p.Label };
+
+    private static RollupRow Single(IReadOnlyList<RollupRow> rows) => rows.Count > 0 ? rows[0] : RollupRow.Empty("total");
+
+    internal static object Row(RollupRow r) => new
+    {
+        key = r.Key.Length == 0 ? "(none)" : r.Key,
+        requests = r.Requests,
+        inputTokens = r.InputTokens,
+        cacheReadTokens = r.CacheReadTokens,
+        outputTokens = r.OutputTokens,
+        reasoningTokens = r.ReasoningTokens,
+        costNanos = r.CostNanos,
+        costUsd = NanoUsd.ToUsd(r.CostNanos),
+        cacheHitRequests = r.CacheHitRequests,
+        degradedRequests = r.DegradedRequests,
+        errorRequests = r.ErrorRequests,
+    };
+
+    /// <summary>Ranges of two days or less are charted by the hour, longer ones by the day.</summary>
+    private static bool IsShort(ReportPeriod period) => (period.To - period.From) <= TimeSpan.FromDays(2);
+
+    /// <summary>Spend per bucket over the whole period, empty buckets filled with zero.</summary>
+    private static List<object> Series(IReadOnlyList<RollupRow> buckets, ReportPeriod period, bool hourly)
+    {
+        var rows = buckets.ToDictionary(r => r.Key, StringComparer.Ordinal);
+        var step = hourly ? TimeSpan.FromHours(1) : TimeSpan.FromDays(1);
+        var list = new List<object>();
+        for (var t = period.From; t < period.To && list.Count < 2000; t += step)
+        {
+            var key = RollupQueries.BucketOf(t, !hourly);
+            var r = rows.GetValueOrDefault(key) ?? RollupRow.Empty(key);
+            list.Add(new { bucket = key, start = t, requests = r.Requests, costNanos = r.CostNanos, costUsd = NanoUsd.ToUsd(r.CostNanos) });
+        }
+        return list;
+    }
+
+    /// <summary>
+    /// Spend so far in the budget period (the matching budget's period when one is configured, else the calendar month)
+    /// projected in a straight line to the period's end, against the budget's limit.
+    /// </summary>
+    private static object Forecast(HttpContext http, RollupQueries rollups, TimeProvider time, BudgetLevel level, string? name, Func<RollupFilter, RollupFilter> scope)
+    {
+        var now = time.GetUtcNow();
+        var budget = http.RequestServices.GetService<IBudgetSnapshots>()?.Current()
+            .FirstOrDefault(b => b.Level == level && (level == BudgetLevel.Organisation || b.Name == name));
+        var start = budget?.PeriodStart ?? new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
+        var end = budget?.PeriodEnd ?? start.AddMonths(1);
+        // Whole days read the daily rollup: from the period's first day to the end of today (nothing is later than now).
+        var from = new DateTimeOffset(start.UtcDateTime.Date, TimeSpan.Zero);
+        var to = new DateTimeOffset(now.UtcDateTime.Date.AddDays(1), TimeSpan.Zero);
+        var spent = rollups.Total(scope(new RollupFilter(from, to))).CostNanos;
+        var projected = ReportPeriod.Forecast(spent, start, end, now);
+        return new
+        {
+            periodStart = start,
+            periodEnd = end,
+            spentNanos = spent,
+            spentUsd = NanoUsd.ToUsd(spent),
+            projectedNanos = projected,
+            projectedUsd = projected is { } p ? NanoUsd.ToUsd(p) : (decimal?)null,
+            budget = budget is null ? null : BudgetView(budget),
+        };
+    }
+
+    private static object BudgetView(BudgetSnapshot b) => new
+    {
+        b.BudgetId, level = b.Level.ToString().ToLowerInvariant(), b.Name, limitUsd = b.Limit, spentUsd = b.Spent, reservedUsd = b.Reserved,
+        remainingUsd = b.Remaining, b.PeriodStart, b.PeriodEnd, b.Hard,
+    };
+
+    private static IResult Forbidden(string message) => Problem(403, "forbidden", message);
+
+    private static IResult Problem(int status, string code, string message) =>
+        Results.Json(new { error = new { code, message } }, statusCode: status);
+
+    public sealed record SignInRequest(string? Key);
+}

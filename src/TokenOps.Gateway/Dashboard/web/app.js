@@ -1,0 +1,402 @@
+// TokenOps dashboard: plain JS, no dependencies, no network beyond this gateway's /api/dashboard.
+// Every number comes from the API (which reads the rollups); authorisation is enforced by the API, the UI only follows it.
+'use strict';
+
+const state = { me: null, filters: null };
+const view = document.getElementById('view');
+
+// ---------- helpers ----------
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === 'class') el.className = v;
+    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
+  return el;
+}
+function s(tag, attrs, ...children) {
+  const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, String(v));
+  for (const c of children.flat()) if (c) el.append(c instanceof Node ? c : String(c));
+  return el;
+}
+
+// Money arrives in nano-USD (integers); formatted with integer arithmetic, rounded half away from zero.
+function usd(nanos) {
+  if (nanos === null || nanos === undefined) return '–';
+  const neg = nanos < 0; let n = Math.abs(nanos);
+  const digits = n < 100e9 ? 4 : 2;
+  const unit = Math.pow(10, 9 - digits);
+  let scaled = Math.floor(n / unit) + ((n % unit) * 2 >= unit ? 1 : 0);
+  const p = Math.pow(10, digits);
+  const whole = Math.floor(scaled / p), frac = String(scaled % p).padStart(digits, '0');
+  return (neg ? '-$' : '$') + whole.toLocaleString('en-US') + '.' + frac;
+}
+function axisUsd(nanos, max) {
+  const d = max >= 100e9 ? 0 : max >= 1e9 ? 2 : 4;
+  return '$' + (nanos / 1e9).toFixed(d);
+}
+function usdDecimal(d) { return d === null || d === undefined ? '–' : usd(Math.round(Number(d) * 1e9)); }
+function num(n) { return n === null || n === undefined ? '–' : Number(n).toLocaleString('en-US'); }
+function pct(a, b) { return b > 0 ? Math.round(a * 1000 / b) / 10 + '%' : '–'; }
+function period() { return document.getElementById('period').value; }
+
+function parseHash() {
+  const raw = location.hash.replace(/^#\/?/, '');
+  const [path, query] = raw.split('?');
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  return { page: parts[0] || 'overview', arg: parts[1] || null, query: new URLSearchParams(query || '') };
+}
+
+async function api(path, params) {
+  const q = new URLSearchParams(params || {});
+  if (!q.has('period')) q.set('period', period());
+  const res = await fetch('/api/dashboard' + path + '?' + q.toString(), { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+  let body = null;
+  try { body = await res.json(); } catch { body = null; }
+  if (res.status === 401) { showSignIn(); throw new Stop(); }
+  return { status: res.status, body };
+}
+class Stop extends Error {}
+
+function card(label, value, sub, testid) {
+  return h('div', { class: 'card' }, h('div', { class: 'label' }, label), h('div', { class: 'value', 'data-testid': testid }, value), sub ? h('div', { class: 'sub' }, sub) : null);
+}
+function panel(title, ...children) { return h('section', { class: 'panel' }, h('h2', {}, title), ...children); }
+function notice(text, testid) { return h('div', { class: 'notice', 'data-testid': testid || 'notice' }, text); }
+
+// ---------- charts (inline SVG) ----------
+function seriesChart(points) {
+  const W = 720, H = 220, L = 56, B = 24, T = 10;
+  const max = Math.max(1, ...points.map(p => p.costNanos));
+  const bw = (W - L - 8) / Math.max(1, points.length);
+  const svg = s('svg', { class: 'chart', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'Spend over time', 'data-testid': 'series-chart' });
+  for (let i = 0; i <= 4; i++) {
+    const y = T + (H - T - B) * (1 - i / 4);
+    svg.append(s('line', { class: 'axis', x1: L, x2: W - 4, y1: y, y2: y }));
+    svg.append(s('text', { x: L - 6, y: y + 4, 'text-anchor': 'end' }, axisUsd(max * i / 4, max)));
+  }
+  points.forEach((p, i) => {
+    const bh = (H - T - B) * p.costNanos / max;
+    const r = s('rect', { class: 'bar', x: L + i * bw + 1, y: H - B - bh, width: Math.max(1, bw - 2), height: Math.max(0, bh) });
+    r.append(s('title', {}, `${p.bucket}: ${usd(p.costNanos)} · ${num(p.requests)} requests`));
+    svg.append(r);
+  });
+  const every = Math.max(1, Math.ceil(points.length / 8));
+  points.forEach((p, i) => {
+    if (i % every) return;
+    svg.append(s('text', { x: L + i * bw + bw / 2, y: H - 6, 'text-anchor': 'middle' }, p.bucket.length > 10 ? p.bucket.slice(11) + 'h' : p.bucket.slice(5)));
+  });
+  return svg;
+}
+function barsChart(rows, label) {
+  const top = rows.slice(0, 10);
+  const W = 480, rowH = 24, L = 140, H = Math.max(1, top.length) * rowH + 6;
+  const max = Math.max(1, ...top.map(r => r.costNanos));
+  const svg = s('svg', { class: 'chart bars', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': label });
+  top.forEach((r, i) => {
+    const y = 3 + i * rowH, bw = (W - L - 90) * r.costNanos / max;
+    svg.append(s('text', { x: L - 6, y: y + 15, 'text-anchor': 'end' }, r.key.length > 20 ? r.key.slice(0, 19) + '…' : r.key));
+    const bar = s('rect', { class: 'bar alt', x: L, y: y + 3, width: Math.max(1, bw), height: rowH - 8 });
+    bar.append(s('title', {}, `${r.key}: ${usd(r.costNanos)}`));
+    svg.append(bar);
+    svg.append(s('text', { x: L + bw + 6, y: y + 15 }, usd(r.costNanos)));
+  });
+  return svg;
+}
+
+// ---------- tables ----------
+function table(columns, rows, testid) {
+  return h('div', { class: 'table-wrap' }, h('table', { 'data-testid': testid },
+    h('thead', {}, h('tr', {}, columns.map(c => h('th', { class: c.num ? 'num' : null }, c.title)))),
+    h('tbody', {}, rows.map(r => h('tr', {}, columns.map(c => h('td', { class: c.num ? 'num' : null, 'data-col': c.key || null }, c.render ? c.render(r) : r[c.key])))))));
+}
+function breakdown(title, rows, testid, link) {
+  const total = rows.reduce((a, r) => a + r.costNanos, 0);
+  const cols = [
+    { title: title, key: 'key', render: r => link ? link(r.key) : r.key },
+    { title: 'Spend', key: 'cost', num: true, render: r => usd(r.costNanos) },
+    { title: 'Share', num: true, render: r => pct(r.costNanos, total) },
+    { title: 'Requests', num: true, render: r => num(r.requests) },
+    { title: 'Tokens in / out', num: true, render: r => num(r.inputTokens) + ' / ' + num(r.outputTokens) },
+  ];
+  if (!rows.length) return panel('By ' + title.toLowerCase(), h('p', { class: 'muted' }, 'No spend in this period.'));
+  return panel('By ' + title.toLowerCase(), h('div', { class: 'split' }, barsChart(rows, 'Spend by ' + title), table(cols, rows, testid)));
+}
+function seriesPanel(series) {
+  const nonEmpty = series.filter(p => p.requests > 0);
+  return panel('Spend over time', h('div', { class: 'split' }, seriesChart(series),
+    table([{ title: 'Bucket', key: 'bucket' }, { title: 'Spend', num: true, render: p => usd(p.costNanos) }, { title: 'Requests', num: true, render: p => num(p.requests) }],
+      nonEmpty.slice().reverse(), 'series-table')));
+}
+function forecastCard(f) {
+  const budget = f.budget;
+  const sub = budget ? `budget ${usdDecimal(budget.limitUsd)} · ends ${String(f.periodEnd).slice(0, 10)}` : `no budget configured · ends ${String(f.periodEnd).slice(0, 10)}`;
+  const over = budget && f.projectedNanos !== null && f.projectedNanos > Math.round(budget.limitUsd * 1e9);
+  return card(over ? 'Forecast (over budget)' : 'Forecast to period end', usd(f.projectedNanos), sub, 'forecast');
+}
+function totalsCards(t, f) {
+  return h('div', { class: 'cards' },
+    card('Spend', usd(t.costNanos), `${num(t.requests)} requests`, 'total-cost'),
+    card('Requests', num(t.requests), `${num(t.errorRequests)} failed`, 'total-requests'),
+    card('Tokens', num(t.inputTokens + t.outputTokens), `${num(t.inputTokens)} in · ${num(t.outputTokens)} out`, 'total-tokens'),
+    card('Cache hits', num(t.cacheHitRequests), `${pct(t.cacheHitRequests, t.requests)} of requests`, 'cache-hits'),
+    f ? forecastCard(f) : null);
+}
+function personLink(name) {
+  if (!state.me || !state.filters || !state.filters.people.includes(name)) return name;
+  return h('a', { href: '#/person/' + encodeURIComponent(name) }, name);
+}
+function teamLink(name) {
+  if (!state.filters || !state.filters.teams.includes(name)) return name;
+  return h('a', { href: '#/team/' + encodeURIComponent(name) }, name);
+}
+
+// ---------- pages ----------
+const pages = {
+  async overview() {
+    const { body } = await api('/overview');
+    return [h('h1', {}, 'Organisation · ', body.period.label),
+      totalsCards(body.totals, body.forecast),
+      seriesPanel(body.series),
+      breakdown('Team', body.byTeam, 'by-team', teamLink),
+      breakdown('Project', body.byProject, 'by-project'),
+      breakdown('Model', body.byModel, 'by-model'),
+      breakdown('Provider', body.byProvider, 'by-provider')];
+  },
+  async team(name) {
+    name = name || (state.me.team);
+    if (!name) {
+      return [h('h1', {}, 'Teams'), panel('Choose a team', h('ul', { 'data-testid': 'team-list' }, state.filters.teams.map(t => h('li', {}, teamLink(t)))))];
+    }
+    const { status, body } = await api('/team/' + encodeURIComponent(name));
+    if (status !== 200) return [h('h1', {}, 'Team ' + name), notice(body && body.error ? body.error.message : 'Not available', 'forbidden')];
+    return [h('h1', {}, 'Team ', h('span', { 'data-testid': 'team-name' }, body.team), ' · ', body.period.label),
+      totalsCards(body.totals, body.forecast),
+      seriesPanel(body.series),
+      body.peopleHidden
+        ? panel('By person', notice(`Per-person rows are visible to the team lead (your own row is on your page). ${body.peopleCount} people spent in this period.`, 'people-hidden'))
+        : breakdown('Person', body.byPerson, 'by-person', personLink),
+      breakdown('Project', body.byProject, 'by-project'),
+      breakdown('Model', body.byModel, 'by-model')];
+  },
+  async person(name) {
+    name = name || state.me.person;
+    if (!name) {
+      return [h('h1', {}, 'People'), panel('Choose a person', h('ul', { 'data-testid': 'person-list' }, state.filters.people.map(p => h('li', {}, personLink(p)))))];
+    }
+    const { status, body } = await api('/person/' + encodeURIComponent(name));
+    if (status !== 200) return [h('h1', {}, name), notice(body && body.error ? body.error.message : 'Not available', 'forbidden')];
+    const f = body.forecast;
+    const remaining = f.budget ? usdDecimal(f.budget.remainingUsd) : '–';
+    const outcomes = await feed('outcomes', { person: name });
+    return [h('h1', {}, h('span', { 'data-testid': 'person-name' }, body.person), body.team ? h('span', { class: 'muted' }, ' · team ', teamLink(body.team)) : null, ' · ', body.period.label),
+      totalsCards(body.totals, f),
+      h('div', { class: 'cards' }, card('Remaining budget', remaining, f.budget ? `of ${usdDecimal(f.budget.limitUsd)}` : 'no personal budget', 'remaining'),
+        card('Spent this budget period', usd(f.spentNanos), `since ${String(f.periodStart).slice(0, 10)}`, 'period-spent')),
+      seriesPanel(body.series),
+      breakdown('Model', body.byModel, 'by-model'),
+      breakdown('Project', body.byProject, 'by-project'),
+      breakdown('Feature', body.byFeature, 'by-feature'),
+      panel('What the spend bought', outcomes)];
+  },
+  async budgets() {
+    const { body } = await api('/budgets');
+    const list = body.configured
+      ? (body.budgets.length ? table([
+          { title: 'Level', key: 'level' }, { title: 'Name', key: 'name' },
+          { title: 'Spent', num: true, render: b => usdDecimal(b.spentUsd) }, { title: 'Limit', num: true, render: b => usdDecimal(b.limitUsd) },
+          { title: 'Remaining', num: true, render: b => usdDecimal(b.remainingUsd) },
+          { title: 'Used', render: b => meter(b.spentUsd + b.reservedUsd, b.limitUsd) },
+          { title: 'Period', render: b => String(b.periodStart).slice(0, 10) + ' → ' + String(b.periodEnd).slice(0, 10) },
+          { title: 'Kind', render: b => b.hard ? 'hard' : 'soft' }], body.budgets, 'budgets-table') : h('p', { class: 'muted' }, 'No budgets visible to you.'))
+      : notice('Budgets are not configured on this gateway.', 'not-configured');
+    return [h('h1', {}, 'Budgets & alerts'), panel('Budgets', list), panel('Alerts', await feed('alerts'))];
+  },
+  async poker() {
+    const note = state.me.pokerAnonymised ? h('p', { class: 'muted' }, 'Players are shown anonymised, as the organisation chose.') : null;
+    return [h('h1', {}, 'Token poker leaderboard'), panel('This week', note, await feed('poker'))];
+  },
+  async outcomes() {
+    return [h('h1', {}, 'Cost per outcome'), panel('Outcomes', await feed('outcomes'))];
+  },
+  async requests(_, query) {
+    const params = {};
+    for (const k of ['person', 'team', 'project', 'model', 'status']) if (query.get(k)) params[k] = query.get(k);
+    const form = filterForm(params);
+    const body = h('div', {});
+    const more = h('button', { type: 'button', 'data-testid': 'more' }, 'Load more');
+    let cursor = null, shown = 0;
+    const tbody = h('tbody', {});
+    const cols = [['Started (UTC)', r => r.startedAt.slice(0, 19).replace('T', ' ')], ['Person', r => r.person || '–'], ['Team', r => r.team || '–'],
+      ['Project', r => r.project || '–'], ['Model', r => r.servedModel || r.requestedModel || '–'], ['In', r => num(r.inputTokens), 1], ['Out', r => num(r.outputTokens), 1],
+      ['Cost', r => usd(r.costNanos), 1], ['Status', r => r.status + ' ' + r.outcome], ['Latency ms', r => num(r.latencyMs), 1], ['Budget', r => r.budgetAction || '']];
+    const count = h('p', { class: 'muted', 'data-testid': 'request-count' });
+    async function load() {
+      const q = Object.assign({}, params);
+      if (cursor) q.cursor = cursor;
+      const { status, body: page } = await api('/requests', q);
+      if (status !== 200) { body.replaceChildren(notice(page && page.error ? page.error.message : 'Not available', 'forbidden')); return; }
+      for (const r of page.rows) tbody.append(h('tr', { 'data-id': r.id }, cols.map(([, f, n]) => h('td', { class: n ? 'num' : null }, f(r)))));
+      shown += page.rows.length;
+      cursor = page.nextCursor;
+      more.hidden = !cursor;
+      count.textContent = `${shown} request${shown === 1 ? '' : 's'} shown${cursor ? ' (more available)' : ''}`;
+    }
+    more.addEventListener('click', () => load().catch(fail));
+    body.append(count, h('div', { class: 'table-wrap' }, h('table', { 'data-testid': 'requests-table' },
+      h('thead', {}, h('tr', {}, cols.map(([t, , n]) => h('th', { class: n ? 'num' : null }, t)))), tbody)), more);
+    await load();
+    return [h('h1', {}, 'Requests'), h('p', { class: 'muted' }, 'Attribution, model, tokens, cost and status of each request. Prompt and completion text are never stored.'), form, body];
+  },
+  async savings() {
+    const { body } = await api('/savings');
+    return [h('h1', {}, 'Savings · ', body.period.label, body.team ? ' · team ' + body.team : ''),
+      h('div', { class: 'cards' },
+        card('Estimated savings', usd(body.totalSavedNanos), 'cache + degraded requests', 'total-saved'),
+        card('Cache hits', num(body.cacheHitRequests), `${pct(body.cacheHitRequests, body.requests)} of ${num(body.requests)} requests`, 'savings-cache-hits'),
+        card('Saved by caching', usd(body.cacheSavedNanos), `${num(body.cacheReadTokens)} cached input tokens`, 'cache-saved'),
+        card('Degraded requests', num(body.degradedRequests), `saved ${usd(body.degradedSavedNanos)}`, 'degraded')),
+      panel('Caching by model', body.cacheByModel.length ? h('div', { class: 'split' },
+        barsChart(body.cacheByModel.map(c => ({ key: c.model, costNanos: c.savedNanos })), 'Saved by caching per model'),
+        table([{ title: 'Model', key: 'model' }, { title: 'Cache hits', num: true, render: c => num(c.cacheHitRequests) },
+          { title: 'Cached tokens', num: true, render: c => num(c.cacheReadTokens) }, { title: 'Paid', num: true, render: c => usd(c.paidNanos) },
+          { title: 'Uncached price', num: true, render: c => usd(c.uncachedNanos) }, { title: 'Saved', num: true, render: c => usd(c.savedNanos) }], body.cacheByModel, 'cache-table'))
+        : h('p', { class: 'muted' }, 'No cache hits in this period.')),
+      panel('Degraded by budgets', body.degraded.length ? table([{ title: 'Asked for', key: 'requested' }, { title: 'Served', key: 'served' },
+        { title: 'Requests', num: true, render: d => num(d.requests) }, { title: 'Paid', num: true, render: d => usd(d.paidNanos) },
+        { title: 'Would have cost', num: true, render: d => usd(d.wouldHaveNanos) }, { title: 'Saved', num: true, render: d => usd(d.savedNanos) }], body.degraded, 'degraded-table')
+        : h('p', { class: 'muted' }, 'No degraded requests in this period.'))];
+  },
+};
+
+function meter(used, limit) {
+  const ratio = limit > 0 ? used / limit : 0;
+  const m = h('div', { class: 'meter' + (ratio >= 1 ? ' over' : ratio >= 0.8 ? ' warn' : ''), title: pct(used, limit) });
+  const bar = h('span', {});
+  bar.style.width = Math.min(100, Math.round(ratio * 100)) + '%';
+  m.append(bar);
+  return m;
+}
+
+function filterForm(params) {
+  const f = state.filters;
+  const sel = (name, values) => h('label', {}, name,
+    h('select', { name, 'data-testid': 'filter-' + name }, h('option', { value: '' }, 'any'), values.map(v => h('option', { value: v, selected: params[name] === v }, v))));
+  const form = h('form', { class: 'filters', 'data-testid': 'filters' },
+    sel('person', f.people), sel('team', f.teams), sel('project', f.projects), sel('model', f.models), sel('status', f.statuses),
+    h('button', { type: 'submit', class: 'primary', 'data-testid': 'apply' }, 'Apply'));
+  form.addEventListener('submit', e => {
+    e.preventDefault();
+    const q = new URLSearchParams();
+    for (const el of form.querySelectorAll('select')) if (el.value) q.set(el.name, el.value);
+    location.hash = '#/requests' + (q.toString() ? '?' + q.toString() : '');
+  });
+  return form;
+}
+
+// A page owned by another part of TokenOps: any JSON it returns is shown as tables; 404 means not configured.
+async function feed(name, params) {
+  const { status, body } = await api('/feed/' + name, params);
+  if (status === 404 || body === null || body.configured === false) return notice(`${name === 'poker' ? 'Token poker' : name === 'alerts' ? 'Alerts' : 'Outcomes'} not configured on this gateway.`, 'not-configured');
+  if (status !== 200) return notice(body && body.error ? body.error.message : 'Not available', 'forbidden');
+  return renderAny(body, name);
+}
+function renderAny(data, testid) {
+  if (Array.isArray(data)) {
+    if (!data.length) return h('p', { class: 'muted' }, 'Nothing yet.');
+    if (typeof data[0] !== 'object' || data[0] === null) return h('ul', {}, data.map(x => h('li', {}, String(x))));
+    const keys = Object.keys(data[0]);
+    return table(keys.map(k => ({ title: k, key: k, num: typeof data[0][k] === 'number', render: r => fmt(k, r[k]) })), data, testid);
+  }
+  if (data && typeof data === 'object') {
+    const scalars = Object.entries(data).filter(([, v]) => v === null || typeof v !== 'object');
+    const nested = Object.entries(data).filter(([, v]) => v !== null && typeof v === 'object');
+    return h('div', {}, scalars.length ? h('div', { class: 'cards' }, scalars.map(([k, v]) => card(k, fmt(k, v)))) : null,
+      nested.map(([k, v]) => h('div', {}, h('h2', {}, k), renderAny(v, testid + '-' + k))));
+  }
+  return h('p', {}, String(data));
+}
+function fmt(key, v) {
+  if (typeof v === 'number' && /nanos$/i.test(key)) return usd(v);
+  if (typeof v === 'number' && /usd$/i.test(key)) return usdDecimal(v);
+  if (typeof v === 'number') return num(v);
+  if (v && typeof v === 'object') return JSON.stringify(v);
+  return v === null || v === undefined ? '–' : String(v);
+}
+
+// ---------- shell ----------
+function showSignIn() {
+  document.getElementById('top').hidden = true;
+  view.replaceChildren();
+  document.getElementById('signin').hidden = false;
+  document.getElementById('signin-key').focus();
+}
+
+function fail(err) {
+  if (err instanceof Stop) return;
+  view.replaceChildren(notice('Could not load this page: ' + err.message, 'load-error'));
+  console.warn(err);
+}
+
+let renderSeq = 0;
+async function render() {
+  if (!state.me) return;
+  const { page, arg, query } = parseHash();
+  const seq = ++renderSeq;
+  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.page === page);
+  const fn = pages[page] || pages.overview;
+  view.setAttribute('aria-busy', 'true');
+  try {
+    const { body } = await api('/filters');
+    state.filters = body;
+    const content = await fn(arg, query);
+    if (seq !== renderSeq) return;
+    view.replaceChildren(...content.filter(Boolean));
+    view.dataset.page = page;
+  } catch (err) {
+    fail(err);
+  } finally {
+    if (seq === renderSeq) {
+      view.setAttribute('aria-busy', 'false');
+      // Which view and period are on screen (lets tests and scripts wait for a finished render).
+      view.dataset.rendered = location.hash + '|' + period();
+    }
+  }
+}
+
+async function start() {
+  const res = await fetch('/api/dashboard/me', { credentials: 'same-origin' });
+  const me = res.status === 200 ? await res.json() : null;
+  if (!me || !me.signedIn) { showSignIn(); return; }
+  state.me = me;
+  document.getElementById('signin').hidden = true;
+  document.getElementById('top').hidden = false;
+  const who = state.me.role === 'admin' ? 'admin' : `${state.me.person} · ${state.me.team} · ${state.me.role === 'lead' ? 'team lead' : 'developer'}`;
+  document.getElementById('who').textContent = who;
+  await render();
+}
+
+document.getElementById('signin-form').addEventListener('submit', async e => {
+  e.preventDefault();
+  const key = document.getElementById('signin-key').value;
+  const res = await fetch('/api/dashboard/session', { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ key }) });
+  if (res.status !== 200) {
+    document.getElementById('signin-error').textContent = 'That key was not accepted.';
+    return;
+  }
+  document.getElementById('signin-key').value = '';
+  document.getElementById('signin-error').textContent = '';
+  await start();
+});
+document.getElementById('signout').addEventListener('click', async () => {
+  await fetch('/api/dashboard/session', { method: 'DELETE', credentials: 'same-origin' });
+  state.me = null;
+  showSignIn();
+});
+document.getElementById('period').addEventListener('change', () => render());
+window.addEventListener('hashchange', () => render());
+start().catch(fail);

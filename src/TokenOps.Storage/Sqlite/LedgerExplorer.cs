@@ -1,0 +1,109 @@
+using System.Globalization;
+
+namespace TokenOps.Storage.Sqlite;
+
+/// <summary>Filters of the request explorer. Status is an outcome name (Ok, ProviderError, …) or "error" for any non-Ok.</summary>
+public sealed record ExplorerFilter(DateTimeOffset From, DateTimeOffset To)
+{
+    public string? Person { get; init; }
+    public string? Team { get; init; }
+    public string? Project { get; init; }
+    public string? Model { get; init; }
+    public string? Status { get; init; }
+    /// <summary>Keyset cursor from the previous page ("started_at|id"), or null for the newest rows.</summary>
+    public string? Cursor { get; init; }
+    public int Limit { get; init; } = 100;
+}
+
+/// <summary>One request as the explorer shows it: attribution, model, tokens, cost, status. Never prompt or completion text.</summary>
+public sealed record ExplorerRow(
+    string Id, string StartedAt, string? Person, string? Team, string? Project, string? Feature, string Route, string? Provider,
+    string? RequestedModel, string? ServedModel, long InputTokens, long CacheReadTokens, long OutputTokens, long CostNanos,
+    int Status, string Outcome, string? ErrorCode, double LatencyMs, bool Streamed, bool Estimated, string? BudgetAction, string Source);
+
+/// <summary>
+/// Pages through ledger rows newest first with keyset pagination on (started_at, id): each page is an index range
+/// read, never an OFFSET over millions of rows.
+/// </summary>
+public sealed class LedgerExplorer(SqliteDatabase database)
+{
+    public const int MaxLimit = 500;
+
+    public (IReadOnlyList<ExplorerRow> Rows, string? NextCursor) Page(ExplorerFilter f)
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        var where = "started_at >= $from AND started_at < $to";
+        cmd.Parameters.AddWithValue("$from", Time(f.From));
+        cmd.Parameters.AddWithValue("$to", Time(f.To));
+        void Eq(string column, string param, string? value)
+        {
+            if (value is null) return;
+            where += $" AND {column} = {param}";
+            cmd.Parameters.AddWithValue(param, value);
+        }
+        Eq("person", "$person", f.Person);
+        Eq("team", "$team", f.Team);
+        Eq("project", "$project", f.Project);
+        Eq("served_model", "$model", f.Model);
+        if (f.Status is { } status)
+        {
+            if (status.Equals("error", StringComparison.OrdinalIgnoreCase)) where += " AND outcome <> 'Ok'";
+            else Eq("outcome", "$outcome", status);
+        }
+        if (f.Cursor is { } cursor)
+        {
+            var bar = cursor.IndexOf('|', StringComparison.Ordinal);
+            if (bar <= 0) throw new FormatException("invalid cursor");
+            where += " AND (started_at < $cursorAt OR (started_at = $cursorAt AND id < $cursorId))";
+            cmd.Parameters.AddWithValue("$cursorAt", cursor[..bar]);
+            cmd.Parameters.AddWithValue("$cursorId", cursor[(bar + 1)..]);
+        }
+        var limit = Math.Clamp(f.Limit, 1, MaxLimit);
+        cmd.CommandText =
+            "SELECT id, started_at, person, team, project, feature, route, provider, requested_model, served_model, " +
+            "uncached_input_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens, cache_read_tokens, output_tokens, " +
+            "cost_nanos, status, outcome, error_code, latency_ms, streamed, estimated, budget_action, source " +
+            $"FROM ledger WHERE {where} ORDER BY started_at DESC, id DESC LIMIT {limit + 1};";
+        using var r = cmd.ExecuteReader();
+        var rows = new List<ExplorerRow>(limit + 1);
+        string? S(int i) => r.IsDBNull(i) ? null : r.GetString(i);
+        while (r.Read())
+            rows.Add(new ExplorerRow(r.GetString(0), r.GetString(1), S(2), S(3), S(4), S(5), r.GetString(6), S(7), S(8), S(9),
+                r.GetInt64(10), r.GetInt64(11), r.GetInt64(12), r.GetInt64(13), r.GetInt32(14), r.GetString(15), S(16), r.GetDouble(17),
+                r.GetInt64(18) != 0, r.GetInt64(19) != 0, S(20), r.GetString(21)));
+        string? next = null;
+        if (rows.Count > limit)
+        {
+            rows.RemoveAt(rows.Count - 1);
+            next = rows[^1].StartedAt + "|" + rows[^1].Id;
+        }
+        return (rows, next);
+    }
+
+    /// <summary>Degraded requests in a range (few: enforcement degrades rarely), read through a partial index.</summary>
+    public IReadOnlyList<DegradedRow> Degraded(DateTimeOffset from, DateTimeOffset to, string? team, string? person, int max = 20_000)
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        var where = "budget_action LIKE 'degraded%' AND started_at >= $from AND started_at < $to";
+        cmd.Parameters.AddWithValue("$from", Time(from));
+        cmd.Parameters.AddWithValue("$to", Time(to));
+        if (team is not null) { where += " AND team = $team"; cmd.Parameters.AddWithValue("$team", team); }
+        if (person is not null) { where += " AND person = $person"; cmd.Parameters.AddWithValue("$person", person); }
+        cmd.CommandText = "SELECT requested_model, served_model, uncached_input_tokens, cache_read_tokens, cache_write_5m_tokens, " +
+            $"cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_nanos, budget_action FROM ledger WHERE {where} LIMIT {max};";
+        using var r = cmd.ExecuteReader();
+        var rows = new List<DegradedRow>();
+        while (r.Read())
+            rows.Add(new DegradedRow(r.IsDBNull(0) ? null : r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetInt64(2), r.GetInt64(3),
+                r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8), r.GetString(9)));
+        return rows;
+    }
+
+    internal static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+}
+
+/// <summary>A request that budget enforcement served with a cheaper model than the one asked for.</summary>
+public sealed record DegradedRow(string? RequestedModel, string? ServedModel, long UncachedInput, long CacheRead, long CacheWrite5m,
+    long CacheWrite1h, long Output, long Reasoning, long CostNanos, string BudgetAction);

@@ -1,0 +1,170 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using TokenOps.Core.Ledger;
+
+namespace TokenOps.Storage.Sqlite;
+
+/// <summary>
+/// Keeps rollup_hourly and rollup_daily up to date as the ledger grows. Called by <see cref="SqliteLedgerStore.Write"/>
+/// inside the ledger's transaction with only the rows that were actually inserted, so a replayed event never counts twice.
+/// The batch is aggregated in memory first: one UPSERT per distinct (bucket, dimensions) key, not one per row.
+/// Dimensions are stored as '' when absent so that the primary key is a real key (NULLs are never equal in SQLite).
+/// </summary>
+public static class LedgerRollups
+{
+    /// <summary>The rollup tables (same measures; the bucket is 'yyyy-MM-ddTHH' for hours, 'yyyy-MM-dd' for days, UTC).</summary>
+    public const string Hourly = "rollup_hourly";
+    public const string Daily = "rollup_daily";
+    /// <summary>Organisation-level copies without person and feature: far fewer rows per bucket for org-wide pages.</summary>
+    public const string HourlyOrg = "rollup_hourly_org";
+    public const string DailyOrg = "rollup_daily_org";
+
+    internal const string Dimensions = "person, team, project, feature, model, provider, outcome";
+    internal const string OrgDimensions = "team, project, model, provider, outcome";
+    internal const string Measures =
+        "requests, uncached_input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, " +
+        "reasoning_tokens, cost_nanos, cache_read_nanos, cache_hit_requests, degraded_requests, error_requests";
+
+    private sealed record Spec(string Table, int BucketLength, string Dims, string Format);
+
+    private static readonly Spec[] Specs =
+    [
+        new(Hourly, 13, Dimensions, "yyyy-MM-dd'T'HH"),
+        new(Daily, 10, Dimensions, "yyyy-MM-dd"),
+        new(HourlyOrg, 13, OrgDimensions, "yyyy-MM-dd'T'HH"),
+        new(DailyOrg, 10, OrgDimensions, "yyyy-MM-dd"),
+    ];
+
+    private static readonly Dictionary<string, string> SourceOf = new(StringComparer.Ordinal)
+    {
+        ["person"] = "COALESCE(person, '')", ["team"] = "COALESCE(team, '')", ["project"] = "COALESCE(project, '')",
+        ["feature"] = "COALESCE(feature, '')", ["model"] = "COALESCE(served_model, requested_model, '')",
+        ["provider"] = "COALESCE(provider, '')", ["outcome"] = "outcome",
+    };
+
+    private static string CreateTable(Spec t)
+    {
+        var dims = t.Dims.Split(", ");
+        var sql = $"""
+        CREATE TABLE IF NOT EXISTS {t.Table} (
+            bucket TEXT NOT NULL, {string.Join(", ", dims.Select(d => d + " TEXT NOT NULL"))},
+            requests INTEGER NOT NULL, uncached_input_tokens INTEGER NOT NULL, cache_read_tokens INTEGER NOT NULL,
+            cache_write_5m_tokens INTEGER NOT NULL, cache_write_1h_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
+            reasoning_tokens INTEGER NOT NULL, cost_nanos INTEGER NOT NULL, cache_read_nanos INTEGER NOT NULL,
+            cache_hit_requests INTEGER NOT NULL, degraded_requests INTEGER NOT NULL, error_requests INTEGER NOT NULL,
+            PRIMARY KEY (bucket, {t.Dims})) WITHOUT ROWID;
+
+        """;
+        if (dims.Contains("person")) sql += $"CREATE INDEX IF NOT EXISTS {t.Table}_person ON {t.Table}(person, bucket);\n";
+        sql += $"CREATE INDEX IF NOT EXISTS {t.Table}_team ON {t.Table}(team, bucket);\n";
+        return sql;
+    }
+
+    /// <summary>Adds every ledger row to a rollup table (the migration's backfill; also used after bulk loads).</summary>
+    private static string Backfill(Spec t)
+    {
+        var dims = t.Dims.Split(", ");
+        return $"""
+        INSERT INTO {t.Table} (bucket, {t.Dims}, {Measures})
+        SELECT substr(started_at, 1, {t.BucketLength}), {string.Join(", ", dims.Select(d => SourceOf[d]))},
+               COUNT(*), SUM(uncached_input_tokens), SUM(cache_read_tokens), SUM(cache_write_5m_tokens), SUM(cache_write_1h_tokens),
+               SUM(output_tokens), SUM(reasoning_tokens), SUM(cost_nanos), SUM(cache_read_nanos),
+               SUM(cache_read_tokens > 0), SUM(COALESCE(budget_action LIKE 'degraded%', 0)), SUM(outcome <> 'Ok')
+        FROM ledger WHERE true GROUP BY {string.Join(", ", Enumerable.Range(1, dims.Length + 1))}
+        ON CONFLICT (bucket, {t.Dims}) DO UPDATE SET {UpdateSet};
+
+        """;
+    }
+
+    internal static readonly string UpdateSet = string.Join(", ",
+        Measures.Split(", ").Select(m => $"{m} = {m} + excluded.{m}"));
+
+    /// <summary>The full schema step: tables, plus a backfill of whatever the ledger already holds.</summary>
+    internal static string MigrationSql =>
+        string.Concat(Specs.Select(CreateTable)) + string.Concat(Specs.Select(Backfill)) +
+        // The savings page finds degraded requests without a scan; the explorer filters by model over time.
+        "CREATE INDEX IF NOT EXISTS ledger_degraded ON ledger(started_at) WHERE budget_action LIKE 'degraded%';\n" +
+        "CREATE INDEX IF NOT EXISTS ledger_model ON ledger(served_model, started_at);\n";
+
+    /// <summary>Rebuilds every rollup table from the ledger (for bulk loads that bypass <see cref="Apply"/>).</summary>
+    public static void Rebuild(SqliteConnection connection)
+    {
+        using var tx = connection.BeginTransaction();
+        using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = string.Concat(Specs.Select(t => $"DELETE FROM {t.Table};")) + string.Concat(Specs.Select(Backfill));
+        cmd.CommandTimeout = 0;
+        cmd.ExecuteNonQuery();
+        tx.Commit();
+    }
+
+    /// <summary>Adds the inserted rows to every rollup, inside the caller's transaction.</summary>
+    public static void Apply(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<LedgerEntry> inserted)
+    {
+        if (inserted.Count == 0) return;
+        foreach (var spec in Specs)
+        {
+            var org = spec.Dims == OrgDimensions;
+            var map = new Dictionary<Key, Sums>();
+            foreach (var e in inserted)
+            {
+                var key = new Key(e.StartedAt.UtcDateTime.ToString(spec.Format, CultureInfo.InvariantCulture),
+                    org ? "" : e.Person ?? "", e.Team ?? "", e.Project ?? "", org ? "" : e.Feature ?? "",
+                    e.ServedModel ?? e.RequestedModel ?? "", e.Provider ?? "", e.Outcome.ToString());
+                Add(map, key, e);
+            }
+            Upsert(connection, tx, spec, map);
+        }
+    }
+
+    private static void Add(Dictionary<Key, Sums> map, Key key, LedgerEntry e)
+    {
+        map.TryGetValue(key, out var s);
+        var u = e.Usage;
+        s.Requests++;
+        s.UncachedInput += u.UncachedInput;
+        s.CacheRead += u.CacheRead;
+        s.CacheWrite5m += u.CacheWrite5m;
+        s.CacheWrite1h += u.CacheWrite1h;
+        s.Output += u.Output;
+        s.Reasoning += u.Reasoning;
+        s.CostNanos += e.CostNanos;
+        s.CacheReadNanos += Core.Pricing.NanoUsd.FromUsd(e.Cost.CacheRead);
+        if (u.CacheRead > 0) s.CacheHits++;
+        if (e.BudgetAction?.StartsWith("degraded", StringComparison.Ordinal) == true) s.Degraded++;
+        if (e.Outcome != LedgerOutcome.Ok) s.Errors++;
+        map[key] = s;
+    }
+
+    private static void Upsert(SqliteConnection connection, SqliteTransaction tx, Spec spec, Dictionary<Key, Sums> map)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        var dims = spec.Dims.Split(", ");
+        var measures = Measures.Split(", ");
+        cmd.CommandText = $"INSERT INTO {spec.Table} (bucket, {spec.Dims}, {Measures}) VALUES ($bucket, " +
+            string.Join(", ", dims.Select(d => "$" + d)) + ", " + string.Join(", ", measures.Select(m => "$" + m)) +
+            $") ON CONFLICT (bucket, {spec.Dims}) DO UPDATE SET {UpdateSet};";
+        var p = new[] { "bucket" }.Concat(dims).Concat(measures).ToDictionary(n => n, n => cmd.Parameters.Add(new SqliteParameter("$" + n, null)));
+        cmd.Prepare();
+        void Dim(string name, string value) { if (p.TryGetValue(name, out var param)) param.Value = value; }
+        foreach (var (k, s) in map)
+        {
+            p["bucket"].Value = k.Bucket; Dim("person", k.Person); Dim("team", k.Team); Dim("project", k.Project);
+            Dim("feature", k.Feature); Dim("model", k.Model); Dim("provider", k.Provider); Dim("outcome", k.Outcome);
+            p["requests"].Value = s.Requests; p["uncached_input_tokens"].Value = s.UncachedInput; p["cache_read_tokens"].Value = s.CacheRead;
+            p["cache_write_5m_tokens"].Value = s.CacheWrite5m; p["cache_write_1h_tokens"].Value = s.CacheWrite1h;
+            p["output_tokens"].Value = s.Output; p["reasoning_tokens"].Value = s.Reasoning; p["cost_nanos"].Value = s.CostNanos;
+            p["cache_read_nanos"].Value = s.CacheReadNanos; p["cache_hit_requests"].Value = s.CacheHits;
+            p["degraded_requests"].Value = s.Degraded; p["error_requests"].Value = s.Errors;
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    private readonly record struct Key(string Bucket, string Person, string Team, string Project, string Feature, string Model, string Provider, string Outcome);
+
+    private struct Sums
+    {
+        public long Requests, UncachedInput, CacheRead, CacheWrite5m, CacheWrite1h, Output, Reasoning, CostNanos, CacheReadNanos, CacheHits, Degraded, Errors;
+    }
+}

@@ -1,0 +1,143 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using TokenOps.Core.Pricing;
+using TokenOps.Core.Reporting;
+using TokenOps.Storage.Sqlite;
+
+namespace TokenOps.Cli.Commands;
+
+/// <summary>
+/// `tokenops report --by team|person|project|model|provider|feature|outcome|day|hour --period … --format table|json|csv`:
+/// the dashboard's aggregates for scripts and finance, read from the same rollup tables (never a ledger scan).
+/// Attached to the `report` command so that report subcommands added elsewhere live beside it.
+/// </summary>
+public static class RollupReport
+{
+    private static readonly string[] Dimensions = ["team", "person", "project", "model", "provider", "feature", "outcome", "day", "hour"];
+
+    public static void Attach(Command report)
+    {
+        var data = CommonOptions.Data();
+        var by = new Option<string>("--by") { Description = "Group by: " + string.Join(", ", Dimensions), DefaultValueFactory = _ => "team" };
+        by.AcceptOnlyFromAmong(Dimensions);
+        var period = new Option<string>("--period") { Description = "Period: " + ReportPeriod.Help, DefaultValueFactory = _ => "month" };
+        var format = new Option<string>("--format") { Description = "table, json or csv", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "json", "csv");
+        var team = new Option<string?>("--team") { Description = "Only this team" };
+        var person = new Option<string?>("--person") { Description = "Only this person" };
+        var project = new Option<string?>("--project") { Description = "Only this project" };
+        var model = new Option<string?>("--model") { Description = "Only this model" };
+        foreach (var o in new Option[] { data, by, period, format, team, person, project, model }) report.Options.Add(o);
+        report.SetAction(parse =>
+        {
+            var spec = parse.GetValue(period) ?? "month";
+            if (!ReportPeriod.TryParse(spec, TimeProvider.System.GetUtcNow(), out var p))
+                throw new CliException($"--period: '{spec}' is not one of {ReportPeriod.Help}", 2);
+            var dim = parse.GetValue(by) ?? "team";
+            var filter = new RollupFilter(p.From, p.To)
+            {
+                Team = parse.GetValue(team), Person = parse.GetValue(person), Project = parse.GetValue(project), Model = parse.GetValue(model),
+                HourlyBuckets = dim == "hour",
+            };
+            var dimension = dim switch { "day" or "hour" => RollupDimension.Bucket, _ => Enum.Parse<RollupDimension>(dim, ignoreCase: true) };
+            var database = new SqliteDatabase(parse.GetValue(data) ?? CommonOptions.DefaultDataDirectory);
+            var rows = new RollupQueries(database).Group(filter, dimension);
+            var text = (parse.GetValue(format) ?? "table") switch
+            {
+                "json" => Json(rows, dim, p),
+                "csv" => Csv(rows, dim),
+                _ => Table(rows, dim, p),
+            };
+            Console.Out.Write(text);
+            return 0;
+        });
+    }
+
+    private static readonly string[] Header =
+        ["requests", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "cost_nanos", "cache_hit_requests", "degraded_requests", "error_requests"];
+
+    private static string Key(RollupRow r) => r.Key.Length == 0 ? "(none)" : r.Key;
+
+    private static string Usd(long nanos) => NanoUsd.ToUsd(nanos).ToString("0.000000000", CultureInfo.InvariantCulture);
+
+    private static IEnumerable<string> Values(RollupRow r) =>
+    [
+        r.Requests.ToString(CultureInfo.InvariantCulture), r.InputTokens.ToString(CultureInfo.InvariantCulture),
+        r.CacheReadTokens.ToString(CultureInfo.InvariantCulture), (r.CacheWrite5mTokens + r.CacheWrite1hTokens).ToString(CultureInfo.InvariantCulture),
+        r.OutputTokens.ToString(CultureInfo.InvariantCulture), r.ReasoningTokens.ToString(CultureInfo.InvariantCulture), Usd(r.CostNanos),
+        r.CostNanos.ToString(CultureInfo.InvariantCulture), r.CacheHitRequests.ToString(CultureInfo.InvariantCulture),
+        r.DegradedRequests.ToString(CultureInfo.InvariantCulture), r.ErrorRequests.ToString(CultureInfo.InvariantCulture),
+    ];
+
+    internal static string Csv(IReadOnlyList<RollupRow> rows, string dim)
+    {
+        var sb = new StringBuilder();
+        sb.Append(dim).Append(',').AppendJoin(',', Header).Append('\n');
+        foreach (var r in rows) sb.Append(CsvField(Key(r))).Append(',').AppendJoin(',', Values(r)).Append('\n');
+        return sb.ToString();
+    }
+
+    private static string CsvField(string s) =>
+        s.IndexOfAny([',', '"', '\n', '\r']) >= 0 || (s.Length > 0 && s[0] is '=' or '+' or '-' or '@')
+            ? "\"" + (s.Length > 0 && s[0] is '=' or '+' or '-' or '@' ? "'" : "") + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""
+            : s;
+
+    internal static string Json(IReadOnlyList<RollupRow> rows, string dim, ReportPeriod p)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("by", dim);
+            w.WriteString("from", p.From);
+            w.WriteString("to", p.To);
+            w.WriteStartArray("rows");
+            foreach (var r in rows)
+            {
+                w.WriteStartObject();
+                w.WriteString("key", Key(r));
+                w.WriteNumber("requests", r.Requests);
+                w.WriteNumber("input_tokens", r.InputTokens);
+                w.WriteNumber("cache_read_tokens", r.CacheReadTokens);
+                w.WriteNumber("cache_write_tokens", r.CacheWrite5mTokens + r.CacheWrite1hTokens);
+                w.WriteNumber("output_tokens", r.OutputTokens);
+                w.WriteNumber("reasoning_tokens", r.ReasoningTokens);
+                w.WriteNumber("cost_usd", NanoUsd.ToUsd(r.CostNanos));
+                w.WriteNumber("cost_nanos", r.CostNanos);
+                w.WriteNumber("cache_hit_requests", r.CacheHitRequests);
+                w.WriteNumber("degraded_requests", r.DegradedRequests);
+                w.WriteNumber("error_requests", r.ErrorRequests);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            var total = rows.Sum(r => r.CostNanos);
+            w.WriteNumber("total_cost_nanos", total);
+            w.WriteNumber("total_cost_usd", NanoUsd.ToUsd(total));
+            w.WriteNumber("total_requests", rows.Sum(r => r.Requests));
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+
+    private static string Table(IReadOnlyList<RollupRow> rows, string dim, ReportPeriod p)
+    {
+        var sb = new StringBuilder();
+        var ci = CultureInfo.InvariantCulture;
+        sb.Append(ci, $"Spend by {dim}, {p.From.UtcDateTime:yyyy-MM-dd HH:mm} to {p.To.UtcDateTime:yyyy-MM-dd HH:mm} UTC ({p.Label})\n");
+        var width = Math.Max(dim.Length, rows.Select(r => Key(r).Length).DefaultIfEmpty(0).Max());
+        width = Math.Min(width, 40);
+        sb.Append(ci, $"{dim.ToUpperInvariant().PadRight(width)} {"REQUESTS",9} {"INPUT",12} {"CACHED",12} {"OUTPUT",11} {"COST USD",14} {"SHARE",6} {"ERRORS",7}\n");
+        var total = rows.Sum(r => r.CostNanos);
+        foreach (var r in rows)
+        {
+            var key = Key(r);
+            if (key.Length > width) key = key[..(width - 1)] + "…";
+            var share = total > 0 ? (decimal)r.CostNanos * 100 / total : 0;
+            sb.Append(ci, $"{key.PadRight(width)} {r.Requests,9} {r.InputTokens,12} {r.CacheReadTokens,12} {r.OutputTokens,11} {NanoUsd.ToUsd(r.CostNanos),14:0.000000} {share,5:0.0}% {r.ErrorRequests,7}\n");
+        }
+        sb.Append(ci, $"{rows.Count} rows, {rows.Sum(r => r.Requests)} requests, total {NanoUsd.ToUsd(total):0.000000} USD\n");
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,152 @@
+using System.Globalization;
+using Microsoft.Playwright;
+using TokenOps.Core.Ledger;
+using TokenOps.Gateway.Tests.Infrastructure;
+
+namespace TokenOps.Gateway.Tests.Dashboard;
+
+/// <summary>
+/// The dashboard in a real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright; no browser download):
+/// every page loads without console errors, shows the ledger's numbers, filters change them correctly, and a developer
+/// cannot reach another person's page. A screenshot of every page goes to TestResults/screenshots/.
+/// </summary>
+public sealed class DashboardBrowserTests
+{
+    private const string Chromium = "/usr/bin/chromium";
+    private static readonly string Screenshots = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots");
+
+    private static readonly string[] Pages = ["overview", "team/payments", "person/bob", "budgets", "poker", "outcomes", "requests", "savings"];
+
+    /// <summary>The page's money format: nano-USD to $ with 4 decimals under $100 (else 2), half away from zero.</summary>
+    internal static string Usd(long nanos)
+    {
+        var digits = Math.Abs(nanos) < 100_000_000_000 ? 4 : 2;
+        var value = decimal.Round(nanos / 1_000_000_000m, digits, MidpointRounding.AwayFromZero);
+        return (value < 0 ? "-$" : "$") + Math.Abs(value).ToString(digits == 4 ? "#,0.0000" : "#,0.00", CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public async Task EveryPage_Loads_ShowsLedgerNumbers_FiltersWork_DeveloperIsFenced()
+    {
+        Assert.True(File.Exists(Chromium), $"Chromium is required for the browser tests: {Chromium} is missing (apt-get install -y chromium).");
+        Directory.CreateDirectory(Screenshots);
+        await using var gateway = await GatewayFixture.StartAsync(o => o.Dashboard.TeamLeads[DashboardData.Payments] = ["ada"]);
+        var data = DashboardData.Seed(gateway, DateTimeOffset.UtcNow);
+        var rows = data.Rows;
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true });
+
+        // ---- admin: every page ----
+        var (admin, adminErrors) = await OpenAsync(browser, gateway);
+        await SignInAsync(admin, GatewayFixture.AdminToken);
+        foreach (var page in Pages)
+        {
+            await ShowAsync(admin, "#/" + page);
+            await admin.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "admin-" + page.Replace('/', '-') + ".png"), FullPage = true });
+        }
+        Assert.Empty(adminErrors);
+
+        // Numbers equal the ledger's.
+        await ShowAsync(admin, "#/overview");
+        Assert.Equal(Usd(rows.Sum(r => r.CostNanos)), await Text(admin, "total-cost"));
+        Assert.Equal(rows.Count.ToString("#,0", CultureInfo.InvariantCulture), await Text(admin, "total-requests"));
+        var byTeam = await admin.Locator("[data-testid=by-team] tbody tr").EvaluateAllAsync<string[][]>(
+            "rs => rs.map(r => [r.querySelector('td[data-col=key]').innerText.trim(), r.querySelector('td[data-col=cost]').innerText.trim()])");
+        Assert.Equal(2, byTeam.Length);
+        foreach (var cells in byTeam)
+            Assert.Equal(Usd(rows.Where(r => r.Team == cells[0]).Sum(r => r.CostNanos)), cells[1]);
+        await ShowAsync(admin, "#/person/bob");
+        Assert.Equal(Usd(rows.Where(r => r.Person == "bob").Sum(r => r.CostNanos)), await Text(admin, "total-cost"));
+        await ShowAsync(admin, "#/savings");
+        Assert.Equal("1", await Text(admin, "degraded"));
+        Assert.Equal(rows.Count(r => r.Usage.CacheRead > 0).ToString(CultureInfo.InvariantCulture), await Text(admin, "savings-cache-hits"));
+        await ShowAsync(admin, "#/budgets");
+        Assert.True(await admin.GetByTestId("not-configured").First.IsVisibleAsync());
+
+        // The period filter changes the figures: today only.
+        await ShowAsync(admin, "#/overview");
+        await admin.SelectOptionAsync("[data-testid=period]", "today");
+        await WaitRenderedAsync(admin, "#/overview", "today");
+        var today = rows.Where(r => r.StartedAt.UtcDateTime.Date == DateTime.UtcNow.Date).Sum(r => r.CostNanos);
+        Assert.Equal(Usd(today), await Text(admin, "total-cost"));
+        await admin.SelectOptionAsync("[data-testid=period]", "30d");
+        await WaitRenderedAsync(admin, "#/overview", "30d");
+
+        // Request explorer filters: person, then status.
+        await ShowAsync(admin, "#/requests");
+        Assert.Equal(rows.Count, await admin.Locator("[data-testid=requests-table] tbody tr").CountAsync());
+        await admin.SelectOptionAsync("[data-testid=filter-person]", "bob");
+        await admin.ClickAsync("[data-testid=apply]");
+        await WaitRenderedAsync(admin, "#/requests?person=bob", "30d");
+        Assert.Equal(rows.Count(r => r.Person == "bob"), await admin.Locator("[data-testid=requests-table] tbody tr").CountAsync());
+        await admin.SelectOptionAsync("[data-testid=filter-status]", "error");
+        await admin.ClickAsync("[data-testid=apply]");
+        await WaitRenderedAsync(admin, "#/requests?person=bob&status=error", "30d");
+        var bobErrors = rows.Where(r => r.Person == "bob" && r.Outcome != LedgerOutcome.Ok).ToList();
+        Assert.NotEmpty(bobErrors);
+        Assert.Equal(bobErrors.Count, await admin.Locator("[data-testid=requests-table] tbody tr").CountAsync());
+        Assert.Equal(bobErrors.Select(r => r.Id).Order(), (await admin.Locator("[data-testid=requests-table] tbody tr").EvaluateAllAsync<string[]>("rs => rs.map(r => r.dataset.id)")).Order());
+        await admin.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "admin-requests-filtered.png"), FullPage = true });
+        Assert.Empty(adminErrors);
+
+        // ---- developer: own page and team aggregates, nobody else's rows ----
+        var (dev, devErrors) = await OpenAsync(browser, gateway);
+        await SignInAsync(dev, data.BobKey);
+        await ShowAsync(dev, "#/person");
+        Assert.Equal("bob", await Text(dev, "person-name"));
+        Assert.Equal(Usd(rows.Where(r => r.Person == "bob").Sum(r => r.CostNanos)), await Text(dev, "total-cost"));
+        await dev.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "developer-person.png"), FullPage = true });
+        await ShowAsync(dev, "#/team");
+        Assert.Equal(Usd(rows.Where(r => r.Team == DashboardData.Payments).Sum(r => r.CostNanos)), await Text(dev, "total-cost"));
+        Assert.True(await dev.GetByTestId("people-hidden").IsVisibleAsync());
+        await dev.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "developer-team.png"), FullPage = true });
+        await ShowAsync(dev, "#/requests");
+        Assert.Equal(rows.Count(r => r.Person == "bob"), await dev.Locator("[data-testid=requests-table] tbody tr").CountAsync());
+        Assert.Empty(devErrors);
+
+        await ShowAsync(dev, "#/person/ada");
+        Assert.True(await dev.GetByTestId("forbidden").IsVisibleAsync());
+        Assert.Equal(0, await dev.GetByTestId("total-cost").CountAsync());
+        Assert.DoesNotContain(Usd(rows.Where(r => r.Person == "ada").Sum(r => r.CostNanos)), await dev.InnerTextAsync("main"), StringComparison.Ordinal);
+        await dev.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "developer-forbidden.png"), FullPage = true });
+        // The only console error is the browser's note of the 403 itself.
+        Assert.All(devErrors, e => Assert.Contains("403", e, StringComparison.Ordinal));
+    }
+
+    private static async Task<(IPage Page, List<string> Errors)> OpenAsync(IBrowser browser, GatewayFixture gateway)
+    {
+        var context = await browser.NewContextAsync(new() { BaseURL = gateway.BaseUrl.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(15_000);
+        var errors = new List<string>();
+        page.Console += (_, m) => { if (m.Type == "error") lock (errors) errors.Add(m.Type + ": " + m.Text); };
+        page.PageError += (_, e) => { lock (errors) errors.Add("pageerror: " + e); };
+        page.RequestFailed += (_, r) => { lock (errors) errors.Add("requestfailed: " + r.Url + " " + r.Failure); };
+        await page.GotoAsync("/");
+        return (page, errors);
+    }
+
+    private static async Task SignInAsync(IPage page, string key)
+    {
+        await page.WaitForSelectorAsync("#signin-key");
+        await page.FillAsync("#signin-key", key);
+        await page.ClickAsync("#signin button[type=submit]");
+        await page.WaitForSelectorAsync("#top:not([hidden])");
+        await WaitRenderedAsync(page, "", "30d");
+    }
+
+    private static async Task ShowAsync(IPage page, string hash)
+    {
+        var period = await page.InputValueAsync("[data-testid=period]");
+        await page.EvaluateAsync("h => { location.hash = h; }", hash);
+        await WaitRenderedAsync(page, hash, period);
+    }
+
+    private static Task WaitRenderedAsync(IPage page, string hash, string period) =>
+        page.WaitForFunctionAsync(
+            "([h, p]) => { const v = document.getElementById('view'); return v.getAttribute('aria-busy') === 'false' && v.dataset.rendered === h + '|' + p; }",
+            new object[] { hash, period });
+
+    private static async Task<string> Text(IPage page, string testId) => (await page.GetByTestId(testId).First.InnerTextAsync()).Trim();
+}

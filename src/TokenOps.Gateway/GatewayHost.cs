@@ -9,6 +9,7 @@ using TokenOps.Gateway.Protocols;
 using TokenOps.Gateway.Protocols.Anthropic;
 using TokenOps.Gateway.Protocols.OpenAI;
 using TokenOps.Gateway.Providers;
+using TokenOps.Gateway.Telemetry;
 using TokenOps.Simulator;
 using TokenOps.Storage.Journal;
 using TokenOps.Storage.Sqlite;
@@ -87,6 +88,7 @@ public static class GatewayHost
         services.AddSingleton<GatewayPipeline>();
         services.AddSingleton<ModelsEndpoint>();
         services.AddSingleton(new AdminToken(options.AdminTokenEnv));
+        services.AddGatewayTelemetry(options.Telemetry);
 
         var app = builder.Build();
         // Open the ledger (and replay a journal left by a crash) before the first request.
@@ -100,6 +102,7 @@ public static class GatewayHost
             .WithMetadata(new MeteredRouteAttribute(ModelsEndpoint.RouteName));
         app.MapGet("/healthz", () => Results.Text("ok"));
         AdminEndpoints.Map(app);
+        app.MapGatewayTelemetry(options.Telemetry);
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<LedgerWriter>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }

@@ -30,6 +30,9 @@ public sealed class GatewayOptions
 
     /// <summary>Token poker: a weekly hand of budget per person, a leaderboard, a bonus for the week's winners.</summary>
     public PokerOptions Poker { get; set; } = new();
+
+    /// <summary>Prometheus /metrics and OpenTelemetry (OTLP) traces and metrics.</summary>
+    public TelemetryOptions Telemetry { get; set; } = new();
 }
 
 public sealed class PokerOptions

@@ -4,6 +4,7 @@ using TokenOps.Core.Ledger;
 using TokenOps.Core.Metering;
 using TokenOps.Core.Pricing;
 using TokenOps.Gateway.Metering;
+using TokenOps.Gateway.Telemetry;
 using TokenOps.Storage.Journal;
 
 namespace TokenOps.Gateway.Pipeline;
@@ -13,7 +14,7 @@ namespace TokenOps.Gateway.Pipeline;
 /// (flagged) for anything a provider accepted; priced by the catalog version in force; journalled before return.
 /// Idempotent per request: the first call wins, later calls do nothing.
 /// </summary>
-public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimeProvider time)
+public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimeProvider time, GatewayTelemetry telemetry)
 {
     public void Settle(ProxyContext context)
     {
@@ -23,7 +24,7 @@ public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimePr
         var route = context.ModelRoute;
         var cost = route?.Price is { } price ? CostCalculator.Compute(price, usage) : CostBreakdown.Zero;
         var a = context.Attribution;
-        ledger.Record(new LedgerEntry
+        var entry = new LedgerEntry
         {
             Id = context.EventId,
             StartedAt = context.StartedAt,
@@ -51,7 +52,9 @@ public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimePr
             LatencyMs = context.ElapsedMs,
             TimeToFirstTokenMs = context.TimeToFirstTokenMs,
             ProviderRequestId = context.Meter?.ProviderRequestId,
-        });
+        };
+        ledger.Record(entry);
+        telemetry.Record(entry, context.Activity);
     }
 
     private (TokenUsage Usage, bool Estimated) MeasureUsage(ProxyContext context)

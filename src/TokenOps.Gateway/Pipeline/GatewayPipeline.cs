@@ -28,7 +28,7 @@ public sealed class GatewayPipeline(
 {
     public async Task InvokeAsync(HttpContext http, ProtocolRoute route)
     {
-        var context = new ProxyContext(http, route, NewEventId(), time.GetUtcNow()) { Activity = GatewayTelemetry.StartRequest(route) };
+        var context = new ProxyContext(http, route, NewEventId(), time.GetUtcNow()) { Activity = GatewayTelemetry.StartRequest(route, http) };
         try
         {
             authenticate.Run(context);

@@ -72,11 +72,25 @@ public sealed class GatewayTelemetry
         meter.CreateObservableGauge("tokenops.budget.spent", () => Budgets(b => b.Spent), "USD", "Spent in the current period");
     }
 
-    /// <summary>A span for one proxied request, or null (no allocation) when nothing listens.</summary>
-    public static Activity? StartRequest(ProtocolRoute route)
+    /// <summary>
+    /// A span for one proxied request, or null (no allocation) when nothing listens. Its parent is the caller's W3C
+    /// traceparent, if any. An unrecorded framework activity (ASP.NET Core's, created for logging scopes) is not a
+    /// parent: under the usual parent-based sampler it would make every gateway span unsampled.
+    /// </summary>
+    public static Activity? StartRequest(ProtocolRoute route, HttpContext http)
     {
         if (!Source.HasListeners()) return null;
-        var activity = Source.StartActivity(OperationName(route.Name), ActivityKind.Client);
+        var current = Activity.Current;
+        ActivityContext parent = default;
+        if (current is { Recorded: false })
+        {
+            var headers = http.Request.Headers;
+            if (headers.TryGetValue("traceparent", out var traceparent))
+                ActivityContext.TryParse(traceparent.ToString(), headers.TryGetValue("tracestate", out var state) ? state.ToString() : null, isRemote: true, out parent);
+            Activity.Current = null;
+        }
+        var activity = Source.StartActivity(OperationName(route.Name), ActivityKind.Client, parent);
+        if (activity is null) Activity.Current = current;
         activity?.SetTag("gen_ai.operation.name", OperationName(route.Name));
         activity?.SetTag("tokenops.route", route.Name);
         return activity;

@@ -55,25 +55,26 @@ public static class FocusExport
     /// <summary>The FOCUS rows of one ledger row (fields aligned with <see cref="Columns"/>; null is an empty cell).</summary>
     public static IEnumerable<string?[]> Rows(LedgerEntry e)
     {
-        var parts = new List<(int Class, long Tokens, long Nanos)>(Classes.Length);
+        var parts = new List<(int Class, long Tokens, long Nanos, decimal Exact)>(Classes.Length);
         for (var i = 0; i < Classes.Length; i++)
         {
             var (_, _, tokens, cost) = Classes[i];
             var t = tokens(e);
-            var n = NanoUsd.FromUsd(cost(e));
-            if (t != 0 || n != 0) parts.Add((i, t, n));
+            var exact = cost(e);
+            var n = NanoUsd.FromUsd(exact);
+            if (t != 0 || exact != 0) parts.Add((i, t, n, exact));
         }
         if (parts.Count == 0)
         {
             if (e.CostNanos == 0) yield break;
             // A cost without token detail (for example an imported bill line): one row for the whole request.
-            parts.Add((-1, e.Usage.Total, e.CostNanos));
+            parts.Add((-1, e.Usage.Total, e.CostNanos, NanoUsd.ToUsd(e.CostNanos)));
         }
         var remainder = e.CostNanos - parts.Sum(p => p.Nanos);
         if (remainder != 0)
         {
             var top = 0;
-            for (var i = 1; i < parts.Count; i++) if (Math.Abs(parts[i].Nanos) > Math.Abs(parts[top].Nanos)) top = i;
+            for (var i = 1; i < parts.Count; i++) if (Math.Abs(parts[i].Exact) > Math.Abs(parts[top].Exact)) top = i;
             parts[top] = parts[top] with { Nanos = parts[top].Nanos + remainder };
         }
         foreach (var p in parts) yield return Row(e, p.Class, p.Tokens, p.Nanos);

@@ -66,10 +66,10 @@ public sealed class GatewayTelemetry
                     new KeyValuePair<string, object?>("tokenops.budget.level", b.Level.ToString().ToLowerInvariant()),
                     new KeyValuePair<string, object?>("tokenops.budget.name", b.Name)));
         }
-        meter.CreateObservableGauge("tokenops.budget.remaining", () => Budgets(b => b.Remaining), "USD", "Budget left in the current period: limit - spent - reserved");
-        meter.CreateObservableGauge("tokenops.budget.reserved", () => Budgets(b => b.Reserved), "USD", "Reservations outstanding: USD held for requests in flight");
-        meter.CreateObservableGauge("tokenops.budget.limit", () => Budgets(b => b.Limit), "USD", "Budget limit in the current period, rollover and allowances included");
-        meter.CreateObservableGauge("tokenops.budget.spent", () => Budgets(b => b.Spent), "USD", "Spent in the current period");
+        meter.CreateObservableGauge("tokenops.budget.remaining.usd", () => Budgets(b => b.Remaining), null, "Budget left in the current period: limit - spent - reserved");
+        meter.CreateObservableGauge("tokenops.budget.reserved.usd", () => Budgets(b => b.Reserved), null, "Reservations outstanding: USD held for requests in flight");
+        meter.CreateObservableGauge("tokenops.budget.limit.usd", () => Budgets(b => b.Limit), null, "Budget limit in the current period, rollover and allowances included");
+        meter.CreateObservableGauge("tokenops.budget.spent.usd", () => Budgets(b => b.Spent), null, "Spent in the current period");
     }
 
     /// <summary>

@@ -103,7 +103,7 @@ internal static class ExportCommand
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            File.Delete(temp);
+            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw new CliException($"--out: cannot write '{path}': {ex.Message}");
         }
     }

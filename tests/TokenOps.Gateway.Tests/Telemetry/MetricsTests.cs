@@ -171,6 +171,30 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task Spans_ContinueTheCallersTrace()
+    {
+        var spans = new List<Activity>();
+        using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(GatewayTelemetry.Name).AddInMemoryExporter(spans).Build();
+        await using var gateway = await GatewayFixture.StartAsync();
+        var team = "trace-" + Guid.NewGuid().ToString("N")[..8];
+        using var http = gateway.Client(gateway.CreateKey("ada", team));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = new StringContent("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}]}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await gateway.LedgerAsync(1);
+        tracing!.ForceFlush(5000);
+        Activity span;
+        lock (spans) span = Assert.Single(spans, a => (a.GetTagItem("tokenops.team") as string) == team);
+        Assert.Equal("0af7651916cd43dd8448eb211c80319c", span.TraceId.ToHexString());
+        Assert.Equal("b7ad6b7169203331", span.ParentSpanId.ToHexString());
+        Assert.True(span.HasRemoteParent);
+    }
+
+    [Fact]
     public void BudgetGauges_ReportRemainingAndReserved_ButNotPersonBudgetsByDefault()
     {
         var now = DateTimeOffset.UtcNow;
@@ -184,12 +208,12 @@ public sealed class MetricsTests
             var factory = services.GetRequiredService<IMeterFactory>();
             _ = new GatewayTelemetry(factory, new TelemetryOptions { PersonLabels = personLabels }, services);
             var seen = Observe(factory);
-            Assert.Equal(65.25, seen[("tokenops.budget.remaining", "team", "core")]);
-            Assert.Equal(4.25, seen[("tokenops.budget.reserved", "team", "core")]);
-            Assert.Equal(100, seen[("tokenops.budget.limit", "team", "core")]);
-            Assert.Equal(30.5, seen[("tokenops.budget.spent", "team", "core")]);
-            Assert.Equal(1000, seen[("tokenops.budget.remaining", "organisation", "acme")]);
-            Assert.Equal(personLabels, seen.ContainsKey(("tokenops.budget.remaining", "person", "ada")));
+            Assert.Equal(65.25, seen[("tokenops.budget.remaining.usd", "team", "core")]);
+            Assert.Equal(4.25, seen[("tokenops.budget.reserved.usd", "team", "core")]);
+            Assert.Equal(100, seen[("tokenops.budget.limit.usd", "team", "core")]);
+            Assert.Equal(30.5, seen[("tokenops.budget.spent.usd", "team", "core")]);
+            Assert.Equal(1000, seen[("tokenops.budget.remaining.usd", "organisation", "acme")]);
+            Assert.Equal(personLabels, seen.ContainsKey(("tokenops.budget.remaining.usd", "person", "ada")));
         }
         // Without an enforcement engine the gauges exist but report nothing.
         using (var bare = new ServiceCollection().AddMetrics().BuildServiceProvider())

@@ -12,6 +12,7 @@ using TokenOps.Gateway.Protocols;
 using TokenOps.Gateway.Protocols.Anthropic;
 using TokenOps.Gateway.Protocols.OpenAI;
 using TokenOps.Gateway.Providers;
+using TokenOps.Gateway.Telemetry;
 using TokenOps.Simulator;
 using TokenOps.Storage.Journal;
 using TokenOps.Storage.Sqlite;
@@ -101,6 +102,7 @@ public static class GatewayHost
         Alerts.AlertEndpoints.AddAlertsAndPoker(services, options);
         services.AddOutcomes(options.Outcomes);
         Dashboard.DashboardEndpoints.AddDashboard(services);
+        services.AddGatewayTelemetry(options.Telemetry);
 
         var app = builder.Build();
         // Open the ledger (and replay a journal left by a crash) before the first request.
@@ -117,6 +119,7 @@ public static class GatewayHost
         Alerts.AlertEndpoints.Map(app);
         OutcomeEndpoints.MapWebhooks(app);
         Dashboard.DashboardEndpoints.Map(app);
+        app.MapGatewayTelemetry(options.Telemetry);
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<LedgerWriter>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }

@@ -15,6 +15,7 @@ public static class Cli
             SimulatorCommand.Create(),
             KeysCommand.Create(),
             LedgerCommand.Create(),
+            ExportCommand.Create(),
             DemoCommand.Create(),
             AlertsCommand.Create(),
             PokerCommand.Create(),

@@ -31,6 +31,9 @@ public sealed class GatewayOptions
     /// <summary>Token poker: a weekly hand of budget per person, a leaderboard, a bonus for the week's winners.</summary>
     public PokerOptions Poker { get; set; } = new();
 
+    /// <summary>Prometheus /metrics and OpenTelemetry (OTLP) traces and metrics.</summary>
+    public TelemetryOptions Telemetry { get; set; } = new();
+
     /// <summary>The web dashboard at "/" (roles, team leads, transparency).</summary>
     public DashboardOptions Dashboard { get; set; } = new();
 

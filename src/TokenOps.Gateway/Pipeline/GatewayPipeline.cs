@@ -1,6 +1,7 @@
 using TokenOps.Core.Ledger;
 using TokenOps.Gateway.Protocols;
 using TokenOps.Gateway.Providers;
+using TokenOps.Gateway.Telemetry;
 
 namespace TokenOps.Gateway.Pipeline;
 
@@ -30,7 +31,7 @@ public sealed class GatewayPipeline(
 {
     public async Task InvokeAsync(HttpContext http, ProtocolRoute route)
     {
-        var context = new ProxyContext(http, route, NewEventId(), time.GetUtcNow());
+        var context = new ProxyContext(http, route, NewEventId(), time.GetUtcNow()) { Activity = GatewayTelemetry.StartRequest(route, http) };
         try
         {
             authenticate.Run(context);
@@ -71,6 +72,7 @@ public sealed class GatewayPipeline(
             if (context.Outcome == LedgerOutcome.Ok && http.RequestAborted.IsCancellationRequested)
                 context.Fail(499, LedgerOutcome.ClientAborted, "client_aborted");
             settle.Settle(context);
+            context.Activity?.Dispose();
         }
     }
 

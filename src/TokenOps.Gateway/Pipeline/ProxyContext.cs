@@ -34,6 +34,8 @@ public sealed class ProxyContext(HttpContext http, ProtocolRoute route, string e
     public string? ErrorCode { get; set; }
     public double? TimeToFirstTokenMs { get; set; }
     public bool Settled { get; set; }
+    /// <summary>The request's span, when something listens to the TokenOps.Gateway activity source.</summary>
+    public Activity? Activity { get; set; }
 
     public double ElapsedMs => Stopwatch.GetElapsedTime(StartTimestamp).TotalMilliseconds;
 

@@ -4,6 +4,7 @@ using TokenOps.Core.Ledger;
 using TokenOps.Core.Metering;
 using TokenOps.Core.Pricing;
 using TokenOps.Gateway.Metering;
+using TokenOps.Gateway.Telemetry;
 using TokenOps.Storage.Journal;
 
 namespace TokenOps.Gateway.Pipeline;
@@ -13,7 +14,7 @@ namespace TokenOps.Gateway.Pipeline;
 /// (flagged) for anything a provider accepted; priced by the catalog version in force; journalled before return.
 /// Idempotent per request: the first call wins, later calls do nothing.
 /// </summary>
-public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimeProvider time, Budgets.BudgetEngine budgets)
+public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimeProvider time, Budgets.BudgetEngine budgets, GatewayTelemetry telemetry)
 {
     public void Settle(ProxyContext context)
     {
@@ -57,6 +58,7 @@ public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimePr
         // Free the reservation and book the cost the ledger row records, so the counters equal the ledger.
         budgets.Book.Settle(context.Reservation, entry.CostNanos);
         ledger.Record(entry);
+        telemetry.Record(entry, context.Activity);
     }
 
     private (TokenUsage Usage, bool Estimated) MeasureUsage(ProxyContext context)

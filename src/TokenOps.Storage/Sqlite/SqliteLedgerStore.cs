@@ -81,6 +81,21 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore
         return rows;
     }
 
+    /// <summary>
+    /// Rows one at a time, in time order, without holding them all (exports of a month or more). The connection stays
+    /// open while the caller enumerates; WAL lets the gateway keep writing meanwhile.
+    /// </summary>
+    public IEnumerable<LedgerEntry> Stream(DateTimeOffset? since = null, DateTimeOffset? until = null)
+    {
+        using var connection = database.Open();
+        using var query = connection.CreateCommand();
+        query.CommandText = $"SELECT {Columns} FROM ledger WHERE started_at >= $since AND started_at < $until ORDER BY started_at, id;";
+        query.Parameters.AddWithValue("$since", Time(since ?? DateTimeOffset.MinValue));
+        query.Parameters.AddWithValue("$until", Time(until ?? DateTimeOffset.MaxValue));
+        using var reader = query.ExecuteReader();
+        while (reader.Read()) yield return ReadRow(reader);
+    }
+
     public long Count()
     {
         using var connection = database.Open();

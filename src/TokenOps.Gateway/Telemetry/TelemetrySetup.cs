@@ -1,0 +1,90 @@
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using TokenOps.Gateway.Admin;
+using TokenOps.Gateway.Configuration;
+
+namespace TokenOps.Gateway.Telemetry;
+
+/// <summary>
+/// Wires <see cref="GatewayTelemetry"/> to its exporters: the Prometheus scrape endpoint (on by default) and OTLP
+/// (traces and metrics, only when an endpoint is configured). With neither, no OpenTelemetry SDK is registered at
+/// all: instruments stay disabled and no span is ever created.
+/// </summary>
+public static class TelemetrySetup
+{
+    public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+    public static void AddGatewayTelemetry(this IServiceCollection services, TelemetryOptions options)
+    {
+        if (!options.MetricsPath.StartsWith('/'))
+            throw new ConfigurationException($"telemetry.metricsPath: '{options.MetricsPath}' must start with '/'");
+        if (options.OtlpProtocol is not ("http/protobuf" or "grpc"))
+            throw new ConfigurationException($"telemetry.otlpProtocol: '{options.OtlpProtocol}' is not one of http/protobuf, grpc");
+        if (!string.IsNullOrWhiteSpace(options.OtlpEndpoint) && !Uri.TryCreate(options.OtlpEndpoint, UriKind.Absolute, out _))
+            throw new ConfigurationException($"telemetry.otlpEndpoint: '{options.OtlpEndpoint}' is not an absolute URL");
+        services.AddMetrics();
+        services.AddSingleton(options);
+        services.AddSingleton<GatewayTelemetry>();
+        var otlp = OtlpConfigured(options);
+        if (!options.PrometheusEnabled && !otlp) return;
+
+        var telemetry = services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("tokenops-gateway", serviceVersion: typeof(TelemetrySetup).Assembly.GetName().Version?.ToString()));
+        telemetry.WithMetrics(m =>
+        {
+            m.AddMeter(GatewayTelemetry.Name);
+            if (options.PrometheusEnabled)
+                m.AddPrometheusExporter(p =>
+                {
+                    p.ScrapeEndpointPath = options.MetricsPath;
+                    // Every scrape sees the counters as they are (the default caches for 300 ms).
+                    p.ScrapeResponseCacheDurationMilliseconds = 0;
+                });
+            if (otlp)
+                m.AddOtlpExporter((exporter, reader) =>
+                {
+                    Configure(exporter, options, "/v1/metrics");
+                    if (options.OtlpExportIntervalMs is { } ms) reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = ms;
+                });
+        });
+        if (otlp)
+            telemetry.WithTracing(t => t
+                .AddSource(GatewayTelemetry.Name)
+                .AddOtlpExporter(exporter =>
+                {
+                    Configure(exporter, options, "/v1/traces");
+                    if (options.OtlpExportIntervalMs is { } ms) exporter.BatchExportProcessorOptions.ScheduledDelayMilliseconds = ms;
+                }));
+    }
+
+    /// <summary>Maps the Prometheus endpoint (when enabled), optionally behind the admin token.</summary>
+    public static void MapGatewayTelemetry(this WebApplication app, TelemetryOptions options)
+    {
+        if (!options.PrometheusEnabled) return;
+        var endpoint = app.MapPrometheusScrapingEndpoint(options.MetricsPath);
+        if (options.MetricsRequireAdminToken)
+            endpoint.AddEndpointFilter(async (context, next) =>
+            {
+                var token = context.HttpContext.RequestServices.GetRequiredService<AdminToken>();
+                var header = context.HttpContext.Request.Headers.Authorization.ToString();
+                var presented = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
+                return token.Matches(presented) ? await next(context) : Results.Unauthorized();
+            });
+    }
+
+    public static bool OtlpConfigured(TelemetryOptions options) =>
+        !string.IsNullOrWhiteSpace(options.OtlpEndpoint) || !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(OtlpEndpointVariable));
+
+    private static void Configure(OtlpExporterOptions exporter, TelemetryOptions options, string signalPath)
+    {
+        // Unset here: the SDK reads the standard OTEL_EXPORTER_OTLP_* variables itself.
+        if (string.IsNullOrWhiteSpace(options.OtlpEndpoint)) return;
+        var grpc = string.Equals(options.OtlpProtocol, "grpc", StringComparison.OrdinalIgnoreCase);
+        exporter.Protocol = grpc ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
+        var baseUrl = options.OtlpEndpoint.TrimEnd('/');
+        // A programmatic endpoint is used as given, so the HTTP signal path is appended here (as the SDK does for the variable).
+        exporter.Endpoint = new Uri(grpc ? baseUrl : baseUrl + signalPath);
+    }
+}

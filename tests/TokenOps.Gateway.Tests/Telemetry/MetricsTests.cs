@@ -1,0 +1,254 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
+using TokenOps.Core.Budgets;
+using TokenOps.Core.Ledger;
+using TokenOps.Gateway.Configuration;
+using TokenOps.Gateway.Telemetry;
+using TokenOps.Gateway.Tests.Infrastructure;
+
+namespace TokenOps.Gateway.Tests.Telemetry;
+
+/// <summary>/metrics agrees with the ledger; spans carry the GenAI attributes; names and auth are as documented.</summary>
+public sealed class MetricsTests
+{
+    private static readonly string LongPrompt = string.Join(' ', Enumerable.Repeat("ledger budget token", 700));
+
+    /// <summary>A mix of routes, streaming, a prompt-cache hit, a reasoning model and a refusal, sent with a team of its own.</summary>
+    internal static async Task<string> SendMixAsync(GatewayFixture gateway, string team, string person = "ada")
+    {
+        using var http = gateway.Client(gateway.CreateKey(person, team));
+        async Task Post(string path, string body, string? header = null)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            if (header is not null) request.Headers.Add("anthropic-version", header);
+            using var response = await http.SendAsync(request);
+            await response.Content.ReadAsStringAsync();
+        }
+        await Post("/v1/chat/completions", """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}]}""");
+        await Post("/v1/chat/completions", """{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hello there"}]}""");
+        await Post("/v1/chat/completions", $$"""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"{{LongPrompt}}"}]}""");
+        await Post("/v1/chat/completions", """{"model":"o4-mini","messages":[{"role":"user","content":"think"}]}""");
+        await Post("/v1/messages", """{"model":"claude-haiku-4-5","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}""", "2023-06-01");
+        await Post("/v1/embeddings", """{"model":"text-embedding-3-small","input":"embed me"}""");
+        await Post("/v1/chat/completions", "{not json");
+        return team;
+    }
+
+    private static async Task<List<PrometheusSample>> ScrapeAsync(GatewayFixture gateway, string? token = null)
+    {
+        using var http = gateway.Client(token);
+        using var response = await http.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return PrometheusSample.Parse(await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Metrics_EqualTheLedger_RequestsTokensPerBucketCostCacheHitsAndHistograms()
+    {
+        await using var gateway = await GatewayFixture.StartAsync();
+        var team = await SendMixAsync(gateway, "metrics-" + Guid.NewGuid().ToString("N")[..8]);
+        var rows = (await gateway.LedgerAsync(7)).Where(r => r.Team == team).ToList();
+        Assert.Equal(7, rows.Count);
+        Assert.Contains(rows, r => r.Usage.CacheRead > 0);
+        Assert.Contains(rows, r => r.Usage.Reasoning > 0);
+        Assert.Contains(rows, r => r.Outcome == LedgerOutcome.Refused);
+
+        var samples = (await ScrapeAsync(gateway)).Where(s => s["tokenops_team"] == team).ToList();
+        double Sum(string name, Func<PrometheusSample, bool>? where = null) => samples.Where(s => s.Name == name && (where is null || where(s))).Sum(s => s.Value);
+
+        Assert.Equal(rows.Count, Sum("tokenops_requests_total"));
+        Assert.Equal(rows.Count(r => r.Outcome == LedgerOutcome.Refused), Sum("tokenops_requests_total", s => s["tokenops_outcome"] == "Refused" && s["tokenops_status_class"] == "4xx"));
+        Assert.Equal(rows.Count(r => r.Route == "openai.embeddings"), Sum("tokenops_requests_total", s => s["gen_ai_operation_name"] == "embeddings"));
+        foreach (var (bucket, tokens) in new (string, Func<LedgerEntry, long>)[]
+                 {
+                     ("uncached_input", r => r.Usage.UncachedInput), ("cache_read", r => r.Usage.CacheRead),
+                     ("cache_write_5m", r => r.Usage.CacheWrite5m), ("cache_write_1h", r => r.Usage.CacheWrite1h),
+                     ("output", r => r.Usage.Output), ("reasoning", r => r.Usage.Reasoning),
+                 })
+            Assert.True(rows.Sum(tokens) == (long)Sum("tokenops_tokens_total", s => s["tokenops_token_bucket"] == bucket), $"bucket {bucket}");
+        Assert.True(rows.Sum(r => r.CostNanos) > 0);
+        Assert.Equal(rows.Sum(r => r.CostNanos), (long)Sum("tokenops_cost_nanodollars_total"));
+        Assert.Equal(rows.Count(r => r.Usage.CacheRead > 0), Sum("tokenops_cache_hits_total"));
+        Assert.Equal(rows.Count, Sum("gen_ai_client_operation_duration_seconds_count"));
+        Assert.Equal(rows.Count(r => r.TimeToFirstTokenMs is not null), Sum("gen_ai_server_time_to_first_token_seconds_count"));
+        Assert.True(Sum("gen_ai_server_time_to_first_token_seconds_count") >= 1);
+        Assert.Equal(rows.Sum(r => r.Usage.TotalInput), Sum("gen_ai_client_token_usage_sum", s => s["gen_ai_token_type"] == "input"));
+        Assert.Equal(rows.Sum(r => r.Usage.Output), Sum("gen_ai_client_token_usage_sum", s => s["gen_ai_token_type"] == "output"));
+        // Histogram buckets are cumulative: the +Inf bucket holds every observation.
+        Assert.Equal(rows.Count, Sum("gen_ai_client_operation_duration_seconds_bucket", s => s["le"] == "+Inf"));
+        Assert.Contains(samples, s => s.Name == "tokenops_requests_total" && s["gen_ai_response_model"] == "claude-haiku-4-5" && s["gen_ai_provider_name"] == GatewayHost.SimulatedAnthropic);
+        // The refused request's model is unknown: it is labelled "none", so clients cannot mint label values.
+        Assert.Contains(samples, s => s.Name == "tokenops_requests_total" && s["gen_ai_response_model"] == "none");
+    }
+
+    [Fact]
+    public async Task Metrics_NeverCarryPersonNames_UnlessPersonLabelsIsOn()
+    {
+        await using (var gateway = await GatewayFixture.StartAsync())
+        {
+            await SendMixAsync(gateway, "privacy", person: "person-canary-q7");
+            await gateway.LedgerAsync(7);
+            using var http = gateway.Client();
+            var text = await http.GetStringAsync("/metrics");
+            Assert.Contains("tokenops_requests_total", text);
+            Assert.DoesNotContain("person-canary-q7", text);
+        }
+        await using (var gateway = await GatewayFixture.StartAsync(o => o.Telemetry.PersonLabels = true))
+        {
+            await SendMixAsync(gateway, "privacy-on", person: "person-canary-q8");
+            await gateway.LedgerAsync(7);
+            var samples = await ScrapeAsync(gateway);
+            Assert.Equal(7, samples.Where(s => s.Name == "tokenops_requests_total" && s["tokenops_person"] == "person-canary-q8").Sum(s => s.Value));
+        }
+    }
+
+    [Fact]
+    public async Task Metrics_CanRequireTheAdminToken_AndCanBeTurnedOff()
+    {
+        await using (var gateway = await GatewayFixture.StartAsync(o => o.Telemetry.MetricsRequireAdminToken = true))
+        {
+            using var anonymous = gateway.Client();
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/metrics")).StatusCode);
+            using var wrong = gateway.Client("not-the-admin-token");
+            Assert.Equal(HttpStatusCode.Unauthorized, (await wrong.GetAsync("/metrics")).StatusCode);
+            await ScrapeAsync(gateway, GatewayFixture.AdminToken);
+        }
+        await using (var gateway = await GatewayFixture.StartAsync(o => { o.Telemetry.PrometheusEnabled = false; o.Telemetry.MetricsPath = "/prom"; }))
+        {
+            using var http = gateway.Client();
+            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/metrics")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/prom")).StatusCode);
+        }
+        await using (var gateway = await GatewayFixture.StartAsync(o => o.Telemetry.MetricsPath = "/prom"))
+        {
+            using var http = gateway.Client();
+            Assert.Contains("target_info", await http.GetStringAsync("/prom"));
+        }
+    }
+
+    [Fact]
+    public async Task Spans_CarryGenAiAttributes_EqualToTheLedgerRow()
+    {
+        var spans = new List<Activity>();
+        using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(GatewayTelemetry.Name).AddInMemoryExporter(spans).Build();
+        await using var gateway = await GatewayFixture.StartAsync();
+        var team = await SendMixAsync(gateway, "spans-" + Guid.NewGuid().ToString("N")[..8]);
+        var rows = (await gateway.LedgerAsync(7)).Where(r => r.Team == team).ToList();
+        tracing!.ForceFlush(5000);
+        List<Activity> mine;
+        lock (spans) mine = spans.Where(a => (a.GetTagItem("tokenops.team") as string) == team).ToList();
+        Assert.Equal(rows.Count, mine.Count);
+        foreach (var row in rows)
+        {
+            var span = Assert.Single(mine, a => (string?)a.GetTagItem("tokenops.event_id") == row.Id);
+            Assert.Equal(ActivityKind.Client, span.Kind);
+            Assert.Equal(row.Usage.TotalInput, span.GetTagItem("gen_ai.usage.input_tokens"));
+            Assert.Equal(row.Usage.Output, span.GetTagItem("gen_ai.usage.output_tokens"));
+            Assert.Equal(row.Usage.CacheRead, span.GetTagItem("gen_ai.usage.cache_read.input_tokens"));
+            Assert.Equal(row.RequestedModel, span.GetTagItem("gen_ai.request.model"));
+            Assert.Equal(row.ServedModel, span.GetTagItem("gen_ai.response.model"));
+            Assert.Equal(row.Provider, span.GetTagItem("gen_ai.provider.name"));
+            Assert.Equal(row.Provider, span.GetTagItem("gen_ai.system"));
+            Assert.Equal(row.CostNanos, span.GetTagItem("tokenops.cost.nanodollars"));
+            Assert.Equal(row.Route == "openai.embeddings" ? "embeddings" : "chat", span.GetTagItem("gen_ai.operation.name"));
+            Assert.Null(span.GetTagItem("tokenops.person"));
+            if (row.Outcome == LedgerOutcome.Ok)
+            {
+                Assert.Equal(ActivityStatusCode.Unset, span.Status);
+                Assert.Equal($"{span.GetTagItem("gen_ai.operation.name")} {row.ServedModel}", span.DisplayName);
+            }
+            else
+            {
+                Assert.Equal(ActivityStatusCode.Error, span.Status);
+                Assert.Equal(row.ErrorCode, span.GetTagItem("error.type"));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Spans_ContinueTheCallersTrace()
+    {
+        var spans = new List<Activity>();
+        using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(GatewayTelemetry.Name).AddInMemoryExporter(spans).Build();
+        await using var gateway = await GatewayFixture.StartAsync();
+        var team = "trace-" + Guid.NewGuid().ToString("N")[..8];
+        using var http = gateway.Client(gateway.CreateKey("ada", team));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = new StringContent("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}]}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await gateway.LedgerAsync(1);
+        tracing!.ForceFlush(5000);
+        Activity span;
+        lock (spans) span = Assert.Single(spans, a => (a.GetTagItem("tokenops.team") as string) == team);
+        Assert.Equal("0af7651916cd43dd8448eb211c80319c", span.TraceId.ToHexString());
+        Assert.Equal("b7ad6b7169203331", span.ParentSpanId.ToHexString());
+        Assert.True(span.HasRemoteParent);
+    }
+
+    [Fact]
+    public void BudgetGauges_ReportRemainingAndReserved_ButNotPersonBudgetsByDefault()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var budgets = new FakeBudgets(
+            new BudgetSnapshot("b1", BudgetLevel.Team, "core", 100m, 30.5m, 4.25m, now, now.AddDays(30), true),
+            new BudgetSnapshot("b2", BudgetLevel.Person, "ada", 10m, 1m, 0m, now, now.AddDays(30), false),
+            new BudgetSnapshot("b3", BudgetLevel.Organisation, "acme", 1000m, 0m, 0m, now, now.AddDays(30), true));
+        foreach (var personLabels in new[] { false, true })
+        {
+            using var services = new ServiceCollection().AddMetrics().AddSingleton<IBudgetSnapshots>(budgets).BuildServiceProvider();
+            var factory = services.GetRequiredService<IMeterFactory>();
+            _ = new GatewayTelemetry(factory, new TelemetryOptions { PersonLabels = personLabels }, services);
+            var seen = Observe(factory);
+            Assert.Equal(65.25, seen[("tokenops.budget.remaining.usd", "team", "core")]);
+            Assert.Equal(4.25, seen[("tokenops.budget.reserved.usd", "team", "core")]);
+            Assert.Equal(100, seen[("tokenops.budget.limit.usd", "team", "core")]);
+            Assert.Equal(30.5, seen[("tokenops.budget.spent.usd", "team", "core")]);
+            Assert.Equal(1000, seen[("tokenops.budget.remaining.usd", "organisation", "acme")]);
+            Assert.Equal(personLabels, seen.ContainsKey(("tokenops.budget.remaining.usd", "person", "ada")));
+        }
+        // Without an enforcement engine the gauges exist but report nothing.
+        using (var bare = new ServiceCollection().AddMetrics().BuildServiceProvider())
+        {
+            var factory = bare.GetRequiredService<IMeterFactory>();
+            _ = new GatewayTelemetry(factory, new TelemetryOptions(), bare);
+            Assert.Empty(Observe(factory));
+        }
+    }
+
+    private static Dictionary<(string, string, string), double> Observe(IMeterFactory factory)
+    {
+        var seen = new Dictionary<(string, string, string), double>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument.Meter.Scope, factory) && instrument.Name.StartsWith("tokenops.budget.", StringComparison.Ordinal)) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+        {
+            string level = "", name = "";
+            foreach (var t in tags)
+            {
+                if (t.Key == "tokenops.budget.level") level = (string)t.Value!;
+                else if (t.Key == "tokenops.budget.name") name = (string)t.Value!;
+            }
+            seen[(instrument.Name, level, name)] = value;
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return seen;
+    }
+
+    private sealed class FakeBudgets(params BudgetSnapshot[] snapshots) : IBudgetSnapshots
+    {
+        public IReadOnlyList<BudgetSnapshot> Current() => snapshots;
+    }
+}

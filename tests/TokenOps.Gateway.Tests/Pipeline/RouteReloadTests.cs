@@ -7,7 +7,7 @@ using TokenOps.Gateway.Configuration;
 using TokenOps.Gateway.Tests.Infrastructure;
 using TokenOps.Storage.Sqlite;
 
-namespace TokenOps.Gateway.Tests.Configuration;
+namespace TokenOps.Gateway.Tests.Pipeline;
 
 /// <summary>Routes and prices follow tokenops.json without a restart; a bad edit leaves the running routes in place.</summary>
 public sealed class RouteReloadTests : IAsyncDisposable

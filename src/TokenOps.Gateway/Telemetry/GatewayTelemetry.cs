@@ -82,7 +82,9 @@ public sealed class GatewayTelemetry
         if (!Source.HasListeners()) return null;
         var current = Activity.Current;
         ActivityContext parent = default;
-        if (current is { Recorded: false })
+        // ASP.NET Core may create its request activity without any listener (for logging scopes), copying the caller's
+        // sampled flag: recorded, yet exported by nobody. Only an activity whose source someone listens to is a parent.
+        if (current is not null && !(current.Recorded && current.Source.HasListeners()))
         {
             var headers = http.Request.Headers;
             if (headers.TryGetValue("traceparent", out var traceparent))

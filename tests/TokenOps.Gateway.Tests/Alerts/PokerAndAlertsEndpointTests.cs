@@ -67,10 +67,10 @@ public sealed class PokerAndAlertsEndpointTests : IDisposable
         var adminView = await admin.GetStringAsync($"/admin/poker?week={DateTime.UtcNow:yyyy-MM-dd}");
         Assert.DoesNotContain("ada_lovelace", adminView);
         Assert.Equal(2, JsonDocument.Parse(adminView).RootElement.GetProperty("players").GetArrayLength());
-        // No budgets engine registered: nothing to evaluate, no alerts, no forecasts.
+        // The only budgets are the two players' poker hands, far from any threshold: no alerts, one forecast per hand.
         Assert.Equal("[]", await admin.GetStringAsync("/admin/alerts"));
         using var forecasts = JsonDocument.Parse(await admin.GetStringAsync("/admin/forecasts"));
-        Assert.Equal(0, forecasts.RootElement.GetProperty("budgets").GetArrayLength());
+        Assert.Equal(2, forecasts.RootElement.GetProperty("budgets").GetArrayLength());
         Assert.True(forecasts.RootElement.GetProperty("organisation_next_period").GetProperty("mid_usd").GetDecimal() >= 0m);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/admin/alerts")).StatusCode);
     }

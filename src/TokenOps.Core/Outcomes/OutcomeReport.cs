@@ -73,7 +73,7 @@ public sealed record OutcomeReport(
             return new OutcomeCost(o.Id, OutcomeTypes.Name(o.Type), o.Title, o.Person, o.Team, o.Project, o.CompletedAt, analysis.LinkedUsd(o), v.Usd, v.Basis);
         }).ToList();
         return new OutcomeReport(period, SpendReconciliation.Of(spend), Distribution.Of(costs), AllInCost.Of(totalUsd, outcomes.Count), byType, by, groups,
-            trend, comparison, baselineNote, RoiFigure.Compute(outcomes, totalUsd, valuation), items);
+            trend, comparison, baselineNote, RoiFigure.Compute(outcomes, totalUsd, valuation, valuation.OtherCost(period)), items);
     }
 
     public static BaselinePeriodFigures Figures(OutcomeLedgerAnalysis analysis, ReportPeriod period, string label)

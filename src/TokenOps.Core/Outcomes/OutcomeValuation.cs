@@ -16,7 +16,14 @@ public sealed record OutcomeValuation
     public IReadOnlyDictionary<string, decimal> HourlyRateByTier { get; init; } = new Dictionary<string, decimal>(StringComparer.OrdinalIgnoreCase);
     public IReadOnlyDictionary<string, string> TierByPerson { get; init; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>AI costs beyond the ledger (licences, integration, oversight), per month; prorated over a period for ROI.</summary>
+    public decimal OtherCostPerMonthUsd { get; init; }
+
     public static readonly OutcomeValuation None = new();
+
+    /// <summary>The other costs prorated over a period: per month × days / (365.25 / 12).</summary>
+    public decimal OtherCost(ReportPeriod period) =>
+        decimal.Round(OtherCostPerMonthUsd * period.Days / (365.25m / 12m), 2, MidpointRounding.AwayFromZero);
 
     public (decimal Rate, string Basis) HourlyRate(Outcome o)
     {
@@ -47,11 +54,16 @@ public sealed record RoiFigure(
     decimal TimeSavedValueUsd,
     decimal HoursSaved,
     decimal CostUsd,
+    decimal AiSpendUsd,
+    decimal OtherCostUsd,
     decimal? Roi,
     string Formula)
 {
-    /// <summary>ROI = (value generated − total AI cost) / total AI cost; null when the cost is zero (undefined).</summary>
-    public static RoiFigure Compute(IEnumerable<Outcome> outcomes, decimal totalCostUsd, OutcomeValuation valuation)
+    /// <summary>
+    /// ROI = (value generated − total AI cost) / total AI cost; null when the cost is zero (undefined).
+    /// Total AI cost = the ledger spend plus <paramref name="otherCostUsd"/> (licences, integration, oversight).
+    /// </summary>
+    public static RoiFigure Compute(IEnumerable<Outcome> outcomes, decimal aiSpendUsd, OutcomeValuation valuation, decimal otherCostUsd = 0)
     {
         int count = 0;
         decimal stated = 0, timeValue = 0, hours = 0;
@@ -64,12 +76,16 @@ public sealed record RoiFigure(
             if (o.ValueUsd is null) timeValue += v.Usd;
         }
         var value = stated + timeValue;
-        decimal? roi = totalCostUsd == 0 ? null : decimal.Round((value - totalCostUsd) / totalCostUsd, 4, MidpointRounding.AwayFromZero);
+        var cost = aiSpendUsd + otherCostUsd;
+        decimal? roi = cost == 0 ? null : decimal.Round((value - cost) / cost, 4, MidpointRounding.AwayFromZero);
+        var costText = otherCostUsd == 0
+            ? string.Create(CultureInfo.InvariantCulture, $"cost {cost:0.00####} USD = all AI spend in the period, linked or not")
+            : string.Create(CultureInfo.InvariantCulture, $"cost {cost:0.00####} USD = AI spend {aiSpendUsd:0.00####} (all of the period, linked or not) + other AI costs {otherCostUsd:0.00} (per month, prorated)");
         var inputs = string.Create(CultureInfo.InvariantCulture,
-            $"value {value:0.00} USD = stated values {stated:0.00} + time saved {timeValue:0.00} ({hours:0.##} h at hourly rates by tier, team or default) over {count} outcomes; cost {totalCostUsd:0.00####} USD = all AI spend in the period, linked or not");
+            $"value {value:0.00} USD = stated values {stated:0.00} + time saved {timeValue:0.00} ({hours:0.##} h at hourly rates by tier, team or default) over {count} outcomes; {costText}");
         var formula = roi is { } r
-            ? string.Create(CultureInfo.InvariantCulture, $"ROI = (value − cost) / cost = ({value:0.00} − {totalCostUsd:0.00####}) / {totalCostUsd:0.00####} = {r:0.####}; {inputs}")
+            ? string.Create(CultureInfo.InvariantCulture, $"ROI = (value − cost) / cost = ({value:0.00} − {cost:0.00####}) / {cost:0.00####} = {r:0.####}; {inputs}")
             : $"ROI undefined (no AI cost in the period); {inputs}";
-        return new RoiFigure(count, value, stated, timeValue, hours, totalCostUsd, roi, formula);
+        return new RoiFigure(count, value, stated, timeValue, hours, cost, aiSpendUsd, otherCostUsd, roi, formula);
     }
 }

@@ -36,6 +36,9 @@ public sealed class OutcomeOptions
     /// <summary>Person → tier (e.g. "senior", "junior"), looked up in HourlyRateByTier.</summary>
     public Dictionary<string, string> TierByPerson { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>AI costs outside the ledger (tool licences, integration, oversight) in USD per month, added to the cost in ROI.</summary>
+    public decimal OtherAiCostPerMonthUsd { get; set; }
+
     /// <summary>Largest webhook body accepted, in bytes.</summary>
     public long MaxWebhookBodyBytes { get; set; } = 5 * 1024 * 1024;
 
@@ -48,6 +51,7 @@ public sealed class OutcomeOptions
         HourlyRateByTeam = new Dictionary<string, decimal>(HourlyRateByTeam, StringComparer.OrdinalIgnoreCase),
         HourlyRateByTier = new Dictionary<string, decimal>(HourlyRateByTier, StringComparer.OrdinalIgnoreCase),
         TierByPerson = new Dictionary<string, string>(TierByPerson, StringComparer.OrdinalIgnoreCase),
+        OtherCostPerMonthUsd = OtherAiCostPerMonthUsd,
     };
 
     /// <summary>Start-time checks; throws <see cref="ConfigurationException"/> naming the key.</summary>
@@ -61,6 +65,7 @@ public sealed class OutcomeOptions
             if (hours < 0) Fail($"hoursSavedByType.{type}", "must not be negative");
         }
         if (DefaultHourlyRateUsd < 0) Fail("defaultHourlyRateUsd", "must not be negative");
+        if (OtherAiCostPerMonthUsd < 0) Fail("otherAiCostPerMonthUsd", "must not be negative");
         foreach (var (team, rate) in HourlyRateByTeam) if (rate < 0) Fail($"hourlyRateByTeam.{team}", "must not be negative");
         foreach (var (tier, rate) in HourlyRateByTier) if (rate < 0) Fail($"hourlyRateByTier.{tier}", "must not be negative");
         foreach (var (person, tier) in TierByPerson)

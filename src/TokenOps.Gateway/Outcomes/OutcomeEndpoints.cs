@@ -15,6 +15,7 @@ public static class OutcomeEndpoints
     public const string TicketsPath = "/webhooks/tickets";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private const long MaxAdminBodyBytes = 64 * 1024;
 
     /// <summary>Registers the outcome service, its values for token poker, and the outcome-value-per-dollar scoring policy.</summary>
     public static IServiceCollection AddOutcomes(this IServiceCollection services, Configuration.OutcomeOptions options)
@@ -47,10 +48,12 @@ public static class OutcomeEndpoints
         });
         admin.MapPost("/outcomes", async (HttpContext http, OutcomeService outcomes, TimeProvider time) =>
         {
+            var body = await ReadBodyAsync(http, MaxAdminBodyBytes);
+            if (body is null) return Problem(413, "payload_too_large", $"An outcome is at most {MaxAdminBodyBytes} bytes of JSON.");
             ManualOutcome? request;
             try
             {
-                request = await JsonSerializer.DeserializeAsync<ManualOutcome>(http.Request.Body, Json, http.RequestAborted);
+                request = body.Length == 0 ? null : JsonSerializer.Deserialize<ManualOutcome>(body, Json);
             }
             catch (JsonException ex)
             {

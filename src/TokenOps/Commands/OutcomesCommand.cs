@@ -193,6 +193,8 @@ internal static class OutcomeReportText
             L($"{r.By.ToUpperInvariant(),-16} {"OUTCOMES",8} {"MEDIAN",11} {"P90",11} {"MEAN",11} {"SPEND",11} {"LINKED",11} {"UNLINKED",11} {"UNL%",6} {"VALUE",11} {"ROI",8}");
             foreach (var g in r.Groups)
                 L($"{g.Key,-16} {g.Outcomes,8} {M(g.CostPerOutcome.Median),11} {M(g.CostPerOutcome.P90),11} {M(g.CostPerOutcome.Mean),11} {M(g.SpendUsd),11} {M(g.LinkedSpendUsd),11} {M(g.UnlinkedSpendUsd),11} {g.UnlinkedShare * 100,6:0.0} {g.ValueUsd,11:0.00} {(g.Roi is { } roi ? roi.ToString("0.##", CultureInfo.InvariantCulture) : "-"),8}");
+            foreach (var g in r.Groups)
+                L($"  ROI {g.Key}: {g.RoiFormula}");
         }
         sb.AppendLine();
         L($"{"WEEK",-10} {"OUTCOMES",8} {"MEDIAN",12} {"MEAN",12} {"SPEND",12} {"ALL-IN/OUTCOME",15}");

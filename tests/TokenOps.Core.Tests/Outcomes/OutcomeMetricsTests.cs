@@ -50,6 +50,13 @@ public sealed class OutcomeMetricsTests
         Assert.Contains("(1475.00 − 500.00) / 500.00 = 1.95", roi.Formula);
         Assert.Null(RoiFigure.Compute(outcomes, 0m, valuation).Roi);
         Assert.Equal(-1m, RoiFigure.Compute([], 10m, valuation).Roi);
+        // Costs beyond the ledger: 500 USD of spend + 500 USD of licences → (1475 − 1000) / 1000.
+        var withOther = RoiFigure.Compute(outcomes, 500m, valuation, 500m);
+        Assert.Equal((1000m, 500m, 500m, 0.475m), (withOther.CostUsd, withOther.AiSpendUsd, withOther.OtherCostUsd, withOther.Roi));
+        Assert.Contains("other AI costs 500.00", withOther.Formula);
+        // Prorated per day of a mean month (30.4375 days): 304.375 USD a month is 10 USD a day, 70 over a week.
+        var monthly = valuation with { OtherCostPerMonthUsd = 304.375m };
+        Assert.Equal(70m, monthly.OtherCost(new ReportPeriod(T0, T0.AddDays(7))));
     }
 
     [Fact]

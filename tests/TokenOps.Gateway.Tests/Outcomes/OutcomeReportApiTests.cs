@@ -85,6 +85,7 @@ public sealed class OutcomeReportApiTests : IDisposable
         Assert.Equal(0, tableExit);
         Assert.Contains("= ledger total", table);
         Assert.Contains("ROI:", table);
+        Assert.Contains("ROI web: ROI = (value − cost) / cost", table);
         var (csvExit, csv, _) = await CliProcess.RunAsync("outcomes", "report", "--data", gateway.DataDirectory, "--period", $"{since}..{until}", "--by", "team", "--format", "csv");
         Assert.Equal(0, csvExit);
         Assert.StartsWith("section,key,outcomes,median_usd", csv);
@@ -97,6 +98,9 @@ public sealed class OutcomeReportApiTests : IDisposable
     [InlineData("POST", "/admin/outcomes", """{"type":"feature","title":"x","valueUsd":-1}""")]
     [InlineData("POST", "/admin/outcomes", """{"type":"feature","title":"x","completedAt":"yesterday"}""")]
     [InlineData("POST", "/admin/outcomes", "{oops")]
+    [InlineData("POST", "/admin/outcomes", "[1,2]")]
+    [InlineData("POST", "/admin/outcomes", "")]
+    [InlineData("POST", "/admin/outcomes", """{"type":"feature","title":"x","valueUsd":"lots"}""")]
     [InlineData("GET", "/admin/outcomes/report?by=planet", null)]
     [InlineData("GET", "/admin/outcomes/report?since=garbage", null)]
     [InlineData("GET", "/admin/outcomes/report?since=2026-11-02&until=2026-11-01", null)]

@@ -78,6 +78,7 @@ public sealed class OutcomeWebhookTests
         Assert.Equal(("ada", "feat/cart", "shop", OutcomeType.Pr), (pr.Person, pr.Branch, pr.Project, pr.Type)); // octocat mapped to ada
         Assert.Equal(new DateTimeOffset(2026, 11, 20, 15, 0, 0, TimeSpan.Zero), pr.CompletedAt);  // the first delivery's, unchanged
         Assert.Equal(new DateTimeOffset(2026, 11, 18, 9, 0, 0, TimeSpan.Zero), pr.StartedAt);
+        Assert.Empty(await gateway.LedgerAsync()); // webhooks are not LLM routes: never metered, never proxied
     }
 
     [Fact]

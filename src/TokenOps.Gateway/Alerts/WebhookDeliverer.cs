@@ -22,9 +22,12 @@ public sealed class WebhookDeliverer(SqliteAlertStore store, AlertOptions option
     {
         var hooks = options.Webhooks.ToDictionary(w => w.Id, StringComparer.Ordinal);
         var delivered = 0;
+        // A webhook that fails is not tried again in this pass: one that times out must not stall the others.
+        var failing = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (alert, delivery) in store.Due(time.GetUtcNow()))
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (failing.Contains(delivery.Webhook)) continue;
             if (!hooks.TryGetValue(delivery.Webhook, out var hook) || hook.ResolveUrl() is not { } url)
             {
                 // Kept, not dropped: it is delivered if the webhook is configured again.
@@ -52,6 +55,7 @@ public sealed class WebhookDeliverer(SqliteAlertStore store, AlertOptions option
             }
             else
             {
+                failing.Add(delivery.Webhook);
                 var wait = Backoff(delivery.Attempts);
                 store.MarkFailed(alert.Id, delivery.Webhook, time.GetUtcNow() + wait, error);
                 log?.LogWarning("Alert {Alert} to webhook {Webhook} failed ({Error}); attempt {Attempt}, retrying in {Wait}s",

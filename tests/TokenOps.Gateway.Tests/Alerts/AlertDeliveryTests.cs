@@ -41,7 +41,7 @@ public sealed class AlertDeliveryTests : IDisposable
     {
         await using var slack = await WebhookReceiver.StartAsync(failFirst: 2);
         await using var json = await WebhookReceiver.StartAsync();
-        using var http = new HttpClient();
+        using var http = Http();
         var (store, engine, deliverer) = Open(Options(
             new WebhookOptions { Url = slack.Url.ToString(), Format = "slack" },
             new WebhookOptions { Url = json.Url.ToString(), Format = "json" }), http);
@@ -91,10 +91,27 @@ public sealed class AlertDeliveryTests : IDisposable
     }
 
     [Fact]
+    public async Task FailingWebhook_IsNotRetriedInTheSamePass()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(failFirst: 1);
+        using var http = Http();
+        var (_, engine, deliverer) = Open(Options(new WebhookOptions { Url = receiver.Url.ToString(), Format = "json" }), http);
+        _budgets.Items.Add(Payments(85m));
+        _budgets.Items.Add(new BudgetSnapshot("person:ada", BudgetLevel.Person, "ada", 10m, 6m, 0m, November, December, false));
+        Assert.Equal(2, engine.Evaluate().Count);
+        Assert.Equal(0, await deliverer.DeliverDueAsync());
+        Assert.Single(receiver.Requests);               // the second alert waited for the next pass
+        _clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(2, await deliverer.DeliverDueAsync());
+        Assert.Equal([503, 200, 200], receiver.Requests.Select(r => r.Status));
+        Assert.Equal(2, receiver.Accepted.Select(b => JsonDocument.Parse(b).RootElement.GetProperty("id").GetString()).Distinct().Count());
+    }
+
+    [Fact]
     public async Task WebhookDown_ThenRestart_LosesNothing_AndSendsNothingTwice()
     {
         var deadPort = FreePort();
-        using var http = new HttpClient();
+        using var http = Http();
         var first = Open(Options(new WebhookOptions { Name = "ops", Url = $"http://127.0.0.1:{deadPort}/hook", Format = "json" }), http);
         _budgets.Items.Add(Payments(55m));
         var alert = Assert.Single(first.Engine.Evaluate());
@@ -123,7 +140,7 @@ public sealed class AlertDeliveryTests : IDisposable
     public async Task EachAlert_IsSentOncePerBudgetAndPeriod()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        using var http = new HttpClient();
+        using var http = Http();
         var (store, engine, deliverer) = Open(Options(new WebhookOptions { Url = receiver.Url.ToString(), Format = "json" }), http);
         async Task Step(decimal spent, DateTimeOffset? period = null)
         {
@@ -164,7 +181,7 @@ public sealed class AlertDeliveryTests : IDisposable
             rows.Add(Row($"o{day}", at, "other", 100m));
         }
         ledger.Write(rows);
-        using var http = new HttpClient();
+        using var http = Http();
         var options = Options();
         options.Forecasts = true;
         var (_, engine, _) = Open(options, http);
@@ -184,7 +201,7 @@ public sealed class AlertDeliveryTests : IDisposable
     public async Task BackgroundService_EvaluatesAndDelivers_OnItsOwn()
     {
         await using var receiver = await WebhookReceiver.StartAsync(failFirst: 1);
-        using var http = new HttpClient();
+        using var http = Http();
         var options = new AlertOptions
         {
             Webhooks = [new WebhookOptions { Url = receiver.Url.ToString(), Format = "slack" }],
@@ -217,6 +234,9 @@ public sealed class AlertDeliveryTests : IDisposable
         Assert.Equal([75, 95], ConfigurationLoader.Load(path).Alerts.EffectiveThresholds);
         Assert.Equal([50, 80, 100], new AlertOptions().EffectiveThresholds);
     }
+
+    // Loopback receivers: never through a proxy the environment may configure.
+    private static HttpClient Http() => new(new SocketsHttpHandler { UseProxy = false });
 
     private static LedgerEntry Row(string id, DateTimeOffset at, string team, decimal usd) => new()
     {

@@ -108,6 +108,18 @@ public sealed class AlertDeliveryTests : IDisposable
     }
 
     [Fact]
+    public void Levels_KeepOtherBudgetsQuiet()
+    {
+        using var http = Http();
+        var options = Options();
+        options.Levels = ["team"];
+        var (_, engine, _) = Open(options, http);
+        _budgets.Items.Add(Payments(85m));
+        _budgets.Items.Add(new BudgetSnapshot("person:ada", BudgetLevel.Person, "ada", 10m, 9m, 0m, November, December, false));
+        Assert.Equal(["team:payments"], engine.Evaluate().Select(a => a.BudgetId));
+    }
+
+    [Fact]
     public async Task WebhookDown_ThenRestart_LosesNothing_AndSendsNothingTwice()
     {
         var deadPort = FreePort();
@@ -233,6 +245,8 @@ public sealed class AlertDeliveryTests : IDisposable
         File.WriteAllText(path, """{ "alerts": { "thresholds": [ 75, 95 ], "webhooks": [ { "url": "http://127.0.0.1:1/x", "format": "json" } ] } }""");
         Assert.Equal([75, 95], ConfigurationLoader.Load(path).Alerts.EffectiveThresholds);
         Assert.Equal([50, 80, 100], new AlertOptions().EffectiveThresholds);
+        File.WriteAllText(path, """{ "alerts": { "levels": [ "team", "wizard" ] } }""");
+        Assert.Contains("alerts.levels", Assert.Throws<ConfigurationException>(() => ConfigurationLoader.Load(path)).Message);
     }
 
     // Loopback receivers: never through a proxy the environment may configure.

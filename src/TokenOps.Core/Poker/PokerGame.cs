@@ -119,8 +119,9 @@ public sealed class PokerGame(PokerRules rules, IPokerScoringPolicy policy, Func
 
 /// <summary>
 /// The poker winner's bonus as a budget allowance: a person's weekly budget opening at <c>periodStart</c> gets
-/// <see cref="PokerRules.WinnerBonus"/> extra when they won the week before. Other levels get nothing. Results for a
-/// week are cached once that week has started (its previous week is over).
+/// <see cref="PokerRules.WinnerBonus"/> extra when they won the week before. Other levels, and person budgets whose period
+/// does not open on a poker week's start (Monday 00:00 in the game's time zone), get nothing. Results for a week are
+/// cached once that week has started (its previous week is over).
 /// </summary>
 public sealed class PokerBonusAllowance(PokerGame game, TimeProvider time) : IBudgetAllowance
 {
@@ -129,7 +130,9 @@ public sealed class PokerBonusAllowance(PokerGame game, TimeProvider time) : IBu
     public decimal ExtraFor(BudgetLevel level, string name, DateTimeOffset periodStart)
     {
         if (level != BudgetLevel.Person) return 0m;
+        // Only a period that opens exactly on a poker week's start is a weekly hand (the contract carries no budget kind).
         var start = game.WeekStart(periodStart);
+        if (start != periodStart) return 0m;
         if (_cache.TryGetValue((name, start), out var cached)) return cached;
         var bonus = game.Bonus(name, start);
         if (start <= time.GetUtcNow())

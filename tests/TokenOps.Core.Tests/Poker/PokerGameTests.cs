@@ -82,6 +82,7 @@ public sealed class PokerGameTests
         Assert.Equal(5m, allowance.ExtraFor(BudgetLevel.Person, "bob", Week2)); // cached, same answer
         Assert.Equal(0m, allowance.ExtraFor(BudgetLevel.Team, "bob", Week2));
         Assert.Equal(0m, allowance.ExtraFor(BudgetLevel.Person, "bob", Week3));
+        Assert.Equal(0m, allowance.ExtraFor(BudgetLevel.Person, "bob", Week2.AddDays(1))); // not a weekly hand's period
     }
 
     [Fact]

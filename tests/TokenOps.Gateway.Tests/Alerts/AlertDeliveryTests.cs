@@ -210,6 +210,24 @@ public sealed class AlertDeliveryTests : IDisposable
     }
 
     [Fact]
+    public void QuietWeeks_CountAsZeroDays_NotAsAShortHistory()
+    {
+        _clock.Now = new DateTimeOffset(2026, 11, 21, 0, 0, 0, TimeSpan.Zero);
+        var ledger = new SqliteLedgerStore(new SqliteDatabase(_dir));
+        ledger.Write([
+            Row("old", new DateTimeOffset(2026, 9, 1, 12, 0, 0, TimeSpan.Zero), "payments", 500m),
+            .. new[] { 18, 19, 20 }.Select(d => Row($"p{d}", new DateTimeOffset(2026, 11, d, 12, 0, 0, TimeSpan.Zero), "payments", 7m)),
+        ]);
+        using var http = Http();
+        var (_, engine, _) = Open(Options(), http);
+        _budgets.Items.Add(Payments(21m, limit: 1000m));
+        var rate = Assert.Single(engine.Forecasts()).Rate;
+        // $21 over the 28-day window (the September spend is outside it but shows the scope is not new).
+        Assert.Equal(28, rate.HistoryDays);
+        Assert.Equal(Math.Round(21m / 28m, 10), Math.Round(rate.MeanPerDay, 10));
+    }
+
+    [Fact]
     public async Task BackgroundService_EvaluatesAndDelivers_OnItsOwn()
     {
         await using var receiver = await WebhookReceiver.StartAsync(failFirst: 1);

@@ -44,8 +44,10 @@ public sealed class WebhookDeliverer(SqliteAlertStore store, AlertOptions option
                 using var response = await http.PostAsync(url, content, timeout.Token);
                 error = response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode}";
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
+                // Any failure of one delivery (refused, timed out, reset, a malformed URL from the environment) is that
+                // row's failure, never the pass's: the row backs off and the others go on.
                 error = ex is TaskCanceledException ? "timed out" : ex.Message;
             }
             if (error is null)

@@ -25,8 +25,12 @@ public sealed record PokerLeaderboard(DateTimeOffset WeekStart, DateTimeOffset W
 /// bonus on the next week's hand only. Order: score descending, then spend ascending, then name (ordinal), so ties
 /// always break the same way. A winner needs a positive score and at least one successful request.
 /// </summary>
-public sealed class PokerGame(PokerRules rules, IPokerScoringPolicy policy, Func<DateTimeOffset, DateTimeOffset, IReadOnlyList<PokerActivity>> activity)
+public sealed class PokerGame(PokerRules rules, IPokerScoringPolicy policy, Func<DateTimeOffset, DateTimeOffset, IReadOnlyList<PokerActivity>> activity, TimeProvider? time = null)
 {
+    /// <summary>With a clock, weeks that ended more than this long ago are ranked once and remembered (late ledger rows settle within seconds).</summary>
+    public static readonly TimeSpan SettledAfter = TimeSpan.FromHours(1);
+    private readonly ConcurrentDictionary<DateTimeOffset, IReadOnlyList<Ranked>> _settled = new();
+
     /// <summary>How many weeks back a bonus chain is followed (a hand depends on last week's winners, whose hands depend on the week before…).</summary>
     public const int MaxBonusChain = 8;
 
@@ -85,7 +89,7 @@ public sealed class PokerGame(PokerRules rules, IPokerScoringPolicy policy, Func
 
     private IReadOnlyList<Ranked> Rank(DateTimeOffset start, int depth, Dictionary<DateTimeOffset, IReadOnlyList<Ranked>> memo)
     {
-        if (memo.TryGetValue(start, out var known)) return known;
+        if (memo.TryGetValue(start, out var known) || _settled.TryGetValue(start, out known)) return known;
         var end = WeekEnd(start);
         var weeks = activity(start, end)
             .GroupBy(a => a.Person, StringComparer.Ordinal)
@@ -104,14 +108,20 @@ public sealed class PokerGame(PokerRules rules, IPokerScoringPolicy policy, Func
             ranked.Add(new Ranked(i + 1, week, score, wins));
         }
         memo[start] = ranked;
+        if (time is not null && end + SettledAfter <= time.GetUtcNow())
+        {
+            if (_settled.Count > 520) _settled.Clear();
+            _settled[start] = ranked;
+        }
         return ranked;
     }
 }
 
 /// <summary>
 /// The poker winner's bonus as a budget allowance: a person's weekly budget opening at <c>periodStart</c> gets
-/// <see cref="PokerRules.WinnerBonus"/> extra when they won the week before. Other levels get nothing. Results for a
-/// week are cached once that week has started (its previous week is over).
+/// <see cref="PokerRules.WinnerBonus"/> extra when they won the week before. Other levels, and person budgets whose period
+/// does not open on a poker week's start (Monday 00:00 in the game's time zone), get nothing. Results for a week are
+/// cached once that week has started (its previous week is over).
 /// </summary>
 public sealed class PokerBonusAllowance(PokerGame game, TimeProvider time) : IBudgetAllowance
 {
@@ -120,7 +130,9 @@ public sealed class PokerBonusAllowance(PokerGame game, TimeProvider time) : IBu
     public decimal ExtraFor(BudgetLevel level, string name, DateTimeOffset periodStart)
     {
         if (level != BudgetLevel.Person) return 0m;
+        // Only a period that opens exactly on a poker week's start is a weekly hand (the contract carries no budget kind).
         var start = game.WeekStart(periodStart);
+        if (start != periodStart) return 0m;
         if (_cache.TryGetValue((name, start), out var cached)) return cached;
         var bonus = game.Bonus(name, start);
         if (start <= time.GetUtcNow())

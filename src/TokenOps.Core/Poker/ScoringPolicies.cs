@@ -4,21 +4,22 @@ namespace TokenOps.Core.Poker;
 
 /// <summary>
 /// Default policy until outcomes exist: successful requests per dollar. It measures activity per dollar (requests that
-/// returned 2xx), not value: a hundred trivial requests beat one that shipped a feature. Spend is floored at one cent
-/// so free models do not divide by zero.
+/// returned 2xx), not value: a hundred trivial requests beat one that shipped a feature. Spend is floored at
+/// <see cref="MinimumSpend"/> (a hundredth of a cent) so free models do not divide by zero.
 /// </summary>
 public sealed class SuccessfulRequestsPerDollarPolicy : IPokerScoringPolicy
 {
     public const string PolicyName = "successful-requests-per-dollar";
+    public const decimal MinimumSpend = 0.0001m;
     public string Name => PolicyName;
     public string Explanation =>
         "Successful (2xx) requests per dollar spent: it measures activity per dollar, not the value of what the requests achieved.";
 
     public PokerScore Score(PokerPlayerWeek week)
     {
-        var dollars = Math.Max(0.01m, week.Spent);
+        var dollars = Math.Max(MinimumSpend, week.Spent);
         return new PokerScore(Math.Round(week.SuccessfulRequests / dollars, 4),
-            string.Create(CultureInfo.InvariantCulture, $"{week.SuccessfulRequests} successful requests / ${dollars:0.00}"));
+            string.Create(CultureInfo.InvariantCulture, $"{week.SuccessfulRequests} successful requests / ${dollars:0.00##}"));
     }
 }
 

@@ -26,7 +26,7 @@ public static class AlertEndpoints
         services.AddSingleton(sp => new WebhookDeliverer(sp.GetRequiredService<SqliteAlertStore>(), options.Alerts, sp.GetRequiredService<TimeProvider>(),
             new HttpClient { Timeout = WebhookDeliverer.AttemptTimeout + TimeSpan.FromSeconds(5) }, sp.GetRequiredService<ILogger<WebhookDeliverer>>()));
         services.AddHostedService<AlertService>();
-        services.AddSingleton(sp => PokerSetup.Game(options.Poker, sp.GetRequiredService<SqliteSpendQueries>(), sp.GetServices<IPokerScoringPolicy>()));
+        services.AddSingleton(sp => PokerSetup.Game(options.Poker, sp.GetRequiredService<SqliteSpendQueries>(), sp.GetServices<IPokerScoringPolicy>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<PokerEndpoint>();
         if (options.Poker.Enabled)
             services.AddSingleton<IBudgetAllowance>(sp => new PokerBonusAllowance(sp.GetRequiredService<PokerGame>(), sp.GetRequiredService<TimeProvider>()));

@@ -26,6 +26,7 @@ public sealed class AlertEngine(SqliteAlertStore store, SqliteSpendQueries spend
         var added = new List<Alert>();
         foreach (var budget in budgets.Current())
         {
+            if (!options.Covers(budget.Level)) continue;
             var forecast = options.Forecasts ? spend.Forecast(budget, now) : null;
             foreach (var alert in _rules.Evaluate(budget, forecast, now))
                 if (store.TryAdd(alert, webhooks)) added.Add(alert);

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using TokenOps.Core.Ledger;
 using TokenOps.Core.Poker;
+using TokenOps.Gateway.Configuration;
 using TokenOps.Gateway.Metering;
 using TokenOps.Gateway.Pipeline;
 using TokenOps.Gateway.Protocols;
@@ -11,9 +12,10 @@ namespace TokenOps.Gateway.Alerts;
 /// <summary>
 /// GET /v1/tokenops/poker[?week=YYYY-MM-DD]: the token-poker leaderboard for any virtual-key holder (every player sees
 /// every player's spend, or the anonymised view when the organisation chose it; the caller's own row has "you": true).
+/// 404 poker_disabled unless poker.enabled.
 /// Authenticated and recorded in the ledger like every /v1 request (at $0, no model).
 /// </summary>
-public sealed class PokerEndpoint(AuthenticateStage authenticate, SettleStage settle, PokerGame game, TimeProvider time)
+public sealed class PokerEndpoint(AuthenticateStage authenticate, SettleStage settle, PokerGame game, GatewayOptions options, TimeProvider time)
 {
     public const string RouteName = "tokenops.poker";
     public const string PathValue = "/v1/tokenops/poker";
@@ -25,6 +27,9 @@ public sealed class PokerEndpoint(AuthenticateStage authenticate, SettleStage se
         try
         {
             authenticate.Run(context);
+            // Showing everyone's spend to every key holder is the game's rule, so only when the organisation plays it.
+            if (!options.Poker.Enabled)
+                throw new GatewayException(404, "poker_disabled", "Token poker is not enabled on this gateway (poker.enabled in tokenops.json).");
             if (!AlertEndpoints.TryWeek(http.Request.Query["week"].ToString(), game, time, out var start))
                 throw new GatewayException(400, "invalid_week", "week must be a date (YYYY-MM-DD).");
             var board = game.Leaderboard(start, viewer: context.Key!.Person);

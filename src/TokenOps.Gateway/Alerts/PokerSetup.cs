@@ -36,6 +36,7 @@ public static class PokerSetup
         }
     }
 
-    public static PokerGame Game(PokerOptions options, SqliteSpendQueries spend, IEnumerable<IPokerScoringPolicy>? extra = null) =>
-        new(Rules(options), Policy(options, extra), spend.PokerWeek);
+    /// <summary>The game over the ledger; with <paramref name="time"/>, finished weeks are ranked once and remembered (the gateway).</summary>
+    public static PokerGame Game(PokerOptions options, SqliteSpendQueries spend, IEnumerable<IPokerScoringPolicy>? extra = null, TimeProvider? time = null) =>
+        new(Rules(options), Policy(options, extra), spend.PokerWeek, time);
 }

@@ -22,9 +22,12 @@ public sealed class WebhookDeliverer(SqliteAlertStore store, AlertOptions option
     {
         var hooks = options.Webhooks.ToDictionary(w => w.Id, StringComparer.Ordinal);
         var delivered = 0;
+        // A webhook that fails is not tried again in this pass: one that times out must not stall the others.
+        var failing = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (alert, delivery) in store.Due(time.GetUtcNow()))
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (failing.Contains(delivery.Webhook)) continue;
             if (!hooks.TryGetValue(delivery.Webhook, out var hook) || hook.ResolveUrl() is not { } url)
             {
                 // Kept, not dropped: it is delivered if the webhook is configured again.
@@ -41,8 +44,10 @@ public sealed class WebhookDeliverer(SqliteAlertStore store, AlertOptions option
                 using var response = await http.PostAsync(url, content, timeout.Token);
                 error = response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode}";
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
+                // Any failure of one delivery (refused, timed out, reset, a malformed URL from the environment) is that
+                // row's failure, never the pass's: the row backs off and the others go on.
                 error = ex is TaskCanceledException ? "timed out" : ex.Message;
             }
             if (error is null)
@@ -52,6 +57,7 @@ public sealed class WebhookDeliverer(SqliteAlertStore store, AlertOptions option
             }
             else
             {
+                failing.Add(delivery.Webhook);
                 var wait = Backoff(delivery.Attempts);
                 store.MarkFailed(alert.Id, delivery.Webhook, time.GetUtcNow() + wait, error);
                 log?.LogWarning("Alert {Alert} to webhook {Webhook} failed ({Error}); attempt {Attempt}, retrying in {Wait}s",

@@ -16,6 +16,15 @@ public sealed class AlertOptions
 
     public List<WebhookOptions> Webhooks { get; set; } = [];
 
+    /// <summary>
+    /// Budget levels that raise alerts ("organisation", "team", "person", "project"); null or empty: all. With token poker
+    /// every person has a weekly budget, so an organisation may keep person alerts out of a shared channel.
+    /// </summary>
+    public List<string>? Levels { get; set; }
+
+    public bool Covers(TokenOps.Core.Budgets.BudgetLevel level) =>
+        Levels is not { Count: > 0 } levels || levels.Contains(level.ToString(), StringComparer.OrdinalIgnoreCase);
+
     /// <summary>How often alert rules are evaluated against the current budgets.</summary>
     public double EvaluateEverySeconds { get; set; } = 60;
 
@@ -33,6 +42,9 @@ public sealed class AlertOptions
         if (EvaluateEverySeconds is < 0.05 or > 86_400) Fail("evaluateEverySeconds", "must be between 0.05 and 86400");
         if (InitialBackoffSeconds is < 0.01 or > 86_400) Fail("initialBackoffSeconds", "must be between 0.01 and 86400");
         if (MaxBackoffSeconds < InitialBackoffSeconds || MaxBackoffSeconds > 7 * 86_400) Fail("maxBackoffSeconds", "must be at least initialBackoffSeconds and at most 604800");
+        foreach (var level in Levels ?? [])
+            if (!Enum.TryParse<TokenOps.Core.Budgets.BudgetLevel>(level, ignoreCase: true, out _) || int.TryParse(level, out _))
+                Fail("levels", $"must name budget levels (organisation, team, person, project), not \"{level}\"");
         for (var i = 0; i < Webhooks.Count; i++)
         {
             var w = Webhooks[i];

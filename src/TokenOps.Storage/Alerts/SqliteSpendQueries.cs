@@ -15,13 +15,7 @@ public sealed class SqliteSpendQueries(SqliteDatabase database)
     /// </summary>
     public IReadOnlyList<DailySpend> Daily(BudgetLevel level, string name, DateTimeOffset from, DateTimeOffset until)
     {
-        var filter = level switch
-        {
-            BudgetLevel.Person => "AND person = $name",
-            BudgetLevel.Team => "AND team = $name",
-            BudgetLevel.Project => "AND project = $name",
-            _ => "",
-        };
+        var filter = Filter(level);
         using var connection = database.Open();
         using var query = connection.CreateCommand();
         query.CommandText = $"""
@@ -40,19 +34,44 @@ public sealed class SqliteSpendQueries(SqliteDatabase database)
     }
 
     /// <summary>
+    /// The series the forecaster needs at <paramref name="now"/>: the lookback window's days, plus a zero day just before
+    /// it when the scope spent earlier, so that quiet weeks count as zeros rather than as a short history. Only the
+    /// window is scanned; the earlier spend is an indexed existence check.
+    /// </summary>
+    public IReadOnlyList<DailySpend> ForecastSeries(BudgetLevel level, string name, DateTimeOffset now)
+    {
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var windowStart = today.AddDays(-BurnRate.DefaultLookbackDays);
+        var from = new DateTimeOffset(windowStart.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var days = Daily(level, name, from, now.AddDays(1)).ToList();
+        var filter = Filter(level);
+        using var connection = database.Open();
+        using var earlier = connection.CreateCommand();
+        earlier.CommandText = $"SELECT EXISTS (SELECT 1 FROM ledger WHERE started_at < $from {filter});";
+        earlier.Parameters.AddWithValue("$from", SqliteAlertStore.Time(from));
+        if (filter.Length > 0) earlier.Parameters.AddWithValue("$name", name);
+        if ((long)earlier.ExecuteScalar()! != 0) days.Insert(0, new DailySpend(windowStart.AddDays(-1), 0m));
+        return days;
+    }
+
+    private static string Filter(BudgetLevel level) => level switch
+    {
+        BudgetLevel.Person => "AND person = $name",
+        BudgetLevel.Team => "AND team = $name",
+        BudgetLevel.Project => "AND project = $name",
+        _ => "",
+    };
+
+    /// <summary>
     /// The budget's forecast at <paramref name="now"/> from its scope's daily spend in the ledger: the call for
     /// `tokenops status`, the dashboard and alerts (see <see cref="BudgetForecaster.Forecast"/>).
     /// </summary>
     public BudgetForecast Forecast(BudgetSnapshot budget, DateTimeOffset now) =>
-        BudgetForecaster.Forecast(budget, Daily(budget.Level, budget.Name, now - HistoryWindow, now.AddDays(1)), now);
-
-    // Longer than the forecaster's four-week lookback so that it can tell a scope that was quiet for weeks (zeros)
-    // from one that just started (short history).
-    private static readonly TimeSpan HistoryWindow = TimeSpan.FromDays(4 * BurnRate.DefaultLookbackDays);
+        BudgetForecaster.Forecast(budget, ForecastSeries(budget.Level, budget.Name, now), now);
 
     /// <summary>The whole organisation's spend projected over [start, end), from its last four weeks.</summary>
     public PeriodProjection OrganisationNextPeriod(DateTimeOffset start, DateTimeOffset end, DateTimeOffset now) =>
-        BudgetForecaster.ProjectPeriod(Daily(BudgetLevel.Organisation, "", now - HistoryWindow, now.AddDays(1)), start, end, now);
+        BudgetForecaster.ProjectPeriod(ForecastSeries(BudgetLevel.Organisation, "", now), start, end, now);
 
     /// <summary>
     /// Every person's activity in [from, until): people with keys (at zero when idle) and anyone in the ledger.

@@ -30,9 +30,8 @@ internal static class ForecastCommand
             var now = TimeProvider.System.GetUtcNow();
             var (start, end) = BudgetForecaster.NextMonth(now);
             var org = spend.OrganisationNextPeriod(start, end, now);
-            var from = now.AddDays(-(BurnRate.DefaultLookbackDays + 1));
             var teams = new SqliteKeyStore(database, TimeProvider.System).Teams()
-                .Select(t => (Team: t, Rate: BurnRate.Fit(spend.Daily(BudgetLevel.Team, t, from, now.AddDays(1)), DateOnly.FromDateTime(now.UtcDateTime)) ?? BurnRate.Zero))
+                .Select(t => (Team: t, Rate: BurnRate.Fit(spend.ForecastSeries(BudgetLevel.Team, t, now), DateOnly.FromDateTime(now.UtcDateTime)) ?? BurnRate.Zero))
                 .OrderByDescending(t => t.Rate.MeanPerDay).ToList();
             if (parse.GetValue(format) == "json")
             {

@@ -39,7 +39,7 @@ internal static class PokerCommand
             Console.WriteLine($"{"RANK",4} {"PLAYER",-16} {"TEAM",-12} {"HAND USD",9} {"SPENT USD",10} {"REQS",6} {"OK",6} {"SCORE",12}  FORMULA");
             foreach (var r in board.Rows)
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{r.Rank,4} {r.Player,-16} {r.Team ?? "-",-12} {r.Hand,9:0.00} {r.Spent,10:0.00} {r.Requests,6} {r.SuccessfulRequests,6} {r.Score,12:0.####}  {r.Formula}{(r.Winner ? "  (winner)" : "")}"));
+                    $"{r.Rank,4} {r.Player,-16} {r.Team ?? "-",-12} {r.Hand,9:0.00} {r.Spent,10:0.0000} {r.Requests,6} {r.SuccessfulRequests,6} {r.Score,12:0.##}  {r.Formula}{(r.Winner ? "  (winner)" : "")}"));
             if (board.Rows.Count == 0) Console.WriteLine("  no players yet (create keys with 'tokenops keys create')");
             return 0;
         });

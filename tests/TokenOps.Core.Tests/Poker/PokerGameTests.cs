@@ -82,6 +82,7 @@ public sealed class PokerGameTests
         Assert.Equal(5m, allowance.ExtraFor(BudgetLevel.Person, "bob", Week2)); // cached, same answer
         Assert.Equal(0m, allowance.ExtraFor(BudgetLevel.Team, "bob", Week2));
         Assert.Equal(0m, allowance.ExtraFor(BudgetLevel.Person, "bob", Week3));
+        Assert.Equal(0m, allowance.ExtraFor(BudgetLevel.Person, "bob", Week2.AddDays(1))); // not a weekly hand's period
     }
 
     [Fact]
@@ -111,6 +112,24 @@ public sealed class PokerGameTests
         Assert.Equal(new DateTimeOffset(2026, 11, 16, 0, 0, 0, TimeSpan.FromHours(-5)), start);
         Assert.Equal(new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.FromHours(-5)), game.WeekEnd(start));
         Assert.Equal(new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.FromHours(-5)), game.WeekStart(new DateOnly(2026, 11, 29)));
+    }
+
+    [Fact]
+    public void FinishedWeeks_AreRankedOnce_TheCurrentWeekAlwaysFresh()
+    {
+        var calls = new Dictionary<DateTimeOffset, int>();
+        IReadOnlyList<PokerActivity> Counting(DateTimeOffset from, DateTimeOffset until)
+        {
+            calls[from] = calls.GetValueOrDefault(from) + 1;
+            return Activity(from, until);
+        }
+        var game = new PokerGame(new PokerRules(25m, 5m, 2, false, TimeZoneInfo.Utc), new SuccessfulRequestsPerDollarPolicy(), Counting, new FixedTime(Week2.AddDays(2)));
+        game.Leaderboard(Week2);
+        game.Leaderboard(Week2);
+        game.Leaderboard(Week1);
+        Assert.Equal(2, calls[Week2]);  // the current week is read every time
+        Assert.Equal(1, calls[Week1]);  // week 1 ended two days ago: read once
+        Assert.Equal(30m, game.Leaderboard(Week2).Rows.Single(r => r.Player == "bob").Hand);
     }
 
     /// <summary>A stand-in for the outcomes feature's policy: ranks by name, descending.</summary>

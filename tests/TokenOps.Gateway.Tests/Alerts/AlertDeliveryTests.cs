@@ -41,7 +41,7 @@ public sealed class AlertDeliveryTests : IDisposable
     {
         await using var slack = await WebhookReceiver.StartAsync(failFirst: 2);
         await using var json = await WebhookReceiver.StartAsync();
-        using var http = new HttpClient();
+        using var http = Http();
         var (store, engine, deliverer) = Open(Options(
             new WebhookOptions { Url = slack.Url.ToString(), Format = "slack" },
             new WebhookOptions { Url = json.Url.ToString(), Format = "json" }), http);
@@ -91,10 +91,39 @@ public sealed class AlertDeliveryTests : IDisposable
     }
 
     [Fact]
+    public async Task FailingWebhook_IsNotRetriedInTheSamePass()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(failFirst: 1);
+        using var http = Http();
+        var (_, engine, deliverer) = Open(Options(new WebhookOptions { Url = receiver.Url.ToString(), Format = "json" }), http);
+        _budgets.Items.Add(Payments(85m));
+        _budgets.Items.Add(new BudgetSnapshot("person:ada", BudgetLevel.Person, "ada", 10m, 6m, 0m, November, December, false));
+        Assert.Equal(2, engine.Evaluate().Count);
+        Assert.Equal(0, await deliverer.DeliverDueAsync());
+        Assert.Single(receiver.Requests);               // the second alert waited for the next pass
+        _clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(2, await deliverer.DeliverDueAsync());
+        Assert.Equal([503, 200, 200], receiver.Requests.Select(r => r.Status));
+        Assert.Equal(2, receiver.Accepted.Select(b => JsonDocument.Parse(b).RootElement.GetProperty("id").GetString()).Distinct().Count());
+    }
+
+    [Fact]
+    public void Levels_KeepOtherBudgetsQuiet()
+    {
+        using var http = Http();
+        var options = Options();
+        options.Levels = ["team"];
+        var (_, engine, _) = Open(options, http);
+        _budgets.Items.Add(Payments(85m));
+        _budgets.Items.Add(new BudgetSnapshot("person:ada", BudgetLevel.Person, "ada", 10m, 9m, 0m, November, December, false));
+        Assert.Equal(["team:payments"], engine.Evaluate().Select(a => a.BudgetId));
+    }
+
+    [Fact]
     public async Task WebhookDown_ThenRestart_LosesNothing_AndSendsNothingTwice()
     {
         var deadPort = FreePort();
-        using var http = new HttpClient();
+        using var http = Http();
         var first = Open(Options(new WebhookOptions { Name = "ops", Url = $"http://127.0.0.1:{deadPort}/hook", Format = "json" }), http);
         _budgets.Items.Add(Payments(55m));
         var alert = Assert.Single(first.Engine.Evaluate());
@@ -123,7 +152,7 @@ public sealed class AlertDeliveryTests : IDisposable
     public async Task EachAlert_IsSentOncePerBudgetAndPeriod()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        using var http = new HttpClient();
+        using var http = Http();
         var (store, engine, deliverer) = Open(Options(new WebhookOptions { Url = receiver.Url.ToString(), Format = "json" }), http);
         async Task Step(decimal spent, DateTimeOffset? period = null)
         {
@@ -164,7 +193,7 @@ public sealed class AlertDeliveryTests : IDisposable
             rows.Add(Row($"o{day}", at, "other", 100m));
         }
         ledger.Write(rows);
-        using var http = new HttpClient();
+        using var http = Http();
         var options = Options();
         options.Forecasts = true;
         var (_, engine, _) = Open(options, http);
@@ -181,10 +210,28 @@ public sealed class AlertDeliveryTests : IDisposable
     }
 
     [Fact]
+    public void QuietWeeks_CountAsZeroDays_NotAsAShortHistory()
+    {
+        _clock.Now = new DateTimeOffset(2026, 11, 21, 0, 0, 0, TimeSpan.Zero);
+        var ledger = new SqliteLedgerStore(new SqliteDatabase(_dir));
+        ledger.Write([
+            Row("old", new DateTimeOffset(2026, 9, 1, 12, 0, 0, TimeSpan.Zero), "payments", 500m),
+            .. new[] { 18, 19, 20 }.Select(d => Row($"p{d}", new DateTimeOffset(2026, 11, d, 12, 0, 0, TimeSpan.Zero), "payments", 7m)),
+        ]);
+        using var http = Http();
+        var (_, engine, _) = Open(Options(), http);
+        _budgets.Items.Add(Payments(21m, limit: 1000m));
+        var rate = Assert.Single(engine.Forecasts()).Rate;
+        // $21 over the 28-day window (the September spend is outside it but shows the scope is not new).
+        Assert.Equal(28, rate.HistoryDays);
+        Assert.Equal(Math.Round(21m / 28m, 10), Math.Round(rate.MeanPerDay, 10));
+    }
+
+    [Fact]
     public async Task BackgroundService_EvaluatesAndDelivers_OnItsOwn()
     {
         await using var receiver = await WebhookReceiver.StartAsync(failFirst: 1);
-        using var http = new HttpClient();
+        using var http = Http();
         var options = new AlertOptions
         {
             Webhooks = [new WebhookOptions { Url = receiver.Url.ToString(), Format = "slack" }],
@@ -216,7 +263,12 @@ public sealed class AlertDeliveryTests : IDisposable
         File.WriteAllText(path, """{ "alerts": { "thresholds": [ 75, 95 ], "webhooks": [ { "url": "http://127.0.0.1:1/x", "format": "json" } ] } }""");
         Assert.Equal([75, 95], ConfigurationLoader.Load(path).Alerts.EffectiveThresholds);
         Assert.Equal([50, 80, 100], new AlertOptions().EffectiveThresholds);
+        File.WriteAllText(path, """{ "alerts": { "levels": [ "team", "wizard" ] } }""");
+        Assert.Contains("alerts.levels", Assert.Throws<ConfigurationException>(() => ConfigurationLoader.Load(path)).Message);
     }
+
+    // Loopback receivers: never through a proxy the environment may configure.
+    private static HttpClient Http() => new(new SocketsHttpHandler { UseProxy = false });
 
     private static LedgerEntry Row(string id, DateTimeOffset at, string team, decimal usd) => new()
     {

@@ -89,6 +89,16 @@ public sealed class PokerAndAlertsEndpointTests : IDisposable
             row.GetProperty("you").GetBoolean(), row.GetProperty("winner").GetBoolean()));
     }
 
+    [Fact]
+    public async Task PokerDisabled_NoOneSeesOthersSpend()
+    {
+        await using var gateway = await GatewayFixture.StartAsync();
+        using var http = gateway.Client(gateway.CreateKey("ada_lovelace", "team_core"));
+        using var response = await http.GetAsync("/v1/tokenops/poker");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("poker_disabled", await response.Content.ReadAsStringAsync());
+    }
+
     [Theory]
     [InlineData("""{"poker":{"scoring":"vibes"}}""", "poker.scoring")]
     [InlineData("""{"poker":{"timeZone":"Mars/Olympus"}}""", "poker.timeZone")]

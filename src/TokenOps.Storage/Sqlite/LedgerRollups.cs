@@ -99,7 +99,14 @@ public static class LedgerRollups
     }
 
     /// <summary>Adds the inserted rows to every rollup, inside the caller's transaction.</summary>
-    public static void Apply(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<LedgerEntry> inserted)
+    public static void Apply(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<LedgerEntry> inserted) =>
+        Apply(connection, tx, inserted, +1);
+
+    /// <summary>Takes rows back out of every rollup (an import replacing a row with a grown copy retracts the old one first).</summary>
+    public static void Retract(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<LedgerEntry> replaced) =>
+        Apply(connection, tx, replaced, -1);
+
+    private static void Apply(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<LedgerEntry> inserted, int sign)
     {
         if (inserted.Count == 0) return;
         foreach (var spec in Specs)
@@ -111,28 +118,28 @@ public static class LedgerRollups
                 var key = new Key(e.StartedAt.UtcDateTime.ToString(spec.Format, CultureInfo.InvariantCulture),
                     org ? "" : e.Person ?? "", e.Team ?? "", e.Project ?? "", org ? "" : e.Feature ?? "",
                     e.ServedModel ?? e.RequestedModel ?? "", e.Provider ?? "", e.Outcome.ToString());
-                Add(map, key, e);
+                Add(map, key, e, sign);
             }
             Upsert(connection, tx, spec, map);
         }
     }
 
-    private static void Add(Dictionary<Key, Sums> map, Key key, LedgerEntry e)
+    private static void Add(Dictionary<Key, Sums> map, Key key, LedgerEntry e, int sign)
     {
         map.TryGetValue(key, out var s);
         var u = e.Usage;
-        s.Requests++;
-        s.UncachedInput += u.UncachedInput;
-        s.CacheRead += u.CacheRead;
-        s.CacheWrite5m += u.CacheWrite5m;
-        s.CacheWrite1h += u.CacheWrite1h;
-        s.Output += u.Output;
-        s.Reasoning += u.Reasoning;
-        s.CostNanos += e.CostNanos;
-        s.CacheReadNanos += Core.Pricing.NanoUsd.FromUsd(e.Cost.CacheRead);
-        if (u.CacheRead > 0) s.CacheHits++;
-        if (e.BudgetAction?.StartsWith("degraded", StringComparison.Ordinal) == true) s.Degraded++;
-        if (e.Outcome != LedgerOutcome.Ok) s.Errors++;
+        s.Requests += sign;
+        s.UncachedInput += sign * u.UncachedInput;
+        s.CacheRead += sign * u.CacheRead;
+        s.CacheWrite5m += sign * u.CacheWrite5m;
+        s.CacheWrite1h += sign * u.CacheWrite1h;
+        s.Output += sign * u.Output;
+        s.Reasoning += sign * u.Reasoning;
+        s.CostNanos += sign * e.CostNanos;
+        s.CacheReadNanos += sign * Core.Pricing.NanoUsd.FromUsd(e.Cost.CacheRead);
+        if (u.CacheRead > 0) s.CacheHits += sign;
+        if (e.BudgetAction?.StartsWith("degraded", StringComparison.Ordinal) == true) s.Degraded += sign;
+        if (e.Outcome != LedgerOutcome.Ok) s.Errors += sign;
         map[key] = s;
     }
 

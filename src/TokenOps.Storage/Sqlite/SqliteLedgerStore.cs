@@ -58,14 +58,29 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore
             $"WHERE ({string.Join(" + ", Total.Split(" + ").Select(c => "excluded." + c))}) > ({Total});";
         var parameters = ColumnNames.ToDictionary(c => c, c => upsert.Parameters.Add(new SqliteParameter("$" + c, null)));
         upsert.Prepare();
-        var changed = 0;
+        // The rollups must follow a replaced row: retract the old copy, add the new one (same transaction).
+        using var find = connection.CreateCommand();
+        find.Transaction = tx;
+        find.CommandText = $"SELECT {Columns} FROM ledger WHERE id = $id;";
+        var id = find.Parameters.Add(new SqliteParameter("$id", null));
+        find.Prepare();
+        var added = new List<LedgerEntry>(entries.Count);
+        var replaced = new List<LedgerEntry>();
         foreach (var e in entries)
         {
+            id.Value = e.Id;
+            LedgerEntry? old = null;
+            using (var reader = find.ExecuteReader())
+                if (reader.Read()) old = ReadRow(reader);
             Bind(parameters, e);
-            changed += upsert.ExecuteNonQuery();
+            if (upsert.ExecuteNonQuery() == 0) continue;
+            if (old is not null) replaced.Add(old);
+            added.Add(e);
         }
+        LedgerRollups.Retract(connection, tx, replaced);
+        LedgerRollups.Apply(connection, tx, added);
         tx.Commit();
-        return changed;
+        return added.Count;
     }
 
     public IReadOnlyList<LedgerEntry> Read(DateTimeOffset? since = null, DateTimeOffset? until = null)

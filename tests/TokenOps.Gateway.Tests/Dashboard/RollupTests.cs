@@ -53,6 +53,24 @@ public sealed class RollupTests : IDisposable
     }
 
     [Fact]
+    public void ImportMerge_ReplacingARowWithAGrownCopy_MovesTheRollupsWithIt()
+    {
+        var db = new SqliteDatabase(_dir);
+        var store = new SqliteLedgerStore(db);
+        var rows = DashboardData.Build(Now);
+        Assert.Equal(rows.Count, store.Merge(rows));
+        // A streamed message logged again once complete: more output tokens, a higher cost. Smaller copies change nothing.
+        var grown = rows[3] with { Usage = rows[3].Usage with { Output = rows[3].Usage.Output + 500 }, CostNanos = rows[3].CostNanos + 7_000 };
+        var shrunk = rows[4] with { Usage = rows[4].Usage with { Output = 0, UncachedInput = 0, CacheRead = 0 }, CostNanos = 1 };
+        Assert.Equal(1, store.Merge([grown, shrunk]));
+        var total = new RollupQueries(db).Total(Week);
+        Assert.Equal(rows.Count, total.Requests);
+        Assert.Equal(rows.Sum(r => r.CostNanos) + 7_000, total.CostNanos);
+        Assert.Equal(rows.Sum(r => r.Usage.Output) + 500, total.OutputTokens);
+        Assert.Equal(store.Read().Sum(r => r.CostNanos), total.CostNanos);
+    }
+
+    [Fact]
     public void Migration_BackfillsRollupsFromExistingLedgerRows()
     {
         var db = new SqliteDatabase(_dir);

@@ -1,7 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using TokenOps.Core.Outcomes;
+using TokenOps.Core.Poker;
 using TokenOps.Gateway.Alerts;
+using TokenOps.Gateway.Outcomes;
 using TokenOps.Gateway.Configuration;
 using TokenOps.Storage.Alerts;
 using TokenOps.Storage.Sqlite;
@@ -23,7 +26,10 @@ internal static class PokerCommand
             var configPath = parse.GetValue(config);
             var options = configPath is null ? new GatewayOptions() : ConfigurationLoader.Load(configPath);
             var dir = parse.GetValue(data) ?? (configPath is null ? CommonOptions.DefaultDataDirectory : options.DataDirectory);
-            var game = PokerSetup.Game(options.Poker, new SqliteSpendQueries(new SqliteDatabase(dir)));
+            var db = new SqliteDatabase(dir);
+            // The same policies the gateway offers, outcome value per dollar included.
+            IPokerScoringPolicy[] policies = [new OutcomeValuePerDollarPolicy(new OutcomeService(options.Outcomes, db, TimeProvider.System))];
+            var game = PokerSetup.Game(options.Poker, new SqliteSpendQueries(db), policies);
             var weekValue = parse.GetValue(week);
             if (!AlertEndpoints.TryWeek(weekValue, game, TimeProvider.System, out var start))
                 throw new CliException($"--week: '{weekValue}' is not a date (YYYY-MM-DD)", 2);

@@ -148,6 +148,13 @@ public sealed class PokerAndAlertsEndpointTests : IDisposable
         Assert.Contains("mia", stdout);
         Assert.Contains("successful-requests-per-dollar", stdout);
 
+        // The CLI offers the policies the gateway does, the outcomes' value per dollar included.
+        var pokerConfig = Path.Combine(_dir, "poker.json");
+        await File.WriteAllTextAsync(pokerConfig, """{ "poker": { "enabled": true, "scoring": "outcome-value-per-dollar" } }""");
+        (exit, stdout, stderr) = await CliProcess.RunAsync("poker", "--data", _dir, "--config", pokerConfig, "--week", "2026-11-25");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("scoring: outcome-value-per-dollar", stdout);
+
         (exit, stdout, stderr) = await CliProcess.RunAsync("forecast", "--data", _dir);
         Assert.True(exit == 0, stderr);
         Assert.Contains("Organisation, ", stdout);

@@ -195,6 +195,18 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public void TelemetryOff_RegistersNoOpenTelemetrySdk()
+    {
+        var services = new ServiceCollection();
+        services.AddGatewayTelemetry(new TelemetryOptions { PrometheusEnabled = false });
+        using var provider = services.BuildServiceProvider();
+        Assert.Null(provider.GetService<OpenTelemetry.Metrics.MeterProvider>());
+        Assert.Null(provider.GetService<TracerProvider>());
+        // The hook is still there, and with no SDK it only checks that its instruments are disabled.
+        Assert.NotNull(provider.GetRequiredService<GatewayTelemetry>());
+    }
+
+    [Fact]
     public void BudgetGauges_ReportRemainingAndReserved_ButNotPersonBudgetsByDefault()
     {
         var now = DateTimeOffset.UtcNow;

@@ -87,12 +87,12 @@ public sealed class GatewayTelemetry
         if (!Source.HasListeners()) return null;
         var current = Activity.Current;
         ActivityContext parent = default;
-        if (current is not null && !current.Source.HasListeners())
+        if (current is null || !current.Source.HasListeners())
         {
             var headers = http.Request.Headers;
             if (headers.TryGetValue("traceparent", out var traceparent))
                 ActivityContext.TryParse(traceparent.ToString(), headers.TryGetValue("tracestate", out var state) ? state.ToString() : null, isRemote: true, out parent);
-            Activity.Current = null;
+            if (current is not null) Activity.Current = null;
         }
         var activity = Source.StartActivity(OperationName(route.Name), ActivityKind.Client, parent);
         if (activity is null) Activity.Current = current;

@@ -236,7 +236,9 @@ public sealed class GatewayTelemetry
 
     private void Annotate(Activity a, LedgerEntry e, string operation)
     {
-        a.DisplayName = e.ServedModel is null ? operation : $"{operation} {e.ServedModel}";
+        // GenAI convention: "{gen_ai.operation.name} {gen_ai.request.model}".
+        var model = e.RequestedModel ?? e.ServedModel;
+        a.DisplayName = model is null ? operation : $"{operation} {model}";
         a.SetTag("gen_ai.operation.name", operation);
         if (e.Provider is not null)
         {

@@ -79,9 +79,15 @@ public static class TelemetrySetup
 
     private static void Configure(OtlpExporterOptions exporter, TelemetryOptions options, string signalPath)
     {
-        // Unset here: the SDK reads the standard OTEL_EXPORTER_OTLP_* variables itself.
-        if (string.IsNullOrWhiteSpace(options.OtlpEndpoint)) return;
         var grpc = string.Equals(options.OtlpProtocol, "grpc", StringComparison.OrdinalIgnoreCase);
+        if (string.IsNullOrWhiteSpace(options.OtlpEndpoint))
+        {
+            // The SDK reads the standard OTEL_EXPORTER_OTLP_* variables itself (and appends the signal path to the
+            // variable's endpoint). Its own default protocol is gRPC; without OTEL_EXPORTER_OTLP_PROTOCOL, ours applies.
+            if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_PROTOCOL")))
+                exporter.Protocol = grpc ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
+            return;
+        }
         exporter.Protocol = grpc ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
         var baseUrl = options.OtlpEndpoint.TrimEnd('/');
         // A programmatic endpoint is used as given, so the HTTP signal path is appended here (as the SDK does for the variable).

@@ -21,13 +21,13 @@ public sealed class ExportCliTests
     {
         var gateway = await GatewayFixture.StartAsync();
         using var http = gateway.Client(gateway.CreateKey("ada, \"the\" countess", "core"));
-        foreach (var (path, body, stream) in new[]
+        foreach (var (path, body) in new[]
                  {
-                     ("/v1/chat/completions", """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}]}""", false),
-                     ("/v1/chat/completions", """{"model":"o4-mini","stream":true,"messages":[{"role":"user","content":"think hard"}]}""", true),
-                     ("/v1/chat/completions", $$"""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"{{string.Join(' ', Enumerable.Repeat("cache me", 900))}}"}]}""", false),
-                     ("/v1/messages", """{"model":"claude-haiku-4-5","max_tokens":50,"messages":[{"role":"user","content":"hi"}]}""", false),
-                     ("/v1/chat/completions", """{"model":"gpt-4o-mini","messages":"broken"}""", false),
+                     ("/v1/chat/completions", """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}]}"""),
+                     ("/v1/chat/completions", """{"model":"o4-mini","stream":true,"messages":[{"role":"user","content":"think hard"}]}"""),
+                     ("/v1/chat/completions", $$"""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"{{string.Join(' ', Enumerable.Repeat("cache me", 900))}}"}]}"""),
+                     ("/v1/messages", """{"model":"claude-haiku-4-5","max_tokens":50,"messages":[{"role":"user","content":"hi"}]}"""),
+                     ("/v1/chat/completions", """{"model":"gpt-4o-mini","messages":"broken"}"""),
                  })
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
@@ -37,7 +37,6 @@ public sealed class ExportCliTests
             request.Headers.Add("X-TokenOps-Tags", "note=say \"hi\",env=prod");
             if (path == "/v1/messages") request.Headers.Add("anthropic-version", "2023-06-01");
             using var response = await http.SendAsync(request);
-            _ = stream;
             await response.Content.ReadAsStringAsync();
         }
         Assert.Equal(5, (await gateway.LedgerAsync(5)).Count);

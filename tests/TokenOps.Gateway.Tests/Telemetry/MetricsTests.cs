@@ -47,6 +47,38 @@ public sealed class MetricsTests
         return PrometheusSample.Parse(await response.Content.ReadAsStringAsync());
     }
 
+    /// <summary>
+    /// Scrapes until every request of <paramref name="team"/> is counted and timed (bounded): the ledger row can reach
+    /// SQLite a moment before the settle stage's telemetry call returns.
+    /// </summary>
+    private static async Task<List<PrometheusSample>> ScrapeTeamAsync(GatewayFixture gateway, string team, int requests)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var samples = (await ScrapeAsync(gateway)).Where(s => s["tokenops_team"] == team).ToList();
+            var counted = samples.Where(s => s.Name == "tokenops_requests_total").Sum(s => s.Value);
+            var timed = samples.Where(s => s.Name == "gen_ai_client_operation_duration_seconds_count").Sum(s => s.Value);
+            if ((counted >= requests && timed >= requests) || DateTime.UtcNow > deadline) return samples;
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Waits (bounded) for the spans matching <paramref name="match"/>: a span ends just after its ledger row is written.</summary>
+    private static async Task<List<Activity>> SpansAsync(List<Activity> spans, Func<Activity, bool> match, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            List<Activity> found;
+            // The exporter appends from request threads; a snapshot taken mid-append is simply retried.
+            try { found = spans.ToArray().Where(a => a is not null && match(a)).ToList(); }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException) { found = []; }
+            if (found.Count >= count || DateTime.UtcNow > deadline) return found;
+            await Task.Delay(20);
+        }
+    }
+
     [Fact]
     public async Task Metrics_EqualTheLedger_RequestsTokensPerBucketCostCacheHitsAndHistograms()
     {
@@ -58,7 +90,7 @@ public sealed class MetricsTests
         Assert.Contains(rows, r => r.Usage.Reasoning > 0);
         Assert.Contains(rows, r => r.Outcome == LedgerOutcome.Refused);
 
-        var samples = (await ScrapeAsync(gateway)).Where(s => s["tokenops_team"] == team).ToList();
+        var samples = await ScrapeTeamAsync(gateway, team, rows.Count);
         double Sum(string name, Func<PrometheusSample, bool>? where = null) => samples.Where(s => s.Name == name && (where is null || where(s))).Sum(s => s.Value);
 
         Assert.Equal(rows.Count, Sum("tokenops_requests_total"));
@@ -102,7 +134,7 @@ public sealed class MetricsTests
         {
             await SendMixAsync(gateway, "privacy-on", person: "person-canary-q8");
             await gateway.LedgerAsync(7);
-            var samples = await ScrapeAsync(gateway);
+            var samples = await ScrapeTeamAsync(gateway, "privacy-on", 7);
             Assert.Equal(7, samples.Where(s => s.Name == "tokenops_requests_total" && s["tokenops_person"] == "person-canary-q8").Sum(s => s.Value));
         }
     }
@@ -139,9 +171,7 @@ public sealed class MetricsTests
         await using var gateway = await GatewayFixture.StartAsync();
         var team = await SendMixAsync(gateway, "spans-" + Guid.NewGuid().ToString("N")[..8]);
         var rows = (await gateway.LedgerAsync(7)).Where(r => r.Team == team).ToList();
-        tracing!.ForceFlush(5000);
-        List<Activity> mine;
-        lock (spans) mine = spans.Where(a => (a.GetTagItem("tokenops.team") as string) == team).ToList();
+        var mine = await SpansAsync(spans, a => (a.GetTagItem("tokenops.team") as string) == team, rows.Count);
         Assert.Equal(rows.Count, mine.Count);
         foreach (var row in rows)
         {
@@ -160,7 +190,7 @@ public sealed class MetricsTests
             if (row.Outcome == LedgerOutcome.Ok)
             {
                 Assert.Equal(ActivityStatusCode.Unset, span.Status);
-                Assert.Equal($"{span.GetTagItem("gen_ai.operation.name")} {row.ServedModel}", span.DisplayName);
+                Assert.Equal($"{span.GetTagItem("gen_ai.operation.name")} {row.RequestedModel}", span.DisplayName);
             }
             else
             {
@@ -186,12 +216,22 @@ public sealed class MetricsTests
         using var response = await http.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         await gateway.LedgerAsync(1);
-        tracing!.ForceFlush(5000);
-        Activity span;
-        lock (spans) span = Assert.Single(spans, a => (a.GetTagItem("tokenops.team") as string) == team);
+        var span = Assert.Single(await SpansAsync(spans, a => (a.GetTagItem("tokenops.team") as string) == team, 1));
         Assert.Equal("0af7651916cd43dd8448eb211c80319c", span.TraceId.ToHexString());
         Assert.Equal("b7ad6b7169203331", span.ParentSpanId.ToHexString());
         Assert.True(span.HasRemoteParent);
+    }
+
+    [Fact]
+    public void TelemetryOff_RegistersNoOpenTelemetrySdk()
+    {
+        var services = new ServiceCollection();
+        services.AddGatewayTelemetry(new TelemetryOptions { PrometheusEnabled = false });
+        using var provider = services.BuildServiceProvider();
+        Assert.Null(provider.GetService<OpenTelemetry.Metrics.MeterProvider>());
+        Assert.Null(provider.GetService<TracerProvider>());
+        // The hook is still there, and with no SDK it only checks that its instruments are disabled.
+        Assert.NotNull(provider.GetRequiredService<GatewayTelemetry>());
     }
 
     [Fact]

@@ -124,6 +124,7 @@ internal static class ReportCommand
         var claude = from == "claude-code";
         var given = parse.GetValue(c.Path) ?? [];
         var roots = claude ? LogLocations.ClaudeRoots(given) : LogLocations.CodexRoots(given);
+        if (roots.Count == 0) throw new CliException($"no {from} logs found{(given.Length > 0 ? " in " + string.Join(", ", given) : " in the default locations")}");
         var files = claude ? LogLocations.ClaudeFiles(roots) : LogLocations.CodexFiles(roots);
         var scan = claude ? LogScanner.ScanClaude(files) : LogScanner.ScanCodex(files);
         var mode = parse.GetValue(c.Mode) switch { "calculate" => CostMode.Calculate, "display" => CostMode.Display, _ => CostMode.Auto };

@@ -26,6 +26,9 @@ internal static class ClaudeCodeFastPath
         kind = LineKind.Invalid;
         messageHash = requestHash = 0;
         var p = 0;
+        // A raw control byte is legal only as whitespace between tokens and never inside a string; Claude Code writes
+        // compact lines, so any such byte (one vectorised pass) sends the line to the full reader to decide.
+        if (s.IndexOfAnyInRange((byte)0, (byte)0x1F) >= 0) return false;
         if (!Ws(s, ref p) || s[p] != (byte)'{') return false;
         p++;
         bool hasTimestamp = false, hasUsage = false, hasInput = false, hasOutput = false;

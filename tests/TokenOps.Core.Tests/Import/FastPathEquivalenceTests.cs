@@ -31,6 +31,8 @@ public sealed class FastPathEquivalenceTests
         yield return ClaudeCodeParsingTests.Line(extra: "\"isSidechain\":\"yes\",");
         yield return ClaudeCodeParsingTests.Line(extra: "\"nested\":{\"a\":[1,2,{\"b\":\"c\\\"}\"}],\"t\":true,\"f\":false,\"n\":null},");
         yield return ClaudeCodeParsingTests.Line() + "   ";
+        yield return ClaudeCodeParsingTests.Line().Replace("a long", "a\u0001long"); // raw control byte inside a string: invalid JSON
+        yield return ClaudeCodeParsingTests.Line().Replace(",\"sessionId\"", ",\n\t\"sessionId\""); // whitespace between tokens: valid
         yield return ClaudeCodeParsingTests.Line() + "{}";
         yield return "  " + ClaudeCodeParsingTests.Line();
         yield return "{\"type\":\"summary\",\"note\":\"\\\"usage\\\":{ mention\",\"usage\":{\"x\":1}}";

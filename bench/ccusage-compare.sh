@@ -45,4 +45,15 @@ sys.exit(1 if bad else 0)
 PY
 done
 rm -rf "$TREE"
+# Codex: a small fixed session (turn_context model switch, a repeated token_count, a totals-only event across midnight).
+CODEX_HOME="$ROOT/bench/fixtures/codex" TZ=UTC "$CC" codex daily --json --offline > "$WORK/ccusage-codex.json"
+CODEX_HOME="$ROOT/bench/fixtures/codex" TZ=UTC "$ROOT/src/TokenOps/bin/Release/net10.0/tokenops" report daily --from codex --json --timezone UTC > "$WORK/tokenops-codex.json"
+python3 - "$WORK/ccusage-codex.json" "$WORK/tokenops-codex.json" <<'PY'
+import json, sys
+cc, to = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+a = {d["date"]: (d["inputTokens"], d["cacheReadTokens"], d["outputTokens"], sorted(d["models"]), round(d["costUSD"], 6)) for d in cc["daily"]}
+b = {d["date"]: (d["inputTokens"], d["cacheReadTokens"], d["outputTokens"], d["modelsUsed"], round(float(d["totalCost"]), 6)) for d in to["daily"]}
+print(f"[codex] ccusage {a}\n[codex] tokenops {b}")
+sys.exit(0 if a == b else 1)
+PY
 echo "OK: same tokens per day and model, cost within \$0.01"

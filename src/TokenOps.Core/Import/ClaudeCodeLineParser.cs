@@ -10,11 +10,15 @@ namespace TokenOps.Core.Import;
 /// message content is skipped without materialising strings. Lines without the byte marker <c>"usage":{</c> are not
 /// parsed at all. Validation follows ccusage: a line is rejected when a known field is literally null, the timestamp
 /// does not parse, an id/model is present but empty, or input/output tokens are missing.
+/// Most lines take <see cref="ClaudeCodeFastPath"/> (same result, no general JSON reader); the rest are re-parsed here.
 /// </summary>
-public sealed class ClaudeCodeLineParser(bool keepIds = false)
+public sealed class ClaudeCodeLineParser(bool keepIds = false, bool fastPath = true)
 {
+    /// <summary>Lines with usage that the fast path handed to the full JSON reader (unusual shape, or bad).</summary>
+    public long FullParses { get; private set; }
+
     private static readonly byte[] UsageMarker = "\"usage\":{"u8.ToArray();
-    private const ulong RequestSeed = 0x5EED_0001;
+    internal const ulong RequestSeed = 0x5EED_0001;
     private readonly StringPool _pool = new();
     private readonly char[] _chars = new char[512];
 
@@ -37,6 +41,18 @@ public sealed class ClaudeCodeLineParser(bool keepIds = false)
             }
             return LineKind.NoUsage;
         }
+        if (fastPath && ClaudeCodeFastPath.TryParse(line, ref e, _intern ??= InternUtf8, keepIds, out var fast, out var messageKey, out var requestKey))
+        {
+            if (fast == LineKind.Usage)
+            {
+                e.MessageKey = messageKey;
+                e.PairKey = messageKey != 0 && requestKey != 0 ? Hash64.Combine(messageKey, requestKey) : 0;
+            }
+            return fast;
+        }
+        e = default;
+        e.CostNanos = -1;
+        FullParses++;
         try
         {
             return ParseJson(line, ref e, out error);
@@ -219,6 +235,15 @@ public sealed class ClaudeCodeLineParser(bool keepIds = false)
         return true;
     }
 
+    private ClaudeCodeFastPath.Interner? _intern;
+
+    private string InternUtf8(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.Length > _chars.Length) return Encoding.UTF8.GetString(utf8);
+        var n = Encoding.UTF8.GetChars(utf8, _chars);
+        return _pool.Get(_chars.AsSpan(0, n));
+    }
+
     private string Intern(ref Utf8JsonReader reader)
     {
         var length = reader.HasValueSequence ? (int)reader.ValueSequence.Length : reader.ValueSpan.Length;
@@ -228,7 +253,7 @@ public sealed class ClaudeCodeLineParser(bool keepIds = false)
     }
 
     /// <summary>"1.0.0", "2.1.97" and the like: digits '.' digits '.' digits, anything after.</summary>
-    private static bool IsSemverPrefixed(ReadOnlySpan<byte> v)
+    internal static bool IsSemverPrefixed(ReadOnlySpan<byte> v)
     {
         for (var part = 0; part < 3; part++)
         {

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using TokenOps.Core.Import;
-using TokenOps.Core.Ledger;
 using TokenOps.Core.Pricing;
 using TokenOps.Core.Reports;
 using TokenOps.Gateway;
@@ -125,12 +124,13 @@ internal static class ReportCommand
         var from = parse.GetValue(c.From)!;
         if (from == "ledger")
         {
-            var rows = new SqliteLedgerStore(new SqliteDatabase(parse.GetValue(c.Data) ?? CommonOptions.DefaultDataDirectory)).Read();
-            return ([.. rows.Select(FromLedger)], new SkipCounter());
+            // The ledger holds costs priced when the row was written (gateway or import); --mode applies to logs only.
+            return ([.. LedgerUsageReader.Read(new SqliteDatabase(parse.GetValue(c.Data) ?? CommonOptions.DefaultDataDirectory))], new SkipCounter());
         }
         var claude = from == "claude-code";
         var given = parse.GetValue(c.Path) ?? [];
         var roots = claude ? LogLocations.ClaudeRoots(given) : LogLocations.CodexRoots(given);
+        if (roots.Count == 0) throw new CliException($"no {from} logs found{(given.Length > 0 ? " in " + string.Join(", ", given) : " in the default locations")}");
         var files = claude ? LogLocations.ClaudeFiles(roots) : LogLocations.CodexFiles(roots);
         var scan = claude ? LogScanner.ScanClaude(files) : LogScanner.ScanCodex(files);
         var mode = parse.GetValue(c.Mode) switch { "calculate" => CostMode.Calculate, "display" => CostMode.Display, _ => CostMode.Auto };
@@ -150,10 +150,6 @@ internal static class ReportCommand
         return $"{e.Project}/{e.SessionId}";
     }
 
-    private static PricedUsage FromLedger(LedgerEntry e) => new(
-        e.StartedAt.ToUnixTimeMilliseconds(), e.ServedModel ?? e.RequestedModel ?? e.Route, e.SessionId, e.Project,
-        e.Usage.UncachedInput, e.Usage.Output, e.Usage.CacheWrite5m + e.Usage.CacheWrite1h, e.Usage.CacheRead, NanoUsd.ToUsd(e.CostNanos));
-
     private static void WriteJson(string name, ReportPeriod period, IReadOnlyList<UsageRow> rows, UsageTotals totals, SkipCounter skipped, ReportOptions options)
     {
         using var stdout = Console.OpenStandardOutput();
@@ -171,8 +167,8 @@ internal static class ReportCommand
                 default:
                     w.WriteString("sessionId", r.Key);
                     w.WriteString("projectPath", r.Project);
-                    w.WriteString("firstActivity", UsageReports.Local(r.FirstMs, options.TimeZone).ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture));
-                    w.WriteString("lastActivity", UsageReports.Local(r.LastMs, options.TimeZone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+                    w.WriteString("firstActivity", Iso(DateTimeOffset.FromUnixTimeMilliseconds(r.FirstMs)));
+                    w.WriteString("lastActivity", Iso(DateTimeOffset.FromUnixTimeMilliseconds(r.LastMs)));
                     break;
             }
             Tokens(w, r.Totals, "totalCost");

@@ -181,8 +181,18 @@ public sealed class ImportCliTests : IDisposable
         Assert.Contains("1 row(s) added", stdout);
         (_, stdout, _) = await Run(env, "import", "codex", "--data", data);
         Assert.Contains("0 row(s) added", stdout);
+        // The session grows with a totals-only event: the delta comes from the totals carried over from the last import.
+        File.AppendAllText(Path.Combine(_dir, "codex/sessions/2026/05/13/rollout-1.jsonl"),
+            """{"timestamp":"2026-05-13T10:05:00.000Z","type":"event_msg","payload":{"type":"token_count","info":{"total_token_usage":{"input_tokens":3500,"cached_input_tokens":750,"output_tokens":425,"reasoning_output_tokens":275,"total_tokens":3925}}}}""" + "\n");
+        (_, stdout, _) = await Run(env, "import", "codex", "--data", data);
+        Assert.Contains("1 new line(s) read, 1 row(s) added", stdout);
         var (_, ledger, _) = await Run("ledger", "--data", data, "--format", "json");
-        var row = JsonDocument.Parse(ledger.Trim()).RootElement;
+        var grown = ledger.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(2, grown.Count);
+        Assert.Equal(2000, grown[1].GetProperty("uncached_input_tokens").GetInt64());
+        Assert.Equal(500, grown[1].GetProperty("cache_read_tokens").GetInt64());
+        Assert.Equal("gpt-5.2-codex", grown[1].GetProperty("served_model").GetString()); // model carried over too
+        var row = grown[0];
         Assert.Equal("codex", row.GetProperty("source").GetString());
         Assert.Equal("alpha", row.GetProperty("project").GetString());
         Assert.Equal("sess-1", row.GetProperty("session_id").GetString());
@@ -246,6 +256,31 @@ public sealed class ImportCliTests : IDisposable
         Assert.All(blocks, b => Assert.False(b.GetProperty("isActive").GetBoolean()));
         Assert.Equal([150L, 0L, 150L], blocks.Select(b => b.GetProperty("totalTokens").GetInt64()));
         Assert.Equal("2026-01-09T15:00:00.000Z", blocks[0].GetProperty("endTime").GetString());
+    }
+
+    [Theory]
+    [InlineData("import")]
+    [InlineData("import", "claude-code")]
+    [InlineData("import", "anthropic-usage")]
+    [InlineData("report")]
+    [InlineData("report", "blocks")]
+    [InlineData("report", "weekly")]
+    public async Task ImportAndReportHaveHelp(params string[] args)
+    {
+        var (exit, stdout, _) = await Run([.. args, "--help"]);
+        Assert.Equal(0, exit);
+        Assert.Contains("Usage:", stdout);
+    }
+
+    [Fact]
+    public async Task NoLogsWhereAsked_OneLineError()
+    {
+        var (exit, _, stderr) = await Run("report", "daily", "--from", "claude-code", "--path", Path.Combine(_dir, "nothing-here"));
+        Assert.Equal(1, exit);
+        Assert.Contains("no claude-code logs found", stderr);
+        (exit, _, stderr) = await Run("import", "codex", Path.Combine(_dir, "nothing-here"), "--data", Path.Combine(_dir, "data"));
+        Assert.Equal(1, exit);
+        Assert.Contains("no codex logs found", stderr);
     }
 
     [Theory]

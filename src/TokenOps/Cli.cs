@@ -15,6 +15,8 @@ public static class Cli
             SimulatorCommand.Create(),
             KeysCommand.Create(),
             LedgerCommand.Create(),
+            BudgetsCommand.Create(),
+            StatusCommand.Create(),
             DemoCommand.Create(),
         };
         var parse = root.Parse(args);

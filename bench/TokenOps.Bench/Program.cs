@@ -12,6 +12,9 @@ using TokenOps.Bench;
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
+//   tokenops-bench --admit-micro 200000   (the admit stage alone, in-process: CPU per request of enforcement)
+if (args is ["--admit-micro", var count]) return AdmitMicrobench.Run(int.Parse(count, CultureInfo.InvariantCulture));
+
 var opts = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i < args.Length; i++)
 {

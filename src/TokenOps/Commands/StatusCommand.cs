@@ -81,12 +81,12 @@ internal static class StatusCommand
 
     private static void Print(IReadOnlyList<BudgetStatusLine> lines, bool live)
     {
-        Console.WriteLine($"{"BUDGET",-22} {"MODE",-26} {"LIMIT",10} {"SPENT",10} {"RESERVED",10} {"REMAINING",10} {"RESETS (UTC)",-17} {"FORECAST",-12} ALERTS");
+        Console.WriteLine($"{"BUDGET",-22} {"MODE",-26} {"LIMIT USD",12} {"SPENT",12} {"RESERVED",12} {"REMAINING",12} {"RESETS (UTC)",-17} {"FORECAST",-12} ALERTS");
         foreach (var l in lines)
         {
-            var reserved = live ? l.ReservedUsd.ToString("0.0000", CultureInfo.InvariantCulture) : "-";
+            var reserved = live ? l.ReservedUsd.ToString("0.000000", CultureInfo.InvariantCulture) : "-";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{l.Budget,-22} {l.Mode,-26} {l.LimitUsd,10:0.0000} {l.SpentUsd,10:0.0000} {reserved,10} {l.RemainingUsd,10:0.0000} {l.ResetsAt.UtcDateTime,-17:yyyy-MM-dd HH:mm} {l.Forecast ?? "-",-12} {(l.Alerts.Count == 0 ? "-" : string.Join("; ", l.Alerts))}"));
+                $"{l.Budget,-22} {l.Mode,-26} {l.LimitUsd,12:0.000000} {l.SpentUsd,12:0.000000} {reserved,12} {l.RemainingUsd,12:0.000000} {l.ResetsAt.UtcDateTime,-17:yyyy-MM-dd HH:mm} {l.Forecast ?? "-",-12} {(l.Alerts.Count == 0 ? "-" : string.Join("; ", l.Alerts))}"));
         }
         if (!live) Console.WriteLine("Spend is read from the ledger; requests in flight are held in the gateway (use --gateway URL to include them).");
     }

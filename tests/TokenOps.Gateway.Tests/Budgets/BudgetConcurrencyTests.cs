@@ -67,7 +67,13 @@ public sealed class BudgetConcurrencyTests
         }, simulator, upstreamTimeout: TimeSpan.FromSeconds(1));
         var clients = Enumerable.Range(0, 4).Select(i => gateway.Client(gateway.CreateKey($"p{i}", i < 3 ? "core" : "ops"))).ToArray();
         var random = new Random(3);
-        var plan = Enumerable.Range(0, 120).Select(i => (Stream: random.Next(2) == 0, AbortAfterMs: random.Next(5) == 0 ? random.Next(10, 400) : 0)).ToArray();
+        // Random faults and aborts, plus a few forced ones so that every exit path is certainly taken: a hang the client
+        // abandons (client abort), a hang nobody abandons (upstream timeout), a broken stream, a response without usage.
+        string?[] forced = ["hang", "hang", "hang", "hang", "midstream", "midstream", "nousage", "nousage"];
+        var plan = Enumerable.Range(0, 120).Select(i => (
+            Stream: i < forced.Length ? i % 2 == 0 : random.Next(2) == 0,
+            AbortAfterMs: i < 2 ? 300 : i < forced.Length ? 0 : random.Next(5) == 0 ? random.Next(10, 400) : 0,
+            Fault: i < forced.Length ? forced[i] : null)).ToArray();
         using var gate = new SemaphoreSlim(30);
 
         var tasks = plan.Select(async (p, i) =>
@@ -77,7 +83,7 @@ public sealed class BudgetConcurrencyTests
             {
                 using var abort = p.AbortAfterMs > 0 ? new CancellationTokenSource(p.AbortAfterMs) : new CancellationTokenSource(TimeSpan.FromSeconds(20));
                 using var response = await clients[i % clients.Length].SendAsync(
-                    BudgetRequests.Chat(maxTokens: 300, stream: p.Stream, project: i % 2 == 0 ? "alpha" : null), HttpCompletionOption.ResponseHeadersRead, abort.Token);
+                    BudgetRequests.Chat(maxTokens: 300, stream: p.Stream, project: i % 2 == 0 ? "alpha" : null, fault: p.Fault), HttpCompletionOption.ResponseHeadersRead, abort.Token);
                 await response.Content.ReadAsStringAsync(abort.Token);
             }
             catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)

@@ -91,6 +91,10 @@ public sealed class BudgetAdminAndCliTests : IDisposable
         Assert.All(lines, l => Assert.True(l.GetProperty("spentUsd").GetDecimal() > 0));
         Assert.All(lines, l => Assert.Equal(0m, l.GetProperty("reservedUsd").GetDecimal()));
         Assert.Equal("soft:warn", lines[1].GetProperty("mode").GetString());
+        using var teamStatus = JsonDocument.Parse(await admin.GetStringAsync("/admin/status?team=core"));
+        Assert.Equal(["org", "team:core"], teamStatus.RootElement.EnumerateArray().Select(l => l.GetProperty("budget").GetString()));
+        using var all = JsonDocument.Parse(await admin.GetStringAsync("/admin/status"));
+        Assert.Equal(2, all.RootElement.GetArrayLength());
     }
 
     [Fact]

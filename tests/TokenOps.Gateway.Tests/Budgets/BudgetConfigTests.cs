@@ -55,6 +55,11 @@ public sealed class BudgetConfigTests : IDisposable
         { "/v1/messages", """{"model":"claude-sonnet-4-5","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}""" },
     };
 
+    [Fact]
+    public void RouteInventory_EveryProxiedRouteHasAnEnforcementCase() =>
+        Assert.Equal(GatewayHost.ProxiedRoutes.Select(r => r.Path).Order(StringComparer.Ordinal),
+            Routes().Select(row => (string)row[0]).Order(StringComparer.Ordinal));
+
     [Theory]
     [MemberData(nameof(Routes))]
     public async Task EveryProxiedRoute_IsEnforced(string path, string body)

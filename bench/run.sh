@@ -16,6 +16,8 @@
 #   OUT             results directory (default bench/results, git-ignored)
 #   NO_BUILD=1      skip the Release builds
 #   KEEP=1          keep the temp dir (process logs, ledger dump)
+#   BUDGETS         1 (default) also starts a second gateway with budgets every request falls under (never exhausted)
+#                   and runs the same load through it right after the metering-only gateway: enforcement on vs off
 #   GATEWAY_ENV     extra NAME=value pairs for the gateway process only, for diagnostics, e.g.
 #                   GATEWAY_ENV='Logging__LogLevel__Microsoft.AspNetCore=Warning'
 set -euo pipefail
@@ -41,6 +43,7 @@ fi
 WORK="$(mktemp -d /tmp/tokenops-bench.XXXXXX)"
 SIM_PID=""
 GW_PID=""
+EN_PID=""
 
 stop() { # stop PID [seconds]: SIGTERM, wait (bounded), then SIGKILL
   local pid="$1" limit="${2:-30}"
@@ -57,6 +60,7 @@ stop() { # stop PID [seconds]: SIGTERM, wait (bounded), then SIGKILL
 }
 cleanup() {
   stop "$GW_PID" 30 || true
+  stop "$EN_PID" 30 || true
   stop "$SIM_PID" 10 || true
   if [[ "${KEEP:-0}" == "1" ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
 }
@@ -99,22 +103,50 @@ GW_PID=$!
 GW_URL="$(wait_for_line "$WORK/gateway.log" 'gateway listening on http://127\.0\.0\.1:[0-9]+' "$GW_PID" 60 | grep -Eo 'http://127\.0\.0\.1:[0-9]+')"
 echo "gateway pid $GW_PID at $GW_URL"
 
+ENFORCED_ARGS=()
+if [[ "${BUDGETS:-1}" == "1" ]]; then
+  # Same providers and models, plus budgets at three levels that every bench request falls under and never exhausts.
+  cat >"$WORK/tokenops-budgets.json" <<EOF
+{
+  "providers": { "sim": { "kind": "openai", "baseUrl": "$SIM_URL", "apiKeyEnv": "SIM_KEY" } },
+  "models": { "gpt-4o-mini": { "provider": "sim" } },
+  "budgets": {
+    "organisation": { "limitUsd": 1000000, "period": "monthly" },
+    "teams": { "perf": { "limitUsd": 100000, "period": "weekly" } },
+    "people": { "bench": { "limitUsd": 10000, "period": "daily" } }
+  }
+}
+EOF
+  EN_KEY="$(dotnet "$CLI" keys create --person bench --team perf --data "$WORK/data-budgets" | tail -n 1)"
+  [[ "$EN_KEY" == tok_* ]] || { echo "could not create a virtual key (got '$EN_KEY')" >&2; exit 1; }
+  echo "== starting the second gateway (own process, budgets enforced) =="
+  # shellcheck disable=SC2086
+  env SIM_KEY=sim-provider-key ${GATEWAY_ENV:-} dotnet "$CLI" serve --config "$WORK/tokenops-budgets.json" --urls http://127.0.0.1:0 --data "$WORK/data-budgets" \
+    >"$WORK/gateway-budgets.log" 2>&1 &
+  EN_PID=$!
+  EN_URL="$(wait_for_line "$WORK/gateway-budgets.log" 'gateway listening on http://127\.0\.0\.1:[0-9]+' "$EN_PID" 60 | grep -Eo 'http://127\.0\.0\.1:[0-9]+')"
+  echo "enforcing gateway pid $EN_PID at $EN_URL"
+  ENFORCED_ARGS=(--enforced "$EN_URL" --enforced-key "$EN_KEY" --enforced-pid "$EN_PID")
+fi
+
 echo "== load: $SCENARIOS x concurrency $CONCURRENCY, ${WARMUP}s warm-up + ${DURATION}s per run, direct then gateway =="
 mkdir -p "$OUT"
 rm -f "$OUT/gateway-requests.txt"
-RUNS=$(( $(tr ',' '\n' <<<"$SCENARIOS" | wc -l) * $(tr ',' '\n' <<<"$CONCURRENCY" | wc -l) * 2 ))
+RUNS=$(( $(tr ',' '\n' <<<"$SCENARIOS" | wc -l) * $(tr ',' '\n' <<<"$CONCURRENCY" | wc -l) * 3 ))
 LIMIT=$(( RUNS * (${DURATION%.*} + ${WARMUP%.*} + ${INITIAL_WARMUP%.*} + 65) + 60 ))
 set +e
 timeout --signal=TERM "$LIMIT" dotnet "$BENCH" --simulator "$SIM_URL" --gateway "$GW_URL" --key "$KEY" \
   --gateway-pid "$GW_PID" --simulator-pid "$SIM_PID" --clk-tck "$(getconf CLK_TCK)" \
   --duration "$DURATION" --warmup "$WARMUP" --initial-warmup "$INITIAL_WARMUP" --concurrency "$CONCURRENCY" --scenarios "$SCENARIOS" \
-  --sim-latency-ms "$SIM_LATENCY_MS" --out "$OUT"
+  --sim-latency-ms "$SIM_LATENCY_MS" --out "$OUT" "${ENFORCED_ARGS[@]}"
 BENCH_RC=$?
 set -e
 
-echo "== stopping the gateway (SIGTERM: drains and flushes the ledger) =="
+echo "== stopping the gateway(s) (SIGTERM: drains and flushes the ledger) =="
 stop "$GW_PID" 60
 GW_PID=""
+stop "$EN_PID" 60
+EN_PID=""
 [[ -f "$OUT/gateway-requests.txt" ]] || { echo "bench failed (exit $BENCH_RC), no results" >&2; exit 1; }
 
 SENT="$(tr -d '[:space:]' <"$OUT/gateway-requests.txt")"
@@ -126,5 +158,15 @@ if [[ "$ROWS" == "$SENT" && "$OK_ROWS" == "$SENT" && "$ESTIMATED" == "0" ]]; the
 CHECK="Ledger check: $SENT requests sent through the gateway (warm-up and preflight included), $ROWS ledger rows, $OK_ROWS with outcome Ok, $ESTIMATED estimated: $VERDICT"
 printf '\n%s\n' "$CHECK" | tee -a "$OUT/results.md"
 echo "results: $OUT/results.md, $OUT/results.json"
+
+if [[ -n "${EN_KEY:-}" ]]; then
+  EN_SENT="$(tr -d '[:space:]' <"$OUT/enforced-requests.txt" 2>/dev/null || echo missing)"
+  dotnet "$CLI" ledger --data "$WORK/data-budgets" --format json >"$WORK/ledger-budgets.jsonl"
+  EN_ROWS="$(wc -l <"$WORK/ledger-budgets.jsonl" | tr -d ' ')"
+  EN_OK="$(grep -c '"outcome":"Ok"' "$WORK/ledger-budgets.jsonl" || true)"
+  if [[ "$EN_ROWS" == "$EN_SENT" && "$EN_OK" == "$EN_SENT" ]]; then EN_VERDICT="PASS"; else EN_VERDICT="FAIL"; VERDICT="FAIL"; fi
+  EN_CHECK="Ledger check (enforcing gateway): $EN_SENT requests sent, $EN_ROWS ledger rows, $EN_OK with outcome Ok (none refused): $EN_VERDICT"
+  printf '%s\n' "$EN_CHECK" | tee -a "$OUT/results.md"
+fi
 
 [[ "$VERDICT" == "PASS" && "$BENCH_RC" == "0" ]] || exit 1

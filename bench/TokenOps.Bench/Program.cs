@@ -8,8 +8,12 @@ using TokenOps.Bench;
 //   tokenops-bench --simulator URL --gateway URL --key tok_... [--gateway-pid N] [--simulator-pid N]
 //                  [--duration 15] [--warmup 2] [--initial-warmup 4] [--concurrency 1,16] [--scenarios json,stream]
 //                  [--model gpt-4o-mini] [--max-tokens 64] [--sim-latency-ms 0] [--max-requests 5000000] [--out DIR]
+//                  [--enforced URL --enforced-key tok_... --enforced-pid N]   (a second gateway with budgets: enforcement on)
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
+//   tokenops-bench --admit-micro 200000   (the admit stage alone, in-process: CPU per request of enforcement)
+if (args is ["--admit-micro", var count]) return AdmitMicrobench.Run(int.Parse(count, CultureInfo.InvariantCulture));
 
 var opts = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i < args.Length; i++)
@@ -47,6 +51,12 @@ Directory.CreateDirectory(outDir);
 
 using var direct = new Target("direct", simulatorUrl, "sim-bench-key", simulatorPid);
 using var gateway = new Target("gateway", gatewayUrl, key, gatewayPid);
+// Enforcement on: a second gateway whose budgets every request falls under (never exhausted), run right after the
+// metering-only gateway with the same load, so the two differ only in the admit stage.
+using var enforced = opts.TryGetValue("enforced", out var enforcedUrl)
+    ? new Target("enforced", new Uri(enforcedUrl.TrimEnd('/') + "/"), Opt("enforced-key"), OptPid("enforced-pid"))
+    : null;
+Target[] targets = enforced is null ? [direct, gateway] : [direct, gateway, enforced];
 var scenarios = scenarioNames.Select(n => n switch
 {
     "json" or "stream" => Scenario.Create(n, model, maxTokens, simLatencyMs),
@@ -56,7 +66,7 @@ var scenarios = scenarioNames.Select(n => n switch
 // Preflight: one request of each kind to each target, so a misconfiguration fails in a second, not after minutes.
 foreach (var scenario in scenarios)
 {
-    foreach (var target in new[] { direct, gateway })
+    foreach (var target in targets)
     {
         if (await LoadRunner.ProbeAsync(target, scenario) is { } problem)
         {
@@ -79,7 +89,7 @@ if (initialWarmup > TimeSpan.Zero)
 {
     Console.WriteLine($"# initial warm-up: {initialWarmup.TotalSeconds:0.#} s per scenario and target at concurrency {concurrencies.Max()} (not measured)");
     foreach (var scenario in scenarios)
-        foreach (var target in new[] { direct, gateway })
+        foreach (var target in targets)
             await LoadRunner.RunAsync(target, scenario, concurrencies.Max(), TimeSpan.Zero, initialWarmup, maxRequests, null, clockTicks);
 }
 
@@ -90,9 +100,9 @@ foreach (var scenario in scenarios)
     foreach (var concurrency in concurrencies)
     {
         // Same process, back to back: the baseline, then the same load through the gateway.
-        foreach (var target in new[] { direct, gateway })
+        foreach (var target in targets)
         {
-            var r = await LoadRunner.RunAsync(target, scenario, concurrency, warmup, duration, maxRequests, target == gateway ? simulatorPid : null, clockTicks);
+            var r = await LoadRunner.RunAsync(target, scenario, concurrency, warmup, duration, maxRequests, target != direct ? simulatorPid : null, clockTicks);
             results.Add(r);
             if (gatewayPid is { } gp && ProcStat.StatusKb(gp, "VmRSS") is { } rss) rssSamples.Add(rss);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -123,4 +133,5 @@ File.WriteAllText(Path.Combine(outDir, "results.json"), JsonSerializer.Serialize
 }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
 // Every request sent through the gateway, warm-up and preflight included: run.sh compares it with the ledger.
 File.WriteAllText(Path.Combine(outDir, "gateway-requests.txt"), gateway.Sent.ToString(CultureInfo.InvariantCulture) + "\n");
+if (enforced is not null) File.WriteAllText(Path.Combine(outDir, "enforced-requests.txt"), enforced.Sent.ToString(CultureInfo.InvariantCulture) + "\n");
 return results.Any(r => r.Errors > 0) ? 3 : 0;

@@ -73,6 +73,21 @@ internal static class Report
             Line($"| {p.Scenario} | {p.Concurrency} | {p.Gateway.TargetCpuUsPerRequest:0} | {p.Gateway.TargetSystemShare:P0} | {threads} |");
         }
 
+        var enforcement = results.Where(r => r.Target == "enforced").ToList();
+        if (enforcement.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("Enforcement on (a second gateway with organisation, team and person budgets every request falls under, never exhausted) vs metering only, same load, run back to back:");
+            sb.AppendLine();
+            sb.AppendLine("| Scenario | Conc. | Metering-only req/s | Enforced req/s | p50 metering-only | p50 enforced | Gateway CPU µs/req metering-only | Gateway CPU µs/req enforced | **Added CPU µs/req** | Errors (enforced) |");
+            sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var e in enforcement)
+            {
+                var m = results.Single(r => r.Target == "gateway" && r.Scenario == e.Scenario && r.Concurrency == e.Concurrency);
+                Line($"| {e.Scenario} | {e.Concurrency} | {m.RequestsPerSecond:0} | {e.RequestsPerSecond:0} | {m.LatencyMs.P50:0.000} | {e.LatencyMs.P50:0.000} | {m.TargetCpuUsPerRequest:0.0} | {e.TargetCpuUsPerRequest:0.0} | {e.TargetCpuUsPerRequest - m.TargetCpuUsPerRequest:+0.0;-0.0} | {e.Errors} |");
+            }
+        }
+
         sb.AppendLine();
         Line($"Gateway memory at the end of the run: VmRSS {Mb(vmRssKb)}, peak VmHWM {Mb(vmHwmKb)} (largest VmRSS sampled between runs: {Mb(maxSampledRssKb)}).");
 

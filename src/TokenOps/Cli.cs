@@ -16,6 +16,8 @@ public static class Cli
             KeysCommand.Create(),
             LedgerCommand.Create(),
             ExportCommand.Create(),
+            BudgetsCommand.Create(),
+            StatusCommand.Create(),
             DemoCommand.Create(),
             AlertsCommand.Create(),
             PokerCommand.Create(),

@@ -45,11 +45,12 @@ public static class AdminEndpoints
         admin.MapGet("/ledger", (DateTimeOffset? since, SqliteLedgerStore ledger) =>
             Results.Ok(ledger.Read(since).Select(e => new { e.Id, e.StartedAt, e.Person, e.Team, e.Route, e.ServedModel, e.Status, e.Outcome, CostUsd = NanoUsd.ToUsd(e.CostNanos), e.Usage, e.Estimated })));
         Outcomes.OutcomeEndpoints.MapAdmin(admin);
+        BudgetAdminEndpoints.Map(admin);
     }
 
     private static object KeyView(Core.Identity.VirtualKey k) => new { k.Id, k.Person, k.Team, k.DisplayPrefix, k.CreatedAt, k.RevokedAt };
 
-    private static IResult Problem(int status, string code, string message) =>
+    internal static IResult Problem(int status, string code, string message) =>
         Results.Json(new { error = new { code, message } }, statusCode: status);
 
     public sealed record CreateKeyRequest(string? Person, string? Team);

@@ -69,7 +69,9 @@ public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimePr
             return (reported, false);
         // The provider accepted the request but its usage never reached us (client abort, broken stream, missing chunk).
         var model = context.ModelRoute!.ServedModel;
-        var output = tokens.Count(model, meter.GeneratedText);
+        // The provider cannot have generated more than the request allowed; a tokenizer estimate must not say otherwise
+        // (it would also exceed the budget reservation, which is sized on that limit).
+        var output = Math.Min(tokens.Count(model, meter.GeneratedText), context.Facts?.MaxOutputTokens ?? long.MaxValue);
         if (meter.PartialUsage is { } partial)
             return (partial with { Output = Math.Max(partial.Output, output), Reasoning = Math.Min(partial.Reasoning, Math.Max(partial.Output, output)) }, true);
         var prompt = new StringBuilder();

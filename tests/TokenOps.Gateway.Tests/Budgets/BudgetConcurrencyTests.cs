@@ -10,11 +10,14 @@ namespace TokenOps.Gateway.Tests.Budgets;
 /// <summary>Proof under concurrency: no overshoot, and nothing left reserved after every kind of failure.</summary>
 public sealed class BudgetConcurrencyTests
 {
-    [Fact]
-    public async Task TwoHundredFortySimultaneousRequests_NeverExceedASmallHardBudget()
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.3)] // provider errors, streams broken mid-way and responses without usage (estimated, capped at max_tokens)
+    public async Task TwoHundredFortySimultaneousRequests_NeverExceedASmallHardBudget(double faultRate)
     {
         const decimal limit = 0.002m;
-        await using var gateway = await GatewayFixture.StartAsync(o => o.Budgets.Teams["core"] = new BudgetOptions { LimitUsd = limit, Period = "daily" });
+        var simulator = new SimulatorOptions { FaultRate = faultRate, Seed = 5, RandomFaults = ["error:500", "midstream", "nousage"] };
+        await using var gateway = await GatewayFixture.StartAsync(o => o.Budgets.Teams["core"] = new BudgetOptions { LimitUsd = limit, Period = "daily" }, simulator);
         var clients = Enumerable.Range(0, 8).Select(i => gateway.Client(gateway.CreateKey($"p{i % 4}", "core"))).ToArray();
         using var start = new SemaphoreSlim(0);
         var random = new Random(7);
@@ -23,9 +26,16 @@ public sealed class BudgetConcurrencyTests
         var tasks = Enumerable.Range(0, 240).Select(async i =>
         {
             await start.WaitAsync();
-            using var response = await clients[i % clients.Length].SendAsync(BudgetRequests.Chat(maxTokens: maxTokens[i], stream: i % 3 == 0));
-            await response.Content.ReadAsStringAsync();
-            return response.StatusCode;
+            try
+            {
+                using var response = await clients[i % clients.Length].SendAsync(BudgetRequests.Chat(maxTokens: maxTokens[i], stream: i % 3 == 0));
+                await response.Content.ReadAsStringAsync();
+                return response.StatusCode;
+            }
+            catch (Exception ex) when (faultRate > 0 && ex is HttpRequestException or IOException)
+            {
+                return HttpStatusCode.BadGateway; // a stream the gateway broke because the provider did
+            }
         }).ToArray();
         start.Release(tasks.Length);
         var statuses = await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(120));
@@ -34,10 +44,11 @@ public sealed class BudgetConcurrencyTests
         Assert.Equal(240, rows.Count);
         Assert.Contains(HttpStatusCode.OK, statuses);
         Assert.Contains(HttpStatusCode.PaymentRequired, statuses);
-        Assert.All(statuses, s => Assert.True(s is HttpStatusCode.OK or HttpStatusCode.PaymentRequired, s.ToString()));
+        Assert.All(statuses, s => Assert.True(s is HttpStatusCode.OK or HttpStatusCode.PaymentRequired || faultRate > 0, s.ToString()));
         var spent = rows.Sum(r => r.CostNanos);
         Assert.True(spent <= NanoUsd.FromUsd(limit), $"ledger {spent} nanos > budget {NanoUsd.FromUsd(limit)}");
-        Assert.Equal(gateway.BilledNanos(gateway.Bill.Entries), spent);
+        if (faultRate == 0) Assert.Equal(gateway.BilledNanos(gateway.Bill.Entries), spent);
+        else Assert.Contains(rows, r => r.Estimated);
         var team = Assert.Single(await gateway.SettledSnapshotsAsync());
         Assert.Equal((spent, 0m), (NanoUsd.FromUsd(team.Spent), team.Reserved));
         foreach (var c in clients) c.Dispose();
@@ -56,7 +67,13 @@ public sealed class BudgetConcurrencyTests
         }, simulator, upstreamTimeout: TimeSpan.FromSeconds(1));
         var clients = Enumerable.Range(0, 4).Select(i => gateway.Client(gateway.CreateKey($"p{i}", i < 3 ? "core" : "ops"))).ToArray();
         var random = new Random(3);
-        var plan = Enumerable.Range(0, 120).Select(i => (Stream: random.Next(2) == 0, AbortAfterMs: random.Next(5) == 0 ? random.Next(10, 400) : 0)).ToArray();
+        // Random faults and aborts, plus a few forced ones so that every exit path is certainly taken: a hang the client
+        // abandons (client abort), a hang nobody abandons (upstream timeout), a broken stream, a response without usage.
+        string?[] forced = ["hang", "hang", "hang", "hang", "midstream", "midstream", "nousage", "nousage"];
+        var plan = Enumerable.Range(0, 120).Select(i => (
+            Stream: i < forced.Length ? i % 2 == 0 : random.Next(2) == 0,
+            AbortAfterMs: i < 2 ? 300 : i < forced.Length ? 0 : random.Next(5) == 0 ? random.Next(10, 400) : 0,
+            Fault: i < forced.Length ? forced[i] : null)).ToArray();
         using var gate = new SemaphoreSlim(30);
 
         var tasks = plan.Select(async (p, i) =>
@@ -66,7 +83,7 @@ public sealed class BudgetConcurrencyTests
             {
                 using var abort = p.AbortAfterMs > 0 ? new CancellationTokenSource(p.AbortAfterMs) : new CancellationTokenSource(TimeSpan.FromSeconds(20));
                 using var response = await clients[i % clients.Length].SendAsync(
-                    BudgetRequests.Chat(maxTokens: 300, stream: p.Stream, project: i % 2 == 0 ? "alpha" : null), HttpCompletionOption.ResponseHeadersRead, abort.Token);
+                    BudgetRequests.Chat(maxTokens: 300, stream: p.Stream, project: i % 2 == 0 ? "alpha" : null, fault: p.Fault), HttpCompletionOption.ResponseHeadersRead, abort.Token);
                 await response.Content.ReadAsStringAsync(abort.Token);
             }
             catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)

@@ -26,6 +26,8 @@ public static class AlertEndpoints
         services.AddSingleton(sp => new WebhookDeliverer(sp.GetRequiredService<SqliteAlertStore>(), options.Alerts, sp.GetRequiredService<TimeProvider>(),
             new HttpClient { Timeout = WebhookDeliverer.AttemptTimeout + TimeSpan.FromSeconds(5) }, sp.GetRequiredService<ILogger<WebhookDeliverer>>()));
         services.AddHostedService<AlertService>();
+        services.AddSingleton<IBudgetStatusAnnotator>(sp => new ForecastAndAlertAnnotator(
+            sp.GetRequiredService<SqliteSpendQueries>(), sp.GetRequiredService<SqliteAlertStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => PokerSetup.Game(options.Poker, sp.GetRequiredService<SqliteSpendQueries>(), sp.GetServices<IPokerScoringPolicy>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<PokerEndpoint>();
         if (options.Poker.Enabled)

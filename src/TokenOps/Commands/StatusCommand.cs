@@ -3,7 +3,9 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using TokenOps.Core.Budgets;
+using TokenOps.Gateway.Alerts;
 using TokenOps.Gateway.Budgets;
+using TokenOps.Storage.Alerts;
 using TokenOps.Storage.Sqlite;
 
 namespace TokenOps.Cli.Commands;
@@ -56,7 +58,8 @@ internal static class StatusCommand
             if (found.Name is null) throw new CliException($"no person named '{person}' (see 'tokenops keys list')", 2);
             team = found.Team;
         }
-        return BudgetStatus.Lines(book, person, team, TimeProvider.System.GetUtcNow(), []);
+        var annotator = new ForecastAndAlertAnnotator(new SqliteSpendQueries(database), new SqliteAlertStore(database), TimeProvider.System);
+        return BudgetStatus.Lines(book, person, team, TimeProvider.System.GetUtcNow(), [annotator]);
     }
 
     private static async Task<IReadOnlyList<BudgetStatusLine>> FetchAsync(string url, string? person, string? team, CancellationToken cancellationToken)
@@ -81,12 +84,12 @@ internal static class StatusCommand
 
     private static void Print(IReadOnlyList<BudgetStatusLine> lines, bool live)
     {
-        Console.WriteLine($"{"BUDGET",-22} {"MODE",-26} {"LIMIT USD",12} {"SPENT",12} {"RESERVED",12} {"REMAINING",12} {"RESETS (UTC)",-17} {"FORECAST",-12} ALERTS");
+        Console.WriteLine($"{"BUDGET",-22} {"MODE",-26} {"LIMIT USD",12} {"SPENT",12} {"RESERVED",12} {"REMAINING",12} {"RESETS (UTC)",-17} {"FORECAST AT RESET",-30} ALERTS");
         foreach (var l in lines)
         {
             var reserved = live ? l.ReservedUsd.ToString("0.000000", CultureInfo.InvariantCulture) : "-";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{l.Budget,-22} {l.Mode,-26} {l.LimitUsd,12:0.000000} {l.SpentUsd,12:0.000000} {reserved,12} {l.RemainingUsd,12:0.000000} {l.ResetsAt.UtcDateTime,-17:yyyy-MM-dd HH:mm} {l.Forecast ?? "-",-12} {(l.Alerts.Count == 0 ? "-" : string.Join("; ", l.Alerts))}"));
+                $"{l.Budget,-22} {l.Mode,-26} {l.LimitUsd,12:0.000000} {l.SpentUsd,12:0.000000} {reserved,12} {l.RemainingUsd,12:0.000000} {l.ResetsAt.UtcDateTime,-17:yyyy-MM-dd HH:mm} {l.Forecast ?? "-",-30} {(l.Alerts.Count == 0 ? "-" : string.Join("; ", l.Alerts))}"));
         }
         if (!live) Console.WriteLine("Spend is read from the ledger; requests in flight are held in the gateway (use --gateway URL to include them).");
     }

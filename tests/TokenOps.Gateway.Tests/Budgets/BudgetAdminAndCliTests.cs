@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -37,9 +38,20 @@ public sealed class BudgetAdminAndCliTests : IDisposable
         while (status == HttpStatusCode.OK && DateTime.UtcNow < deadline);
         Assert.Equal(HttpStatusCode.PaymentRequired, status);
 
+        // Alerts are raised by the gateway's evaluation loop; run one pass now instead of waiting for it.
+        var raised = gateway.App.Services.GetRequiredService<TokenOps.Gateway.Alerts.AlertEngine>().Evaluate();
+        Assert.Contains(raised, a => a.BudgetId == "person:kim" && a.Threshold == 100);
+
         var (statusExit, statusOut, _) = await CliProcess.RunAsync("status", "--person", "kim", "--data", gateway.DataDirectory);
         Assert.Equal(0, statusExit);
-        Assert.Contains("person:kim", statusOut);
+        var kimLine = statusOut.Split('\n').Single(l => l.StartsWith("person:kim", StringComparison.Ordinal));
+        Assert.Matches(@"\$\d+\.\d\d \(\$\d+\.\d\d-\d+\.\d\d\)", kimLine); // forecast at reset with its band
+        Assert.Contains("100% reached", kimLine);
+        using var admin = gateway.Client(GatewayFixture.AdminToken);
+        using var live = System.Text.Json.JsonDocument.Parse(await admin.GetStringAsync("/admin/status?person=kim"));
+        var kim = live.RootElement.EnumerateArray().Single(l => l.GetProperty("budget").GetString() == "person:kim");
+        Assert.StartsWith("$", kim.GetProperty("forecast").GetString());
+        Assert.Contains("100% reached", kim.GetProperty("alerts").EnumerateArray().Select(a => a.GetString()));
         var (listExit, listOut, _) = await CliProcess.RunAsync("budgets", "list", "--data", gateway.DataDirectory);
         Assert.Equal(0, listExit);
         Assert.Contains("person:kim", listOut);

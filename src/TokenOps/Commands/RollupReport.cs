@@ -23,7 +23,7 @@ public static class RollupReport
     {
         var data = CommonOptions.Data();
         var config = CommonOptions.Config(); // --by outcome: outcomes.fallbackWindowDays, as the outcomes report uses
-        var by = new Option<string>("--by") { Description = "Group by: " + string.Join(", ", Dimensions), DefaultValueFactory = _ => "team" };
+        var by = new Option<string>("--by") { Description = "Group by: " + string.Join(", ", Dimensions) + " (status: the ledger status, Ok, ProviderError, …; outcome: the business outcome the spend links to, merged PR, ticket, feature, plus unlinked)", DefaultValueFactory = _ => "team" };
         by.AcceptOnlyFromAmong(Dimensions);
         var period = new Option<string>("--period") { Description = "Period: " + ReportPeriod.Help, DefaultValueFactory = _ => "month" };
         var format = new Option<string>("--format") { Description = "table, json or csv", DefaultValueFactory = _ => "table" };

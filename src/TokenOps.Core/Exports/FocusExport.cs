@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using TokenOps.Core.Ledger;
+using TokenOps.Core.Outcomes;
 using TokenOps.Core.Pricing;
 
 namespace TokenOps.Core.Exports;
@@ -31,7 +32,7 @@ public static class FocusExport
         "PublisherName", "RegionId", "RegionName", "ResourceId", "ResourceName", "ResourceType", "ServiceCategory",
         "ServiceName", "ServiceSubcategory", "SkuId", "SkuMeter", "SkuPriceDetails", "SkuPriceId", "SubAccountId",
         "SubAccountName", "SubAccountType", "Tags",
-        "x_person", "x_team", "x_project", "x_feature", "x_outcome", "x_ticket", "x_pull_request", "x_request_id",
+        "x_person", "x_team", "x_project", "x_feature", "x_outcome", "x_outcome_type", "x_outcome_rule", "x_ticket", "x_pull_request", "x_request_id",
         "x_request_status", "x_route", "x_token_class", "x_service_tier", "x_estimated", "x_catalog_version", "x_source",
     ];
 
@@ -52,8 +53,12 @@ public static class FocusExport
         ("reasoning", "Reasoning Output Tokens", e => e.Usage.Reasoning, e => e.Cost.Reasoning),
     ];
 
-    /// <summary>The FOCUS rows of one ledger row (fields aligned with <see cref="Columns"/>; null is an empty cell).</summary>
-    public static IEnumerable<string?[]> Rows(LedgerEntry e)
+    /// <summary>
+    /// The FOCUS rows of one ledger row (fields aligned with <see cref="Columns"/>; null is an empty cell). <paramref name="link"/>
+    /// is the business outcome the row links to (<see cref="OutcomeLinker"/>): its id, type and linking rule fill x_outcome,
+    /// x_outcome_type and x_outcome_rule on every row of the request; without one (or unlinked) they stay empty.
+    /// </summary>
+    public static IEnumerable<string?[]> Rows(LedgerEntry e, LinkResult? link = null)
     {
         var parts = new List<(int Class, long Tokens, long Nanos, decimal Exact)>(Classes.Length);
         for (var i = 0; i < Classes.Length; i++)
@@ -77,10 +82,10 @@ public static class FocusExport
             for (var i = 1; i < parts.Count; i++) if (Math.Abs(parts[i].Exact) > Math.Abs(parts[top].Exact)) top = i;
             parts[top] = parts[top] with { Nanos = parts[top].Nanos + remainder };
         }
-        foreach (var p in parts) yield return Row(e, p.Class, p.Tokens, p.Nanos);
+        foreach (var p in parts) yield return Row(e, p.Class, p.Tokens, p.Nanos, link?.Outcome is null ? null : link);
     }
 
-    private static string?[] Row(LedgerEntry e, int classIndex, long tokens, long nanos)
+    private static string?[] Row(LedgerEntry e, int classIndex, long tokens, long nanos, LinkResult? link)
     {
         var tokenClass = classIndex < 0 ? "total" : Classes[classIndex].Class;
         var meter = classIndex < 0 ? "Tokens" : Classes[classIndex].Meter;
@@ -145,7 +150,12 @@ public static class FocusExport
         Set("x_team", e.Team);
         Set("x_project", e.Project);
         Set("x_feature", e.Feature);
-        Set("x_outcome", null); // business outcome linkage (merged PR, closed ticket) is not in the ledger yet
+        if (link is { Outcome: { } outcome } l)
+        {
+            Set("x_outcome", outcome.Id);
+            Set("x_outcome_type", OutcomeTypes.Name(outcome.Type));
+            Set("x_outcome_rule", SpendReconciliation.RuleName(l.Rule));
+        }
         Set("x_ticket", e.Ticket);
         Set("x_pull_request", e.PullRequest);
         Set("x_request_id", e.Id);

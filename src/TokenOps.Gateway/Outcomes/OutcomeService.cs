@@ -70,13 +70,18 @@ public sealed class OutcomeService(OutcomeOptions options, SqliteDatabase databa
     }
 
     /// <summary>
+    /// A linker over every recorded outcome with the configured fallback window: the one the report links with, so the
+    /// FOCUS export's x_outcome and `report --by outcome` link each ledger row exactly as the outcomes report does.
+    /// </summary>
+    public OutcomeLinker Linker() => new(_store.List(), options.FallbackWindow);
+
+    /// <summary>
     /// The report for [since, until). The baseline is an explicit period compared with the report period, else, when the
     /// configured adoption date falls inside the period, [since, adoption) against [adoption, until).
     /// </summary>
     public OutcomeReport Report(ReportPeriod period, string? by, ReportPeriod? baselinePeriod = null)
     {
-        var outcomes = _store.List();
-        var linker = new OutcomeLinker(outcomes, options.FallbackWindow);
+        var linker = Linker();
         (ReportPeriod, ReportPeriod, string)? baseline = null;
         string? note = null;
         if (baselinePeriod is not null)

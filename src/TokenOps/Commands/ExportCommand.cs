@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using TokenOps.Core.Exports;
+using TokenOps.Core.Outcomes;
 using TokenOps.Core.Pricing;
 using TokenOps.Storage.Sqlite;
 
@@ -18,21 +19,22 @@ internal static class ExportCommand
         var config = CommonOptions.Config();
         var period = new Option<string>("--period") { Description = "A month (2026-11) or a range of days, both inclusive (2026-11-01..2026-11-15), UTC", Required = true };
         var output = Out();
-        var command = new Command("focus", "Write a FOCUS 1.2 cost and usage CSV (one row per request per token class), with x_person, x_team, x_project, x_feature, x_outcome")
+        var command = new Command("focus", "Write a FOCUS 1.2 cost and usage CSV (one row per request per token class), with x_person, x_team, x_project, x_feature, and x_outcome: the business outcome (merged PR, resolved ticket, feature) the request links to, by the outcomes report's rules")
             { data, config, period, output };
         command.SetAction(parse =>
         {
             var (from, until) = ParsePeriod(parse.GetValue(period)!);
             var store = Store(parse.GetValue(data), parse.GetValue(config));
-            long requests = 0, rows = 0, nanos = 0;
+            // Outcomes are loaded once; ledger rows stream through the same linker the outcomes report uses.
+            var spend = new OutcomeSpend(OutcomesCommand.Open(parse.GetValue(data), parse.GetValue(config)).Linker());
+            long rows = 0;
             Write(parse.GetValue(output), csv =>
             {
                 csv.WriteRow(FocusExport.Columns);
                 foreach (var entry in store.Stream(from, until))
                 {
-                    requests++;
-                    nanos += entry.CostNanos;
-                    foreach (var row in FocusExport.Rows(entry))
+                    var link = spend.Add(SpendRow.From(entry));
+                    foreach (var row in FocusExport.Rows(entry, link))
                     {
                         csv.WriteRow(row);
                         rows++;
@@ -40,7 +42,7 @@ internal static class ExportCommand
                 }
             });
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"FOCUS export {FocusExport.Time(from)}..{FocusExport.Time(until)}: {requests} ledger rows, {rows} FOCUS rows, total {FocusExport.Money(NanoUsd.ToUsd(nanos))} USD"));
+                $"FOCUS export {FocusExport.Time(from)}..{FocusExport.Time(until)}: {spend.Requests} ledger rows, {rows} FOCUS rows, total {FocusExport.Money(NanoUsd.ToUsd(spend.TotalNanos))} USD; linked to {spend.Lines().Count} outcomes {FocusExport.Money(NanoUsd.ToUsd(spend.LinkedNanos))} USD, unlinked {FocusExport.Money(NanoUsd.ToUsd(spend.UnlinkedNanos))} USD"));
             return 0;
         });
         return command;

@@ -159,7 +159,7 @@ internal static class OutcomesCommand
         throw new CliException($"{option}: '{value}' is not an ISO 8601 time", 2);
     }
 
-    private static OutcomeService Open(string? data, string? configPath)
+    internal static OutcomeService Open(string? data, string? configPath)
     {
         var options = configPath is null ? new GatewayOptions() : ConfigurationLoader.Load(configPath);
         var dir = data ?? (configPath is null ? CommonOptions.DefaultDataDirectory : options.DataDirectory);

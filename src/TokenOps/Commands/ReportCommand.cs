@@ -28,7 +28,7 @@ internal static class ReportCommand
             Period("session", "Usage and cost per agent session", ReportPeriod.Session),
             Blocks(),
         };
-        // The attribution report (--by team|person|project|model|feature|outcome) is the root command's own action.
+        // The attribution report (--by team|person|project|model|feature|status|outcome) is the root command's own action.
         RollupReport.Attach(report);
         return report;
     }

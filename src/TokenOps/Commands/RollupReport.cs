@@ -9,18 +9,21 @@ using TokenOps.Storage.Sqlite;
 namespace TokenOps.Cli.Commands;
 
 /// <summary>
-/// `tokenops report --by team|person|project|model|provider|feature|outcome|day|hour --period … --format table|json|csv`:
+/// `tokenops report --by team|person|project|model|provider|feature|status|outcome|day|hour --period … --format table|json|csv`:
 /// the dashboard's aggregates for scripts and finance, read from the same rollup tables (never a ledger scan).
+/// `status` is the ledger row's status (Ok, ProviderError, …); `outcome` is the business outcome (merged PR, resolved
+/// ticket, feature) the spend links to, computed from the ledger by <see cref="OutcomeSpendReport"/>.
 /// Attached to the `report` command so that report subcommands added elsewhere live beside it.
 /// </summary>
 public static class RollupReport
 {
-    private static readonly string[] Dimensions = ["team", "person", "project", "model", "provider", "feature", "outcome", "day", "hour"];
+    private static readonly string[] Dimensions = ["team", "person", "project", "model", "provider", "feature", "status", "outcome", "day", "hour"];
 
     public static void Attach(Command report)
     {
         var data = CommonOptions.Data();
-        var by = new Option<string>("--by") { Description = "Group by: " + string.Join(", ", Dimensions), DefaultValueFactory = _ => "team" };
+        var config = CommonOptions.Config(); // --by outcome: outcomes.fallbackWindowDays, as the outcomes report uses
+        var by = new Option<string>("--by") { Description = "Group by: " + string.Join(", ", Dimensions) + " (status: the ledger status, Ok, ProviderError, …; outcome: the business outcome the spend links to, merged PR, ticket, feature, plus unlinked)", DefaultValueFactory = _ => "team" };
         by.AcceptOnlyFromAmong(Dimensions);
         var period = new Option<string>("--period") { Description = "Period: " + ReportPeriod.Help, DefaultValueFactory = _ => "month" };
         var format = new Option<string>("--format") { Description = "table, json or csv", DefaultValueFactory = _ => "table" };
@@ -29,7 +32,7 @@ public static class RollupReport
         var person = new Option<string?>("--person") { Description = "Only this person" };
         var project = new Option<string?>("--project") { Description = "Only this project" };
         var model = new Option<string?>("--model") { Description = "Only this model" };
-        foreach (var o in new Option[] { data, by, period, format, team, person, project, model }) report.Options.Add(o);
+        foreach (var o in new Option[] { data, config, by, period, format, team, person, project, model }) report.Options.Add(o);
         report.SetAction(parse =>
         {
             var spec = parse.GetValue(period) ?? "month";
@@ -41,8 +44,10 @@ public static class RollupReport
                 Team = parse.GetValue(team), Person = parse.GetValue(person), Project = parse.GetValue(project), Model = parse.GetValue(model),
                 HourlyBuckets = dim == "hour",
             };
-            var dimension = dim switch { "day" or "hour" => RollupDimension.Bucket, _ => Enum.Parse<RollupDimension>(dim, ignoreCase: true) };
-            var database = new SqliteDatabase(parse.GetValue(data) ?? CommonOptions.DefaultDataDirectory);
+            if (dim == "outcome")
+                return OutcomeSpendReport.Run(p, parse.GetValue(data), parse.GetValue(config), filter.Team, filter.Person, filter.Project, filter.Model, parse.GetValue(format) ?? "table");
+            var dimension = dim switch { "day" or "hour" => RollupDimension.Bucket, "status" => RollupDimension.Outcome, _ => Enum.Parse<RollupDimension>(dim, ignoreCase: true) };
+            var database = new SqliteDatabase(CommonOptions.ResolveData(parse.GetValue(data), parse.GetValue(config)));
             var rows = new RollupQueries(database).Group(filter, dimension);
             var text = (parse.GetValue(format) ?? "table") switch
             {

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using TokenOps.Core.Exports;
 using TokenOps.Core.Ledger;
 using TokenOps.Core.Metering;
+using TokenOps.Core.Outcomes;
 using TokenOps.Core.Pricing;
 using Xunit;
 
@@ -125,6 +126,17 @@ public sealed class FocusExportTests
             Assert.Equal($"claude-sonnet-4-5:{Cell(row, "x_token_class")}", Cell(row, "SkuId"));
         }
         Assert.Equal(["uncached_input", "cache_read", "cache_write_5m", "cache_write_1h", "output", "reasoning"], rows.Select(r => Cell(r, "x_token_class")));
+    }
+
+    [Fact]
+    public void Rows_CarryTheLinkedOutcome_OnEveryTokenClassRow_AndNothingWhenUnlinked()
+    {
+        var pr = new Outcome { Source = "github-pr", SourceId = "acme/shop#42", Type = OutcomeType.Pr, CompletedAt = new DateTimeOffset(2026, 11, 21, 0, 0, 0, TimeSpan.Zero) };
+        var linked = FocusExport.Rows(Entry(), new LinkResult(pr, LinkRule.Branch)).ToList();
+        Assert.Equal(6, linked.Count);
+        Assert.All(linked, r => Assert.Equal(("github-pr:acme/shop#42", "pr", "branch"), (Cell(r, "x_outcome"), Cell(r, "x_outcome_type"), Cell(r, "x_outcome_rule"))));
+        foreach (var unlinked in new[] { FocusExport.Rows(Entry(), LinkResult.None), FocusExport.Rows(Entry()) })
+            Assert.All(unlinked, r => Assert.Equal((null, null, null), (Cell(r, "x_outcome"), Cell(r, "x_outcome_type"), Cell(r, "x_outcome_rule"))));
     }
 
     [Fact]

@@ -55,6 +55,33 @@ public sealed class ReconciliationPropertyTests
         return rowSeeds.Select((r, i) => MakeRow(r, i)).All(r => forward.Link(r).Outcome?.Id == backward.Link(r).Outcome?.Id);
     }
 
+    [Property(MaxTest = 200)]
+    public bool SpendByOutcome_EqualsTheReportsLinkedCostPerOutcome_AndReconciles((byte Kind, byte Person, byte Start, byte Length, byte Number)[] outcomeSeeds,
+        (byte Person, ushort Hour, int Cost, byte Attribution, byte Number)[] rowSeeds)
+    {
+        var outcomes = outcomeSeeds.Select(MakeOutcome).ToList();
+        var rows = rowSeeds.Select((r, i) => MakeRow(r, i)).ToList();
+        var linker = new OutcomeLinker(outcomes, TimeSpan.FromDays(14));
+        var everything = new ReportPeriod(T0.AddYears(-1), T0.AddYears(1));
+        var analysis = new OutcomeLedgerAnalysis(linker, [everything]);
+        var spend = new OutcomeSpend(linker);
+        foreach (var r in rows)
+        {
+            analysis.Add(r);
+            spend.Add(r);
+        }
+        var lines = spend.Lines();
+        var all = analysis.Spend(everything);
+        return spend.Reconciles
+            && spend.TotalNanos == rows.Sum(r => r.CostNanos)
+            && spend.Requests == rows.Count
+            && spend.LinkedNanos == all.LinkedNanos && spend.UnlinkedNanos == all.UnlinkedNanos
+            && lines.Sum(l => l.Requests) + spend.UnlinkedRequests == rows.Count
+            // The same linker, so the same money per outcome as the outcomes report, outcome by outcome.
+            && lines.All(l => l.CostNanos == analysis.LinkedNanos(l.Outcome))
+            && linker.Outcomes.Where(o => analysis.LinkedNanos(o) != 0).All(o => lines.Any(l => l.Outcome.Id == o.Id));
+    }
+
     private static Outcome MakeOutcome((byte Kind, byte Person, byte Start, byte Length, byte Number) s)
     {
         var repo = Repos[s.Number % 2];

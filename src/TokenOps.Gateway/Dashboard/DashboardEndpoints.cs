@@ -68,19 +68,19 @@ public static class DashboardEndpoints
         {
             var viewer = Viewer(http);
             var (period, filter) = Range(http, time);
-            // One read of the organisation-level rollup, folded into every breakdown.
+            // Two reads of the organisation-level rollup: spend per bucket, and one cube folded into every breakdown.
             var hourly = IsShort(period);
-            var cube = rollups.Cube(filter with { HourlyBuckets = hourly }, RollupDimension.Bucket, RollupDimension.Team,
+            var cube = rollups.Cube(filter with { HourlyBuckets = hourly }, RollupDimension.Team,
                 RollupDimension.Project, RollupDimension.Model, RollupDimension.Provider);
             return Results.Ok(new
             {
                 period = PeriodView(period),
                 totals = Row(RollupQueries.Fold(cube, -1)[0]),
-                series = Series(RollupQueries.Fold(cube, 0), period, hourly),
-                byTeam = RollupQueries.Fold(cube, 1).Select(Row),
-                byProject = RollupQueries.Fold(cube, 2).Select(Row),
-                byModel = RollupQueries.Fold(cube, 3).Select(Row),
-                byProvider = RollupQueries.Fold(cube, 4).Select(Row),
+                series = Series(rollups.Group(filter with { HourlyBuckets = hourly }, RollupDimension.Bucket), period, hourly),
+                byTeam = RollupQueries.Fold(cube, 0).Select(Row),
+                byProject = RollupQueries.Fold(cube, 1).Select(Row),
+                byModel = RollupQueries.Fold(cube, 2).Select(Row),
+                byProvider = RollupQueries.Fold(cube, 3).Select(Row),
                 forecast = Forecast(http, rollups, time, BudgetLevel.Organisation, null, f => f),
                 canSeePeople = viewer.IsAdmin || viewer.Transparency,
             });
@@ -93,21 +93,20 @@ public static class DashboardEndpoints
             var (period, baseFilter) = Range(http, time);
             var filter = baseFilter with { Team = name };
             var hourly = IsShort(period);
-            var cube = rollups.Cube(filter with { HourlyBuckets = hourly }, RollupDimension.Bucket, RollupDimension.Person,
-                RollupDimension.Project, RollupDimension.Model);
-            var allPeople = RollupQueries.Fold(cube, 1);
+            var cube = rollups.Cube(filter with { HourlyBuckets = hourly }, RollupDimension.Person, RollupDimension.Project, RollupDimension.Model);
+            var allPeople = RollupQueries.Fold(cube, 0);
             var people = viewer.CanSeePeopleOf(name) ? allPeople : allPeople.Where(r => r.Key == viewer.Person).ToList();
             return Results.Ok(new
             {
                 team = name,
                 period = PeriodView(period),
                 totals = Row(RollupQueries.Fold(cube, -1)[0]),
-                series = Series(RollupQueries.Fold(cube, 0), period, hourly),
+                series = Series(rollups.Group(filter with { HourlyBuckets = hourly }, RollupDimension.Bucket), period, hourly),
                 byPerson = people.Select(Row),
                 peopleHidden = !viewer.CanSeePeopleOf(name),
                 peopleCount = allPeople.Count,
-                byProject = RollupQueries.Fold(cube, 2).Select(Row),
-                byModel = RollupQueries.Fold(cube, 3).Select(Row),
+                byProject = RollupQueries.Fold(cube, 1).Select(Row),
+                byModel = RollupQueries.Fold(cube, 2).Select(Row),
                 forecast = Forecast(http, rollups, time, BudgetLevel.Team, name, f => f with { Team = name }),
             });
         });
@@ -120,18 +119,17 @@ public static class DashboardEndpoints
             var (period, baseFilter) = Range(http, time);
             var filter = baseFilter with { Person = name };
             var hourly = IsShort(period);
-            var cube = rollups.Cube(filter with { HourlyBuckets = hourly }, RollupDimension.Bucket, RollupDimension.Project,
-                RollupDimension.Feature, RollupDimension.Model);
+            var cube = rollups.Cube(filter with { HourlyBuckets = hourly }, RollupDimension.Project, RollupDimension.Feature, RollupDimension.Model);
             return Results.Ok(new
             {
                 person = name,
                 team,
                 period = PeriodView(period),
                 totals = Row(RollupQueries.Fold(cube, -1)[0]),
-                series = Series(RollupQueries.Fold(cube, 0), period, hourly),
-                byProject = RollupQueries.Fold(cube, 1).Select(Row),
-                byModel = RollupQueries.Fold(cube, 3).Select(Row),
-                byFeature = RollupQueries.Fold(cube, 2).Select(Row),
+                series = Series(rollups.Group(filter with { HourlyBuckets = hourly }, RollupDimension.Bucket), period, hourly),
+                byProject = RollupQueries.Fold(cube, 0).Select(Row),
+                byModel = RollupQueries.Fold(cube, 2).Select(Row),
+                byFeature = RollupQueries.Fold(cube, 1).Select(Row),
                 forecast = Forecast(http, rollups, time, BudgetLevel.Person, name, f => f with { Person = name }),
             });
         });

@@ -45,6 +45,7 @@ public static class LedgerRollups
     private static string CreateTable(Spec t)
     {
         var dims = t.Dims.Split(", ");
+        var person = dims.Contains("person");
         var sql = $"""
         CREATE TABLE IF NOT EXISTS {t.Table} (
             bucket TEXT NOT NULL, {string.Join(", ", dims.Select(d => d + " TEXT NOT NULL"))},
@@ -52,11 +53,14 @@ public static class LedgerRollups
             cache_write_5m_tokens INTEGER NOT NULL, cache_write_1h_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
             reasoning_tokens INTEGER NOT NULL, cost_nanos INTEGER NOT NULL, cache_read_nanos INTEGER NOT NULL,
             cache_hit_requests INTEGER NOT NULL, degraded_requests INTEGER NOT NULL, error_requests INTEGER NOT NULL,
-            PRIMARY KEY (bucket, {t.Dims})) WITHOUT ROWID;
+            PRIMARY KEY ({(person ? "team, bucket, " + t.Dims.Replace("team, ", "", StringComparison.Ordinal) : "bucket, " + t.Dims)})) WITHOUT ROWID;
 
         """;
-        if (dims.Contains("person")) sql += $"CREATE INDEX IF NOT EXISTS {t.Table}_person ON {t.Table}(person, bucket);\n";
-        sql += $"CREATE INDEX IF NOT EXISTS {t.Table}_team ON {t.Table}(team, bucket);\n";
+        // Person-level tables lead with team: a team page is one primary-key range, not an index plus a lookup per row.
+        // Organisation-level tables lead with the bucket: the overview is one range of the table in key order.
+        sql += person
+            ? $"CREATE INDEX IF NOT EXISTS {t.Table}_person ON {t.Table}(person, bucket);\n"
+            : $"CREATE INDEX IF NOT EXISTS {t.Table}_team ON {t.Table}(team, bucket);\n";
         return sql;
     }
 

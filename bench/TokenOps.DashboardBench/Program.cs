@@ -31,7 +31,10 @@ var existing = store.Count();
 var org = Org.Create();
 if (existing == 0)
 {
-    Generate(store, org, rows, days, now);
+    // --via-store: every row through SqliteLedgerStore.Write (the gateway's path, rollups applied per batch): slow, shows write cost.
+    // Default: rows generated inside SQLite in one statement, then the rollups rebuilt by the migration's backfill SQL.
+    if (opts.ContainsKey("via-store")) Generate(store, org, rows, days, now);
+    else SqlGenerate(db, org, rows, days, now);
 }
 else
 {
@@ -126,6 +129,114 @@ static async Task<string> FirstCursorAsync(HttpClient http, AuthenticationHeader
     using var response = await http.SendAsync(request);
     using var doc = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
     return doc.RootElement.GetProperty("nextCursor").GetString() ?? throw new InvalidOperationException("no second page");
+}
+
+static void SqlGenerate(SqliteDatabase db, Org org, long total, int days, DateTimeOffset now)
+{
+    var catalog = BundledCatalog.Load();
+    var sw = Stopwatch.StartNew();
+    using var c = db.Open();
+    void Exec(string sql)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.CommandTimeout = 0;
+        cmd.ExecuteNonQuery();
+    }
+    Exec("PRAGMA cache_size = -1048576; PRAGMA temp_store = MEMORY; PRAGMA synchronous = OFF;");
+    // Per-token prices in nano-USD (exact for these models' linear rates), people with their team, usual project and models.
+    Exec("CREATE TEMP TABLE m (idx INTEGER PRIMARY KEY, name TEXT, provider TEXT, inp INTEGER, cr INTEGER, outp INTEGER);" +
+         "CREATE TEMP TABLE p (idx INTEGER PRIMARY KEY, name TEXT, team TEXT, project TEXT, alt_project TEXT, m1 INTEGER, m2 INTEGER, f0 INTEGER);");
+    using (var tx = c.BeginTransaction())
+    {
+        for (var i = 0; i < org.Models.Count; i++)
+        {
+            catalog.TryGet(org.Models[i].Name, out var price);
+            var one = CostCalculator.Compute(price!, new TokenUsage { UncachedInput = 1_000_000 });
+            var cr = CostCalculator.Compute(price!, new TokenUsage { CacheRead = 1_000_000 });
+            var op = CostCalculator.Compute(price!, new TokenUsage { Output = 1_000_000 });
+            using var cmd = c.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = "INSERT INTO m VALUES ($i, $n, $p, $in, $cr, $out);";
+            cmd.Parameters.AddWithValue("$i", i); cmd.Parameters.AddWithValue("$n", org.Models[i].Name); cmd.Parameters.AddWithValue("$p", org.Models[i].Provider);
+            cmd.Parameters.AddWithValue("$in", NanoUsd.FromUsd(one.Total) / 1_000_000); cmd.Parameters.AddWithValue("$cr", NanoUsd.FromUsd(cr.Total) / 1_000_000);
+            cmd.Parameters.AddWithValue("$out", NanoUsd.FromUsd(op.Total) / 1_000_000);
+            cmd.ExecuteNonQuery();
+        }
+        for (var i = 0; i < org.People.Count; i++)
+        {
+            var person = org.People[i];
+            var projects = org.ProjectsOf[person.Team];
+            using var cmd = c.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = "INSERT INTO p VALUES ($i, $n, $t, $pr, $alt, $m1, $m2, $f0);";
+            cmd.Parameters.AddWithValue("$i", i); cmd.Parameters.AddWithValue("$n", person.Name); cmd.Parameters.AddWithValue("$t", person.Team);
+            cmd.Parameters.AddWithValue("$pr", person.Project); cmd.Parameters.AddWithValue("$alt", projects[(i + 1) % projects.Count]);
+            cmd.Parameters.AddWithValue("$m1", org.Models.IndexOf(person.Primary)); cmd.Parameters.AddWithValue("$m2", org.Models.IndexOf(person.Secondary));
+            cmd.Parameters.AddWithValue("$f0", person.Name.Length % 3);
+            cmd.ExecuteNonQuery();
+        }
+        tx.Commit();
+    }
+    // Secondary indexes are dropped for the load and rebuilt after (same definitions as the migrations).
+    Exec("DROP INDEX ledger_person; DROP INDEX ledger_team; DROP INDEX ledger_project; DROP INDEX ledger_model; DROP INDEX ledger_degraded; " +
+         "DROP INDEX ledger_errors; DROP INDEX ledger_team_errors;");
+    var start = now.AddDays(-days).ToUnixTimeMilliseconds() / 1000.0;
+    var span = days * 86400.0 - 1;
+    var features = string.Join(" ", org.Features.Select((f, i) => $"WHEN {i} THEN '{f}'"));
+    // h1..h4: deterministic pseudo-random numbers from the row number (multiplicative hashing).
+    var sql = string.Create(CultureInfo.InvariantCulture, $"""
+        WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < {total - 1}),
+        r AS (SELECT i, (i * 2654435761 + 97) % 1000003 AS h1, (i * 40503 + 7) % 999983 AS h2, (i * 2246822519 + 3) % 1000033 AS h3,
+                     (i * 3266489917 + 11) % 999979 AS h4 FROM seq),
+        x AS (SELECT r.*, p.name AS person, p.team, CASE WHEN h2 % 10 < 8 THEN p.project ELSE p.alt_project END AS project,
+                     CASE WHEN h3 % 100 < 70 THEN p.m1 WHEN h3 % 100 < 95 THEN p.m2 ELSE h3 % {org.Models.Count} END AS midx,
+                     p.f0 + h4 % 3 AS fidx,
+                     200 + h1 % 6000 AS unc, CASE WHEN h2 % 10 < 3 THEN 1000 + h3 % 20000 ELSE 0 END AS cread, 50 + h4 % 1500 AS outt,
+                     CASE WHEN h1 % 100 < 97 THEN 'Ok' WHEN h1 % 100 < 99 THEN 'ProviderError' ELSE 'ClientAborted' END AS outcome,
+                     {start} + i * {span} / {total} AS t
+              FROM r JOIN p ON p.idx = r.h1 % {org.People.Count})
+        INSERT INTO ledger (id, started_at, ended_at, route, key_id, person, team, project, feature, provider, requested_model, served_model,
+            uncached_input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, service_tier,
+            uncached_input_nanos, cache_read_nanos, cache_write_5m_nanos, cache_write_1h_nanos, output_nanos, reasoning_nanos, cost_nanos,
+            catalog_version, streamed, estimated, status, outcome, error_code, latency_ms, ttft_ms, provider_request_id, source, budget_action)
+        SELECT printf('evt_%010d', i), strftime('%Y-%m-%dT%H:%M:%f', t, 'unixepoch') || '0000Z',
+            strftime('%Y-%m-%dT%H:%M:%f', t + 0.3 + (h2 % 4000) / 1000.0, 'unixepoch') || '0000Z',
+            CASE m.provider WHEN 'anthropic' THEN 'anthropic.messages' ELSE 'openai.chat' END, 'key_' || person, person, team, project,
+            CASE fidx {features} END, m.provider,
+            CASE WHEN m.name = 'gpt-4o-mini' AND h4 % 200 = 0 THEN 'gpt-4o' ELSE m.name END, m.name,
+            unc, cread, 0, 0, outt, 0, 'Standard',
+            CASE WHEN outcome = 'Ok' THEN unc * m.inp ELSE 0 END, CASE WHEN outcome = 'Ok' THEN cread * m.cr ELSE 0 END, 0, 0,
+            CASE WHEN outcome = 'Ok' THEN outt * m.outp ELSE 0 END, 0,
+            CASE WHEN outcome = 'Ok' THEN unc * m.inp + cread * m.cr + outt * m.outp ELSE 0 END,
+            NULL, 0, 0, CASE outcome WHEN 'Ok' THEN 200 WHEN 'ProviderError' THEN 500 ELSE 499 END, outcome, NULL, 300 + h2 % 4000, NULL, NULL, 'gateway',
+            CASE WHEN m.name = 'gpt-4o-mini' AND h4 % 200 = 0 THEN 'degraded:gpt-4o->gpt-4o-mini' ELSE NULL END
+        FROM x JOIN m ON m.idx = x.midx;
+        """);
+    using (var tx = c.BeginTransaction())
+    {
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        cmd.CommandTimeout = 0;
+        cmd.ExecuteNonQuery();
+        tx.Commit();
+    }
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"inserted {total:N0} ledger rows in {sw.Elapsed.TotalSeconds:0} s"));
+    Exec("""
+        CREATE INDEX IF NOT EXISTS ledger_person ON ledger(person, started_at);
+        CREATE INDEX IF NOT EXISTS ledger_team ON ledger(team, started_at);
+        CREATE INDEX IF NOT EXISTS ledger_project ON ledger(project, started_at);
+        CREATE INDEX IF NOT EXISTS ledger_model ON ledger(served_model, started_at);
+        CREATE INDEX IF NOT EXISTS ledger_degraded ON ledger(started_at) WHERE budget_action LIKE 'degraded%';
+        CREATE INDEX IF NOT EXISTS ledger_errors ON ledger(started_at) WHERE outcome <> 'Ok';
+        CREATE INDEX IF NOT EXISTS ledger_team_errors ON ledger(team, started_at) WHERE outcome <> 'Ok';
+        """);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"indexes rebuilt at {sw.Elapsed.TotalSeconds:0} s"));
+    LedgerRollups.Rebuild(c);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rollups rebuilt (backfill SQL) at {sw.Elapsed.TotalSeconds:0} s"));
+    Exec("PRAGMA wal_checkpoint(TRUNCATE); ANALYZE;");
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"checkpoint + ANALYZE done at {sw.Elapsed.TotalSeconds:0} s"));
 }
 
 static void Generate(SqliteLedgerStore store, Org org, long total, int days, DateTimeOffset now)

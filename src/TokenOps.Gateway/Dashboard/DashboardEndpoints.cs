@@ -64,55 +64,59 @@ public static class DashboardEndpoints
         });
 
 
-        read.MapGet("/overview", (HttpContext http, RollupQueries rollups, TimeProvider time) =>
+        read.MapGet("/overview", async (HttpContext http, RollupQueries rollups, TimeProvider time) =>
         {
             var viewer = Viewer(http);
             var (period, filter) = Range(http, time);
-            // One read of the organisation-level rollup, folded into every breakdown.
+            // Two reads of the organisation-level rollup: spend per bucket, and one cube folded into every breakdown.
             var hourly = IsShort(period);
-            var cube = rollups.Cube(filter with { HourlyBuckets = hourly }, RollupDimension.Bucket, RollupDimension.Team,
+            // The chart's series and the forecast read on other pooled connections while the cube is read here.
+            var series = Task.Run(() => Series(rollups.Group(filter with { HourlyBuckets = hourly }, RollupDimension.Bucket), period, hourly));
+            var forecast = Task.Run(() => Forecast(http, rollups, time, BudgetLevel.Organisation, null, f => f));
+            var cube = rollups.Cube(filter with { HourlyBuckets = hourly }, RollupDimension.Team,
                 RollupDimension.Project, RollupDimension.Model, RollupDimension.Provider);
             return Results.Ok(new
             {
                 period = PeriodView(period),
                 totals = Row(RollupQueries.Fold(cube, -1)[0]),
-                series = Series(RollupQueries.Fold(cube, 0), period, hourly),
-                byTeam = RollupQueries.Fold(cube, 1).Select(Row),
-                byProject = RollupQueries.Fold(cube, 2).Select(Row),
-                byModel = RollupQueries.Fold(cube, 3).Select(Row),
-                byProvider = RollupQueries.Fold(cube, 4).Select(Row),
-                forecast = Forecast(http, rollups, time, BudgetLevel.Organisation, null, f => f),
+                series = await series,
+                byTeam = RollupQueries.Fold(cube, 0).Select(Row),
+                byProject = RollupQueries.Fold(cube, 1).Select(Row),
+                byModel = RollupQueries.Fold(cube, 2).Select(Row),
+                byProvider = RollupQueries.Fold(cube, 3).Select(Row),
+                forecast = await forecast,
                 canSeePeople = viewer.IsAdmin || viewer.Transparency,
             });
         });
 
-        read.MapGet("/team/{name}", (string name, HttpContext http, RollupQueries rollups, TimeProvider time) =>
+        read.MapGet("/team/{name}", async (string name, HttpContext http, RollupQueries rollups, TimeProvider time) =>
         {
             var viewer = Viewer(http);
             if (!viewer.CanSeeTeam(name)) return Forbidden($"You can see your own team's page, not team '{name}'.");
             var (period, baseFilter) = Range(http, time);
             var filter = baseFilter with { Team = name };
             var hourly = IsShort(period);
-            var cube = rollups.Cube(filter with { HourlyBuckets = hourly }, RollupDimension.Bucket, RollupDimension.Person,
-                RollupDimension.Project, RollupDimension.Model);
-            var allPeople = RollupQueries.Fold(cube, 1);
+            var series = Task.Run(() => Series(rollups.Group(filter with { HourlyBuckets = hourly }, RollupDimension.Bucket), period, hourly));
+            var forecast = Task.Run(() => Forecast(http, rollups, time, BudgetLevel.Team, name, f => f with { Team = name }));
+            var cube = rollups.Cube(filter with { HourlyBuckets = hourly }, RollupDimension.Person, RollupDimension.Project, RollupDimension.Model);
+            var allPeople = RollupQueries.Fold(cube, 0);
             var people = viewer.CanSeePeopleOf(name) ? allPeople : allPeople.Where(r => r.Key == viewer.Person).ToList();
             return Results.Ok(new
             {
                 team = name,
                 period = PeriodView(period),
                 totals = Row(RollupQueries.Fold(cube, -1)[0]),
-                series = Series(RollupQueries.Fold(cube, 0), period, hourly),
+                series = await series,
                 byPerson = people.Select(Row),
                 peopleHidden = !viewer.CanSeePeopleOf(name),
                 peopleCount = allPeople.Count,
-                byProject = RollupQueries.Fold(cube, 2).Select(Row),
-                byModel = RollupQueries.Fold(cube, 3).Select(Row),
-                forecast = Forecast(http, rollups, time, BudgetLevel.Team, name, f => f with { Team = name }),
+                byProject = RollupQueries.Fold(cube, 1).Select(Row),
+                byModel = RollupQueries.Fold(cube, 2).Select(Row),
+                forecast = await forecast,
             });
         });
 
-        read.MapGet("/person/{name}", (string name, HttpContext http, RollupQueries rollups, SqliteKeyStore keys, TimeProvider time) =>
+        read.MapGet("/person/{name}", async (string name, HttpContext http, RollupQueries rollups, SqliteKeyStore keys, TimeProvider time) =>
         {
             var viewer = Viewer(http);
             var team = TeamOf(keys, name);
@@ -120,19 +124,20 @@ public static class DashboardEndpoints
             var (period, baseFilter) = Range(http, time);
             var filter = baseFilter with { Person = name };
             var hourly = IsShort(period);
-            var cube = rollups.Cube(filter with { HourlyBuckets = hourly }, RollupDimension.Bucket, RollupDimension.Project,
-                RollupDimension.Feature, RollupDimension.Model);
+            var series = Task.Run(() => Series(rollups.Group(filter with { HourlyBuckets = hourly }, RollupDimension.Bucket), period, hourly));
+            var forecast = Task.Run(() => Forecast(http, rollups, time, BudgetLevel.Person, name, f => f with { Person = name }));
+            var cube = rollups.Cube(filter with { HourlyBuckets = hourly }, RollupDimension.Project, RollupDimension.Feature, RollupDimension.Model);
             return Results.Ok(new
             {
                 person = name,
                 team,
                 period = PeriodView(period),
                 totals = Row(RollupQueries.Fold(cube, -1)[0]),
-                series = Series(RollupQueries.Fold(cube, 0), period, hourly),
-                byProject = RollupQueries.Fold(cube, 1).Select(Row),
-                byModel = RollupQueries.Fold(cube, 3).Select(Row),
-                byFeature = RollupQueries.Fold(cube, 2).Select(Row),
-                forecast = Forecast(http, rollups, time, BudgetLevel.Person, name, f => f with { Person = name }),
+                series = await series,
+                byProject = RollupQueries.Fold(cube, 0).Select(Row),
+                byModel = RollupQueries.Fold(cube, 2).Select(Row),
+                byFeature = RollupQueries.Fold(cube, 1).Select(Row),
+                forecast = await forecast,
             });
         });
 

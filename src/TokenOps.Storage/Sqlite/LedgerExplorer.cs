@@ -46,10 +46,17 @@ public sealed class LedgerExplorer(SqliteDatabase database)
         Eq("team", "$team", f.Team);
         Eq("project", "$project", f.Project);
         Eq("served_model", "$model", f.Model);
+        var index = "";
         if (f.Status is { } status)
         {
-            if (status.Equals("error", StringComparison.OrdinalIgnoreCase)) where += " AND outcome <> 'Ok'";
-            else Eq("outcome", "$outcome", status);
+            var failures = !status.Equals("Ok", StringComparison.OrdinalIgnoreCase);
+            if (!status.Equals("error", StringComparison.OrdinalIgnoreCase)) Eq("outcome", "$outcome", status);
+            if (failures)
+            {
+                // Walk the partial index of failures (a few percent of rows) unless a person narrows it more.
+                where += " AND outcome <> 'Ok'";
+                if (f.Person is null) index = f.Team is null ? " INDEXED BY ledger_errors" : " INDEXED BY ledger_team_errors";
+            }
         }
         if (f.Cursor is { } cursor)
         {
@@ -64,7 +71,7 @@ public sealed class LedgerExplorer(SqliteDatabase database)
             "SELECT id, started_at, person, team, project, feature, route, provider, requested_model, served_model, " +
             "uncached_input_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens, cache_read_tokens, output_tokens, " +
             "cost_nanos, status, outcome, error_code, latency_ms, streamed, estimated, budget_action, source " +
-            $"FROM ledger WHERE {where} ORDER BY started_at DESC, id DESC LIMIT {limit + 1};";
+            $"FROM ledger{index} WHERE {where} ORDER BY started_at DESC, id DESC LIMIT {limit + 1};";
         using var r = cmd.ExecuteReader();
         var rows = new List<ExplorerRow>(limit + 1);
         string? S(int i) => r.IsDBNull(i) ? null : r.GetString(i);
@@ -81,7 +88,8 @@ public sealed class LedgerExplorer(SqliteDatabase database)
         return (rows, next);
     }
 
-    /// <summary>Degraded requests in a range (few: enforcement degrades rarely), read through a partial index.</summary>
+    /// <summary>Degraded requests in a range (few: enforcement degrades rarely), always read through the partial index
+    /// (with a team filter the planner would otherwise walk the team's whole range).</summary>
     public IReadOnlyList<DegradedRow> Degraded(DateTimeOffset from, DateTimeOffset to, string? team, string? person, int max = 20_000)
     {
         using var connection = database.Open();
@@ -92,7 +100,7 @@ public sealed class LedgerExplorer(SqliteDatabase database)
         if (team is not null) { where += " AND team = $team"; cmd.Parameters.AddWithValue("$team", team); }
         if (person is not null) { where += " AND person = $person"; cmd.Parameters.AddWithValue("$person", person); }
         cmd.CommandText = "SELECT requested_model, served_model, uncached_input_tokens, cache_read_tokens, cache_write_5m_tokens, " +
-            $"cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_nanos, budget_action FROM ledger WHERE {where} LIMIT {max};";
+            $"cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_nanos, budget_action FROM ledger INDEXED BY ledger_degraded WHERE {where} LIMIT {max};";
         using var r = cmd.ExecuteReader();
         var rows = new List<DegradedRow>();
         while (r.Read())

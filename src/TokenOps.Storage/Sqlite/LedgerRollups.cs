@@ -15,12 +15,12 @@ public static class LedgerRollups
     /// <summary>The rollup tables (same measures; the bucket is 'yyyy-MM-ddTHH' for hours, 'yyyy-MM-dd' for days, UTC).</summary>
     public const string Hourly = "rollup_hourly";
     public const string Daily = "rollup_daily";
-    /// <summary>Organisation-level copies without person and feature: far fewer rows per bucket for org-wide pages.</summary>
+    /// <summary>Organisation-level copies without person, feature and outcome (errors are still counted): far fewer rows per bucket for org-wide pages.</summary>
     public const string HourlyOrg = "rollup_hourly_org";
     public const string DailyOrg = "rollup_daily_org";
 
     internal const string Dimensions = "person, team, project, feature, model, provider, outcome";
-    internal const string OrgDimensions = "team, project, model, provider, outcome";
+    internal const string OrgDimensions = "team, project, model, provider";
     internal const string Measures =
         "requests, uncached_input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, " +
         "reasoning_tokens, cost_nanos, cache_read_nanos, cache_hit_requests, degraded_requests, error_requests";
@@ -45,6 +45,7 @@ public static class LedgerRollups
     private static string CreateTable(Spec t)
     {
         var dims = t.Dims.Split(", ");
+        var person = dims.Contains("person");
         var sql = $"""
         CREATE TABLE IF NOT EXISTS {t.Table} (
             bucket TEXT NOT NULL, {string.Join(", ", dims.Select(d => d + " TEXT NOT NULL"))},
@@ -52,11 +53,14 @@ public static class LedgerRollups
             cache_write_5m_tokens INTEGER NOT NULL, cache_write_1h_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
             reasoning_tokens INTEGER NOT NULL, cost_nanos INTEGER NOT NULL, cache_read_nanos INTEGER NOT NULL,
             cache_hit_requests INTEGER NOT NULL, degraded_requests INTEGER NOT NULL, error_requests INTEGER NOT NULL,
-            PRIMARY KEY (bucket, {t.Dims})) WITHOUT ROWID;
+            PRIMARY KEY ({(person ? "team, bucket, " + t.Dims.Replace("team, ", "", StringComparison.Ordinal) : "bucket, " + t.Dims)})) WITHOUT ROWID;
 
         """;
-        if (dims.Contains("person")) sql += $"CREATE INDEX IF NOT EXISTS {t.Table}_person ON {t.Table}(person, bucket);\n";
-        sql += $"CREATE INDEX IF NOT EXISTS {t.Table}_team ON {t.Table}(team, bucket);\n";
+        // Person-level tables lead with team: a team page is one primary-key range, not an index plus a lookup per row.
+        // Organisation-level tables lead with the bucket: the overview is one range of the table in key order.
+        sql += person
+            ? $"CREATE INDEX IF NOT EXISTS {t.Table}_person ON {t.Table}(person, bucket);\n"
+            : $"CREATE INDEX IF NOT EXISTS {t.Table}_team ON {t.Table}(team, bucket);\n";
         return sql;
     }
 
@@ -76,15 +80,34 @@ public static class LedgerRollups
         """;
     }
 
+    /// <summary>Builds a coarser rollup from a finer one (daily from hourly, org from person-level): far fewer rows to read than the ledger.</summary>
+    private static string Derive(Spec target, Spec source)
+    {
+        var dims = target.Dims.Split(", ");
+        return $"""
+        INSERT INTO {target.Table} (bucket, {target.Dims}, {Measures})
+        SELECT substr(bucket, 1, {target.BucketLength}), {target.Dims}, {string.Join(", ", Measures.Split(", ").Select(m => $"SUM({m})"))}
+        FROM {source.Table} WHERE true GROUP BY {string.Join(", ", Enumerable.Range(1, dims.Length + 1))}
+        ON CONFLICT (bucket, {target.Dims}) DO UPDATE SET {UpdateSet};
+
+        """;
+    }
+
+    /// <summary>Fills every (empty) rollup table from the ledger: one pass over the ledger for the hourly table, the rest derived.</summary>
+    private static string BackfillAll => Backfill(Specs[0]) + Derive(Specs[1], Specs[0]) + Derive(Specs[2], Specs[0]) + Derive(Specs[3], Specs[1]);
+
     internal static readonly string UpdateSet = string.Join(", ",
         Measures.Split(", ").Select(m => $"{m} = {m} + excluded.{m}"));
 
     /// <summary>The full schema step: tables, plus a backfill of whatever the ledger already holds.</summary>
     internal static string MigrationSql =>
-        string.Concat(Specs.Select(CreateTable)) + string.Concat(Specs.Select(Backfill)) +
+        string.Concat(Specs.Select(CreateTable)) + BackfillAll +
         // The savings page finds degraded requests without a scan; the explorer filters by model over time.
         "CREATE INDEX IF NOT EXISTS ledger_degraded ON ledger(started_at) WHERE budget_action LIKE 'degraded%';\n" +
-        "CREATE INDEX IF NOT EXISTS ledger_model ON ledger(served_model, started_at);\n";
+        "CREATE INDEX IF NOT EXISTS ledger_model ON ledger(served_model, started_at);\n" +
+        // Failures are a few percent of rows: the explorer's status filter walks only them.
+        "CREATE INDEX IF NOT EXISTS ledger_errors ON ledger(started_at) WHERE outcome <> 'Ok';\n" +
+        "CREATE INDEX IF NOT EXISTS ledger_team_errors ON ledger(team, started_at) WHERE outcome <> 'Ok';\n";
 
     /// <summary>Rebuilds every rollup table from the ledger (for bulk loads that bypass <see cref="Apply"/>).</summary>
     public static void Rebuild(SqliteConnection connection)
@@ -92,7 +115,7 @@ public static class LedgerRollups
         using var tx = connection.BeginTransaction();
         using var cmd = connection.CreateCommand();
         cmd.Transaction = tx;
-        cmd.CommandText = string.Concat(Specs.Select(t => $"DELETE FROM {t.Table};")) + string.Concat(Specs.Select(Backfill));
+        cmd.CommandText = string.Concat(Specs.Select(t => $"DELETE FROM {t.Table};")) + BackfillAll;
         cmd.CommandTimeout = 0;
         cmd.ExecuteNonQuery();
         tx.Commit();
@@ -117,7 +140,7 @@ public static class LedgerRollups
             {
                 var key = new Key(e.StartedAt.UtcDateTime.ToString(spec.Format, CultureInfo.InvariantCulture),
                     org ? "" : e.Person ?? "", e.Team ?? "", e.Project ?? "", org ? "" : e.Feature ?? "",
-                    e.ServedModel ?? e.RequestedModel ?? "", e.Provider ?? "", e.Outcome.ToString());
+                    e.ServedModel ?? e.RequestedModel ?? "", e.Provider ?? "", org ? "" : e.Outcome.ToString());
                 Add(map, key, e, sign);
             }
             Upsert(connection, tx, spec, map);

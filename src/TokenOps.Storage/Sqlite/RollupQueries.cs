@@ -56,7 +56,7 @@ public sealed record RollupRow(
 /// <summary>
 /// Reads the rollup tables: the dashboard's and `tokenops report`'s only source of aggregates (never a ledger scan).
 /// Whole-day ranges read the daily tables; anything else the hourly ones with the ends floored/ceiled to the hour;
-/// org-wide questions (no person filter, not by person or feature) read the *_org tables.
+/// org-wide questions (no person filter, not by person, feature or outcome) read the *_org tables.
 /// </summary>
 public sealed class RollupQueries(SqliteDatabase database)
 {
@@ -109,8 +109,8 @@ public sealed class RollupQueries(SqliteDatabase database)
     {
         if (dims.Contains(RollupDimension.Total)) throw new ArgumentException("Total is not a cube dimension", nameof(dims));
         var daily = UsesDaily(f);
-        // Without a person (filter or grouping) or feature grouping, the organisation-level table holds the same sums in far fewer rows.
-        var org = f.Person is null && !dims.Any(d => d is RollupDimension.Person or RollupDimension.Feature);
+        // Without a person (filter or grouping), feature or outcome grouping, the organisation-level table holds the same sums in far fewer rows.
+        var org = f.Person is null && !dims.Any(d => d is RollupDimension.Person or RollupDimension.Feature or RollupDimension.Outcome);
         var table = (daily, org) switch
         {
             (true, true) => LedgerRollups.DailyOrg,

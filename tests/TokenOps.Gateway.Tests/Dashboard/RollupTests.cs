@@ -112,7 +112,15 @@ public sealed class RollupTests : IDisposable
         Assert.Equal(rows.Where(r => r.Person == "bob" && r.Outcome != LedgerOutcome.Ok).Select(r => r.Id).Order(), bobErrors.Select(r => r.Id).Order());
         var (mini, _) = explorer.Page(new ExplorerFilter(Week.From, Week.To) { Model = "gpt-4o-mini", Team = DashboardData.Payments });
         Assert.Equal(rows.Count(r => r.ServedModel == "gpt-4o-mini" && r.Team == DashboardData.Payments), mini.Count);
+        // Failures are read through the partial indexes (with and without a team).
+        var (teamFailures, _) = explorer.Page(new ExplorerFilter(Week.From, Week.To) { Team = DashboardData.Payments, Status = "ProviderError" });
+        Assert.Equal(rows.Count(r => r.Team == DashboardData.Payments && r.Outcome == LedgerOutcome.ProviderError), teamFailures.Count);
+        var (allFailures, _) = explorer.Page(new ExplorerFilter(Week.From, Week.To) { Status = "error" });
+        Assert.Equal(rows.Count(r => r.Outcome != LedgerOutcome.Ok), allFailures.Count);
+        var (ok, _) = explorer.Page(new ExplorerFilter(Week.From, Week.To) { Status = "Ok", Team = DashboardData.Search });
+        Assert.Equal(rows.Count(r => r.Outcome == LedgerOutcome.Ok && r.Team == DashboardData.Search), ok.Count);
         Assert.Single(explorer.Degraded(Week.From, Week.To, null, null));
+        Assert.Single(explorer.Degraded(Week.From, Week.To, DashboardData.Payments, null));
     }
 
     [Fact]

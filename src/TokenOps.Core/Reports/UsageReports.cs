@@ -42,7 +42,8 @@ public sealed class UsageRow(string key)
     }
 }
 
-public enum ReportPeriod { Daily, Weekly, Monthly, Session }
+/// <summary>How a usage report groups rows: by calendar day, week or month in the report's time zone, or by agent session.</summary>
+public enum UsageGrouping { Daily, Weekly, Monthly, Session }
 
 /// <summary>Filters and bucketing shared by every report. Dates are local dates in <see cref="TimeZone"/>, inclusive.</summary>
 public sealed record ReportOptions
@@ -67,34 +68,34 @@ public static class UsageReports
     }
 
     /// <summary>Rows ordered by key (sessions: by last activity), each with per-model totals; plus the grand total.</summary>
-    public static (IReadOnlyList<UsageRow> Rows, UsageTotals Totals) Build(IEnumerable<PricedUsage> usage, ReportPeriod period, ReportOptions options)
+    public static (IReadOnlyList<UsageRow> Rows, UsageTotals Totals) Build(IEnumerable<PricedUsage> usage, UsageGrouping period, ReportOptions options)
     {
         var rows = new Dictionary<string, UsageRow>(StringComparer.Ordinal);
         var totals = new UsageTotals();
         foreach (var u in usage)
         {
             if (!InRange(u.TimestampMs, options)) continue;
-            var key = period == ReportPeriod.Session ? $"{u.Project}\u0000{u.Session}" : Key(u.TimestampMs, period, options);
+            var key = period == UsageGrouping.Session ? $"{u.Project}\u0000{u.Session}" : Key(u.TimestampMs, period, options);
             if (!rows.TryGetValue(key, out var row))
             {
-                rows[key] = row = new UsageRow(period == ReportPeriod.Session ? u.Session ?? "unknown" : key) { Project = u.Project };
+                rows[key] = row = new UsageRow(period == UsageGrouping.Session ? u.Session ?? "unknown" : key) { Project = u.Project };
             }
             row.Add(u);
             totals.Add(u);
         }
-        var ordered = period == ReportPeriod.Session
+        var ordered = period == UsageGrouping.Session
             ? rows.Values.OrderBy(r => r.LastMs).ThenBy(r => r.Key, StringComparer.Ordinal).ToList()
             : rows.Values.OrderBy(r => r.Key, StringComparer.Ordinal).ToList();
         return (ordered, totals);
     }
 
-    public static string Key(long ms, ReportPeriod period, ReportOptions o)
+    public static string Key(long ms, UsageGrouping period, ReportOptions o)
     {
         var local = Local(ms, o.TimeZone);
         return period switch
         {
-            ReportPeriod.Monthly => local.ToString("yyyy-MM", CultureInfo.InvariantCulture),
-            ReportPeriod.Weekly => local.Date.AddDays(-(((int)local.DayOfWeek - (int)o.StartOfWeek + 7) % 7)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            UsageGrouping.Monthly => local.ToString("yyyy-MM", CultureInfo.InvariantCulture),
+            UsageGrouping.Weekly => local.Date.AddDays(-(((int)local.DayOfWeek - (int)o.StartOfWeek + 7) % 7)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             _ => local.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         };
     }

@@ -22,10 +22,10 @@ internal static class ReportCommand
     {
         var report = new Command("report", "Usage and cost reports: `report --by team|person|...` from the rollups, or `report daily|weekly|monthly|session|blocks`")
         {
-            Period("daily", "Usage and cost per day and model", ReportPeriod.Daily),
-            Period("weekly", "Usage and cost per week and model", ReportPeriod.Weekly),
-            Period("monthly", "Usage and cost per month and model", ReportPeriod.Monthly),
-            Period("session", "Usage and cost per agent session", ReportPeriod.Session),
+            Period("daily", "Usage and cost per day and model", UsageGrouping.Daily),
+            Period("weekly", "Usage and cost per week and model", UsageGrouping.Weekly),
+            Period("monthly", "Usage and cost per month and model", UsageGrouping.Monthly),
+            Period("session", "Usage and cost per agent session", UsageGrouping.Session),
             Blocks(),
         };
         // The attribution report (--by team|person|project|model|feature|status|outcome) is the root command's own action.
@@ -57,16 +57,16 @@ internal static class ReportCommand
         }
     }
 
-    private static Command Period(string name, string description, ReportPeriod period)
+    private static Command Period(string name, string description, UsageGrouping period)
     {
         var common = new Common();
         var startOfWeek = new Option<DayOfWeek>("--start-of-week") { Description = "Weekly: first day of the week", DefaultValueFactory = _ => DayOfWeek.Sunday };
         var command = new Command(name, description);
         common.AddTo(command);
-        if (period == ReportPeriod.Weekly) command.Options.Add(startOfWeek);
+        if (period == UsageGrouping.Weekly) command.Options.Add(startOfWeek);
         command.SetAction(parse =>
         {
-            var options = Options(parse, common) with { StartOfWeek = period == ReportPeriod.Weekly ? parse.GetValue(startOfWeek) : DayOfWeek.Sunday };
+            var options = Options(parse, common) with { StartOfWeek = period == UsageGrouping.Weekly ? parse.GetValue(startOfWeek) : DayOfWeek.Sunday };
             var (usage, skipped) = Load(parse, common);
             var (rows, totals) = UsageReports.Build(usage, period, options);
             if (parse.GetValue(common.Json)) WriteJson(name, period, rows, totals, skipped, options);
@@ -150,20 +150,20 @@ internal static class ReportCommand
         return $"{e.Project}/{e.SessionId}";
     }
 
-    private static void WriteJson(string name, ReportPeriod period, IReadOnlyList<UsageRow> rows, UsageTotals totals, SkipCounter skipped, ReportOptions options)
+    private static void WriteJson(string name, UsageGrouping period, IReadOnlyList<UsageRow> rows, UsageTotals totals, SkipCounter skipped, ReportOptions options)
     {
         using var stdout = Console.OpenStandardOutput();
         using var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         w.WriteStartObject();
-        w.WriteStartArray(period == ReportPeriod.Session ? "sessions" : name);
+        w.WriteStartArray(period == UsageGrouping.Session ? "sessions" : name);
         foreach (var r in rows)
         {
             w.WriteStartObject();
             switch (period)
             {
-                case ReportPeriod.Daily: w.WriteString("date", r.Key); break;
-                case ReportPeriod.Weekly: w.WriteString("week", r.Key); break;
-                case ReportPeriod.Monthly: w.WriteString("month", r.Key); break;
+                case UsageGrouping.Daily: w.WriteString("date", r.Key); break;
+                case UsageGrouping.Weekly: w.WriteString("week", r.Key); break;
+                case UsageGrouping.Monthly: w.WriteString("month", r.Key); break;
                 default:
                     w.WriteString("sessionId", r.Key);
                     w.WriteString("projectPath", r.Project);
@@ -227,16 +227,16 @@ internal static class ReportCommand
         w.WriteEndObject();
     }
 
-    private static void WriteTable(ReportPeriod period, IReadOnlyList<UsageRow> rows, UsageTotals totals, SkipCounter skipped, ReportOptions options, bool breakdown)
+    private static void WriteTable(UsageGrouping period, IReadOnlyList<UsageRow> rows, UsageTotals totals, SkipCounter skipped, ReportOptions options, bool breakdown)
     {
-        var head = period switch { ReportPeriod.Daily => "DATE", ReportPeriod.Weekly => "WEEK OF", ReportPeriod.Monthly => "MONTH", _ => "SESSION" };
-        var width = period == ReportPeriod.Session ? 38 : 10;
+        var head = period switch { UsageGrouping.Daily => "DATE", UsageGrouping.Weekly => "WEEK OF", UsageGrouping.Monthly => "MONTH", _ => "SESSION" };
+        var width = period == UsageGrouping.Session ? 38 : 10;
         var line = $"{head.PadRight(width)}  {"MODELS",-34} {"INPUT",12} {"OUTPUT",12} {"CACHE WRITE",13} {"CACHE READ",14} {"TOTAL TOKENS",14} {"COST USD",12}";
         Console.WriteLine(line);
         Console.WriteLine(new string('-', line.Length));
         foreach (var r in rows)
         {
-            var key = period == ReportPeriod.Session ? Trim(r.Key, width) : r.Key;
+            var key = period == UsageGrouping.Session ? Trim(r.Key, width) : r.Key;
             Console.WriteLine(Row(key.PadRight(width), Trim(string.Join(", ", r.Models.Keys.Select(Short)), 34), r.Totals));
             if (breakdown)
             {

@@ -65,7 +65,7 @@ public sealed class ReportTests
     public void Daily_BucketsByTimeZone_PerModelBreakdown()
     {
         var priced = Price(CostMode.Calculate, Sonnet, Haiku);
-        var (utc, totals) = UsageReports.Build(priced, ReportPeriod.Daily, new ReportOptions());
+        var (utc, totals) = UsageReports.Build(priced, UsageGrouping.Daily, new ReportOptions());
         var day = Assert.Single(utc);
         Assert.Equal("2026-01-09", day.Key);
         Assert.Equal(["claude-haiku-4-5-20251001", "claude-sonnet-4-20250514"], day.Models.Keys);
@@ -73,9 +73,9 @@ public sealed class ReportTests
         Assert.Equal(165, totals.Input);
         Assert.Equal(185 + 130, day.Totals.TotalTokens); // sonnet 100+50+25+10, haiku 65+30+15+20
 
-        var tokyo = UsageReports.Build(priced, ReportPeriod.Daily, new ReportOptions { TimeZone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo") }).Rows;
+        var tokyo = UsageReports.Build(priced, UsageGrouping.Daily, new ReportOptions { TimeZone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo") }).Rows;
         Assert.Equal(["2026-01-09", "2026-01-10"], tokyo.Select(r => r.Key));
-        var la = UsageReports.Build(priced, ReportPeriod.Daily, new ReportOptions { TimeZone = TimeZoneInfo.FindSystemTimeZoneById("America/Los_Angeles") }).Rows;
+        var la = UsageReports.Build(priced, UsageGrouping.Daily, new ReportOptions { TimeZone = TimeZoneInfo.FindSystemTimeZoneById("America/Los_Angeles") }).Rows;
         Assert.Equal(["2026-01-09"], la.Select(r => r.Key));
     }
 
@@ -84,12 +84,12 @@ public sealed class ReportTests
     {
         var priced = Price(CostMode.Calculate, Sonnet, Haiku);
         var tokyo = TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo");
-        var only10th = UsageReports.Build(priced, ReportPeriod.Daily, new ReportOptions { TimeZone = tokyo, Since = new DateOnly(2026, 1, 10), Until = new DateOnly(2026, 1, 10) });
+        var only10th = UsageReports.Build(priced, UsageGrouping.Daily, new ReportOptions { TimeZone = tokyo, Since = new DateOnly(2026, 1, 10), Until = new DateOnly(2026, 1, 10) });
         Assert.Equal("claude-haiku-4-5-20251001", Assert.Single(Assert.Single(only10th.Rows).Models.Keys));
         // 2026-01-09 is a Friday: the week starting Sunday is 2026-01-04, starting Monday 2026-01-05.
-        Assert.Equal("2026-01-04", Assert.Single(UsageReports.Build(priced, ReportPeriod.Weekly, new ReportOptions()).Rows).Key);
-        Assert.Equal("2026-01-05", Assert.Single(UsageReports.Build(priced, ReportPeriod.Weekly, new ReportOptions { StartOfWeek = DayOfWeek.Monday }).Rows).Key);
-        Assert.Equal("2026-01", Assert.Single(UsageReports.Build(priced, ReportPeriod.Monthly, new ReportOptions()).Rows).Key);
+        Assert.Equal("2026-01-04", Assert.Single(UsageReports.Build(priced, UsageGrouping.Weekly, new ReportOptions()).Rows).Key);
+        Assert.Equal("2026-01-05", Assert.Single(UsageReports.Build(priced, UsageGrouping.Weekly, new ReportOptions { StartOfWeek = DayOfWeek.Monday }).Rows).Key);
+        Assert.Equal("2026-01", Assert.Single(UsageReports.Build(priced, UsageGrouping.Monthly, new ReportOptions()).Rows).Key);
     }
 
     private static PricedUsage At(string utc, long tokens, decimal cost) =>

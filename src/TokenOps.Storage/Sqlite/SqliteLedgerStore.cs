@@ -17,6 +17,32 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore
         "outcome, error_code, latency_ms, ttft_ms, provider_request_id, source, session_id, budget_action, justification";
 
     private static readonly string[] ColumnNames = Columns.Split(", ");
+    private static readonly string ColumnValues = string.Join(", ", ColumnNames.Select(c => "$" + c));
+
+    /// <summary>A prepared insert or upsert of whole rows: one parameter per ledger column, bound per row.</summary>
+    private sealed class RowCommand : IDisposable
+    {
+        private readonly SqliteCommand _command;
+        private readonly Dictionary<string, SqliteParameter> _parameters;
+
+        public RowCommand(SqliteConnection connection, SqliteTransaction tx, string sql)
+        {
+            _command = connection.CreateCommand();
+            _command.Transaction = tx;
+            _command.CommandText = sql;
+            _parameters = ColumnNames.ToDictionary(c => c, c => _command.Parameters.Add(new SqliteParameter("$" + c, null)));
+            _command.Prepare();
+        }
+
+        /// <summary>Runs the command for one row; returns the number of rows changed (0 for an ignored duplicate).</summary>
+        public int Execute(LedgerEntry entry)
+        {
+            Bind(_parameters, entry);
+            return _command.ExecuteNonQuery();
+        }
+
+        public void Dispose() => _command.Dispose();
+    }
 
     /// <summary>Writes the batch in one transaction; returns how many rows were new.</summary>
     public int Write(IReadOnlyList<LedgerEntry> entries)
@@ -24,16 +50,11 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore
         if (entries.Count == 0) return 0;
         using var connection = database.Open();
         using var tx = connection.BeginTransaction();
-        using var insert = connection.CreateCommand();
-        insert.Transaction = tx;
-        insert.CommandText = $"INSERT OR IGNORE INTO ledger ({Columns}) VALUES ({string.Join(", ", ColumnNames.Select(c => "$" + c))});";
-        var parameters = ColumnNames.ToDictionary(c => c, c => insert.Parameters.Add(new SqliteParameter("$" + c, null)));
-        insert.Prepare();
+        using var insert = new RowCommand(connection, tx, $"INSERT OR IGNORE INTO ledger ({Columns}) VALUES ({ColumnValues});");
         var inserted = new List<LedgerEntry>(entries.Count);
         foreach (var e in entries)
         {
-            Bind(parameters, e);
-            if (insert.ExecuteNonQuery() > 0) inserted.Add(e);
+            if (insert.Execute(e) > 0) inserted.Add(e);
         }
         // Rollups count only rows that were new, in the same transaction: replays stay idempotent.
         LedgerRollups.Apply(connection, tx, inserted);
@@ -50,14 +71,10 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore
         if (entries.Count == 0) return 0;
         using var connection = database.Open();
         using var tx = connection.BeginTransaction();
-        using var upsert = connection.CreateCommand();
-        upsert.Transaction = tx;
         const string Total = "uncached_input_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens + output_tokens";
-        upsert.CommandText = $"INSERT INTO ledger ({Columns}) VALUES ({string.Join(", ", ColumnNames.Select(c => "$" + c))}) " +
+        using var upsert = new RowCommand(connection, tx, $"INSERT INTO ledger ({Columns}) VALUES ({ColumnValues}) " +
             $"ON CONFLICT(id) DO UPDATE SET {string.Join(", ", ColumnNames.Skip(1).Select(c => $"{c} = excluded.{c}"))} " +
-            $"WHERE ({string.Join(" + ", Total.Split(" + ").Select(c => "excluded." + c))}) > ({Total});";
-        var parameters = ColumnNames.ToDictionary(c => c, c => upsert.Parameters.Add(new SqliteParameter("$" + c, null)));
-        upsert.Prepare();
+            $"WHERE ({string.Join(" + ", Total.Split(" + ").Select(c => "excluded." + c))}) > ({Total});");
         // The rollups must follow a replaced row: retract the old copy, add the new one (same transaction).
         using var find = connection.CreateCommand();
         find.Transaction = tx;
@@ -72,8 +89,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore
             LedgerEntry? old = null;
             using (var reader = find.ExecuteReader())
                 if (reader.Read()) old = ReadRow(reader);
-            Bind(parameters, e);
-            if (upsert.ExecuteNonQuery() == 0) continue;
+            if (upsert.Execute(e) == 0) continue;
             if (old is not null) replaced.Add(old);
             added.Add(e);
         }
@@ -83,18 +99,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore
         return added.Count;
     }
 
-    public IReadOnlyList<LedgerEntry> Read(DateTimeOffset? since = null, DateTimeOffset? until = null)
-    {
-        using var connection = database.Open();
-        using var query = connection.CreateCommand();
-        query.CommandText = $"SELECT {Columns} FROM ledger WHERE started_at >= $since AND started_at < $until ORDER BY started_at, id;";
-        query.Parameters.AddWithValue("$since", Time(since ?? DateTimeOffset.MinValue));
-        query.Parameters.AddWithValue("$until", Time(until ?? DateTimeOffset.MaxValue));
-        using var reader = query.ExecuteReader();
-        var rows = new List<LedgerEntry>();
-        while (reader.Read()) rows.Add(ReadRow(reader));
-        return rows;
-    }
+    public IReadOnlyList<LedgerEntry> Read(DateTimeOffset? since = null, DateTimeOffset? until = null) => Stream(since, until).ToList();
 
     /// <summary>
     /// Rows one at a time, in time order, without holding them all (exports of a month or more). The connection stays

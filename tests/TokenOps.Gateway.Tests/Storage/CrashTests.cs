@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Text;
-using System.Text.Json;
 using TokenOps.Gateway.Tests.Infrastructure;
 using TokenOps.Simulator;
 using TokenOps.Storage.Sqlite;
@@ -21,24 +19,11 @@ public sealed class CrashTests
         await using var simulator = SimulatorApp.Build(new SimulatorOptions { InterChunkDelayMs = 1 }, "http://127.0.0.1:0");
         await simulator.StartAsync();
         var bill = simulator.Services.GetService(typeof(SimulatorBill)) as SimulatorBill;
-        var dir = Path.Combine(Path.GetTempPath(), "tokenops-crash", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        var config = Path.Combine(dir, "tokenops.json");
-        var keyFile = Path.Combine(dir, "provider.key");
-        await File.WriteAllTextAsync(keyFile, "sk-crash-test\n");
-        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
-        {
-            providers = new { sim = new { kind = "openai", baseUrl = simulator.Urls.First(), apiKeyFile = keyFile } },
-            models = new Dictionary<string, object> { ["gpt-4o-mini"] = new { provider = "sim" } },
-        }));
-        var (exit, keyOut, keyErr) = await CliProcess.RunAsync("keys", "create", "--person", "kim", "--team", "sre", "--data", dir);
-        Assert.True(exit == 0, keyErr);
-        var key = keyOut.Trim().Split('\n')[^1].Trim();
-        var port = FreePort();
-        var url = $"http://127.0.0.1:{port}";
+        var setup = await ServeSetup.CreateAsync(simulator.Urls.First(), "crash");
+        var (dir, key, url) = (setup.DataDirectory, setup.VirtualKey, setup.Url);
 
         var received = new ConcurrentBag<string>();
-        using (var gateway = CliProcess.Start("serve", "--config", config, "--urls", url, "--data", dir))
+        using (var gateway = setup.Start())
         {
             await gateway.WaitForLineAsync("listening", TimeSpan.FromSeconds(30));
             using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(10) };
@@ -73,7 +58,7 @@ public sealed class CrashTests
         Assert.True(received.Count >= 150, $"only {received.Count} responses before the kill");
 
         // Restart: the journal is replayed into the ledger before the first request is served.
-        using (var restarted = CliProcess.Start("serve", "--config", config, "--urls", $"http://127.0.0.1:{FreePort()}", "--data", dir))
+        using (var restarted = setup.Start($"http://127.0.0.1:{ServeSetup.FreePort()}"))
         {
             await restarted.WaitForLineAsync("listening", TimeSpan.FromSeconds(30));
             restarted.Process.Kill(); // even a second crash cannot lose what the replay committed
@@ -87,12 +72,5 @@ public sealed class CrashTests
         var served = bill!.Entries.Select(e => e.Id).ToHashSet();
         Assert.All(rows.Where(r => r.ProviderRequestId is not null), r => Assert.Contains(r.ProviderRequestId!, served));
         try { Directory.Delete(dir, true); } catch (IOException) { }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

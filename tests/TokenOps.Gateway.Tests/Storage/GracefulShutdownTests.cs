@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Text;
-using System.Text.Json;
 using TokenOps.Core.Ledger;
 using TokenOps.Gateway.Tests.Infrastructure;
 using TokenOps.Simulator;
@@ -19,22 +17,10 @@ public sealed class GracefulShutdownTests
         // outlast any short grace period a signal handler might give.
         await using var simulator = SimulatorApp.Build(new SimulatorOptions { InterChunkDelayMs = 50 }, "http://127.0.0.1:0");
         await simulator.StartAsync();
-        var dir = Path.Combine(Path.GetTempPath(), "tokenops-sigterm", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        var config = Path.Combine(dir, "tokenops.json");
-        var keyFile = Path.Combine(dir, "provider.key");
-        await File.WriteAllTextAsync(keyFile, "sk-sigterm-test\n");
-        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
-        {
-            providers = new { sim = new { kind = "openai", baseUrl = simulator.Urls.First(), apiKeyFile = keyFile } },
-            models = new Dictionary<string, object> { ["gpt-4o-mini"] = new { provider = "sim" } },
-        }));
-        var (exit, keyOut, keyErr) = await CliProcess.RunAsync("keys", "create", "--person", "kim", "--team", "sre", "--data", dir);
-        Assert.True(exit == 0, keyErr);
-        var key = keyOut.Trim().Split('\n')[^1].Trim();
-        var url = $"http://127.0.0.1:{FreePort()}";
+        var setup = await ServeSetup.CreateAsync(simulator.Urls.First(), "sigterm");
+        var (dir, key, url) = (setup.DataDirectory, setup.VirtualKey, setup.Url);
 
-        using var gateway = CliProcess.Start("serve", "--config", config, "--urls", url, "--data", dir);
+        using var gateway = setup.Start();
         await gateway.WaitForLineAsync("listening", TimeSpan.FromSeconds(30));
         using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Authorization = new("Bearer", key);
@@ -78,12 +64,5 @@ public sealed class GracefulShutdownTests
         Assert.Empty(Directory.GetFiles(Path.Combine(dir, "journal"), "*.jsonl"));
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(dir, true); } catch (IOException) { }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

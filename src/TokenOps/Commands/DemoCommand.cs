@@ -96,7 +96,6 @@ internal static class DemoCommand
             DemoSummary.Print(rows, Console.Out);
             DemoReport.Print(gateway.Services, options, rows, firstDay, asOf, Console.Out);
             PrintBillCheck(gateway, rows);
-            clock.BackToRealTime();
 
             var (_, tryKey) = keyStore.Create("you", "demo");
             Console.WriteLine();
@@ -109,7 +108,9 @@ internal static class DemoCommand
             Console.WriteLine($"  OpenAI SDKs:    OPENAI_BASE_URL={gateway.BaseUrl}v1 OPENAI_API_KEY={tryKey}");
             Console.WriteLine($"  Anthropic SDKs: ANTHROPIC_BASE_URL={gateway.BaseUrl.ToString().TrimEnd('/')} ANTHROPIC_API_KEY={tryKey}");
             Console.WriteLine($"  Then: dotnet run --project src/TokenOps -- ledger --data {dir} --since 10m");
+            // With --exit the clock stays at the report's instant, so nothing (alerts included) moves after the report.
             if (parse.GetValue(exit)) return 0;
+            clock.BackToRealTime();
             Console.WriteLine("Press Ctrl+C to stop.");
             await gateway.App.WaitForShutdownAsync(CancellationToken.None);
             return 0;

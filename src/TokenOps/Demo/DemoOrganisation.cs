@@ -53,7 +53,7 @@ internal static class DemoPolicy
         options.AdminTokenEnv = AdminTokenEnv;
         options.Budgets = new BudgetsOptions
         {
-            Organisation = new BudgetOptions { LimitUsd = 10m, Period = "monthly", Mode = "hard" },
+            Organisation = new BudgetOptions { LimitUsd = 15m, Period = "monthly", Mode = "hard" },
             Teams =
             {
                 ["payments"] = new BudgetOptions { LimitUsd = 2.00m, Period = "monthly", Mode = "soft", SoftAction = "warn" },

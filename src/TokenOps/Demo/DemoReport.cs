@@ -46,7 +46,8 @@ internal static class DemoReport
             var policy = engine.Policies.Find(b.BudgetId);
             var mode = policy is null ? "-" : policy.Hard ? "hard (402)" : "soft: " + BudgetPolicyBuilder.Format(policy.SoftAction);
             var forecast = spend.Forecast(b, asOf);
-            var runsOut = forecast.RunsOutBeforePeriodEnd && forecast.Exhaustion is { } e ? e.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "-";
+            var runsOut = b.Remaining <= 0 ? "already past its limit"
+                : forecast.RunsOutBeforePeriodEnd && forecast.Exhaustion is { } e ? e.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "-";
             var label = b.Level == BudgetLevel.Organisation ? "organisation" : $"{b.Level.ToString().ToLowerInvariant()} {b.Name}";
             output.WriteLine(Invariant(
                 $"{label,-18} {policy?.Period.ToString() ?? "-",-8} {mode,-13} {Usd(b.Spent),9} {Usd(b.Limit),9} {Usd(b.Remaining),10} {(b.Limit == 0 ? 0 : 100 * b.Spent / b.Limit),5:0}% {Usd(forecast.Projected),9}  {b.PeriodEnd.AddTicks(-1):yyyy-MM-dd}  {runsOut}"));

@@ -9,6 +9,12 @@ internal static class DemoSummary
 {
     public static void Print(IReadOnlyList<LedgerEntry> rows, TextWriter output)
     {
+        if (rows.Count == 0)
+        {
+            output.WriteLine();
+            output.WriteLine("Ledger: no requests (the simulated days were a weekend); try more --days.");
+            return;
+        }
         var first = rows.Min(r => r.StartedAt);
         var last = rows.Max(r => r.StartedAt);
         var total = rows.Sum(r => r.CostNanos);

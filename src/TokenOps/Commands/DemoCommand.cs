@@ -1,8 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Security.Cryptography;
 using TokenOps.Cli.Demo;
 using TokenOps.Core.Pricing;
 using TokenOps.Gateway;
+using TokenOps.Gateway.Alerts;
+using TokenOps.Gateway.Pipeline;
 using TokenOps.Gateway.Configuration;
 using TokenOps.Simulator;
 using TokenOps.Storage.Sqlite;
@@ -28,6 +31,15 @@ internal static class DemoCommand
             PrepareDirectory(dir);
             var clock = new DemoClock();
             var options = new GatewayOptions { DataDirectory = dir };
+            DemoPolicy.Apply(options);
+            // Secrets for this process only: the admin token (dashboard, admin API) and the GitHub webhook secret.
+            var adminToken = "tokadm_" + Base64Url(RandomNumberGenerator.GetBytes(24));
+            var webhookSecret = Base64Url(RandomNumberGenerator.GetBytes(24));
+            Environment.SetEnvironmentVariable(options.AdminTokenEnv, adminToken);
+            Environment.SetEnvironmentVariable(options.Outcomes.GitHubSecretEnv, webhookSecret);
+            var firstDay = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(-dayCount), TimeSpan.Zero);
+            // The clock starts at the simulated beginning, so budget periods, alerts and poker weeks open there, not today.
+            clock.JumpTo(firstDay);
             Console.WriteLine("Starting the simulated provider and the gateway on loopback…");
             await using var gateway = await GatewayHost.StartAsync(new GatewaySettings
             {
@@ -36,6 +48,8 @@ internal static class DemoCommand
                 Simulate = true,
                 SimulatorOptions = new SimulatorOptions { TimeProvider = clock },
                 Time = clock,
+                // Soft-budget overruns are logged per request; the demo counts them from the ledger instead.
+                ConfigureLogging = logging => logging.AddFilter(typeof(AdmitStage).FullName, LogLevel.Error),
             }, cancellationToken);
 
             var keyStore = gateway.Services.GetRequiredService<SqliteKeyStore>();
@@ -44,9 +58,20 @@ internal static class DemoCommand
             foreach (var h in DemoOrganisation.People) Console.WriteLine($"  {h.Person,-6} {h.Team,-9} {h.Description}");
 
             var started = DateTime.UtcNow;
-            var firstDay = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(-dayCount), TimeSpan.Zero);
             using var http = new HttpClient { BaseAddress = gateway.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
-            var traffic = new DemoTraffic(http, clock, keys);
+            var outcomes = new DemoOutcomes(http, clock, webhookSecret);
+            var alerts = gateway.Services.GetRequiredService<AlertEngine>();
+            var traffic = new DemoTraffic(http, clock, keys)
+            {
+                // At each workday's end: the day's merged PRs arrive by webhook, and the alert rules run on the day's spend.
+                DayEnded = async (_, ct) =>
+                {
+                    await outcomes.MergeDayAsync(ct);
+                    await gateway.FlushLedgerAsync();
+                    alerts.Evaluate();
+                },
+            };
+            PrintPolicy(options);
             Console.WriteLine($"Driving {dayCount} days of work ({firstDay:yyyy-MM-dd} onwards) through {gateway.BaseUrl} on a time-compressed clock…");
             // Ctrl+C or SIGTERM stops the host (its lifetime owns the signals), which ends the traffic too.
             var stopping = gateway.App.Lifetime.ApplicationStopping;
@@ -59,15 +84,23 @@ internal static class DemoCommand
                 Console.Error.WriteLine("tokenops: demo interrupted; the ledger keeps what was sent.");
                 return 130;
             }
-            clock.BackToRealTime();
+            // Budgets, forecasts and the poker week are reported at the end of the simulated history, then the clock is real again.
+            // (an hour before the last simulated midnight: the demo clock keeps running while the report is printed)
+            var asOf = firstDay.AddDays(dayCount).AddHours(-1);
+            clock.JumpTo(asOf);
             await gateway.FlushLedgerAsync();
+            alerts.Evaluate();
             var rows = gateway.Services.GetRequiredService<SqliteLedgerStore>().Read();
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Sent {traffic.Sent} requests in {(DateTime.UtcNow - started).TotalSeconds:0.0} s."));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Sent {traffic.Sent} requests in {(DateTime.UtcNow - started).TotalSeconds:0.0} s: {traffic.Refused} refused by a hard budget (402, expected), {traffic.Degraded} degraded, {traffic.Failed} failed; {outcomes.Merged} merged PRs by webhook."));
             DemoSummary.Print(rows, Console.Out);
+            DemoReport.Print(gateway.Services, options, rows, firstDay, asOf, Console.Out);
             PrintBillCheck(gateway, rows);
 
             var (_, tryKey) = keyStore.Create("you", "demo");
             Console.WriteLine();
+            Console.WriteLine($"Dashboard: {gateway.BaseUrl} (sign in with the admin token {adminToken} to see everything,");
+            Console.WriteLine($"           or as a developer with alice's key {keys["alice"]}). Admin API: Authorization: Bearer <admin token>.");
             Console.WriteLine($"The gateway is running at {gateway.BaseUrl} with the demo ledger in {Path.GetFullPath(dir)}.");
             Console.WriteLine("Try it with your own key (person 'you', team 'demo'):");
             Console.WriteLine($"  curl {gateway.BaseUrl}v1/chat/completions -H 'Authorization: Bearer {tryKey}' -H 'Content-Type: application/json' \\");
@@ -75,7 +108,9 @@ internal static class DemoCommand
             Console.WriteLine($"  OpenAI SDKs:    OPENAI_BASE_URL={gateway.BaseUrl}v1 OPENAI_API_KEY={tryKey}");
             Console.WriteLine($"  Anthropic SDKs: ANTHROPIC_BASE_URL={gateway.BaseUrl.ToString().TrimEnd('/')} ANTHROPIC_API_KEY={tryKey}");
             Console.WriteLine($"  Then: dotnet run --project src/TokenOps -- ledger --data {dir} --since 10m");
+            // With --exit the clock stays at the report's instant, so nothing (alerts included) moves after the report.
             if (parse.GetValue(exit)) return 0;
+            clock.BackToRealTime();
             Console.WriteLine("Press Ctrl+C to stop.");
             await gateway.App.WaitForShutdownAsync(CancellationToken.None);
             return 0;
@@ -96,6 +131,18 @@ internal static class DemoCommand
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Provider bill check: simulator charged {NanoUsd.ToUsd(billed):0.000000000} USD for {bill.Count} responses; ledger says {NanoUsd.ToUsd(ledger):0.000000000} USD; difference {NanoUsd.ToUsd(ledger - billed):0.000000000} USD."));
     }
+
+    private static void PrintPolicy(GatewayOptions options)
+    {
+        var b = options.Budgets;
+        static string Describe(BudgetOptions o) => string.Create(CultureInfo.InvariantCulture,
+            $"${o.LimitUsd:0.00} {o.Period} {(o.Mode == "hard" ? "hard" : "soft/" + o.SoftAction)}");
+        Console.WriteLine($"Policy: organisation pool {Describe(b.Organisation!)}; teams {string.Join(", ", b.Teams.Select(t => $"{t.Key} {Describe(t.Value)}"))};");
+        Console.WriteLine($"        {string.Join(", ", b.People.Select(p => $"{p.Key}'s stipend {Describe(p.Value)}"))}; tiers {string.Join(", ", b.Tiers.Keys)}; " +
+            string.Create(CultureInfo.InvariantCulture, $"token poker ${options.Poker.WeeklyHandUsd:0.00}/week; alerts at {string.Join("/", options.Alerts.EffectiveThresholds)}% and on forecasts."));
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     private static void PrepareDirectory(string dir)
     {

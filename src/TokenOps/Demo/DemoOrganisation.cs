@@ -1,3 +1,5 @@
+using TokenOps.Gateway.Configuration;
+
 namespace TokenOps.Cli.Demo;
 
 /// <summary>How one person uses AI: which APIs and models, how much, how long their prompts are.</summary>
@@ -32,4 +34,59 @@ internal static class DemoOrganisation
         new("kemi", "growth", "heavy Sonnet user, big prompts, no caching", "messages", ["claude-sonnet-4-5"], 7, 0.4, 3500, 1500, false, "experiments"),
         new("liam", "growth", "tries the newest small model", "chat", ["gpt-5-nano", "gpt-4.1-nano"], 11, 0.5, 200, 300, false, "landing-pages"),
     ];
+}
+
+/// <summary>
+/// The demo organisation's policy, as a tokenops.json would state it: budgets (a monthly organisation pool; team caps
+/// that warn, degrade or refuse; one person's small hard stipend; senior/junior tiers), alerts, token poker and the
+/// outcome valuation ROI is computed with. Limits are sized to the simulated traffic so that a few weeks show the story.
+/// </summary>
+internal static class DemoPolicy
+{
+    /// <summary>The one person whose small hard weekly stipend runs out: her Opus requests get HTTP 402, her Haiku ones still fit.</summary>
+    public const string StipendPerson = "farah";
+    public const string GitHubSecretEnv = "TOKENOPS_DEMO_GITHUB_WEBHOOK_SECRET";
+    public const string AdminTokenEnv = "TOKENOPS_DEMO_ADMIN_TOKEN";
+
+    public static void Apply(GatewayOptions options)
+    {
+        options.AdminTokenEnv = AdminTokenEnv;
+        options.Budgets = new BudgetsOptions
+        {
+            Organisation = new BudgetOptions { LimitUsd = 15m, Period = "monthly", Mode = "hard" },
+            Teams =
+            {
+                ["payments"] = new BudgetOptions { LimitUsd = 2.00m, Period = "monthly", Mode = "soft", SoftAction = "warn" },
+                ["growth"] = new BudgetOptions { LimitUsd = 1.00m, Period = "monthly", Mode = "soft", SoftAction = "degrade" },
+                ["platform"] = new BudgetOptions { LimitUsd = 3.50m, Period = "monthly", Mode = "hard" },
+            },
+            People = { [StipendPerson] = new BudgetOptions { LimitUsd = 0.50m, Period = "weekly", Mode = "hard" } },
+            Tiers =
+            {
+                // Seniors may call any model; when a soft budget degrades them, Anthropic requests go to Haiku.
+                ["senior"] = new TierOptions { People = ["alice", "chen", "farah", "gus", "kemi"], DegradeModel = "claude-haiku-4-5" },
+                // Juniors: no Opus, Sonnet, o4-mini or GPT-4.1; a degrade serves GPT-5 nano.
+                ["junior"] = new TierOptions
+                {
+                    People = ["bruno", "dana", "emeka", "hana", "jonas", "liam"],
+                    AllowedModels = ["gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-5", "gpt-5-mini", "gpt-5-nano", "text-embedding-3-small", "claude-haiku-4-5"],
+                    DegradeModel = "gpt-5-nano",
+                },
+            },
+        };
+        // Threshold and forecast alerts for the pool and the teams (every person's weekly poker hand would flood the list).
+        options.Alerts = new AlertOptions { Thresholds = [50, 80, 100], Forecasts = true, Levels = ["organisation", "team"], EvaluateEverySeconds = 3600 };
+        options.Poker = new PokerOptions { Enabled = true, WeeklyHandUsd = 2m, WinnerBonusUsd = 0.5m, Winners = 3, Anonymised = false, Scoring = "outcome-value-per-dollar" };
+        options.Outcomes = new OutcomeOptions
+        {
+            GitHubSecretEnv = GitHubSecretEnv,
+            People = { ["kemi-o"] = "kemi", ["gus-ops"] = "gus" },
+            HoursSavedByType = { ["pr"] = 1.5m },
+            DefaultHourlyRateUsd = 90m,
+            HourlyRateByTeam = { ["platform"] = 110m },
+            HourlyRateByTier = { ["senior"] = 150m, ["junior"] = 70m },
+            TierByPerson = { ["alice"] = "senior", ["chen"] = "senior", ["farah"] = "senior", ["gus"] = "senior", ["kemi"] = "senior", ["bruno"] = "junior", ["hana"] = "junior", ["jonas"] = "junior", ["liam"] = "junior" },
+            OtherAiCostPerMonthUsd = 150m,
+        };
+    }
 }

@@ -9,12 +9,18 @@ internal static class DemoSummary
 {
     public static void Print(IReadOnlyList<LedgerEntry> rows, TextWriter output)
     {
+        if (rows.Count == 0)
+        {
+            output.WriteLine();
+            output.WriteLine("Ledger: no requests (the simulated days were a weekend); try more --days.");
+            return;
+        }
         var first = rows.Min(r => r.StartedAt);
         var last = rows.Max(r => r.StartedAt);
         var total = rows.Sum(r => r.CostNanos);
         output.WriteLine();
         output.WriteLine(Invariant($"Ledger: {rows.Count} requests from {first:yyyy-MM-dd} to {last:yyyy-MM-dd}, total {Usd(total)}"));
-        output.WriteLine(Invariant($"  streamed {rows.Count(r => r.Streamed)}, failed {rows.Count(r => r.Outcome != LedgerOutcome.Ok)}, usage estimated {rows.Count(r => r.Estimated)}, priced by catalog {rows.FirstOrDefault(r => r.CatalogVersion is not null)?.CatalogVersion}"));
+        output.WriteLine(Invariant($"  streamed {rows.Count(r => r.Streamed)}, failed {rows.Count(r => r.Outcome is not (LedgerOutcome.Ok or LedgerOutcome.Refused))}, refused by budgets {rows.Count(r => r.Outcome == LedgerOutcome.Refused)}, usage estimated {rows.Count(r => r.Estimated)}, priced by catalog {rows.FirstOrDefault(r => r.CatalogVersion is not null)?.CatalogVersion}"));
         Table(output, "By team", rows, r => r.Team ?? "-", total);
         Table(output, "By person", rows, r => $"{r.Person} ({r.Team})", total);
         Table(output, "By model", rows, r => r.ServedModel ?? "-", total);

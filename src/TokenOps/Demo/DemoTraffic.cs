@@ -16,8 +16,18 @@ internal sealed class DemoTraffic(HttpClient http, DemoClock clock, IReadOnlyDic
          "migration explain why the integration test is flaky when the queue is slow summarise this incident timeline " +
          "draft release notes for the checkout service compare two index strategies for search latency under load").Split(' ');
 
-    public int Sent { get; private set; }
-    public int Failed { get; private set; }
+    private int _sent, _failed, _refused, _degraded;
+
+    public int Sent => _sent;
+    /// <summary>Responses that were neither 2xx nor a budget refusal.</summary>
+    public int Failed => _failed;
+    /// <summary>HTTP 402: a hard budget could not cover the request. Expected in the demo, not an error.</summary>
+    public int Refused => _refused;
+    /// <summary>Served by a cheaper model because a soft budget with the degrade action was past its limit.</summary>
+    public int Degraded => _degraded;
+
+    /// <summary>Called after each simulated workday's last requests, with the clock still on that day.</summary>
+    public Func<DateTimeOffset, CancellationToken, Task>? DayEnded { get; init; }
 
     public async Task RunAsync(DateTimeOffset firstDay, int days, CancellationToken cancellationToken)
     {
@@ -45,6 +55,7 @@ internal sealed class DemoTraffic(HttpClient http, DemoClock clock, IReadOnlyDic
                 }
                 await Task.WhenAll(batch);
             }
+            if (DayEnded is { } dayEnded) await dayEnded(day, cancellationToken);
         }
     }
 
@@ -56,8 +67,10 @@ internal sealed class DemoTraffic(HttpClient http, DemoClock clock, IReadOnlyDic
             // Read to the end, as a real client would (streams included).
             await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
             await body.CopyToAsync(Stream.Null, cancellationToken);
-            Sent++;
-            if (!response.IsSuccessStatusCode) Failed++;
+            Interlocked.Increment(ref _sent);
+            if ((int)response.StatusCode == 402) Interlocked.Increment(ref _refused);
+            else if (!response.IsSuccessStatusCode) Interlocked.Increment(ref _failed);
+            if (response.Headers.Contains("X-TokenOps-Budget-Degraded")) Interlocked.Increment(ref _degraded);
         }
         finally
         {

@@ -72,7 +72,9 @@ public sealed class CliTests : IDisposable
     public async Task Demo_RunsTheOrganisation_AndTheLedgerCommandReadsIt()
     {
         var data = Path.Combine(_dir, "demo");
-        var (exit, stdout, stderr) = await CliProcess.RunAsync("demo", "--exit", "--days", "3", "--urls", "http://127.0.0.1:0", "--data", data);
+        // Four weeks: whatever today's date, one calendar month holds at least ten simulated workdays (growth's soft cap is
+        // crossed) and at least one whole week falls inside (farah's weekly stipend runs out).
+        var (exit, stdout, stderr) = await CliProcess.RunAsync("demo", "--exit", "--days", "28", "--urls", "http://127.0.0.1:0", "--data", data);
         Assert.True(exit == 0, stderr);
         Assert.Contains("By team", stdout);
         Assert.Contains("difference 0.000000000 USD", stdout);
@@ -83,6 +85,50 @@ public sealed class CliTests : IDisposable
         using var first = JsonDocument.Parse(lines[0]);
         Assert.True(first.RootElement.GetProperty("cost_nanos").GetInt64() >= 0);
         Assert.StartsWith("sha256:", first.RootElement.GetProperty("catalog_version").GetString());
+
+        // The enforcement figures printed are the ledger's: 402 rows, rows whose budget_action starts with "degraded".
+        var rows = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var refused = rows.Where(r => r.GetProperty("status").GetInt32() == 402).ToList();
+        var degraded = rows.Count(r => r.TryGetProperty("budget_action", out var a) && a.ValueKind == JsonValueKind.String && a.GetString()!.StartsWith("degraded", StringComparison.Ordinal));
+        Assert.Equal(refused.Count, Number(stdout, @"refused with HTTP 402:\s+(\d+)"));
+        Assert.Equal(refused.Count, Number(stdout, @"(\d+) refused by a hard budget \(402, expected\)"));
+        Assert.Equal(degraded, Number(stdout, @"degraded to a cheaper model:\s+(\d+)"));
+        Assert.True(refused.Count > 0, stdout);
+        Assert.True(degraded > 0, stdout);
+        // Only the one person with a small hard stipend is refused; nobody else's requests failed.
+        Assert.All(refused, r => Assert.Equal("farah", r.GetProperty("person").GetString()));
+        Assert.Matches(@"failed 0, refused by budgets \d+", stdout);
+
+        // Budget status for the pool, the three teams and the stipend, each with a forecast at period end.
+        foreach (var budget in new[] { "organisation ", "team payments ", "team growth ", "team platform ", "person farah " })
+            Assert.Matches(@"(?m)^" + budget + @"\s+(monthly|weekly)\s+(hard \(402\)|soft: \w+)\s+\$", stdout);
+
+        // Alerts printed are the alerts stored (the alerts command reads them back), and a team crossed a threshold.
+        var (alertsExit, alertsJson, _) = await CliProcess.RunAsync("alerts", "--data", data, "--format", "json");
+        Assert.Equal(0, alertsExit);
+        var alerts = alertsJson.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(alerts.Length, Number(stdout, @"Alerts raised: (\d+)"));
+        Assert.Contains(alerts, a => a.Contains("\"kind\":\"threshold\"", StringComparison.Ordinal) && a.Contains("\"level\":\"team\"", StringComparison.Ordinal));
+
+        // Token poker's top 5 with names (not anonymised), merged PRs from signed webhooks, cost per PR and ROI with its formula.
+        Assert.Contains("Token poker, week of", stdout);
+        Assert.Equal(5, stdout.Split('\n').Count(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\s+[1-5] [a-z]+\s+(payments|platform|growth)\s+\$")));
+        var merged = Number(stdout, @"(\d+) merged PRs by webhook");
+        Assert.True(merged > 0);
+        Assert.Equal(merged, Number(stdout, @"Outcomes: (\d+) merged PRs"));
+        Assert.Matches(@"cost per merged PR: median \$\d+\.\d+, mean \$\d+\.\d+", stdout);
+        Assert.Contains("ROI = (value − cost) / cost = (", stdout);
+
+        // Where to look: the dashboard with the admin token, and a developer key.
+        Assert.Matches(@"Dashboard: http://127\.0\.0\.1:\d+/ \(sign in with the admin token tokadm_[A-Za-z0-9_-]+", stdout);
+        Assert.Matches(@"alice's key tok_[A-Za-z0-9_-]{43}", stdout);
+    }
+
+    private static int Number(string text, string pattern)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(text, pattern);
+        Assert.True(match.Success, $"no '{pattern}' in: {text}");
+        return int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public void Dispose()

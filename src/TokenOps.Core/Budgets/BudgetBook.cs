@@ -92,6 +92,21 @@ public sealed class BudgetBook(ISpendHistory history, Func<BudgetPolicy, DateTim
         return new ReserveResult(reservation, null, remaining, tightest);
     }
 
+    /// <summary>The least any of these budgets, hard or soft, has left after spend and reservations (a read).</summary>
+    public long MinAvailable(BudgetCounter[] counters, DateTimeOffset now)
+    {
+        var min = long.MaxValue;
+        foreach (var c in counters)
+        {
+            lock (c.Gate)
+            {
+                c.RollTo(now);
+                min = Math.Min(min, c.Available);
+            }
+        }
+        return min;
+    }
+
     /// <summary>Soft budgets this much more spend would take past their limit (a read, not a reservation).</summary>
     public List<BudgetCounter> SoftOverruns(BudgetCounter[] counters, long nanos, DateTimeOffset now)
     {

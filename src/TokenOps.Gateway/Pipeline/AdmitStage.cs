@@ -23,6 +23,8 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
     public const string WarningHeader = "X-TokenOps-Budget-Warning";
     public const string DegradedHeader = "X-TokenOps-Budget-Degraded";
     private const int MaxJustificationLength = 500;
+    /// <summary>How many times the byte-count bound a budget must have left for the tokenizer to be skipped.</summary>
+    private const long BoundHeadroom = 8;
 
     public void Run(ProxyContext context)
     {
@@ -40,7 +42,13 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
         var book = engine.Book;
         var now = context.StartedAt; // the ledger row's started_at: the request counts in the period it started in
         var counters = book.CountersFor(applicable, now);
-        var size = RequestSize.Measure(context, tokens, engine.Options.DefaultMaxOutputTokens);
+        // Far from every limit, the body's byte count stands in for the tokenizer (a token is at least one byte, so it
+        // can only over-reserve, and only where the headroom is many times the request): no parse, no tokenizing.
+        // Near a limit, or if the bound is refused, the tokenizer counts exactly.
+        var bound = RequestSize.Bound(context, engine.Options.DefaultMaxOutputTokens);
+        var size = book.MinAvailable(counters, now) >= WorstCase(context, bound) * BoundHeadroom
+            ? bound
+            : RequestSize.Measure(context, tokens, engine.Options.DefaultMaxOutputTokens);
         var worst = WorstCase(context, size);
         List<string>? actions = null;
 
@@ -53,6 +61,12 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
         }
 
         var result = book.TryReserve(counters, worst, now, engine.ReservationTtl);
+        if (result.Reservation is null && size.IsBound)
+        {
+            size = RequestSize.Measure(context, tokens, engine.Options.DefaultMaxOutputTokens);
+            worst = WorstCase(context, size);
+            result = book.TryReserve(counters, worst, now, engine.ReservationTtl);
+        }
         if (result.Reservation is null && engine.Options.ClampMaxTokens)
             result = TryClamp(context, counters, size, result, ref actions) ?? result;
         if (result.Reservation is null) throw Refusal(result.RefusedBy!, worst);
@@ -152,8 +166,16 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
 /// A request's size for reservation: input tokens counted once with the tokenizer plus a margin on the high side
 /// (per-message framing, tokenizer differences: a reservation must be the worst case), and its output limit.
 /// </summary>
-internal readonly record struct RequestSize(long InputTokens, long MaxOutputTokens, string? MaxOutputField)
+internal readonly record struct RequestSize(long InputTokens, long MaxOutputTokens, string? MaxOutputField, bool IsBound = false)
 {
+    /// <summary>An upper bound without parsing or tokenizing: every prompt token is at least one byte of the body.</summary>
+    public static RequestSize Bound(ProxyContext context, long defaultMaxOutput)
+    {
+        long bytes = context.Body!.Length;
+        var maxOutput = context.Facts!.MaxOutputTokens ?? context.ModelRoute!.Price?.MaxOutputTokens ?? defaultMaxOutput;
+        return new RequestSize(bytes + bytes / 4 + 32, maxOutput, null, IsBound: true);
+    }
+
     public static RequestSize Measure(ProxyContext context, TokenCounter tokens, long defaultMaxOutput)
     {
         using var doc = JsonDocument.Parse(context.Body!);

@@ -1,0 +1,62 @@
+using System.Globalization;
+using System.Net;
+using TokenOps.Core.Budgets;
+using TokenOps.Core.Pricing;
+using TokenOps.Gateway.Configuration;
+using TokenOps.Gateway.Metering;
+using TokenOps.Gateway.Pipeline;
+using TokenOps.Gateway.Tests.Infrastructure;
+
+namespace TokenOps.Gateway.Tests.Budgets;
+
+/// <summary>
+/// Far from a limit a reservation is sized by the body's byte count (no tokenizer on the hot path); near a limit the
+/// tokenizer counts exactly, so a request that fits is not refused because of the cheap bound.
+/// </summary>
+public sealed class ReservationSizingTests
+{
+    // A long prompt, so that the byte bound and the exact count differ by far more than the header's 6 decimals.
+    private static readonly string Prompt = string.Join(' ', Enumerable.Repeat("Summarise the budget policy in two sentences.", 400));
+
+    private static async Task<(HttpStatusCode Status, long RemainingNanos, long BodyBytes)> SendAsync(GatewayFixture gateway)
+    {
+        using var http = gateway.Client(gateway.CreateKey("ada", "core"));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = new StringContent($$"""{"model":"gpt-4o-mini","max_tokens":64,"messages":[{"role":"user","content":"{{Prompt}}"}]}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        var bodyBytes = (await request.Content!.ReadAsByteArrayAsync()).Length;
+        using var response = await http.SendAsync(request);
+        var remaining = response.Headers.TryGetValues(AdmitStage.RemainingHeader, out var v)
+            ? NanoUsd.FromUsd(decimal.Parse(v.Single(), CultureInfo.InvariantCulture)) : -1;
+        return (response.StatusCode, remaining, bodyBytes);
+    }
+
+    [Fact]
+    public async Task FarFromTheLimit_TheByteBoundSizesTheReservation()
+    {
+        const decimal limit = 1000m;
+        await using var gateway = await GatewayFixture.StartAsync(o => o.Budgets.People["ada"] = new BudgetOptions { LimitUsd = limit, Period = "daily" });
+        var (status, remaining, bytes) = await SendAsync(gateway);
+        Assert.Equal(HttpStatusCode.OK, status);
+        BundledCatalog.Load().TryGet("gpt-4o-mini", out var price);
+        var bound = ReservationMath.WorstCaseNanos(price!, bytes + bytes / 4 + 32, 64);
+        // The header shows USD to 6 decimals (1,000 nano-USD).
+        Assert.InRange(remaining, NanoUsd.FromUsd(limit) - bound - 1_000, NanoUsd.FromUsd(limit) - bound + 1_000);
+    }
+
+    [Fact]
+    public async Task NearTheLimit_TheTokenizerCountsExactly_AndARequestThatFitsIsServed()
+    {
+        BundledCatalog.Load().TryGet("gpt-4o-mini", out var price);
+        var counted = (long)new TokenCounter().Count("gpt-4o-mini", Prompt);
+        var exact = ReservationMath.WorstCaseNanos(price!, counted + counted / 4 + 32, 64);
+        // Room for the exact worst case and a little more, but far less than 8x the byte bound: the cheap path is not taken.
+        var limitNanos = exact + 10_000;
+        await using var gateway = await GatewayFixture.StartAsync(o => o.Budgets.People["ada"] = new BudgetOptions { LimitUsd = NanoUsd.ToUsd(limitNanos), Period = "daily" });
+        var (status, remaining, bytes) = await SendAsync(gateway);
+        Assert.True(ReservationMath.WorstCaseNanos(price!, bytes + bytes / 4 + 32, 64) > limitNanos, "the byte bound alone would have been refused");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.InRange(remaining, limitNanos - exact - 1_000, limitNanos - exact + 1_000);
+    }
+}

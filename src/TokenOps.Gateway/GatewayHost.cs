@@ -53,6 +53,11 @@ public static class GatewayHost
         builder.WebHost.UseUrls(settings.Urls);
         // The read stage enforces the body limit so that the refusal is in the client's protocol.
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
+        // Inline I/O: with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 (read by the runtime for every socket, the
+        // upstream HttpClient's included), Kestrel also runs request continuations on its I/O threads instead of
+        // hopping to the thread pool. Fewer wake-ups per request; safe here because the pipeline never blocks for long.
+        if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") == "1")
+            builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
         var router = BuildRouter(options, simulatorUrl, settings);

@@ -174,7 +174,7 @@ public sealed class OutcomesDashboardFeed(OutcomeService outcomes, SqliteKeyStor
 /// <summary>
 /// "alerts": the alerts raised in the page's period and the forecast of every budget the viewer can see (projected spend
 /// at period end with its band, run-out date), from <see cref="SqliteAlertStore"/> and <see cref="AlertEngine.Forecasts"/>.
-/// Null (not configured) when no budgets are configured.
+/// Null (not configured) when no budget is configured and no alert was raised in the period.
 /// </summary>
 public sealed class AlertsDashboardFeed(AlertEngine engine, SqliteAlertStore store, SqliteKeyStore keys, TimeProvider time) : IDashboardFeed
 {
@@ -185,9 +185,12 @@ public sealed class AlertsDashboardFeed(AlertEngine engine, SqliteAlertStore sto
         if (!engine.HasBudgets) return Task.FromResult<object?>(null);
         var period = FeedSupport.Period(query, time);
         var teamOf = FeedSupport.TeamLookup(keys);
-        var alerts = store.List(period.From).Select(s => s.Alert)
-            .Where(a => a.CreatedAt < period.To && FeedSupport.CanSeeBudget(viewer, a.Level, a.Name, teamOf)).ToList();
-        var forecasts = engine.Forecasts().Where(f => FeedSupport.CanSeeBudget(viewer, f.Level, f.Name, teamOf)).ToList();
+        var allAlerts = store.List(period.From).Select(s => s.Alert).Where(a => a.CreatedAt < period.To).ToList();
+        var allForecasts = engine.Forecasts();
+        // No budget configured and nothing ever raised: the page says alerts are not configured.
+        if (allForecasts.Count == 0 && allAlerts.Count == 0) return Task.FromResult<object?>(null);
+        var alerts = allAlerts.Where(a => FeedSupport.CanSeeBudget(viewer, a.Level, a.Name, teamOf)).ToList();
+        var forecasts = allForecasts.Where(f => FeedSupport.CanSeeBudget(viewer, f.Level, f.Name, teamOf)).ToList();
         return Task.FromResult<object?>(new
         {
             configured = true,

@@ -317,9 +317,9 @@ function countChart(rows, label, testid) {
   const bw = (W - L - 6) / Math.max(1, rows.length);
   const svg = s('svg', { class: 'chart', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': label, 'data-testid': testid });
   for (let i = 0; i <= 2; i++) {
-    const y = T + (H - T - B) * (1 - i / 2);
+    const y = T + (H - T - B) * (1 - i / 2), v = max * i / 2;
     svg.append(s('line', { class: 'axis', x1: L, x2: W - 4, y1: y, y2: y }));
-    svg.append(s('text', { x: L - 6, y: y + 4, 'text-anchor': 'end' }, String(Math.round(max * i / 2))));
+    if (Number.isInteger(v)) svg.append(s('text', { x: L - 6, y: y + 4, 'text-anchor': 'end' }, String(v)));
   }
   rows.forEach((r, i) => {
     const bh = (H - T - B) * r.count / max;
@@ -331,22 +331,25 @@ function countChart(rows, label, testid) {
   return svg;
 }
 function bandChart(forecasts) {
-  // Per budget: committed so far (solid), projected band at period end (light), the limit (line).
-  const W = 620, rowH = 30, L = 150, H = Math.max(1, forecasts.length) * rowH + 8;
-  const max = Math.max(1e-9, ...forecasts.map(f => Math.max(f.limitUsd, f.projectedHighUsd, f.committedUsd)));
-  const x = v => L + (W - L - 90) * v / max;
-  const svg = s('svg', { class: 'chart bars', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'Forecast to period end against budget', 'data-testid': 'forecast-chart' });
+  // Per budget, on its own scale (a $0.05 budget beside a $50 one stays readable): committed so far (solid),
+  // projected band at period end (light), the limit (red line).
+  const W = 860, rowH = 30, L = 160, R = 200, H = Math.max(1, forecasts.length) * rowH + 8;
+  const svg = s('svg', { class: 'chart band-chart', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'Forecast to period end against budget', 'data-testid': 'forecast-chart' });
   forecasts.forEach((f, i) => {
+    const max = Math.max(1e-9, f.limitUsd, f.projectedHighUsd, f.committedUsd) * 1.05;
+    const x = v => L + (W - L - R) * Math.max(0, v) / max;
     const y = 4 + i * rowH;
-    svg.append(s('text', { x: L - 6, y: y + 17, 'text-anchor': 'end' }, `${f.level} ${f.name}`.slice(0, 22)));
+    svg.append(s('text', { x: L - 8, y: y + 17, 'text-anchor': 'end' }, `${f.level} ${f.name}`.slice(0, 24)));
+    svg.append(s('rect', { class: 'track', x: L, y: y + 4, width: W - L - R, height: rowH - 10 }));
     const band = s('rect', { class: 'bar band', x: x(f.projectedLowUsd), y: y + 4, width: Math.max(1, x(f.projectedHighUsd) - x(f.projectedLowUsd)), height: rowH - 10 });
     band.append(s('title', {}, `projected ${usdDecimal(f.projectedLowUsd)} – ${usdDecimal(f.projectedHighUsd)} (mid ${usdDecimal(f.projectedUsd)})`));
     svg.append(band);
-    const spent = s('rect', { class: 'bar', x: L, y: y + 8, width: Math.max(1, x(f.committedUsd) - L), height: rowH - 18 });
+    const spent = s('rect', { class: 'bar' + (f.runsOutBeforePeriodEnd ? ' over' : ''), x: L, y: y + 9, width: Math.max(1, x(f.committedUsd) - L), height: rowH - 20 });
     spent.append(s('title', {}, `spent ${usdDecimal(f.committedUsd)}`));
     svg.append(spent);
+    svg.append(s('line', { class: 'mid', x1: x(f.projectedUsd), x2: x(f.projectedUsd), y1: y + 4, y2: y + rowH - 6 }));
     svg.append(s('line', { class: 'limit', x1: x(f.limitUsd), x2: x(f.limitUsd), y1: y + 1, y2: y + rowH - 3 }));
-    svg.append(s('text', { x: Math.max(x(f.limitUsd), x(f.projectedHighUsd)) + 6, y: y + 17 }, usdDecimal(f.projectedUsd) + ' / ' + usdDecimal(f.limitUsd)));
+    svg.append(s('text', { x: W - R + 8, y: y + 17 }, usdDecimal(f.projectedUsd) + ' of ' + usdDecimal(f.limitUsd)));
   });
   return svg;
 }
@@ -354,10 +357,10 @@ const feedViews = {
   poker(b) {
     const players = b.players || [];
     const cols = [{ title: 'Rank', key: 'rank', num: true }, { title: 'Player', render: p => p.you ? h('strong', {}, p.player + ' (you)') : p.player },
-      { title: 'Team', render: p => p.team || '–' }, { title: 'Hand', num: true, render: p => usdDecimal(p.hand_usd) },
+      b.anonymised ? null : { title: 'Team', render: p => p.team || '–' }, { title: 'Hand', num: true, render: p => usdDecimal(p.hand_usd) },
       { title: 'Spent', num: true, render: p => usdDecimal(p.spent_usd) }, { title: 'Left', num: true, render: p => usdDecimal(p.left_usd) },
       { title: 'Requests', num: true, render: p => num(p.requests) }, { title: 'Score', num: true, render: p => String(p.score) },
-      { title: 'Winner', render: p => p.winner ? '★' : '' }];
+      { title: 'Winner', render: p => p.winner ? '★' : '' }].filter(Boolean);
     return h('div', {},
       h('div', { class: 'cards' }, card('Week', day(b.week_start) + ' → ' + day(b.week_end), b.anonymised ? 'anonymised' : 'named', 'poker-week'),
         card('Players', num(players.length), 'scoring: ' + b.scoring, 'poker-players')),
@@ -401,7 +404,8 @@ const feedViews = {
   alerts(b) {
     const fc = b.forecasts;
     return h('div', {},
-      fc.length ? h('div', {}, h('h2', {}, 'Forecast to period end'), bandChart(fc),
+      fc.length ? h('div', {}, h('h2', {}, 'Forecast to period end'),
+        h('p', { class: 'muted' }, 'Each budget on its own scale: spent so far (solid), projected at period end with its band (light, mid mark), limit (red line).'), bandChart(fc),
         table([{ title: 'Budget', render: f => f.level + ' ' + f.name }, { title: 'Spent', num: true, render: f => usdDecimal(f.committedUsd) },
           { title: 'Projected (low – high)', num: true, render: f => usdDecimal(f.projectedUsd) + ' (' + usdDecimal(f.projectedLowUsd) + ' – ' + usdDecimal(f.projectedHighUsd) + ')' },
           { title: 'Limit', num: true, render: f => usdDecimal(f.limitUsd) }, { title: 'Per day', num: true, render: f => usdDecimal(f.burnRateUsdPerDay) },

@@ -412,7 +412,7 @@ const feedViews = {
           { title: 'Runs out', render: f => f.runOut ? day(f.runOut) + (f.runsOutBeforePeriodEnd ? ' (before period end)' : '') : 'not this period' },
           { title: 'Period ends', render: f => day(f.periodEnd) }], fc, 'forecasts-table', f => f.runsOutBeforePeriodEnd ? 'over' : null))
         : h('p', { class: 'muted' }, 'No budgets visible to you.'),
-      h('h2', {}, 'Alerts raised · ' + b.period.label),
+      h('h2', { class: 'spaced' }, 'Alerts raised · ' + b.period.label),
       b.alerts.length ? table([{ title: 'When (UTC)', render: a => String(a.createdAt).slice(0, 16).replace('T', ' ') }, { title: 'Kind', key: 'kind' },
         { title: 'Budget', render: a => a.level + ' ' + a.name }, { title: 'Spent', num: true, render: a => usdDecimal(a.spentUsd) },
         { title: 'Limit', num: true, render: a => usdDecimal(a.limitUsd) }, { title: 'Message', key: 'message' }], b.alerts, 'alerts-table')

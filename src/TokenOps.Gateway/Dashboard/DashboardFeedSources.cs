@@ -1,3 +1,4 @@
+using System.Globalization;
 using TokenOps.Core.Budgets;
 using TokenOps.Core.Outcomes;
 using TokenOps.Core.Poker;
@@ -121,7 +122,9 @@ public sealed class OutcomesDashboardFeed(OutcomeService outcomes, SqliteKeyStor
                 medianUsd = teamGroup?.CostPerOutcome.Median ?? 0m,
                 p90Usd = teamGroup?.CostPerOutcome.P90 ?? 0m,
                 allInCostPerOutcomeUsd = teamGroup is { Outcomes: > 0 } g ? decimal.Round(g.SpendUsd / g.Outcomes, 9) : (decimal?)null,
-                allInFormula = teamGroup is { Outcomes: > 0 } g2 ? $"team spend / outcomes = {g2.SpendUsd:0.00####} / {g2.Outcomes}" : "no outcomes completed by the team in the period",
+                allInFormula = teamGroup is { Outcomes: > 0 } g2
+                    ? string.Create(CultureInfo.InvariantCulture, $"team spend / outcomes = {g2.SpendUsd:0.00####} / {g2.Outcomes} = {decimal.Round(g2.SpendUsd / g2.Outcomes, 9):0.00####} USD")
+                    : "no outcomes completed by the team in the period",
                 valueUsd = teamGroup?.ValueUsd ?? 0m,
                 roi = teamGroup?.Roi,
                 roiFormula = teamGroup?.RoiFormula ?? "no spend or outcomes for your team in this period",

@@ -20,6 +20,10 @@ public static class DashboardEndpoints
         services.AddSingleton<DashboardAuth>();
         services.AddSingleton<RollupQueries>();
         services.AddSingleton<LedgerExplorer>();
+        // The pages other parts of TokenOps own: token poker, cost per outcome, budget alerts and forecasts.
+        services.AddSingleton<IDashboardFeed, PokerDashboardFeed>();
+        services.AddSingleton<IDashboardFeed, OutcomesDashboardFeed>();
+        services.AddSingleton<IDashboardFeed, AlertsDashboardFeed>();
     }
 
     public static void Map(WebApplication app)

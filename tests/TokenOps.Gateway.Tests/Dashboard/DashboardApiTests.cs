@@ -1,6 +1,15 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using TokenOps.Core.Alerts;
+using TokenOps.Core.Budgets;
+using TokenOps.Core.Poker;
+using TokenOps.Gateway.Alerts;
+using TokenOps.Gateway.Configuration;
+using TokenOps.Gateway.Outcomes;
+using TokenOps.Storage.Alerts;
 using TokenOps.Core.Ledger;
 using TokenOps.Core.Metering;
 using TokenOps.Core.Pricing;
@@ -187,5 +196,197 @@ public sealed class DashboardApiTests
         var today = data.Rows.Where(r => r.Person == "cy" && r.StartedAt.UtcDateTime.Date == DateTime.UtcNow.Date).Sum(r => r.CostNanos);
         Assert.Equal(today + live.CostNanos, person.GetProperty("totals").GetProperty("costNanos").GetInt64());
         Assert.Equal(LedgerOutcome.Ok, live.Outcome);
+    }
+
+    /// <summary>A gateway with poker (anonymised), budgets, two outcomes, two alerts and a fresh request each for ada and bob.</summary>
+    internal static async Task<(GatewayFixture Gateway, DashboardData Data)> StartWithFeedsAsync(bool anonymised = true)
+    {
+        var gateway = await GatewayFixture.StartAsync(o =>
+        {
+            o.Dashboard.TeamLeads[DashboardData.Payments] = ["ada"];
+            o.Poker.Enabled = true;
+            o.Poker.Anonymised = anonymised;
+            o.Budgets.Organisation = new BudgetOptions { LimitUsd = 50m, Period = "monthly" };
+            o.Budgets.Teams[DashboardData.Payments] = new BudgetOptions { LimitUsd = 0.05m, Period = "monthly", Mode = "soft" };
+            o.Budgets.Teams[DashboardData.Search] = new BudgetOptions { LimitUsd = 20m, Period = "monthly" };
+            o.Budgets.People["ada"] = new BudgetOptions { LimitUsd = 10m, Period = "monthly" };
+        });
+        var now = DateTimeOffset.UtcNow;
+        var data = DashboardData.Seed(gateway, now);
+        // Spend in this poker week for ada and bob (the seeded rows may all fall before Monday).
+        foreach (var key in new[] { data.AdaKey, data.BobKey })
+        {
+            using var client = gateway.Client(key);
+            using var response = await client.PostAsJsonAsync("/v1/chat/completions", new { model = "gpt-4o-mini", messages = new[] { new { role = "user", content = "hi" } } });
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        await gateway.LedgerAsync(data.Rows.Count + 2);
+        using var admin = gateway.Client(GatewayFixture.AdminToken);
+        static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var body in new[]
+        {
+            $$"""{"type":"pr","title":"Checkout retry","id":"acme/shop#9","person":"ada","startedAt":"{{Iso(now.AddHours(-30))}}","completedAt":"{{Iso(now.AddMinutes(-5))}}","valueUsd":250}""",
+            $$"""{"type":"ticket","title":"Search ranking","id":"SRCH-1","person":"cy","startedAt":"{{Iso(now.AddHours(-30))}}","completedAt":"{{Iso(now.AddMinutes(-4))}}"}""",
+        })
+        {
+            using var added = await admin.PostAsync("/admin/outcomes", new StringContent(body, Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        }
+        var store = gateway.App.Services.GetRequiredService<SqliteAlertStore>();
+        var start = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
+        foreach (var (team, limit) in new[] { (DashboardData.Payments, 0.05m), (DashboardData.Search, 20m) })
+        {
+            var key = Alert.KeyFor("team:" + team, start, AlertKind.Threshold, 80);
+            Assert.True(store.TryAdd(new Alert("alt_" + team, key, AlertKind.Threshold, "team:" + team, BudgetLevel.Team, team, 80, limit, limit,
+                null, start, start.AddMonths(1), $"team {team} reached 80% of its budget", now.AddMinutes(-1)), []));
+        }
+        return (gateway, data);
+    }
+
+    [Fact]
+    public async Task PokerFeed_EqualsTheGame_AnonymisedForEveryone_ViewerRowMarked()
+    {
+        var (gateway, data) = await StartWithFeedsAsync(anonymised: true);
+        await using var _g = gateway;
+        var game = gateway.App.Services.GetRequiredService<PokerGame>();
+        var expected = game.Leaderboard(game.WeekStart(DateTimeOffset.UtcNow), "bob");
+        Assert.True(expected.Rows.Count >= 2);
+        using var bob = gateway.Client(data.BobKey);
+        var (status, body) = await GetAsync(bob, "/api/dashboard/feed/poker");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.True(body.GetProperty("anonymised").GetBoolean());
+        var players = body.GetProperty("players").EnumerateArray().ToList();
+        Assert.Equal(expected.Rows.Count, players.Count);
+        Assert.Equal(expected.Rows.Select(r => r.Spent), players.Select(p => p.GetProperty("spent_usd").GetDecimal()));
+        Assert.All(players, p => Assert.StartsWith("Player ", p.GetProperty("player").GetString(), StringComparison.Ordinal));
+        Assert.All(players, p => Assert.Equal(JsonValueKind.Null, p.GetProperty("team").ValueKind));
+        var mine = Assert.Single(players, p => p.GetProperty("you").GetBoolean());
+        Assert.Equal(expected.Rows.Single(r => r.You).Spent, mine.GetProperty("spent_usd").GetDecimal());
+        Assert.DoesNotContain("\"ada\"", body.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PokerFeed_NamedWhenChosen_NotConfiguredWhenOff()
+    {
+        var (gateway, data) = await StartWithFeedsAsync(anonymised: false);
+        await using (gateway)
+        {
+            using var bob = gateway.Client(data.BobKey);
+            var (_, body) = await GetAsync(bob, "/api/dashboard/feed/poker");
+            var names = body.GetProperty("players").EnumerateArray().Select(p => p.GetProperty("player").GetString()).ToList();
+            Assert.Contains("ada", names);
+            Assert.Equal("bob", Assert.Single(body.GetProperty("players").EnumerateArray(), p => p.GetProperty("you").GetBoolean()).GetProperty("player").GetString());
+        }
+        var (off, _) = await StartAsync();
+        await using (off)
+        {
+            using var admin = off.Client(GatewayFixture.AdminToken);
+            var (_, body) = await GetAsync(admin, "/api/dashboard/feed/poker");
+            Assert.False(body.GetProperty("configured").GetBoolean());
+        }
+    }
+
+    [Fact]
+    public async Task OutcomesFeed_EqualsTheReport_DeveloperSeesOnlyOwnRowsAndTeamAggregates()
+    {
+        var (gateway, data) = await StartWithFeedsAsync();
+        await using var _g = gateway;
+        using var admin = gateway.Client(GatewayFixture.AdminToken);
+        var (status, body) = await GetAsync(admin, "/api/dashboard/feed/outcomes?period=7d");
+        Assert.Equal(HttpStatusCode.OK, status);
+        var from = body.GetProperty("period").GetProperty("from").GetDateTimeOffset();
+        var to = body.GetProperty("period").GetProperty("to").GetDateTimeOffset();
+        var report = gateway.App.Services.GetRequiredService<OutcomeService>().Report(new TokenOps.Core.Outcomes.ReportPeriod(from, to), "team");
+        Assert.Equal(2, report.CostPerOutcome.Count);
+        var summary = body.GetProperty("summary");
+        Assert.Equal("organisation", body.GetProperty("scope").GetString());
+        Assert.Equal(report.CostPerOutcome.Count, summary.GetProperty("outcomes").GetInt32());
+        Assert.Equal(report.CostPerOutcome.Median, summary.GetProperty("medianUsd").GetDecimal());
+        Assert.Equal(report.CostPerOutcome.P90, summary.GetProperty("p90Usd").GetDecimal());
+        Assert.Equal(report.Spend.UnlinkedShare, summary.GetProperty("unlinkedShare").GetDecimal());
+        Assert.Equal(report.Spend.TotalUsd, summary.GetProperty("spendUsd").GetDecimal());
+        Assert.Equal(report.Roi.Formula, summary.GetProperty("roiFormula").GetString());
+        Assert.Equal(report.Roi.Roi, summary.GetProperty("roi").ValueKind == JsonValueKind.Null ? null : summary.GetProperty("roi").GetDecimal());
+        // The ledger spend the report reconciles is this gateway's ledger total for the period.
+        var ledger = await gateway.LedgerAsync(data.Rows.Count + 2);
+        Assert.Equal(ledger.Where(r => r.StartedAt >= from && r.StartedAt < to).Sum(r => r.CostNanos), report.Spend.TotalNanos);
+        var byType = body.GetProperty("byType").EnumerateArray().ToList();
+        Assert.Equal(report.ByType.Select(t => (t.Type, t.CostPerOutcome.Count, t.CostPerOutcome.Median, t.CostPerOutcome.P90)),
+            byType.Select(t => (t.GetProperty("type").GetString()!, t.GetProperty("count").GetInt32(), t.GetProperty("medianUsd").GetDecimal(), t.GetProperty("p90Usd").GetDecimal())));
+        Assert.Equal(2, body.GetProperty("distribution").EnumerateArray().Sum(d => d.GetProperty("count").GetInt32()));
+        var rows = body.GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(["ada", "cy"], rows.Select(r => r.GetProperty("person").GetString()).Order());
+        Assert.Equal(report.Outcomes.Single(o => o.Person == "ada").CostUsd, rows.Single(r => r.GetProperty("person").GetString() == "ada").GetProperty("costUsd").GetDecimal());
+
+        // bob (developer, payments): no one else's rows, the payments team's aggregates only.
+        using var bob = gateway.Client(data.BobKey);
+        var (_, mine) = await GetAsync(bob, "/api/dashboard/feed/outcomes?period=7d");
+        Assert.Equal("team payments", mine.GetProperty("scope").GetString());
+        Assert.Empty(mine.GetProperty("rows").EnumerateArray());
+        Assert.Equal(2, mine.GetProperty("rowsHidden").GetInt32());
+        Assert.Equal([DashboardData.Payments], mine.GetProperty("byTeam").EnumerateArray().Select(t => t.GetProperty("team").GetString()));
+        var payments = report.Groups.Single(g => g.Key == DashboardData.Payments);
+        Assert.Equal(payments.Outcomes, mine.GetProperty("summary").GetProperty("outcomes").GetInt32());
+        Assert.Equal(payments.SpendUsd, mine.GetProperty("summary").GetProperty("spendUsd").GetDecimal());
+        Assert.Equal(["pr"], mine.GetProperty("byType").EnumerateArray().Select(t => t.GetProperty("type").GetString()));
+        Assert.Equal(JsonValueKind.Null, mine.GetProperty("trend").ValueKind);
+        Assert.DoesNotContain("Search ranking", mine.GetRawText(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Checkout retry", mine.GetRawText(), StringComparison.Ordinal);
+        var (_, adaAsBob) = await GetAsync(bob, "/api/dashboard/feed/outcomes?period=7d&person=ada");
+        Assert.Equal(0, adaAsBob.GetProperty("outcomes").GetInt32());
+        Assert.Empty(adaAsBob.GetProperty("rows").EnumerateArray());
+
+        // The person page's "what the spend bought": ada's lead (ada herself) sees her outcome and its cost.
+        using var ada = gateway.Client(data.AdaKey);
+        var (_, adaOwn) = await GetAsync(ada, "/api/dashboard/feed/outcomes?period=7d&person=ada");
+        Assert.Equal(1, adaOwn.GetProperty("outcomes").GetInt32());
+        Assert.Equal(report.Outcomes.Single(o => o.Person == "ada").CostUsd, adaOwn.GetProperty("linkedCostUsd").GetDecimal());
+        var (_, cyAsAda) = await GetAsync(ada, "/api/dashboard/feed/outcomes?period=7d&person=cy");
+        Assert.Empty(cyAsAda.GetProperty("rows").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task AlertsFeed_ForecastsEqualTheEngine_OnlyVisibleBudgets()
+    {
+        var (gateway, data) = await StartWithFeedsAsync();
+        await using var _g = gateway;
+        var engine = gateway.App.Services.GetRequiredService<AlertEngine>();
+        var expected = engine.Forecasts();
+        // Organisation, two teams, ada's own budget, and the poker players' weekly hands.
+        Assert.True(expected.Count >= 4);
+        Assert.Contains(expected, f => f.Level == BudgetLevel.Person && f.Name == "ada");
+        using var admin = gateway.Client(GatewayFixture.AdminToken);
+        var (_, body) = await GetAsync(admin, "/api/dashboard/feed/alerts?period=7d");
+        var forecasts = body.GetProperty("forecasts").EnumerateArray().ToList();
+        Assert.Equal(expected.Count, forecasts.Count);
+        foreach (var f in expected)
+        {
+            var row = forecasts.Single(x => x.GetProperty("budget").GetString() == f.BudgetId);
+            Assert.Equal(f.Limit, row.GetProperty("limitUsd").GetDecimal());
+            Assert.Equal(f.Committed, row.GetProperty("committedUsd").GetDecimal());
+            // The projection moves with the clock between the two reads: equal to well under a cent.
+            Assert.InRange(row.GetProperty("projectedUsd").GetDecimal(), f.Projected - 0.0001m, f.Projected + 0.0001m);
+            Assert.True(row.GetProperty("projectedLowUsd").GetDecimal() <= row.GetProperty("projectedUsd").GetDecimal());
+            Assert.True(row.GetProperty("projectedHighUsd").GetDecimal() >= row.GetProperty("projectedUsd").GetDecimal());
+            Assert.Equal(f.RunsOutBeforePeriodEnd, row.GetProperty("runsOutBeforePeriodEnd").GetBoolean());
+        }
+        // The two alerts the setup raised (the alert engine may add real ones for the tiny payments budget).
+        var adminAlerts = body.GetProperty("alerts").EnumerateArray().Select(a => a.GetProperty("level").GetString() + ":" + a.GetProperty("name").GetString()).ToList();
+        Assert.Contains("team:search", adminAlerts);
+        Assert.Contains("team:payments", adminAlerts);
+
+        using var bob = gateway.Client(data.BobKey);
+        var (_, mine) = await GetAsync(bob, "/api/dashboard/feed/alerts?period=7d");
+        var seen = mine.GetProperty("forecasts").EnumerateArray().Select(f => f.GetProperty("level").GetString() + ":" + f.GetProperty("name").GetString()).ToList();
+        Assert.Contains("team:payments", seen);
+        Assert.Contains(seen, f => f.StartsWith("organisation:", StringComparison.Ordinal));
+        Assert.All(seen, f => Assert.True(f.StartsWith("organisation:", StringComparison.Ordinal) || f is "team:payments" or "person:bob", f));
+        Assert.Equal(expected.Count(f => f.Level == BudgetLevel.Organisation || (f.Level == BudgetLevel.Team && f.Name == DashboardData.Payments) || (f.Level == BudgetLevel.Person && f.Name == "bob")), seen.Count);
+        var bobAlerts = mine.GetProperty("alerts").EnumerateArray().Select(a => a.GetProperty("level").GetString() + ":" + a.GetProperty("name").GetString()).ToList();
+        Assert.Contains("team:payments", bobAlerts);
+        Assert.All(bobAlerts, a => Assert.True(a.StartsWith("organisation:", StringComparison.Ordinal) || a is "team:payments" or "person:bob", a));
+        // Yesterday's period has none of today's alerts.
+        var (_, yesterday) = await GetAsync(admin, "/api/dashboard/feed/alerts?period=yesterday");
+        Assert.Equal(0, yesterday.GetProperty("alerts").GetArrayLength());
     }
 }

@@ -1,5 +1,10 @@
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using TokenOps.Core.Pricing;
+using TokenOps.Core.Poker;
+using TokenOps.Gateway.Alerts;
+using TokenOps.Gateway.Outcomes;
 using TokenOps.Core.Ledger;
 using TokenOps.Gateway.Tests.Infrastructure;
 
@@ -112,6 +117,78 @@ public sealed class DashboardBrowserTests
         await dev.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "developer-forbidden.png"), FullPage = true });
         // The only console error is the browser's note of the 403 itself.
         Assert.All(devErrors, e => Assert.Contains("403", e, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task FeedPages_ShowPokerOutcomesAndAlerts_WithTheirNumbers_ForAdminAndDeveloper()
+    {
+        Assert.True(File.Exists(Chromium), $"Chromium is required for the browser tests: {Chromium} is missing (apt-get install -y chromium).");
+        Directory.CreateDirectory(Screenshots);
+        var (gateway, data) = await DashboardApiTests.StartWithFeedsAsync(anonymised: true);
+        await using var _g = gateway;
+        var services = gateway.App.Services;
+        var game = services.GetRequiredService<PokerGame>();
+        var board = game.Leaderboard(game.WeekStart(DateTimeOffset.UtcNow));
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true });
+
+        var (admin, adminErrors) = await OpenAsync(browser, gateway);
+        await SignInAsync(admin, GatewayFixture.AdminToken);
+        await admin.SelectOptionAsync("[data-testid=period]", "7d");
+        await WaitRenderedAsync(admin, "", "7d");
+
+        await ShowAsync(admin, "#/poker");
+        Assert.Equal(board.Rows.Count, await admin.Locator("[data-testid=poker-table] tbody tr").CountAsync());
+        Assert.All(await admin.Locator("[data-testid=poker-table] tbody tr td:nth-child(2)").AllInnerTextsAsync(), t => Assert.StartsWith("Player ", t.Trim(), StringComparison.Ordinal));
+        await admin.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "feeds-admin-poker.png"), FullPage = true });
+
+        await ShowAsync(admin, "#/outcomes");
+        var period = TokenOps.Core.Reporting.ReportPeriod.TryParse("7d", DateTimeOffset.UtcNow, out var p) ? p : throw new InvalidOperationException();
+        var report = services.GetRequiredService<OutcomeService>().Report(new TokenOps.Core.Outcomes.ReportPeriod(period.From, period.To), "team");
+        Assert.Equal("2", await Text(admin, "outcomes-count"));
+        Assert.Equal(Usd(NanoUsd.FromUsd(report.CostPerOutcome.Median)), await Text(admin, "outcomes-median"));
+        Assert.Equal(2, await admin.Locator("[data-testid=outcomes-table] tbody tr").CountAsync());
+        Assert.True(await admin.GetByTestId("outcome-distribution").IsVisibleAsync());
+        Assert.Contains("ROI", await Text(admin, "roi-formula"), StringComparison.Ordinal);
+        await admin.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "feeds-admin-outcomes.png"), FullPage = true });
+
+        await ShowAsync(admin, "#/budgets");
+        var forecasts = services.GetRequiredService<AlertEngine>().Forecasts();
+        Assert.True(await admin.GetByTestId("forecast-chart").IsVisibleAsync());
+        Assert.Equal(forecasts.Count, await admin.Locator("[data-testid=forecasts-table] tbody tr").CountAsync());
+        // The two alerts the setup raised (the alert engine may have raised real ones for the tiny payments budget too).
+        var adminAlerts = await admin.InnerTextAsync("[data-testid=alerts-table]");
+        Assert.Contains("team search reached 80%", adminAlerts, StringComparison.Ordinal);
+        Assert.Contains("team payments reached 80%", adminAlerts, StringComparison.Ordinal);
+        await admin.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "feeds-admin-budgets.png"), FullPage = true });
+
+        await ShowAsync(admin, "#/person/ada");
+        Assert.Equal("1", await Text(admin, "person-outcomes"));
+        Assert.Contains("Checkout retry", await admin.InnerTextAsync("[data-testid=person-outcomes-table]"), StringComparison.Ordinal);
+        await admin.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "feeds-admin-person.png"), FullPage = true });
+        Assert.Empty(adminErrors);
+
+        // bob: his own poker row marked, no other person's outcome, only his team's budgets.
+        var (dev, devErrors) = await OpenAsync(browser, gateway);
+        await SignInAsync(dev, data.BobKey);
+        await ShowAsync(dev, "#/poker");
+        Assert.Equal(1, await dev.Locator("[data-testid=poker-table] tbody tr.you").CountAsync());
+        Assert.DoesNotContain("ada", await dev.InnerTextAsync("[data-testid=poker-table]"), StringComparison.Ordinal);
+        await dev.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "feeds-developer-poker.png"), FullPage = true });
+        await ShowAsync(dev, "#/outcomes");
+        var text = await dev.InnerTextAsync("main");
+        Assert.DoesNotContain("Checkout retry", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Search ranking", text, StringComparison.Ordinal);
+        Assert.True(await dev.GetByTestId("outcomes-hidden").IsVisibleAsync());
+        await dev.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "feeds-developer-outcomes.png"), FullPage = true });
+        await ShowAsync(dev, "#/budgets");
+        var devAlerts = await dev.InnerTextAsync("[data-testid=alerts-table]");
+        Assert.Contains("team payments reached 80%", devAlerts, StringComparison.Ordinal);
+        Assert.DoesNotContain("search", devAlerts, StringComparison.Ordinal);
+        Assert.DoesNotContain("team search", await dev.InnerTextAsync("[data-testid=forecasts-table]"), StringComparison.Ordinal);
+        await dev.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "feeds-developer-budgets.png"), FullPage = true });
+        Assert.Empty(devErrors);
     }
 
     private static async Task<(IPage Page, List<string> Errors)> OpenAsync(IBrowser browser, GatewayFixture gateway)

@@ -109,10 +109,10 @@ function barsChart(rows, label) {
 }
 
 // ---------- tables ----------
-function table(columns, rows, testid) {
+function table(columns, rows, testid, rowClass) {
   return h('div', { class: 'table-wrap' }, h('table', { 'data-testid': testid },
     h('thead', {}, h('tr', {}, columns.map(c => h('th', { class: c.num ? 'num' : null }, c.title)))),
-    h('tbody', {}, rows.map(r => h('tr', {}, columns.map(c => h('td', { class: c.num ? 'num' : null, 'data-col': c.key || null }, c.render ? c.render(r) : r[c.key])))))));
+    h('tbody', {}, rows.map(r => h('tr', { class: rowClass ? rowClass(r) : null }, columns.map(c => h('td', { class: c.num ? 'num' : null, 'data-col': c.key || null }, c.render ? c.render(r) : r[c.key])))))));
 }
 function breakdown(title, rows, testid, link) {
   const total = rows.reduce((a, r) => a + r.costNanos, 0);
@@ -303,8 +303,122 @@ async function feed(name, params) {
   const { status, body } = await api('/feed/' + name, params);
   if (status === 404 || body === null || body.configured === false) return notice(`${name === 'poker' ? 'Token poker' : name === 'alerts' ? 'Alerts' : 'Outcomes'} not configured on this gateway.`, 'not-configured');
   if (status !== 200) return notice(body && body.error ? body.error.message : 'Not available', 'forbidden');
-  return renderAny(body, name);
+  return (feedViews[name] || renderAny)(body, name);
 }
+
+// ---------- feed pages (poker, outcomes, alerts) ----------
+const nanos = d => d === null || d === undefined ? 0 : Math.round(Number(d) * 1e9);
+const day = t => t ? String(t).slice(0, 10) : '–';
+const share = x => x === null || x === undefined ? '–' : Math.round(Number(x) * 1000) / 10 + '%';
+function countChart(rows, label, testid) {
+  // Vertical bars of counts (the cost-per-outcome distribution).
+  const W = 480, H = 200, L = 36, B = 34, T = 8;
+  const max = Math.max(1, ...rows.map(r => r.count));
+  const bw = (W - L - 6) / Math.max(1, rows.length);
+  const svg = s('svg', { class: 'chart', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': label, 'data-testid': testid });
+  for (let i = 0; i <= 2; i++) {
+    const y = T + (H - T - B) * (1 - i / 2), v = max * i / 2;
+    svg.append(s('line', { class: 'axis', x1: L, x2: W - 4, y1: y, y2: y }));
+    if (Number.isInteger(v)) svg.append(s('text', { x: L - 6, y: y + 4, 'text-anchor': 'end' }, String(v)));
+  }
+  rows.forEach((r, i) => {
+    const bh = (H - T - B) * r.count / max;
+    const bar = s('rect', { class: 'bar', x: L + i * bw + 2, y: H - B - bh, width: Math.max(1, bw - 4), height: Math.max(0, bh) });
+    bar.append(s('title', {}, `${r.label}: ${r.count}`));
+    svg.append(bar);
+    svg.append(s('text', { x: L + i * bw + bw / 2, y: H - 18, 'text-anchor': 'middle' }, r.label));
+  });
+  return svg;
+}
+function bandChart(forecasts) {
+  // Per budget, on its own scale (a $0.05 budget beside a $50 one stays readable): committed so far (solid),
+  // projected band at period end (light), the limit (red line).
+  const W = 860, rowH = 30, L = 160, R = 200, H = Math.max(1, forecasts.length) * rowH + 8;
+  const svg = s('svg', { class: 'chart band-chart', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'Forecast to period end against budget', 'data-testid': 'forecast-chart' });
+  forecasts.forEach((f, i) => {
+    const max = Math.max(1e-9, f.limitUsd, f.projectedHighUsd, f.committedUsd) * 1.05;
+    const x = v => L + (W - L - R) * Math.max(0, v) / max;
+    const y = 4 + i * rowH;
+    svg.append(s('text', { x: L - 8, y: y + 17, 'text-anchor': 'end' }, `${f.level} ${f.name}`.slice(0, 24)));
+    svg.append(s('rect', { class: 'track', x: L, y: y + 4, width: W - L - R, height: rowH - 10 }));
+    const band = s('rect', { class: 'bar band', x: x(f.projectedLowUsd), y: y + 4, width: Math.max(1, x(f.projectedHighUsd) - x(f.projectedLowUsd)), height: rowH - 10 });
+    band.append(s('title', {}, `projected ${usdDecimal(f.projectedLowUsd)} – ${usdDecimal(f.projectedHighUsd)} (mid ${usdDecimal(f.projectedUsd)})`));
+    svg.append(band);
+    const spent = s('rect', { class: 'bar' + (f.runsOutBeforePeriodEnd ? ' over' : ''), x: L, y: y + 9, width: Math.max(1, x(f.committedUsd) - L), height: rowH - 20 });
+    spent.append(s('title', {}, `spent ${usdDecimal(f.committedUsd)}`));
+    svg.append(spent);
+    svg.append(s('line', { class: 'mid', x1: x(f.projectedUsd), x2: x(f.projectedUsd), y1: y + 4, y2: y + rowH - 6 }));
+    svg.append(s('line', { class: 'limit', x1: x(f.limitUsd), x2: x(f.limitUsd), y1: y + 1, y2: y + rowH - 3 }));
+    svg.append(s('text', { x: W - R + 8, y: y + 17 }, usdDecimal(f.projectedUsd) + ' of ' + usdDecimal(f.limitUsd)));
+  });
+  return svg;
+}
+const feedViews = {
+  poker(b) {
+    const players = b.players || [];
+    const cols = [{ title: 'Rank', key: 'rank', num: true }, { title: 'Player', render: p => p.you ? h('strong', {}, p.player + ' (you)') : p.player },
+      b.anonymised ? null : { title: 'Team', render: p => p.team || '–' }, { title: 'Hand', num: true, render: p => usdDecimal(p.hand_usd) },
+      { title: 'Spent', num: true, render: p => usdDecimal(p.spent_usd) }, { title: 'Left', num: true, render: p => usdDecimal(p.left_usd) },
+      { title: 'Requests', num: true, render: p => num(p.requests) }, { title: 'Score', num: true, render: p => String(p.score) },
+      { title: 'Winner', render: p => p.winner ? '★' : '' }].filter(Boolean);
+    return h('div', {},
+      h('div', { class: 'cards' }, card('Week', day(b.week_start) + ' → ' + day(b.week_end), b.anonymised ? 'anonymised' : 'named', 'poker-week'),
+        card('Players', num(players.length), 'scoring: ' + b.scoring, 'poker-players')),
+      h('p', { class: 'muted' }, b.explanation),
+      players.length ? h('div', { class: 'split' }, barsChart(players.map(p => ({ key: (p.you ? '▶ ' : '') + p.player, costNanos: nanos(p.spent_usd) })), 'Spent per player'),
+        table(cols, players, 'poker-table', p => p.you ? 'you' : null)) : h('p', { class: 'muted' }, 'Nobody has played this week yet.'));
+  },
+  outcomes(b) {
+    const rowCols = [{ title: 'Completed', render: o => day(o.completedAt) }, { title: 'Type', key: 'type' }, { title: 'Title', render: o => o.title || o.id },
+      { title: 'Person', render: o => o.person ? personLink(o.person) : '–' }, { title: 'Team', render: o => o.team || '–' },
+      { title: 'Cost', num: true, render: o => usdDecimal(o.costUsd) }, { title: 'Value', num: true, render: o => usdDecimal(o.valueUsd) }];
+    if (b.person) {
+      return h('div', {}, h('div', { class: 'cards' }, card('Outcomes', num(b.outcomes), b.period.label, 'person-outcomes'),
+        card('Linked cost', usdDecimal(b.linkedCostUsd), 'median ' + usdDecimal(b.costPerOutcome.medianUsd) + ' per outcome', 'person-outcome-cost'),
+        card('Value', usdDecimal(b.valueUsd), 'stated or time saved')),
+        b.rows.length ? table(rowCols, b.rows, 'person-outcomes-table') : h('p', { class: 'muted' }, 'No outcomes linked to this person in the period.'));
+    }
+    const m = b.summary;
+    return h('div', {},
+      h('p', { class: 'muted', 'data-testid': 'outcomes-scope' }, 'Scope: ' + b.scope + ' · ' + b.period.label),
+      h('div', { class: 'cards' },
+        card('Outcomes', num(m.outcomes), 'completed in the period', 'outcomes-count'),
+        card('Median cost', usdDecimal(m.medianUsd), 'p90 ' + usdDecimal(m.p90Usd), 'outcomes-median'),
+        card('All-in per outcome', usdDecimal(m.allInCostPerOutcomeUsd), m.allInFormula, 'outcomes-allin'),
+        card('Unlinked spend', share(m.unlinkedShare), usdDecimal(m.unlinkedUsd) + ' of ' + usdDecimal(m.spendUsd), 'outcomes-unlinked'),
+        card('ROI', m.roi === null || m.roi === undefined ? '–' : (Math.round(m.roi * 100) / 100) + '×', 'value ' + usdDecimal(m.valueUsd), 'outcomes-roi')),
+      h('p', { class: 'muted formula', 'data-testid': 'roi-formula' }, 'ROI: ' + m.roiFormula),
+      panel('Cost per outcome by type', b.byType.length ? h('div', { class: 'split' },
+        countChart(b.distribution.map(d => ({ label: '≤' + usdDecimal(d.toUsd), count: d.count })), 'Outcomes per cost band', 'outcome-distribution'),
+        table([{ title: 'Type', key: 'type' }, { title: 'Count', num: true, render: t => num(t.count) }, { title: 'Median', num: true, render: t => usdDecimal(t.medianUsd) },
+          { title: 'p90', num: true, render: t => usdDecimal(t.p90Usd) }, { title: 'Mean', num: true, render: t => usdDecimal(t.meanUsd) },
+          { title: 'Total', num: true, render: t => usdDecimal(t.totalUsd) }], b.byType, 'outcomes-by-type'))
+        : h('p', { class: 'muted' }, 'No outcomes completed in this period.')),
+      b.byTeam.length ? panel('By team', table([{ title: 'Team', render: g => teamLink(g.team) }, { title: 'Outcomes', num: true, render: g => num(g.outcomes) },
+        { title: 'Median', num: true, render: g => usdDecimal(g.medianUsd) }, { title: 'p90', num: true, render: g => usdDecimal(g.p90Usd) },
+        { title: 'Spend', num: true, render: g => usdDecimal(g.spendUsd) }, { title: 'Unlinked', num: true, render: g => share(g.unlinkedShare) },
+        { title: 'ROI', num: true, render: g => g.roi === null ? '–' : String(Math.round(g.roi * 100) / 100) }], b.byTeam, 'outcomes-by-team')) : null,
+      panel('Outcomes', b.rows.length ? table(rowCols, b.rows, 'outcomes-table') : h('p', { class: 'muted' }, 'No outcomes visible to you in this period.'),
+        b.rowsHidden ? h('p', { class: 'muted', 'data-testid': 'outcomes-hidden' }, `${b.rowsHidden} other people's outcomes are not shown.`) : null));
+  },
+  alerts(b) {
+    const fc = b.forecasts;
+    return h('div', {},
+      fc.length ? h('div', {}, h('h2', {}, 'Forecast to period end'),
+        h('p', { class: 'muted' }, 'Each budget on its own scale: spent so far (solid), projected at period end with its band (light, mid mark), limit (red line).'), bandChart(fc),
+        table([{ title: 'Budget', render: f => f.level + ' ' + f.name }, { title: 'Spent', num: true, render: f => usdDecimal(f.committedUsd) },
+          { title: 'Projected (low – high)', num: true, render: f => usdDecimal(f.projectedUsd) + ' (' + usdDecimal(f.projectedLowUsd) + ' – ' + usdDecimal(f.projectedHighUsd) + ')' },
+          { title: 'Limit', num: true, render: f => usdDecimal(f.limitUsd) }, { title: 'Per day', num: true, render: f => usdDecimal(f.burnRateUsdPerDay) },
+          { title: 'Runs out', render: f => f.runOut ? day(f.runOut) + (f.runsOutBeforePeriodEnd ? ' (before period end)' : '') : 'not this period' },
+          { title: 'Period ends', render: f => day(f.periodEnd) }], fc, 'forecasts-table', f => f.runsOutBeforePeriodEnd ? 'over' : null))
+        : h('p', { class: 'muted' }, 'No budgets visible to you.'),
+      h('h2', { class: 'spaced' }, 'Alerts raised · ' + b.period.label),
+      b.alerts.length ? table([{ title: 'When (UTC)', render: a => String(a.createdAt).slice(0, 16).replace('T', ' ') }, { title: 'Kind', key: 'kind' },
+        { title: 'Budget', render: a => a.level + ' ' + a.name }, { title: 'Spent', num: true, render: a => usdDecimal(a.spentUsd) },
+        { title: 'Limit', num: true, render: a => usdDecimal(a.limitUsd) }, { title: 'Message', key: 'message' }], b.alerts, 'alerts-table')
+        : h('p', { class: 'muted', 'data-testid': 'no-alerts' }, 'No alerts in this period.'));
+  },
+};
 function renderAny(data, testid) {
   if (Array.isArray(data)) {
     if (!data.length) return h('p', { class: 'muted' }, 'Nothing yet.');

@@ -5,7 +5,7 @@ using TokenOps.Core.Ledger;
 namespace TokenOps.Storage.Sqlite;
 
 /// <summary>
-/// Keeps rollup_hourly and rollup_daily up to date as the ledger grows. Called by <see cref="SqliteLedgerStore.Write"/>
+/// Keeps rollup_hourly, rollup_daily and rollup_monthly (and their _org copies) up to date as the ledger grows. Called by <see cref="SqliteLedgerStore.Write"/>
 /// inside the ledger's transaction with only the rows that were actually inserted, so a replayed event never counts twice.
 /// The batch is aggregated in memory first: one UPSERT per distinct (bucket, dimensions) key, not one per row.
 /// Dimensions are stored as '' when absent so that the primary key is a real key (NULLs are never equal in SQLite).
@@ -18,6 +18,9 @@ public static class LedgerRollups
     /// <summary>Organisation-level copies without person, feature and outcome (errors are still counted): far fewer rows per bucket for org-wide pages.</summary>
     public const string HourlyOrg = "rollup_hourly_org";
     public const string DailyOrg = "rollup_daily_org";
+    /// <summary>Calendar-month level ('yyyy-MM', UTC): long ranges read whole months here and only their edges from the daily/hourly tables.</summary>
+    public const string Monthly = "rollup_monthly";
+    public const string MonthlyOrg = "rollup_monthly_org";
 
     internal const string Dimensions = "person, team, project, feature, model, provider, outcome";
     internal const string OrgDimensions = "team, project, model, provider";
@@ -34,6 +37,16 @@ public static class LedgerRollups
         new(HourlyOrg, 13, OrgDimensions, "yyyy-MM-dd'T'HH"),
         new(DailyOrg, 10, OrgDimensions, "yyyy-MM-dd"),
     ];
+
+    /// <summary>The monthly level (migration step 0600, kept apart so that step 0500's SQL never changes).</summary>
+    private static readonly Spec[] MonthlySpecs =
+    [
+        new(Monthly, 7, Dimensions, "yyyy-MM"),
+        new(MonthlyOrg, 7, OrgDimensions, "yyyy-MM"),
+    ];
+
+    /// <summary>Every rollup table that <see cref="Apply"/>, <see cref="Retract"/> and <see cref="Rebuild"/> keep.</summary>
+    private static readonly Spec[] AllSpecs = [.. Specs, .. MonthlySpecs];
 
     private static readonly Dictionary<string, string> SourceOf = new(StringComparer.Ordinal)
     {
@@ -96,6 +109,12 @@ public static class LedgerRollups
     /// <summary>Fills every (empty) rollup table from the ledger: one pass over the ledger for the hourly table, the rest derived.</summary>
     private static string BackfillAll => Backfill(Specs[0]) + Derive(Specs[1], Specs[0]) + Derive(Specs[2], Specs[0]) + Derive(Specs[3], Specs[1]);
 
+    /// <summary>Months derived from days (a month is a whole number of days, so the sums are the same).</summary>
+    private static string DeriveMonthly => Derive(MonthlySpecs[0], Specs[1]) + Derive(MonthlySpecs[1], Specs[3]);
+
+    /// <summary>Migration step 0600: the monthly tables, backfilled from the daily ones (not from the ledger: far fewer rows).</summary>
+    internal static string MonthlyMigrationSql => string.Concat(MonthlySpecs.Select(CreateTable)) + DeriveMonthly;
+
     internal static readonly string UpdateSet = string.Join(", ",
         Measures.Split(", ").Select(m => $"{m} = {m} + excluded.{m}"));
 
@@ -115,7 +134,7 @@ public static class LedgerRollups
         using var tx = connection.BeginTransaction();
         using var cmd = connection.CreateCommand();
         cmd.Transaction = tx;
-        cmd.CommandText = string.Concat(Specs.Select(t => $"DELETE FROM {t.Table};")) + BackfillAll;
+        cmd.CommandText = string.Concat(AllSpecs.Select(t => $"DELETE FROM {t.Table};")) + BackfillAll + DeriveMonthly;
         cmd.CommandTimeout = 0;
         cmd.ExecuteNonQuery();
         tx.Commit();
@@ -132,7 +151,7 @@ public static class LedgerRollups
     private static void Apply(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<LedgerEntry> inserted, int sign)
     {
         if (inserted.Count == 0) return;
-        foreach (var spec in Specs)
+        foreach (var spec in AllSpecs)
         {
             var org = spec.Dims == OrgDimensions;
             var map = new Dictionary<Key, Sums>();

@@ -89,6 +89,8 @@ internal static class Migrations
         """),
         // Hourly and daily rollups for the dashboard and reports (kept by LedgerRollups.Apply), backfilled from the ledger.
         ("0500_rollups_hourly_daily", LedgerRollups.MigrationSql),
+        // Monthly rollups (person-level and organisation-level) so long ranges read whole months, backfilled from the daily rollups.
+        ("0600_rollups_monthly", LedgerRollups.MonthlyMigrationSql),
     ];
 
     public static void Apply(SqliteConnection connection)

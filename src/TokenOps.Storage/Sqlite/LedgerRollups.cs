@@ -21,6 +21,9 @@ public static class LedgerRollups
     /// <summary>Calendar-month level ('yyyy-MM', UTC): long ranges read whole months here and only their edges from the daily/hourly tables.</summary>
     public const string Monthly = "rollup_monthly";
     public const string MonthlyOrg = "rollup_monthly_org";
+    /// <summary>Week level (bucket = the week's Monday, 'yyyy-MM-dd', UTC): whole weeks of a range outside its whole months.</summary>
+    public const string Weekly = "rollup_weekly";
+    public const string WeeklyOrg = "rollup_weekly_org";
 
     internal const string Dimensions = "person, team, project, feature, model, provider, outcome";
     internal const string OrgDimensions = "team, project, model, provider";
@@ -28,7 +31,16 @@ public static class LedgerRollups
         "requests, uncached_input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, " +
         "reasoning_tokens, cost_nanos, cache_read_nanos, cache_hit_requests, degraded_requests, error_requests";
 
-    private sealed record Spec(string Table, int BucketLength, string Dims, string Format);
+    /// <summary>A rollup table. Weekly tables key a week by its Monday ('yyyy-MM-dd', UTC) instead of a prefix of the timestamp.</summary>
+    private sealed record Spec(string Table, int BucketLength, string Dims, string Format, bool Weekly = false)
+    {
+        public string BucketOf(DateTime utc) => Weekly
+            ? utc.Date.AddDays(-(((int)utc.DayOfWeek + 6) % 7)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)
+            : utc.ToString(Format, CultureInfo.InvariantCulture);
+
+        /// <summary>The bucket of a finer table's bucket, in SQL (weeks from days: the Monday on or before the day).</summary>
+        public string FromFinerBucket => Weekly ? "date(bucket, '-6 days', 'weekday 1')" : $"substr(bucket, 1, {BucketLength})";
+    }
 
     private static readonly Spec[] Specs =
     [
@@ -45,8 +57,15 @@ public static class LedgerRollups
         new(MonthlyOrg, 7, OrgDimensions, "yyyy-MM"),
     ];
 
+    /// <summary>The weekly level (migration step 0610): whole weeks of a range that are not whole months (a 30-day range is four weeks and two days).</summary>
+    private static readonly Spec[] WeeklySpecs =
+    [
+        new(Weekly, 10, Dimensions, "yyyy-MM-dd", Weekly: true),
+        new(WeeklyOrg, 10, OrgDimensions, "yyyy-MM-dd", Weekly: true),
+    ];
+
     /// <summary>Every rollup table that <see cref="Apply"/>, <see cref="Retract"/> and <see cref="Rebuild"/> keep.</summary>
-    private static readonly Spec[] AllSpecs = [.. Specs, .. MonthlySpecs];
+    private static readonly Spec[] AllSpecs = [.. Specs, .. MonthlySpecs, .. WeeklySpecs];
 
     private static readonly Dictionary<string, string> SourceOf = new(StringComparer.Ordinal)
     {
@@ -99,7 +118,7 @@ public static class LedgerRollups
         var dims = target.Dims.Split(", ");
         return $"""
         INSERT INTO {target.Table} (bucket, {target.Dims}, {Measures})
-        SELECT substr(bucket, 1, {target.BucketLength}), {target.Dims}, {string.Join(", ", Measures.Split(", ").Select(m => $"SUM({m})"))}
+        SELECT {target.FromFinerBucket}, {target.Dims}, {string.Join(", ", Measures.Split(", ").Select(m => $"SUM({m})"))}
         FROM {source.Table} WHERE true GROUP BY {string.Join(", ", Enumerable.Range(1, dims.Length + 1))}
         ON CONFLICT (bucket, {target.Dims}) DO UPDATE SET {UpdateSet};
 
@@ -114,6 +133,12 @@ public static class LedgerRollups
 
     /// <summary>Migration step 0600: the monthly tables, backfilled from the daily ones (not from the ledger: far fewer rows).</summary>
     internal static string MonthlyMigrationSql => string.Concat(MonthlySpecs.Select(CreateTable)) + DeriveMonthly;
+
+    /// <summary>Weeks derived from days.</summary>
+    private static string DeriveWeekly => Derive(WeeklySpecs[0], Specs[1]) + Derive(WeeklySpecs[1], Specs[3]);
+
+    /// <summary>Migration step 0610: the weekly tables, backfilled from the daily ones.</summary>
+    internal static string WeeklyMigrationSql => string.Concat(WeeklySpecs.Select(CreateTable)) + DeriveWeekly;
 
     internal static readonly string UpdateSet = string.Join(", ",
         Measures.Split(", ").Select(m => $"{m} = {m} + excluded.{m}"));
@@ -134,7 +159,7 @@ public static class LedgerRollups
         using var tx = connection.BeginTransaction();
         using var cmd = connection.CreateCommand();
         cmd.Transaction = tx;
-        cmd.CommandText = string.Concat(AllSpecs.Select(t => $"DELETE FROM {t.Table};")) + BackfillAll + DeriveMonthly;
+        cmd.CommandText = string.Concat(AllSpecs.Select(t => $"DELETE FROM {t.Table};")) + BackfillAll + DeriveMonthly + DeriveWeekly;
         cmd.CommandTimeout = 0;
         cmd.ExecuteNonQuery();
         tx.Commit();
@@ -157,7 +182,7 @@ public static class LedgerRollups
             var map = new Dictionary<Key, Sums>();
             foreach (var e in inserted)
             {
-                var key = new Key(e.StartedAt.UtcDateTime.ToString(spec.Format, CultureInfo.InvariantCulture),
+                var key = new Key(spec.BucketOf(e.StartedAt.UtcDateTime),
                     org ? "" : e.Person ?? "", e.Team ?? "", e.Project ?? "", org ? "" : e.Feature ?? "",
                     e.ServedModel ?? e.RequestedModel ?? "", e.Provider ?? "", org ? "" : e.Outcome.ToString());
                 Add(map, key, e, sign);

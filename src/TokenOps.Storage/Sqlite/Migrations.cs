@@ -91,6 +91,8 @@ internal static class Migrations
         ("0500_rollups_hourly_daily", LedgerRollups.MigrationSql),
         // Monthly rollups (person-level and organisation-level) so long ranges read whole months, backfilled from the daily rollups.
         ("0600_rollups_monthly", LedgerRollups.MonthlyMigrationSql),
+        // Weekly rollups (week = Monday 00:00 UTC onwards) for the whole weeks of ranges that are not whole months, backfilled from the daily rollups.
+        ("0610_rollups_weekly", LedgerRollups.WeeklyMigrationSql),
     ];
 
     public static void Apply(SqliteConnection connection)

@@ -55,7 +55,7 @@ public sealed record RollupRow(
 
 /// <summary>
 /// Reads the rollup tables: the dashboard's and `tokenops report`'s only source of aggregates (never a ledger scan).
-/// A range (ends floored/ceiled to the hour) is read as whole months from the monthly tables, whole days at the edges from
+/// A range (ends floored/ceiled to the hour) is read as whole months from the monthly tables, whole weeks from the weekly ones, whole days at the edges from
 /// the daily tables and partial days from the hourly ones; a series by bucket reads the daily (whole days) or hourly table;
 /// org-wide questions (no person filter, not by person, feature or outcome) read the *_org tables.
 /// </summary>
@@ -107,11 +107,12 @@ public sealed class RollupQueries(SqliteDatabase database)
     }
 
     /// <summary>Rollup granularity of one segment of a range.</summary>
-    internal enum Level { Hour, Day, Month }
+    internal enum Level { Hour, Day, Week, Month }
 
     /// <summary>
-    /// Splits [from, to) (hour-aligned) into the fewest rollup reads: whole months from the monthly table, whole days at the
-    /// edges from the daily table, and partial days from the hourly table. The segments are disjoint and cover the range
+    /// Splits [from, to) (hour-aligned) into the fewest rollup reads: whole months from the monthly table, whole weeks
+    /// (Monday to Monday) of what is left from the weekly table, whole days at the edges from the daily table, and partial
+    /// days from the hourly table. The segments are disjoint and cover the range
     /// exactly, so their sums add up to the same totals as any single finer table.
     /// </summary>
     internal static List<(Level Level, DateTime From, DateTime To)> Segments(DateTime from, DateTime to)
@@ -131,13 +132,28 @@ public sealed class RollupQueries(SqliteDatabase database)
         var monthEnd = new DateTime(dayEnd.Year, dayEnd.Month, 1, 0, 0, 0, DateTimeKind.Utc);
         if (monthStart < monthEnd)
         {
-            if (dayStart < monthStart) list.Add((Level.Day, dayStart, monthStart));
+            Days(list, dayStart, monthStart);
             list.Add((Level.Month, monthStart, monthEnd));
-            if (monthEnd < dayEnd) list.Add((Level.Day, monthEnd, dayEnd));
+            Days(list, monthEnd, dayEnd);
         }
-        else list.Add((Level.Day, dayStart, dayEnd));
+        else Days(list, dayStart, dayEnd);
         if (dayEnd < to) list.Add((Level.Hour, dayEnd, to));
         return list;
+    }
+
+    /// <summary>Whole days [from, to): whole weeks (Monday to Monday) from the weekly table, the days around them from the daily one.</summary>
+    private static void Days(List<(Level, DateTime, DateTime)> list, DateTime from, DateTime to)
+    {
+        if (from >= to) return;
+        var weekStart = from.AddDays((8 - (int)from.DayOfWeek) % 7);
+        var weekEnd = to.AddDays(-(((int)to.DayOfWeek + 6) % 7));
+        if (weekStart < weekEnd)
+        {
+            if (from < weekStart) list.Add((Level.Day, from, weekStart));
+            list.Add((Level.Week, weekStart, weekEnd));
+            if (weekEnd < to) list.Add((Level.Day, weekEnd, to));
+        }
+        else list.Add((Level.Day, from, to));
     }
 
     private static IReadOnlyList<CubeRow> Cube(SqliteConnection connection, RollupFilter f, RollupDimension[] dims)
@@ -181,12 +197,14 @@ public sealed class RollupQueries(SqliteDatabase database)
             {
                 (Level.Month, true) => LedgerRollups.MonthlyOrg,
                 (Level.Month, false) => LedgerRollups.Monthly,
+                (Level.Week, true) => LedgerRollups.WeeklyOrg,
+                (Level.Week, false) => LedgerRollups.Weekly,
                 (Level.Day, true) => LedgerRollups.DailyOrg,
                 (Level.Day, false) => LedgerRollups.Daily,
                 (Level.Hour, true) => LedgerRollups.HourlyOrg,
                 _ => LedgerRollups.Hourly,
             };
-            var format = level switch { Level.Month => "yyyy-MM", Level.Day => "yyyy-MM-dd", _ => "yyyy-MM-dd'T'HH" };
+            var format = level switch { Level.Month => "yyyy-MM", Level.Day or Level.Week => "yyyy-MM-dd", _ => "yyyy-MM-dd'T'HH" };
             cmd.Parameters.AddWithValue($"$from{i}", from.ToString(format, CultureInfo.InvariantCulture));
             cmd.Parameters.AddWithValue($"$to{i}", to.ToString(format, CultureInfo.InvariantCulture));
             var cols = string.Join(", ", columns.Select((c, k) => $"{c} AS k{k}"));

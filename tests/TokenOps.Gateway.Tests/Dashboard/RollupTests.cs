@@ -112,6 +112,10 @@ public sealed class RollupTests : IDisposable
         (new(2026, 10, 10, 3, 0, 0, TimeSpan.Zero), new(2026, 10, 10, 19, 45, 0, TimeSpan.Zero)),
         (new(2026, 10, 31, 23, 59, 0, TimeSpan.Zero), new(2026, 12, 1, 0, 1, 0, TimeSpan.Zero)),
         (new(2026, 8, 1, 0, 0, 0, TimeSpan.Zero), new(2027, 2, 1, 0, 0, 0, TimeSpan.Zero)),
+        // 30-day shapes: four whole weeks plus edge days, with and without partial hours.
+        (new(2026, 10, 25, 0, 0, 0, TimeSpan.Zero), new(2026, 11, 24, 0, 0, 0, TimeSpan.Zero)),
+        (new(2026, 10, 25, 6, 10, 0, TimeSpan.Zero), new(2026, 11, 24, 17, 5, 0, TimeSpan.Zero)),
+        (new(2026, 12, 28, 0, 0, 0, TimeSpan.Zero), new(2027, 1, 11, 0, 0, 0, TimeSpan.Zero)),
     ];
 
     /// <summary>The rows a range covers at hour precision (start floored, end ceiled to the hour).</summary>
@@ -149,12 +153,14 @@ public sealed class RollupTests : IDisposable
         }
     }
 
-    /// <summary>Each monthly table row by row against the ledger grouped by calendar month.</summary>
-    private static void AssertMonthlyTablesEqualLedger(SqliteDatabase db)
+    /// <summary>Each monthly and weekly table row by row against the ledger grouped by calendar month / by week (from Monday, UTC).</summary>
+    private static void AssertLongTablesEqualLedger(SqliteDatabase db)
     {
         using var c = db.Open();
         using var cmd = c.CreateCommand();
-        foreach (var (table, dims) in new[] { ("rollup_monthly", "person, team, project, feature, model, provider, outcome"), ("rollup_monthly_org", "team, project, model, provider") })
+        const string person = "person, team, project, feature, model, provider, outcome", org = "team, project, model, provider";
+        const string month = "substr(started_at, 1, 7)", week = "date(substr(started_at, 1, 10), '-6 days', 'weekday 1')";
+        foreach (var (table, dims, bucket) in new[] { ("rollup_monthly", person, month), ("rollup_monthly_org", org, month), ("rollup_weekly", person, week), ("rollup_weekly_org", org, week) })
         {
             var source = string.Join(", ", dims.Split(", ").Select(d => d switch
             {
@@ -163,7 +169,7 @@ public sealed class RollupTests : IDisposable
                 _ => $"COALESCE({d}, '') AS {d}",
             }));
             // Rows in one and not the other, both ways (EXCEPT is a set difference over every column).
-            var ledger = $"SELECT substr(started_at, 1, 7) AS bucket, {source}, COUNT(*) AS requests, SUM(cost_nanos) AS cost_nanos, SUM(output_tokens) AS output_tokens, " +
+            var ledger = $"SELECT {bucket} AS bucket, {source}, COUNT(*) AS requests, SUM(cost_nanos) AS cost_nanos, SUM(output_tokens) AS output_tokens, " +
                 $"SUM(cache_read_tokens > 0) AS hits, SUM(outcome <> 'Ok') AS errors FROM ledger GROUP BY 1, {dims}";
             var rollup = $"SELECT bucket, {dims}, requests, cost_nanos, output_tokens, cache_hit_requests, error_requests FROM {table} WHERE requests <> 0";
             cmd.CommandText = $"SELECT (SELECT COUNT(*) FROM ({ledger} EXCEPT {rollup})) + (SELECT COUNT(*) FROM ({rollup} EXCEPT {ledger})), (SELECT COUNT(*) FROM {table});";
@@ -184,7 +190,7 @@ public sealed class RollupTests : IDisposable
         Assert.Equal(80, store.Write(rows.Skip(100).ToList()));
         var q = new RollupQueries(db);
         AssertRangesEqualLedger(q, rows);
-        AssertMonthlyTablesEqualLedger(db);
+        AssertLongTablesEqualLedger(db);
 
         // Replays (a journal re-sending committed rows, in other batch shapes) change nothing; one new row counts once.
         var extraAt = new DateTimeOffset(2026, 10, 31, 23, 59, 59, TimeSpan.Zero);
@@ -194,7 +200,7 @@ public sealed class RollupTests : IDisposable
         Assert.Equal(0, store.Write([extra]));
         rows.Add(extra);
         AssertRangesEqualLedger(q, rows);
-        AssertMonthlyTablesEqualLedger(db);
+        AssertLongTablesEqualLedger(db);
 
         // An import replacing a row with a grown copy retracts the old one from the monthly level too.
         var grown = rows[70] with { Usage = rows[70].Usage with { Output = rows[70].Usage.Output + 900 }, CostNanos = rows[70].CostNanos + 12_345 };
@@ -202,31 +208,33 @@ public sealed class RollupTests : IDisposable
         Assert.Equal(0, store.Merge([grown]));
         rows[70] = grown;
         AssertRangesEqualLedger(q, rows);
-        AssertMonthlyTablesEqualLedger(db);
+        AssertLongTablesEqualLedger(db);
 
         // A rebuild (bulk loads) gives the same tables as the incremental path.
         using (var c = db.Open()) LedgerRollups.Rebuild(c);
         AssertRangesEqualLedger(q, rows);
-        AssertMonthlyTablesEqualLedger(db);
+        AssertLongTablesEqualLedger(db);
     }
 
     [Fact]
-    public void LongRanges_ReadWholeMonthsFromTheMonthlyLevel()
+    public void LongRanges_ReadWholeMonthsAndWeeksFromTheirLevels()
     {
         var db = new SqliteDatabase(_dir);
         var rows = MonthsOfRows();
         new SqliteLedgerStore(db).Write(rows);
         var q = new RollupQueries(db);
+        // 20 Sep (a Sunday) to 10 Dec: days 20 Sep, week 21-27 Sep, days 28-30 Sep, months Oct and Nov, days 1-9 Dec.
         var range = new RollupFilter(new DateTimeOffset(2026, 9, 20, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 12, 10, 0, 0, 0, TimeSpan.Zero));
         var before = q.Total(range);
         var teamBefore = q.Cube(range with { Team = DashboardData.Payments }, RollupDimension.Person, RollupDimension.Project);
-        // Empty the daily and hourly rows of October and November: a range that reads those months from rollup_monthly* does not notice.
+        // Empty the daily and hourly rows of 21-27 September, October and November: a range that reads that week and those
+        // months from rollup_weekly* and rollup_monthly* does not notice.
         using (var c = db.Open())
         using (var cmd = c.CreateCommand())
         {
-            cmd.CommandText = "DELETE FROM rollup_daily WHERE bucket >= '2026-10' AND bucket < '2026-12'; DELETE FROM rollup_daily_org WHERE bucket >= '2026-10' AND bucket < '2026-12';" +
-                "DELETE FROM rollup_hourly WHERE bucket >= '2026-10' AND bucket < '2026-12'; DELETE FROM rollup_hourly_org WHERE bucket >= '2026-10' AND bucket < '2026-12';";
-            cmd.ExecuteNonQuery();
+            cmd.CommandText = string.Concat(new[] { "rollup_daily", "rollup_daily_org", "rollup_hourly", "rollup_hourly_org" }.Select(t =>
+                $"DELETE FROM {t} WHERE (bucket >= '2026-10' AND bucket < '2026-12') OR (bucket >= '2026-09-21' AND bucket < '2026-09-28');"));
+            Assert.True(cmd.ExecuteNonQuery() > 0);
         }
         Assert.Equal(before, q.Total(range));
         Assert.Equal(In(rows, range.From, range.To).Sum(r => r.CostNanos), before.CostNanos);
@@ -237,7 +245,7 @@ public sealed class RollupTests : IDisposable
     }
 
     [Fact]
-    public void Migration0600_BackfillsMonthlyRollupsFromExistingRollups()
+    public void Migrations0600And0610_BackfillMonthlyAndWeeklyRollupsFromExistingRollups()
     {
         var db = new SqliteDatabase(_dir);
         var rows = MonthsOfRows();
@@ -246,18 +254,19 @@ public sealed class RollupTests : IDisposable
         using (var c = db.Open())
         using (var cmd = c.CreateCommand())
         {
-            cmd.CommandText = "DROP TABLE rollup_monthly; DROP TABLE rollup_monthly_org; DELETE FROM schema_migrations WHERE id = '0600_rollups_monthly';";
+            cmd.CommandText = "DROP TABLE rollup_monthly; DROP TABLE rollup_monthly_org; DROP TABLE rollup_weekly; DROP TABLE rollup_weekly_org; " +
+                "DELETE FROM schema_migrations WHERE id IN ('0600_rollups_monthly', '0610_rollups_weekly');";
             cmd.ExecuteNonQuery();
         }
         SqliteConnection.ClearAllPools();
         var reopened = new SqliteDatabase(_dir);
-        AssertMonthlyTablesEqualLedger(reopened);
+        AssertLongTablesEqualLedger(reopened);
         AssertRangesEqualLedger(new RollupQueries(reopened), rows);
         using (var c = reopened.Open())
         using (var cmd = c.CreateCommand())
         {
             cmd.CommandText = "SELECT id FROM schema_migrations ORDER BY id DESC LIMIT 1;";
-            Assert.Equal("0600_rollups_monthly", cmd.ExecuteScalar());
+            Assert.Equal("0610_rollups_weekly", cmd.ExecuteScalar());
         }
     }
 

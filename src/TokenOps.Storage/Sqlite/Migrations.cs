@@ -93,6 +93,9 @@ internal static class Migrations
         ("0600_rollups_monthly", LedgerRollups.MonthlyMigrationSql),
         // Weekly rollups (week = Monday 00:00 UTC onwards) for the whole weeks of ranges that are not whole months, backfilled from the daily rollups.
         ("0610_rollups_weekly", LedgerRollups.WeeklyMigrationSql),
+        // The savings page reads degraded requests (a fraction of a percent of rows) from this partial index alone, without a
+        // lookup of each row in the ledger table (which under I/O contention made its p95 swing). Same rows as ledger_degraded.
+        ("0620_ledger_degraded_covering", LedgerExplorer.DegradedCoveringIndexSql),
     ];
 
     public static void Apply(SqliteConnection connection)

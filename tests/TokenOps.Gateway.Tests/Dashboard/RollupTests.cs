@@ -265,8 +265,8 @@ public sealed class RollupTests : IDisposable
         using (var c = reopened.Open())
         using (var cmd = c.CreateCommand())
         {
-            cmd.CommandText = "SELECT id FROM schema_migrations ORDER BY id DESC LIMIT 1;";
-            Assert.Equal("0610_rollups_weekly", cmd.ExecuteScalar());
+            cmd.CommandText = "SELECT COUNT(*) FROM schema_migrations WHERE id IN ('0600_rollups_monthly', '0610_rollups_weekly');";
+            Assert.Equal(2L, cmd.ExecuteScalar());
         }
     }
 
@@ -315,6 +315,27 @@ public sealed class RollupTests : IDisposable
         while (r.Read()) plan.Add(r.GetString(3));
         Assert.Contains(plan, p => p.Contains("USING INDEX", StringComparison.Ordinal));
         Assert.DoesNotContain(plan, p => p.StartsWith("SCAN ledger", StringComparison.Ordinal) && !p.Contains("INDEX", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Degraded_ReadsTheCoveringPartialIndex_WithoutTableLookups()
+    {
+        var db = new SqliteDatabase(_dir);
+        var rows = DashboardData.Build(Now);
+        new SqliteLedgerStore(db).Write(rows);
+        var degraded = new LedgerExplorer(db).Degraded(Week.From, Week.To, DashboardData.Payments, null);
+        var expected = rows.Single(r => r.BudgetAction?.StartsWith("degraded", StringComparison.Ordinal) == true);
+        Assert.Equal((expected.RequestedModel, expected.ServedModel, expected.CostNanos, expected.Usage.Output),
+            (degraded.Single().RequestedModel, degraded.Single().ServedModel, degraded.Single().CostNanos, degraded.Single().Output));
+        Assert.Empty(new LedgerExplorer(db).Degraded(Week.From, Week.To, DashboardData.Search, null));
+        using var c = db.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "EXPLAIN QUERY PLAN SELECT requested_model, served_model, uncached_input_tokens, cache_read_tokens, cache_write_5m_tokens, " +
+            "cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_nanos, budget_action FROM ledger INDEXED BY ledger_degraded_cover " +
+            "WHERE budget_action LIKE 'degraded%' AND started_at >= '2026' AND started_at < '2027' AND team = 'payments' LIMIT 20000;";
+        using var r = cmd.ExecuteReader();
+        Assert.True(r.Read());
+        Assert.Contains("USING COVERING INDEX ledger_degraded_cover", r.GetString(3), StringComparison.Ordinal);
     }
 
     private static void AssertGroups(IReadOnlyList<LedgerEntry> rows, IReadOnlyList<RollupRow> groups, Func<LedgerEntry, string?> key, IReadOnlyList<LedgerEntry>? only = null)

@@ -24,6 +24,9 @@ public static class LedgerRollups
     /// <summary>Week level (bucket = the week's Monday, 'yyyy-MM-dd', UTC): whole weeks of a range outside its whole months.</summary>
     public const string Weekly = "rollup_weekly";
     public const string WeeklyOrg = "rollup_weekly_org";
+    /// <summary>Days by model and provider only (about ten rows a day): the organisation's daily series and month-to-date total without reading every team's rows.</summary>
+    public const string DailyModel = "rollup_daily_model";
+    internal const string ModelDimensions = "model, provider";
 
     internal const string Dimensions = "person, team, project, feature, model, provider, outcome";
     internal const string OrgDimensions = "team, project, model, provider";
@@ -64,8 +67,11 @@ public static class LedgerRollups
         new(WeeklyOrg, 10, OrgDimensions, "yyyy-MM-dd", Weekly: true),
     ];
 
+    /// <summary>The daily by-model level (migration step 0630).</summary>
+    private static readonly Spec[] DailyModelSpecs = [new(DailyModel, 10, ModelDimensions, "yyyy-MM-dd")];
+
     /// <summary>Every rollup table that <see cref="Apply"/>, <see cref="Retract"/> and <see cref="Rebuild"/> keep.</summary>
-    private static readonly Spec[] AllSpecs = [.. Specs, .. MonthlySpecs, .. WeeklySpecs];
+    private static readonly Spec[] AllSpecs = [.. Specs, .. MonthlySpecs, .. WeeklySpecs, .. DailyModelSpecs];
 
     private static readonly Dictionary<string, string> SourceOf = new(StringComparer.Ordinal)
     {
@@ -90,9 +96,8 @@ public static class LedgerRollups
         """;
         // Person-level tables lead with team: a team page is one primary-key range, not an index plus a lookup per row.
         // Organisation-level tables lead with the bucket: the overview is one range of the table in key order.
-        sql += person
-            ? $"CREATE INDEX IF NOT EXISTS {t.Table}_person ON {t.Table}(person, bucket);\n"
-            : $"CREATE INDEX IF NOT EXISTS {t.Table}_team ON {t.Table}(team, bucket);\n";
+        if (person) sql += $"CREATE INDEX IF NOT EXISTS {t.Table}_person ON {t.Table}(person, bucket);\n";
+        else if (dims.Contains("team")) sql += $"CREATE INDEX IF NOT EXISTS {t.Table}_team ON {t.Table}(team, bucket);\n";
         return sql;
     }
 
@@ -140,6 +145,9 @@ public static class LedgerRollups
     /// <summary>Migration step 0610: the weekly tables, backfilled from the daily ones.</summary>
     internal static string WeeklyMigrationSql => string.Concat(WeeklySpecs.Select(CreateTable)) + DeriveWeekly;
 
+    /// <summary>Migration step 0630: days by model and provider, backfilled from the organisation's daily rollup.</summary>
+    internal static string DailyModelMigrationSql => CreateTable(DailyModelSpecs[0]) + Derive(DailyModelSpecs[0], Specs[3]);
+
     internal static readonly string UpdateSet = string.Join(", ",
         Measures.Split(", ").Select(m => $"{m} = {m} + excluded.{m}"));
 
@@ -159,7 +167,7 @@ public static class LedgerRollups
         using var tx = connection.BeginTransaction();
         using var cmd = connection.CreateCommand();
         cmd.Transaction = tx;
-        cmd.CommandText = string.Concat(AllSpecs.Select(t => $"DELETE FROM {t.Table};")) + BackfillAll + DeriveMonthly + DeriveWeekly;
+        cmd.CommandText = string.Concat(AllSpecs.Select(t => $"DELETE FROM {t.Table};")) + BackfillAll + DeriveMonthly + DeriveWeekly + Derive(DailyModelSpecs[0], Specs[3]);
         cmd.CommandTimeout = 0;
         cmd.ExecuteNonQuery();
         tx.Commit();
@@ -178,7 +186,7 @@ public static class LedgerRollups
         if (inserted.Count == 0) return;
         foreach (var spec in AllSpecs)
         {
-            var org = spec.Dims == OrgDimensions;
+            var org = spec.Dims != Dimensions;
             var map = new Dictionary<Key, Sums>();
             foreach (var e in inserted)
             {

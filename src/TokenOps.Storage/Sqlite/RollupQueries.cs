@@ -173,6 +173,8 @@ public sealed class RollupQueries(SqliteDatabase database)
             ? [(daily ? Level.Day : Level.Hour, fromInstant, toInstant)]
             : Segments(fromInstant, toInstant);
         if (segments.Count == 0) return [];
+        // Whole days with no team or project filter, grouped by nothing finer than model and provider: the by-model daily table.
+        var byModel = org && f.Team is null && f.Project is null && dims.All(d => d is RollupDimension.Bucket or RollupDimension.Model or RollupDimension.Provider);
         using var cmd = connection.CreateCommand();
         var filters = "";
         void Filter(string column, string? value)
@@ -199,7 +201,7 @@ public sealed class RollupQueries(SqliteDatabase database)
                 (Level.Month, false) => LedgerRollups.Monthly,
                 (Level.Week, true) => LedgerRollups.WeeklyOrg,
                 (Level.Week, false) => LedgerRollups.Weekly,
-                (Level.Day, true) => LedgerRollups.DailyOrg,
+                (Level.Day, true) => byModel ? LedgerRollups.DailyModel : LedgerRollups.DailyOrg,
                 (Level.Day, false) => LedgerRollups.Daily,
                 (Level.Hour, true) => LedgerRollups.HourlyOrg,
                 _ => LedgerRollups.Hourly,

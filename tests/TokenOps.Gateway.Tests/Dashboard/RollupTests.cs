@@ -160,7 +160,8 @@ public sealed class RollupTests : IDisposable
         using var cmd = c.CreateCommand();
         const string person = "person, team, project, feature, model, provider, outcome", org = "team, project, model, provider";
         const string month = "substr(started_at, 1, 7)", week = "date(substr(started_at, 1, 10), '-6 days', 'weekday 1')";
-        foreach (var (table, dims, bucket) in new[] { ("rollup_monthly", person, month), ("rollup_monthly_org", org, month), ("rollup_weekly", person, week), ("rollup_weekly_org", org, week) })
+        foreach (var (table, dims, bucket) in new[] { ("rollup_monthly", person, month), ("rollup_monthly_org", org, month), ("rollup_weekly", person, week), ("rollup_weekly_org", org, week),
+            ("rollup_daily_model", "model, provider", "substr(started_at, 1, 10)") })
         {
             var source = string.Join(", ", dims.Split(", ").Select(d => d switch
             {
@@ -232,7 +233,7 @@ public sealed class RollupTests : IDisposable
         using (var c = db.Open())
         using (var cmd = c.CreateCommand())
         {
-            cmd.CommandText = string.Concat(new[] { "rollup_daily", "rollup_daily_org", "rollup_hourly", "rollup_hourly_org" }.Select(t =>
+            cmd.CommandText = string.Concat(new[] { "rollup_daily", "rollup_daily_org", "rollup_daily_model", "rollup_hourly", "rollup_hourly_org" }.Select(t =>
                 $"DELETE FROM {t} WHERE (bucket >= '2026-10' AND bucket < '2026-12') OR (bucket >= '2026-09-21' AND bucket < '2026-09-28');"));
             Assert.True(cmd.ExecuteNonQuery() > 0);
         }
@@ -240,6 +241,18 @@ public sealed class RollupTests : IDisposable
         Assert.Equal(In(rows, range.From, range.To).Sum(r => r.CostNanos), before.CostNanos);
         var teamAfter = q.Cube(range with { Team = DashboardData.Payments }, RollupDimension.Person, RollupDimension.Project);
         Assert.Equal(teamBefore.Select(x => (string.Join("/", x.Keys), x.Sums)), teamAfter.Select(x => (string.Join("/", x.Keys), x.Sums)));
+        // The organisation's daily series and by-model groups over whole days read rollup_daily_model: emptying daily_org changes nothing.
+        var series = q.Group(range, RollupDimension.Bucket);
+        var models = q.Group(range, RollupDimension.Model);
+        using (var c = db.Open())
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = "DELETE FROM rollup_daily_org;";
+            cmd.ExecuteNonQuery();
+        }
+        Assert.Equal(series, q.Group(range, RollupDimension.Bucket));
+        Assert.Equal(models, q.Group(range, RollupDimension.Model));
+        Assert.NotEqual(series, q.Group(range with { Team = DashboardData.Payments }, RollupDimension.Bucket));
         // While the daily series (one table, by day) does notice: the test would catch a query that ignores the month split.
         Assert.True(q.Group(range, RollupDimension.Bucket).Sum(b => b.Requests) < before.Requests);
     }
@@ -254,8 +267,8 @@ public sealed class RollupTests : IDisposable
         using (var c = db.Open())
         using (var cmd = c.CreateCommand())
         {
-            cmd.CommandText = "DROP TABLE rollup_monthly; DROP TABLE rollup_monthly_org; DROP TABLE rollup_weekly; DROP TABLE rollup_weekly_org; " +
-                "DELETE FROM schema_migrations WHERE id IN ('0600_rollups_monthly', '0610_rollups_weekly');";
+            cmd.CommandText = "DROP TABLE rollup_monthly; DROP TABLE rollup_monthly_org; DROP TABLE rollup_weekly; DROP TABLE rollup_weekly_org; DROP TABLE rollup_daily_model; " +
+                "DELETE FROM schema_migrations WHERE id IN ('0600_rollups_monthly', '0610_rollups_weekly', '0630_rollups_daily_model');";
             cmd.ExecuteNonQuery();
         }
         SqliteConnection.ClearAllPools();
@@ -265,8 +278,8 @@ public sealed class RollupTests : IDisposable
         using (var c = reopened.Open())
         using (var cmd = c.CreateCommand())
         {
-            cmd.CommandText = "SELECT COUNT(*) FROM schema_migrations WHERE id IN ('0600_rollups_monthly', '0610_rollups_weekly');";
-            Assert.Equal(2L, cmd.ExecuteScalar());
+            cmd.CommandText = "SELECT COUNT(*) FROM schema_migrations WHERE id IN ('0600_rollups_monthly', '0610_rollups_weekly', '0630_rollups_daily_model');";
+            Assert.Equal(3L, cmd.ExecuteScalar());
         }
     }
 

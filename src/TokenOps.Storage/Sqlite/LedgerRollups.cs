@@ -5,7 +5,7 @@ using TokenOps.Core.Ledger;
 namespace TokenOps.Storage.Sqlite;
 
 /// <summary>
-/// Keeps rollup_hourly, rollup_daily and rollup_monthly (and their _org copies) up to date as the ledger grows. Called by <see cref="SqliteLedgerStore.Write"/>
+/// Keeps the rollups (hourly, daily, weekly, monthly, their _org copies, and days by model) up to date as the ledger grows. Called by <see cref="SqliteLedgerStore.Write"/>
 /// inside the ledger's transaction with only the rows that were actually inserted, so a replayed event never counts twice.
 /// The batch is aggregated in memory first: one UPSERT per distinct (bucket, dimensions) key, not one per row.
 /// Dimensions are stored as '' when absent so that the primary key is a real key (NULLs are never equal in SQLite).
@@ -186,13 +186,15 @@ public static class LedgerRollups
         if (inserted.Count == 0) return;
         foreach (var spec in AllSpecs)
         {
-            var org = spec.Dims != Dimensions;
+            // Dimensions the table does not have are left out of the key: one upsert per row of the table.
+            var has = spec.Dims.Split(", ").ToHashSet(StringComparer.Ordinal);
+            string Dim(string name, string? value) => has.Contains(name) ? value ?? "" : "";
             var map = new Dictionary<Key, Sums>();
             foreach (var e in inserted)
             {
                 var key = new Key(spec.BucketOf(e.StartedAt.UtcDateTime),
-                    org ? "" : e.Person ?? "", e.Team ?? "", e.Project ?? "", org ? "" : e.Feature ?? "",
-                    e.ServedModel ?? e.RequestedModel ?? "", e.Provider ?? "", org ? "" : e.Outcome.ToString());
+                    Dim("person", e.Person), Dim("team", e.Team), Dim("project", e.Project), Dim("feature", e.Feature),
+                    Dim("model", e.ServedModel ?? e.RequestedModel), Dim("provider", e.Provider), Dim("outcome", e.Outcome.ToString()));
                 Add(map, key, e, sign);
             }
             Upsert(connection, tx, spec, map);

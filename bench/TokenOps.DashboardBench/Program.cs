@@ -20,7 +20,7 @@ var now = DateTimeOffset.UtcNow;
 
 var db = new SqliteDatabase(dir);
 var store = new SqliteLedgerStore(db);
-// A bigger page cache for this process's (pooled) connection: the bulk load touches five ledger indexes and four rollups.
+// A bigger page cache for this process's (pooled) connection: the bulk load touches five ledger indexes and the rollups.
 using (var c = db.Open())
 using (var pragma = c.CreateCommand())
 {
@@ -44,10 +44,11 @@ else
 using (var c = db.Open())
 using (var size = c.CreateCommand())
 {
-    size.CommandText = "SELECT (SELECT COUNT(*) FROM rollup_hourly), (SELECT COUNT(*) FROM rollup_daily), (SELECT COUNT(*) FROM rollup_hourly_org), (SELECT COUNT(*) FROM rollup_daily_org);";
+    size.CommandText = "SELECT (SELECT COUNT(*) FROM rollup_hourly), (SELECT COUNT(*) FROM rollup_daily), (SELECT COUNT(*) FROM rollup_hourly_org), (SELECT COUNT(*) FROM rollup_daily_org), " +
+        "(SELECT COUNT(*) FROM rollup_weekly), (SELECT COUNT(*) FROM rollup_weekly_org), (SELECT COUNT(*) FROM rollup_monthly), (SELECT COUNT(*) FROM rollup_monthly_org), (SELECT COUNT(*) FROM rollup_daily_model);";
     using var r = size.ExecuteReader();
     r.Read();
-    Console.WriteLine($"rollup rows: hourly {r.GetInt64(0):N0}, daily {r.GetInt64(1):N0}, hourly_org {r.GetInt64(2):N0}, daily_org {r.GetInt64(3):N0}; db {new FileInfo(db.Path).Length / 1048576:N0} MiB");
+    Console.WriteLine($"rollup rows: hourly {r.GetInt64(0):N0}, daily {r.GetInt64(1):N0}, hourly_org {r.GetInt64(2):N0}, daily_org {r.GetInt64(3):N0}, weekly {r.GetInt64(4):N0}, weekly_org {r.GetInt64(5):N0}, monthly {r.GetInt64(6):N0}, monthly_org {r.GetInt64(7):N0}, daily_model {r.GetInt64(8):N0}; db {new FileInfo(db.Path).Length / 1048576:N0} MiB");
 }
 if (opts.ContainsKey("generate-only")) return 0;
 

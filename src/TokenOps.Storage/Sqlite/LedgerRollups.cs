@@ -5,7 +5,7 @@ using TokenOps.Core.Ledger;
 namespace TokenOps.Storage.Sqlite;
 
 /// <summary>
-/// Keeps rollup_hourly and rollup_daily up to date as the ledger grows. Called by <see cref="SqliteLedgerStore.Write"/>
+/// Keeps the rollups (hourly, daily, weekly, monthly, their _org copies, and days by model) up to date as the ledger grows. Called by <see cref="SqliteLedgerStore.Write"/>
 /// inside the ledger's transaction with only the rows that were actually inserted, so a replayed event never counts twice.
 /// The batch is aggregated in memory first: one UPSERT per distinct (bucket, dimensions) key, not one per row.
 /// Dimensions are stored as '' when absent so that the primary key is a real key (NULLs are never equal in SQLite).
@@ -18,6 +18,15 @@ public static class LedgerRollups
     /// <summary>Organisation-level copies without person, feature and outcome (errors are still counted): far fewer rows per bucket for org-wide pages.</summary>
     public const string HourlyOrg = "rollup_hourly_org";
     public const string DailyOrg = "rollup_daily_org";
+    /// <summary>Calendar-month level ('yyyy-MM', UTC): long ranges read whole months here and only their edges from the daily/hourly tables.</summary>
+    public const string Monthly = "rollup_monthly";
+    public const string MonthlyOrg = "rollup_monthly_org";
+    /// <summary>Week level (bucket = the week's Monday, 'yyyy-MM-dd', UTC): whole weeks of a range outside its whole months.</summary>
+    public const string Weekly = "rollup_weekly";
+    public const string WeeklyOrg = "rollup_weekly_org";
+    /// <summary>Days by model and provider only (about ten rows a day): the organisation's daily series and month-to-date total without reading every team's rows.</summary>
+    public const string DailyModel = "rollup_daily_model";
+    internal const string ModelDimensions = "model, provider";
 
     internal const string Dimensions = "person, team, project, feature, model, provider, outcome";
     internal const string OrgDimensions = "team, project, model, provider";
@@ -25,7 +34,16 @@ public static class LedgerRollups
         "requests, uncached_input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, " +
         "reasoning_tokens, cost_nanos, cache_read_nanos, cache_hit_requests, degraded_requests, error_requests";
 
-    private sealed record Spec(string Table, int BucketLength, string Dims, string Format);
+    /// <summary>A rollup table. Weekly tables key a week by its Monday ('yyyy-MM-dd', UTC) instead of a prefix of the timestamp.</summary>
+    private sealed record Spec(string Table, int BucketLength, string Dims, string Format, bool Weekly = false)
+    {
+        public string BucketOf(DateTime utc) => Weekly
+            ? utc.Date.AddDays(-(((int)utc.DayOfWeek + 6) % 7)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)
+            : utc.ToString(Format, CultureInfo.InvariantCulture);
+
+        /// <summary>The bucket of a finer table's bucket, in SQL (weeks from days: the Monday on or before the day).</summary>
+        public string FromFinerBucket => Weekly ? "date(bucket, '-6 days', 'weekday 1')" : $"substr(bucket, 1, {BucketLength})";
+    }
 
     private static readonly Spec[] Specs =
     [
@@ -34,6 +52,26 @@ public static class LedgerRollups
         new(HourlyOrg, 13, OrgDimensions, "yyyy-MM-dd'T'HH"),
         new(DailyOrg, 10, OrgDimensions, "yyyy-MM-dd"),
     ];
+
+    /// <summary>The monthly level (migration step 0600, kept apart so that step 0500's SQL never changes).</summary>
+    private static readonly Spec[] MonthlySpecs =
+    [
+        new(Monthly, 7, Dimensions, "yyyy-MM"),
+        new(MonthlyOrg, 7, OrgDimensions, "yyyy-MM"),
+    ];
+
+    /// <summary>The weekly level (migration step 0610): whole weeks of a range that are not whole months (a 30-day range is four weeks and two days).</summary>
+    private static readonly Spec[] WeeklySpecs =
+    [
+        new(Weekly, 10, Dimensions, "yyyy-MM-dd", Weekly: true),
+        new(WeeklyOrg, 10, OrgDimensions, "yyyy-MM-dd", Weekly: true),
+    ];
+
+    /// <summary>The daily by-model level (migration step 0630).</summary>
+    private static readonly Spec[] DailyModelSpecs = [new(DailyModel, 10, ModelDimensions, "yyyy-MM-dd")];
+
+    /// <summary>Every rollup table that <see cref="Apply"/>, <see cref="Retract"/> and <see cref="Rebuild"/> keep.</summary>
+    private static readonly Spec[] AllSpecs = [.. Specs, .. MonthlySpecs, .. WeeklySpecs, .. DailyModelSpecs];
 
     private static readonly Dictionary<string, string> SourceOf = new(StringComparer.Ordinal)
     {
@@ -58,9 +96,8 @@ public static class LedgerRollups
         """;
         // Person-level tables lead with team: a team page is one primary-key range, not an index plus a lookup per row.
         // Organisation-level tables lead with the bucket: the overview is one range of the table in key order.
-        sql += person
-            ? $"CREATE INDEX IF NOT EXISTS {t.Table}_person ON {t.Table}(person, bucket);\n"
-            : $"CREATE INDEX IF NOT EXISTS {t.Table}_team ON {t.Table}(team, bucket);\n";
+        if (person) sql += $"CREATE INDEX IF NOT EXISTS {t.Table}_person ON {t.Table}(person, bucket);\n";
+        else if (dims.Contains("team")) sql += $"CREATE INDEX IF NOT EXISTS {t.Table}_team ON {t.Table}(team, bucket);\n";
         return sql;
     }
 
@@ -86,7 +123,7 @@ public static class LedgerRollups
         var dims = target.Dims.Split(", ");
         return $"""
         INSERT INTO {target.Table} (bucket, {target.Dims}, {Measures})
-        SELECT substr(bucket, 1, {target.BucketLength}), {target.Dims}, {string.Join(", ", Measures.Split(", ").Select(m => $"SUM({m})"))}
+        SELECT {target.FromFinerBucket}, {target.Dims}, {string.Join(", ", Measures.Split(", ").Select(m => $"SUM({m})"))}
         FROM {source.Table} WHERE true GROUP BY {string.Join(", ", Enumerable.Range(1, dims.Length + 1))}
         ON CONFLICT (bucket, {target.Dims}) DO UPDATE SET {UpdateSet};
 
@@ -95,6 +132,21 @@ public static class LedgerRollups
 
     /// <summary>Fills every (empty) rollup table from the ledger: one pass over the ledger for the hourly table, the rest derived.</summary>
     private static string BackfillAll => Backfill(Specs[0]) + Derive(Specs[1], Specs[0]) + Derive(Specs[2], Specs[0]) + Derive(Specs[3], Specs[1]);
+
+    /// <summary>Months derived from days (a month is a whole number of days, so the sums are the same).</summary>
+    private static string DeriveMonthly => Derive(MonthlySpecs[0], Specs[1]) + Derive(MonthlySpecs[1], Specs[3]);
+
+    /// <summary>Migration step 0600: the monthly tables, backfilled from the daily ones (not from the ledger: far fewer rows).</summary>
+    internal static string MonthlyMigrationSql => string.Concat(MonthlySpecs.Select(CreateTable)) + DeriveMonthly;
+
+    /// <summary>Weeks derived from days.</summary>
+    private static string DeriveWeekly => Derive(WeeklySpecs[0], Specs[1]) + Derive(WeeklySpecs[1], Specs[3]);
+
+    /// <summary>Migration step 0610: the weekly tables, backfilled from the daily ones.</summary>
+    internal static string WeeklyMigrationSql => string.Concat(WeeklySpecs.Select(CreateTable)) + DeriveWeekly;
+
+    /// <summary>Migration step 0630: days by model and provider, backfilled from the organisation's daily rollup.</summary>
+    internal static string DailyModelMigrationSql => CreateTable(DailyModelSpecs[0]) + Derive(DailyModelSpecs[0], Specs[3]);
 
     internal static readonly string UpdateSet = string.Join(", ",
         Measures.Split(", ").Select(m => $"{m} = {m} + excluded.{m}"));
@@ -115,7 +167,7 @@ public static class LedgerRollups
         using var tx = connection.BeginTransaction();
         using var cmd = connection.CreateCommand();
         cmd.Transaction = tx;
-        cmd.CommandText = string.Concat(Specs.Select(t => $"DELETE FROM {t.Table};")) + BackfillAll;
+        cmd.CommandText = string.Concat(AllSpecs.Select(t => $"DELETE FROM {t.Table};")) + BackfillAll + DeriveMonthly + DeriveWeekly + Derive(DailyModelSpecs[0], Specs[3]);
         cmd.CommandTimeout = 0;
         cmd.ExecuteNonQuery();
         tx.Commit();
@@ -132,15 +184,17 @@ public static class LedgerRollups
     private static void Apply(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<LedgerEntry> inserted, int sign)
     {
         if (inserted.Count == 0) return;
-        foreach (var spec in Specs)
+        foreach (var spec in AllSpecs)
         {
-            var org = spec.Dims == OrgDimensions;
+            // Dimensions the table does not have are left out of the key: one upsert per row of the table.
+            var has = spec.Dims.Split(", ").ToHashSet(StringComparer.Ordinal);
+            string Dim(string name, string? value) => has.Contains(name) ? value ?? "" : "";
             var map = new Dictionary<Key, Sums>();
             foreach (var e in inserted)
             {
-                var key = new Key(e.StartedAt.UtcDateTime.ToString(spec.Format, CultureInfo.InvariantCulture),
-                    org ? "" : e.Person ?? "", e.Team ?? "", e.Project ?? "", org ? "" : e.Feature ?? "",
-                    e.ServedModel ?? e.RequestedModel ?? "", e.Provider ?? "", org ? "" : e.Outcome.ToString());
+                var key = new Key(spec.BucketOf(e.StartedAt.UtcDateTime),
+                    Dim("person", e.Person), Dim("team", e.Team), Dim("project", e.Project), Dim("feature", e.Feature),
+                    Dim("model", e.ServedModel ?? e.RequestedModel), Dim("provider", e.Provider), Dim("outcome", e.Outcome.ToString()));
                 Add(map, key, e, sign);
             }
             Upsert(connection, tx, spec, map);

@@ -89,6 +89,15 @@ internal static class Migrations
         """),
         // Hourly and daily rollups for the dashboard and reports (kept by LedgerRollups.Apply), backfilled from the ledger.
         ("0500_rollups_hourly_daily", LedgerRollups.MigrationSql),
+        // Monthly rollups (person-level and organisation-level) so long ranges read whole months, backfilled from the daily rollups.
+        ("0600_rollups_monthly", LedgerRollups.MonthlyMigrationSql),
+        // Weekly rollups (week = Monday 00:00 UTC onwards) for the whole weeks of ranges that are not whole months, backfilled from the daily rollups.
+        ("0610_rollups_weekly", LedgerRollups.WeeklyMigrationSql),
+        // The savings page reads degraded requests (a fraction of a percent of rows) from this partial index alone, without a
+        // lookup of each row in the ledger table (which under I/O contention made its p95 swing). Same rows as ledger_degraded.
+        ("0620_ledger_degraded_covering", LedgerExplorer.DegradedCoveringIndexSql),
+        // Days by model and provider: the organisation's daily chart and month-to-date total read ~10 rows a day, not ~250.
+        ("0630_rollups_daily_model", LedgerRollups.DailyModelMigrationSql),
     ];
 
     public static void Apply(SqliteConnection connection)

@@ -102,26 +102,37 @@ public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle
 
     private async Task RelayJsonAsync(ProxyContext context, Stream stream, CancellationTokenSource timeout, TimeSpan readTimeout)
     {
-        var buffer = new ArrayBufferWriter<byte>(16 * 1024);
-        while (true)
-        {
-            timeout.CancelAfter(readTimeout);
-            var read = await stream.ReadAsync(buffer.GetMemory(16 * 1024), timeout.Token);
-            if (read == 0) break;
-            buffer.Advance(read);
-            if (buffer.WrittenCount > MaxJsonResponseBytes) throw new IOException("provider response too large");
-        }
+        // A pooled buffer: a fresh 16 KB array per request was a measurable share of the gateway's CPU (allocation
+        // and zeroing) under load.
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        var filled = 0;
         try
         {
-            context.Meter!.OnJson(buffer.WrittenSpan);
+            while (true)
+            {
+                if (filled == buffer.Length) Grow(ref buffer);
+                timeout.CancelAfter(readTimeout);
+                var read = await stream.ReadAsync(buffer.AsMemory(filled), timeout.Token);
+                if (read == 0) break;
+                filled += read;
+                if (filled > MaxJsonResponseBytes) throw new IOException("provider response too large");
+            }
+            try
+            {
+                context.Meter!.OnJson(buffer.AsSpan(0, filled));
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                // An unreadable success body still cost tokens: the settle stage estimates them.
+            }
+            settle.Settle(context);
+            context.Http.Response.ContentLength = filled;
+            await context.Http.Response.Body.WriteAsync(buffer.AsMemory(0, filled), context.Http.RequestAborted);
         }
-        catch (System.Text.Json.JsonException)
+        finally
         {
-            // An unreadable success body still cost tokens: the settle stage estimates them.
+            ArrayPool<byte>.Shared.Return(buffer);
         }
-        settle.Settle(context);
-        context.Http.Response.ContentLength = buffer.WrittenCount;
-        await context.Http.Response.Body.WriteAsync(buffer.WrittenMemory, context.Http.RequestAborted);
     }
 
     private async Task RelaySseAsync(ProxyContext context, Stream stream, CancellationTokenSource timeout, TimeSpan readTimeout)

@@ -19,24 +19,13 @@ internal sealed class EmbeddingsEndpoint(SimHost host)
     {
         var id = host.NewId("emb_");
         context.Response.Headers["x-request-id"] = id;
-        if (!await OpenAIRequest.AuthenticateAsync(context, host.Options))
+        using var request = await OpenAIRequest.ReadAsync(context, host.Options);
+        if (request is null)
         {
             return;
         }
 
-        using var body = await RequestBody.ReadAsync(context.Request, context.RequestAborted);
-        using var document = await OpenAIRequest.ParseAsync(context, body);
-        if (document is null)
-        {
-            return;
-        }
-
-        var root = document.RootElement;
-        var model = await OpenAIRequest.ModelAsync(context, root);
-        if (model is null)
-        {
-            return;
-        }
+        var (root, model) = (request.Root, request.Model);
 
         var input = root.Prop("input"u8);
         if (input is not { ValueKind: JsonValueKind.String or JsonValueKind.Array } inputValue

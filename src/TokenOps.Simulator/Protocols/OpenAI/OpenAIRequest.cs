@@ -10,6 +10,30 @@ internal static class OpenAIRequest
 {
     public const string SystemFingerprint = "fp_sim0001";
 
+    /// <summary>
+    /// The start every OpenAI endpoint shares: key, body, JSON object, model. Writes the error and returns null at the
+    /// first failure; otherwise the caller owns (and disposes) the parsed request.
+    /// </summary>
+    public static async Task<OpenAIInput?> ReadAsync(HttpContext context, SimulatorOptions options)
+    {
+        if (!await AuthenticateAsync(context, options))
+        {
+            return null;
+        }
+
+        var body = await RequestBody.ReadAsync(context.Request, context.RequestAborted);
+        var document = await ParseAsync(context, body);
+        var model = document is null ? null : await ModelAsync(context, document.RootElement);
+        if (model is null)
+        {
+            document?.Dispose();
+            body.Dispose();
+            return null;
+        }
+
+        return new OpenAIInput(body, document!, model);
+    }
+
     /// <summary>Checks <c>Authorization: Bearer &lt;key&gt;</c>; writes the 401 and returns false when it fails.</summary>
     public static async Task<bool> AuthenticateAsync(HttpContext context, SimulatorOptions options)
     {
@@ -132,5 +156,18 @@ internal static class OpenAIRequest
         }
 
         return fault;
+    }
+}
+
+/// <summary>A parsed OpenAI request: the pooled body and the document over it live and die together.</summary>
+internal sealed class OpenAIInput(RequestBody body, JsonDocument document, string model) : IDisposable
+{
+    public JsonElement Root => document.RootElement;
+    public string Model { get; } = model;
+
+    public void Dispose()
+    {
+        document.Dispose();
+        body.Dispose();
     }
 }

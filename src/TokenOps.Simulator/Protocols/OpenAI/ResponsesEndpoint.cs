@@ -16,24 +16,13 @@ internal sealed class ResponsesEndpoint(SimHost host)
     public async Task HandleAsync(HttpContext context)
     {
         context.Response.Headers["x-request-id"] = host.NewId("req_");
-        if (!await OpenAIRequest.AuthenticateAsync(context, host.Options))
+        using var input = await OpenAIRequest.ReadAsync(context, host.Options);
+        if (input is null)
         {
             return;
         }
 
-        using var body = await RequestBody.ReadAsync(context.Request, context.RequestAborted);
-        using var document = await OpenAIRequest.ParseAsync(context, body);
-        if (document is null)
-        {
-            return;
-        }
-
-        var root = document.RootElement;
-        var model = await OpenAIRequest.ModelAsync(context, root);
-        if (model is null)
-        {
-            return;
-        }
+        var (root, model) = (input.Root, input.Model);
 
         var (ok, maxOutput) = await OpenAIRequest.LimitAsync(context, root, "max_output_tokens", 16);
         if (!ok)

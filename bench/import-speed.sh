@@ -9,16 +9,7 @@
 set -euo pipefail
 MB=${1:-1024}
 RUNS=${2:-3}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-WORK=${CCUSAGE_BENCH_DIR:-/tmp/tokenops-ccusage-bench}
-mkdir -p "$WORK"
-CC="$WORK/node_modules/@ccusage/ccusage-linux-x64/bin/ccusage"
-if [[ ! -x "$CC" ]]; then
-  (cd "$WORK" && npm init -y >/dev/null && npm install --no-audit --no-fund ccusage@20.0.24 @ccusage/ccusage-linux-x64@20.0.24 >/dev/null)
-  chmod +x "$CC"
-fi
-dotnet build "$ROOT/bench/TokenOps.LogGen" -c Release -v q >/dev/null
-dotnet build "$ROOT/src/TokenOps" -c Release -v q >/dev/null
+source "$(dirname "$0")/ccusage-setup.sh"
 TO="$ROOT/src/TokenOps/bin/Release/net10.0/tokenops"
 TREE="$WORK/tree-1g"
 rm -rf "$TREE" "$WORK/ledger"

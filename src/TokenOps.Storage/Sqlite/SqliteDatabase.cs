@@ -20,6 +20,13 @@ public sealed class SqliteDatabase
             DefaultTimeout = 30,
         }.ToString();
         using var connection = Open();
+        // WAL is a property of the file, kept across connections and restarts: set once here, not on every open.
+        // It lets the CLI and the dashboard read while the gateway writes.
+        using (var wal = connection.CreateCommand())
+        {
+            wal.CommandText = "PRAGMA journal_mode=WAL;";
+            wal.ExecuteNonQuery();
+        }
         Migrations.Apply(connection);
     }
 
@@ -28,8 +35,8 @@ public sealed class SqliteDatabase
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         using var pragma = connection.CreateCommand();
-        // WAL lets the CLI read while the gateway writes; busy_timeout makes concurrent writers wait instead of failing.
-        pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
+        // Per-connection settings: busy_timeout makes concurrent writers wait instead of failing.
+        pragma.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
         pragma.ExecuteNonQuery();
         return connection;
     }

@@ -24,6 +24,17 @@ public sealed class SchemaTests : IDisposable
     }
 
     [Fact]
+    public void TheFileIsInWalMode_ForEveryLaterConnection()
+    {
+        _ = new SqliteDatabase(_dir);
+        using var later = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dir, "tokenops.db")};Pooling=False");
+        later.Open();
+        using var mode = later.CreateCommand();
+        mode.CommandText = "PRAGMA journal_mode;";
+        Assert.Equal("wal", mode.ExecuteScalar() as string);
+    }
+
+    [Fact]
     public async Task SourceSessionAndBudgetFields_SurviveTheJournalAndTheStore()
     {
         var entry = new LedgerEntry

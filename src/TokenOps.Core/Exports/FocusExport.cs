@@ -159,7 +159,7 @@ public static class FocusExport
         Set("x_ticket", e.Ticket);
         Set("x_pull_request", e.PullRequest);
         Set("x_request_id", e.Id);
-        Set("x_request_status", e.Outcome.ToString());
+        Set("x_request_status", e.Outcome.Name());
         Set("x_route", e.Route);
         Set("x_token_class", tokenClass);
         Set("x_service_tier", tier);

@@ -31,7 +31,7 @@ public static class LedgerCsv
             N(NanoUsd.FromUsd(c.UncachedInput)), N(NanoUsd.FromUsd(c.CacheRead)), N(NanoUsd.FromUsd(c.CacheWrite5m)),
             N(NanoUsd.FromUsd(c.CacheWrite1h)), N(NanoUsd.FromUsd(c.Output)), N(NanoUsd.FromUsd(c.Reasoning)),
             e.CatalogVersion, e.Streamed ? "true" : "false", e.Estimated ? "true" : "false", e.Status.ToString(CultureInfo.InvariantCulture),
-            e.Outcome.ToString(), e.ErrorCode, Math.Round(e.LatencyMs, 3).ToString(CultureInfo.InvariantCulture),
+            e.Outcome.Name(), e.ErrorCode, Math.Round(e.LatencyMs, 3).ToString(CultureInfo.InvariantCulture),
             e.TimeToFirstTokenMs is { } ttft ? Math.Round(ttft, 3).ToString(CultureInfo.InvariantCulture) : null,
             e.ProviderRequestId, e.Source, e.SessionId, e.BudgetAction, e.Justification,
         ];

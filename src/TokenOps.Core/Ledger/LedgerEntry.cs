@@ -63,3 +63,12 @@ public enum LedgerOutcome
     UpstreamUnreachable,
     Refused,
 }
+
+/// <summary>Outcome names without the allocation of <see cref="Enum.ToString()"/> (boxing, per call): the hot paths
+/// (ledger writes, rollups, metrics) name the outcome of every request.</summary>
+public static class LedgerOutcomeNames
+{
+    private static readonly string[] Names = Enum.GetValues<LedgerOutcome>().Select(o => o.ToString()).ToArray();
+
+    public static string Name(this LedgerOutcome outcome) => (uint)outcome < (uint)Names.Length ? Names[(int)outcome] : outcome.ToString();
+}

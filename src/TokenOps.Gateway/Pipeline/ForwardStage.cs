@@ -75,12 +75,20 @@ public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle
         }
     }
 
+    /// <summary>Copies the provider's headers as received: the non-validated view neither parses nor re-formats them.</summary>
     private static void CopyHeaders(HttpResponseMessage from, HttpResponse to)
     {
-        foreach (var (name, values) in from.Headers)
-            if (!HopByHop.Contains(name)) to.Headers[name] = values.ToArray();
-        foreach (var (name, values) in from.Content.Headers)
-            if (!HopByHop.Contains(name)) to.Headers[name] = values.ToArray();
+        foreach (var (name, values) in from.Headers.NonValidated)
+            if (!HopByHop.Contains(name)) to.Headers[name] = Values(values);
+        foreach (var (name, values) in from.Content.Headers.NonValidated)
+            if (!HopByHop.Contains(name)) to.Headers[name] = Values(values);
+    }
+
+    private static Microsoft.Extensions.Primitives.StringValues Values(System.Net.Http.Headers.HeaderStringValues values)
+    {
+        if (values.Count == 1)
+            foreach (var value in values) return value;
+        return values.ToArray();
     }
 
     private async Task RelayProviderErrorAsync(ProxyContext context, HttpResponseMessage response, CancellationTokenSource timeout)
@@ -119,7 +127,7 @@ public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle
             }
             try
             {
-                context.Meter!.OnJson(buffer.AsSpan(0, filled));
+                context.Meter!.OnJson(buffer.AsMemory(0, filled));
             }
             catch (System.Text.Json.JsonException)
             {

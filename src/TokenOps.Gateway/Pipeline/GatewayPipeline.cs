@@ -72,6 +72,7 @@ public sealed class GatewayPipeline(
             if (context.Outcome == LedgerOutcome.Ok && http.RequestAborted.IsCancellationRequested)
                 context.Fail(499, LedgerOutcome.ClientAborted, "client_aborted");
             settle.Settle(context);
+            context.Meter?.Dispose();
             context.Activity?.Dispose();
         }
     }

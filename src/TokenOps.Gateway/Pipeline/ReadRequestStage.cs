@@ -11,7 +11,9 @@ public sealed class ReadRequestStage(long maxBodyBytes)
     {
         var request = context.Http.Request;
         if (request.ContentLength > maxBodyBytes) throw TooLarge();
-        var body = await ReadBoundedAsync(request.Body, maxBodyBytes, context.Http.RequestAborted);
+        var body = request.ContentLength is { } length
+            ? await ReadExactAsync(request.Body, length, context.Http.RequestAborted)
+            : await ReadBoundedAsync(request.Body, maxBodyBytes, context.Http.RequestAborted);
         context.Body = body;
         try
         {
@@ -28,6 +30,21 @@ public sealed class ReadRequestStage(long maxBodyBytes)
 
     private GatewayException TooLarge() =>
         new(413, "request_too_large", $"The request body is larger than the gateway's limit of {maxBodyBytes} bytes (maxRequestBodyBytes).");
+
+    /// <summary>The usual case (a Content-Length within the limit): one array of the right size, no growing and no copy.</summary>
+    private static async Task<byte[]> ReadExactAsync(Stream body, long length, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[length];
+        var filled = 0;
+        while (filled < buffer.Length)
+        {
+            var read = await body.ReadAsync(buffer.AsMemory(filled), cancellationToken);
+            if (read == 0) break;
+            filled += read;
+        }
+        // Kestrel ends the body at Content-Length; fewer bytes means the client hung up, which the pipeline reports.
+        return filled == buffer.Length ? buffer : buffer[..filled];
+    }
 
     private async Task<byte[]> ReadBoundedAsync(Stream body, long limit, CancellationToken cancellationToken)
     {

@@ -29,7 +29,8 @@ public static class UpstreamRequestFactory
         foreach (var (name, values) in context.Http.Request.Headers)
         {
             if (Dropped.Contains(name) || name.StartsWith("X-TokenOps-", StringComparison.OrdinalIgnoreCase)) continue;
-            message.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+            if (values.Count == 1) message.Headers.TryAddWithoutValidation(name, values[0]);
+            else message.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
         }
         var key = route.Provider.ApiKey?.Reveal();
         if (route.Provider.Dialect == Dialect.Anthropic)

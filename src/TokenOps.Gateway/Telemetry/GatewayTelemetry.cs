@@ -154,7 +154,7 @@ public sealed class GatewayTelemetry
             _tokenUsage.Record(u.Output, output);
         }
         var timing = tags;
-        timing.Add("tokenops.outcome", e.Outcome.ToString());
+        timing.Add("tokenops.outcome", e.Outcome.Name());
         if (e.Outcome != LedgerOutcome.Ok) timing.Add("error.type", e.ErrorCode ?? "error");
         _duration.Record(e.LatencyMs / 1000.0, timing);
         if (e.TimeToFirstTokenMs is { } ttft) _timeToFirstToken.Record(ttft / 1000.0, timing);
@@ -171,7 +171,7 @@ public sealed class GatewayTelemetry
                 { "gen_ai.provider.name", k.Provider },
                 { "gen_ai.response.model", k.Model },
                 { "tokenops.team", k.Team },
-                { "tokenops.outcome", k.Outcome.ToString() },
+                { "tokenops.outcome", k.Outcome.Name() },
                 { "tokenops.status_class", k.StatusClass },
             };
             if (k.Person is not null) tags.Add("tokenops.person", k.Person);
@@ -263,12 +263,12 @@ public sealed class GatewayTelemetry
         a.SetTag("tokenops.cost.usd", (double)NanoUsd.ToUsd(e.CostNanos));
         a.SetTag("tokenops.cost.nanodollars", e.CostNanos);
         a.SetTag("tokenops.estimated", e.Estimated);
-        a.SetTag("tokenops.outcome", e.Outcome.ToString());
+        a.SetTag("tokenops.outcome", e.Outcome.Name());
         a.SetTag("http.response.status_code", e.Status);
         if (e.TimeToFirstTokenMs is { } ttft) a.SetTag("gen_ai.server.time_to_first_token", ttft / 1000.0);
         if (e.Outcome != LedgerOutcome.Ok)
         {
-            a.SetTag("error.type", e.ErrorCode ?? e.Outcome.ToString());
+            a.SetTag("error.type", e.ErrorCode ?? e.Outcome.Name());
             a.SetStatus(ActivityStatusCode.Error, e.ErrorCode);
         }
     }

@@ -35,6 +35,9 @@ public static class TelemetrySetup
         telemetry.WithMetrics(m =>
         {
             m.AddMeter(GatewayTelemetry.Name);
+            // The runtime's own meter (GC, allocations, thread pool, exceptions): what an operator needs to size the
+            // gateway, and what bench/ reads to report bytes allocated and collections per request.
+            m.AddMeter("System.Runtime");
             if (options.PrometheusEnabled)
                 m.AddPrometheusExporter(p =>
                 {

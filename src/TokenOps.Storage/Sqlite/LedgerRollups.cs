@@ -194,7 +194,7 @@ public static class LedgerRollups
             {
                 var key = new Key(spec.BucketOf(e.StartedAt.UtcDateTime),
                     Dim("person", e.Person), Dim("team", e.Team), Dim("project", e.Project), Dim("feature", e.Feature),
-                    Dim("model", e.ServedModel ?? e.RequestedModel), Dim("provider", e.Provider), Dim("outcome", e.Outcome.ToString()));
+                    Dim("model", e.ServedModel ?? e.RequestedModel), Dim("provider", e.Provider), Dim("outcome", e.Outcome.Name()));
                 Add(map, key, e, sign);
             }
             Upsert(connection, tx, spec, map);

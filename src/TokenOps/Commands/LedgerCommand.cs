@@ -74,7 +74,7 @@ internal static class LedgerCommand
                 w.WriteBoolean("streamed", e.Streamed);
                 w.WriteBoolean("estimated", e.Estimated);
                 w.WriteNumber("status", e.Status);
-                w.WriteString("outcome", e.Outcome.ToString());
+                w.WriteString("outcome", e.Outcome.Name());
                 Str(w, "error_code", e.ErrorCode);
                 w.WriteNumber("latency_ms", Math.Round(e.LatencyMs, 3));
                 if (e.TimeToFirstTokenMs is { } ttft) w.WriteNumber("ttft_ms", Math.Round(ttft, 3)); else w.WriteNull("ttft_ms");

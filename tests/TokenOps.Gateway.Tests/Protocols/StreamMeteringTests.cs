@@ -48,6 +48,24 @@ public sealed class StreamMeteringTests
         Assert.Equal("one three", text);
     }
 
+    [Fact]
+    public void LongStream_KeepsEveryEvent_AcrossPooledBufferGrowth_AndDisposeReleasesIt()
+    {
+        // ~2,000 events of ~90 bytes: the kept buffer (pooled, 16 KB at first) has to grow several times.
+        var meter = new ChatCompletionsRoute().CreateMeter(Facts);
+        var expected = new StringBuilder();
+        for (var i = 0; i < 2000; i++)
+        {
+            var word = $"w{i} ";
+            expected.Append(word);
+            meter.OnEvent(default, Encoding.UTF8.GetBytes($$$"""{"id":"c1","choices":[{"index":0,"delta":{"content":"{{{word}}}"}}]}"""));
+        }
+        Assert.Equal(expected.ToString(), meter.GeneratedText);
+        meter.Dispose();
+        meter.Dispose(); // idempotent: the pipeline may dispose after an error path already did
+        Assert.Equal(expected.ToString(), meter.GeneratedText); // text already parsed stays; nothing reads the returned buffer
+    }
+
     [Theory]
     [InlineData("\n")]
     [InlineData("\r\n")]

@@ -114,6 +114,12 @@ public sealed class MetricsTests
         // Histogram buckets are cumulative: the +Inf bucket holds every observation.
         Assert.Equal(rows.Count, Sum("gen_ai_client_operation_duration_seconds_bucket", s => s["le"] == "+Inf"));
         Assert.Contains(samples, s => s.Name == "tokenops_requests_total" && s["gen_ai_response_model"] == "claude-haiku-4-5" && s["gen_ai_provider_name"] == GatewayHost.SimulatedAnthropic);
+        // The runtime's own meter is exported beside ours (allocations, collections: what bench/ reads per request).
+        using (var http = gateway.Client())
+        {
+            var text = await http.GetStringAsync("/metrics");
+            Assert.Matches(@"(?m)^dotnet_gc_heap_total_allocated_bytes_total(\{[^}]*\})? [1-9]", text);
+        }
         // The refused request's model is unknown: it is labelled "none", so clients cannot mint label values.
         Assert.Contains(samples, s => s.Name == "tokenops_requests_total" && s["gen_ai_response_model"] == "none");
     }

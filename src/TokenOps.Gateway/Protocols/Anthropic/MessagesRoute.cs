@@ -37,9 +37,9 @@ internal sealed class MessagesMeter : UsageMeter
     private long _input, _cacheRead, _cacheWrite, _write5m, _write1h, _output, _thinking;
     private bool _hasSplit, _sawStart;
 
-    public override void OnJson(ReadOnlySpan<byte> body)
+    public override void OnJson(ReadOnlyMemory<byte> body)
     {
-        using var doc = JsonDocument.Parse(body.ToArray());
+        using var doc = JsonDocument.Parse(body);
         var root = doc.RootElement;
         if (root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) ProviderRequestId = id.GetString();
         if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)

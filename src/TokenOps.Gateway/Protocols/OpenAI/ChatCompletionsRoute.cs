@@ -7,6 +7,7 @@ namespace TokenOps.Gateway.Protocols.OpenAI;
 /// <summary>POST /v1/chat/completions. Streams get <c>stream_options.include_usage</c> so that they can be metered.</summary>
 public sealed class ChatCompletionsRoute : ProtocolRoute
 {
+    private const string IncludeUsage = "{\"include_usage\":true}";
     public override string Name => "openai.chat";
     public override string Path => "/v1/chat/completions";
     public override Dialect Dialect => Dialect.OpenAI;
@@ -27,6 +28,8 @@ public sealed class ChatCompletionsRoute : ProtocolRoute
     {
         body = base.PrepareUpstreamBody(body, facts, servedModel);
         if (!facts.Stream || facts.ClientAskedForUsage) return body;
+        // The usual case, no stream_options at all: nothing of the client's to keep, so no second parse.
+        if (body.AsSpan().IndexOf("\"stream_options\""u8) < 0) return JsonBodyPatcher.SetTopLevel(body, "stream_options", IncludeUsage);
         // Keep any other stream option the client set; only include_usage is ours.
         using var doc = JsonDocument.Parse(body);
         var options = new Dictionary<string, JsonElement>();
@@ -52,9 +55,9 @@ public sealed class ChatCompletionsRoute : ProtocolRoute
 internal sealed class ChatCompletionsMeter(bool clientAskedForUsage) : UsageMeter
 {
     private static readonly TextFields DeltaText = new("content", "arguments");
-    public override void OnJson(ReadOnlySpan<byte> body)
+    public override void OnJson(ReadOnlyMemory<byte> body)
     {
-        using var doc = JsonDocument.Parse(body.ToArray());
+        using var doc = JsonDocument.Parse(body);
         var root = doc.RootElement;
         if (root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) ProviderRequestId = id.GetString();
         Tier = ParseTier(root);

@@ -31,9 +31,9 @@ public sealed class ResponsesRoute : ProtocolRoute
 internal sealed class ResponsesMeter : UsageMeter
 {
     private static readonly TextFields DeltaText = new("delta");
-    public override void OnJson(ReadOnlySpan<byte> body)
+    public override void OnJson(ReadOnlyMemory<byte> body)
     {
-        using var doc = JsonDocument.Parse(body.ToArray());
+        using var doc = JsonDocument.Parse(body);
         ReadResponse(doc.RootElement);
     }
 

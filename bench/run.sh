@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # TokenOps gateway benchmark: the same load direct to the simulator and through the gateway (metering on), side by
 # side in one run. Starts the simulator and the gateway as separate processes on free loopback ports, so the
-# gateway's own CPU and memory can be read from /proc/<pid>.
+# gateway's own CPU and memory can be read from /proc/<pid>. Between the two, the same load also goes through a bare
+# relay (bench/TokenOps.Relay: Kestrel + HttpClient, no metering), the floor any .NET proxy pays on this machine.
 #
 #   bash bench/run.sh                    # default: 15 s per run, concurrency 1 and 16, JSON and streaming (~3 min)
 #   DURATION=5 bash bench/run.sh         # quick run (~1.5 min)
@@ -18,8 +19,11 @@
 #   KEEP=1          keep the temp dir (process logs, ledger dump)
 #   BUDGETS         1 (default) also starts a second gateway with budgets every request falls under (never exhausted)
 #                   and runs the same load through it right after the metering-only gateway: enforcement on vs off
-#   GATEWAY_ENV     extra NAME=value pairs for the gateway process only, for diagnostics, e.g.
-#                   GATEWAY_ENV='Logging__LogLevel__Microsoft.AspNetCore=Warning'
+#   RELAY           1 (default) also starts the bare relay in front of the simulator and runs the same load through it
+#                   between direct and gateway; 0 leaves it out
+#   GATEWAY_ENV     extra NAME=value pairs for the gateway process(es), for diagnostics, e.g.
+#                   GATEWAY_ENV='Logging__LogLevel__Microsoft.AspNetCore=Warning'; the relay gets them too, so that a
+#                   runtime knob (DOTNET_...) applies to both sides of the comparison
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,17 +37,20 @@ SIM_LATENCY_MS="${SIM_LATENCY_MS:-0}"
 OUT="${OUT:-$ROOT/bench/results}"
 CLI="$ROOT/src/TokenOps/bin/Release/net10.0/tokenops.dll"
 BENCH="$ROOT/bench/TokenOps.Bench/bin/Release/net10.0/tokenops-bench.dll"
+RELAY_DLL="$ROOT/bench/TokenOps.Relay/bin/Release/net10.0/tokenops-relay.dll"
 
 if [[ "${NO_BUILD:-0}" != "1" ]]; then
   echo "== building (Release) =="
   dotnet build "$ROOT/src/TokenOps" -c Release -nologo -v q -clp:ErrorsOnly
   dotnet build "$ROOT/bench/TokenOps.Bench" -c Release -nologo -v q -clp:ErrorsOnly
+  dotnet build "$ROOT/bench/TokenOps.Relay" -c Release -nologo -v q -clp:ErrorsOnly
 fi
 
 WORK="$(mktemp -d /tmp/tokenops-bench.XXXXXX)"
 SIM_PID=""
 GW_PID=""
 EN_PID=""
+RELAY_PID=""
 
 stop() { # stop PID [seconds]: SIGTERM, wait (bounded), then SIGKILL
   local pid="$1" limit="${2:-30}"
@@ -61,6 +68,7 @@ stop() { # stop PID [seconds]: SIGTERM, wait (bounded), then SIGKILL
 cleanup() {
   stop "$GW_PID" 30 || true
   stop "$EN_PID" 30 || true
+  stop "$RELAY_PID" 10 || true
   stop "$SIM_PID" 10 || true
   if [[ "${KEEP:-0}" == "1" ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
 }
@@ -84,6 +92,17 @@ dotnet "$CLI" simulator --urls http://127.0.0.1:0 >"$WORK/simulator.log" 2>&1 &
 SIM_PID=$!
 SIM_URL="$(wait_for_line "$WORK/simulator.log" 'listening on http://127\.0\.0\.1:[0-9]+' "$SIM_PID" 60 | grep -Eo 'http://127\.0\.0\.1:[0-9]+')"
 echo "simulator pid $SIM_PID at $SIM_URL"
+
+RELAY_ARGS=()
+if [[ "${RELAY:-1}" == "1" ]]; then
+  echo "== starting the bare relay (own process, pass-through to the simulator) =="
+  # shellcheck disable=SC2086
+  env ${GATEWAY_ENV:-} dotnet "$RELAY_DLL" --upstream "$SIM_URL" --urls http://127.0.0.1:0 >"$WORK/relay.log" 2>&1 &
+  RELAY_PID=$!
+  RELAY_URL="$(wait_for_line "$WORK/relay.log" 'relay listening on http://127\.0\.0\.1:[0-9]+' "$RELAY_PID" 60 | grep -Eo 'http://127\.0\.0\.1:[0-9]+')"
+  echo "relay pid $RELAY_PID at $RELAY_URL"
+  RELAY_ARGS=(--relay "$RELAY_URL" --relay-pid "$RELAY_PID")
+fi
 
 # The gateway routes gpt-4o-mini to the separate simulator process (no --simulate, so its CPU is the gateway's alone).
 cat >"$WORK/tokenops.json" <<EOF
@@ -129,24 +148,27 @@ EOF
   ENFORCED_ARGS=(--enforced "$EN_URL" --enforced-key "$EN_KEY" --enforced-pid "$EN_PID")
 fi
 
-echo "== load: $SCENARIOS x concurrency $CONCURRENCY, ${WARMUP}s warm-up + ${DURATION}s per run, direct then gateway =="
+echo "== load: $SCENARIOS x concurrency $CONCURRENCY, ${WARMUP}s warm-up + ${DURATION}s per run, direct then relay (if on) then gateway(s) =="
 mkdir -p "$OUT"
 rm -f "$OUT/gateway-requests.txt"
-RUNS=$(( $(tr ',' '\n' <<<"$SCENARIOS" | wc -l) * $(tr ',' '\n' <<<"$CONCURRENCY" | wc -l) * 3 ))
+TARGETS=$(( 2 + (${#ENFORCED_ARGS[@]} > 0) + (${#RELAY_ARGS[@]} > 0) )) # direct and gateway, plus the enforcing gateway and the relay when on
+RUNS=$(( $(tr ',' '\n' <<<"$SCENARIOS" | wc -l) * $(tr ',' '\n' <<<"$CONCURRENCY" | wc -l) * TARGETS ))
 LIMIT=$(( RUNS * (${DURATION%.*} + ${WARMUP%.*} + ${INITIAL_WARMUP%.*} + 65) + 60 ))
 set +e
 timeout --signal=TERM "$LIMIT" dotnet "$BENCH" --simulator "$SIM_URL" --gateway "$GW_URL" --key "$KEY" \
   --gateway-pid "$GW_PID" --simulator-pid "$SIM_PID" --clk-tck "$(getconf CLK_TCK)" \
   --duration "$DURATION" --warmup "$WARMUP" --initial-warmup "$INITIAL_WARMUP" --concurrency "$CONCURRENCY" --scenarios "$SCENARIOS" \
-  --sim-latency-ms "$SIM_LATENCY_MS" --out "$OUT" "${ENFORCED_ARGS[@]}"
+  --sim-latency-ms "$SIM_LATENCY_MS" --out "$OUT" "${ENFORCED_ARGS[@]}" "${RELAY_ARGS[@]}"
 BENCH_RC=$?
 set -e
 
-echo "== stopping the gateway(s) (SIGTERM: drains and flushes the ledger) =="
+echo "== stopping the gateway(s) (SIGTERM: drains and flushes the ledger) and the relay =="
 stop "$GW_PID" 60
 GW_PID=""
 stop "$EN_PID" 60
 EN_PID=""
+stop "$RELAY_PID" 10
+RELAY_PID=""
 [[ -f "$OUT/gateway-requests.txt" ]] || { echo "bench failed (exit $BENCH_RC), no results" >&2; exit 1; }
 
 SENT="$(tr -d '[:space:]' <"$OUT/gateway-requests.txt")"

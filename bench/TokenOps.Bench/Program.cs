@@ -9,6 +9,7 @@ using TokenOps.Bench;
 //                  [--duration 15] [--warmup 2] [--initial-warmup 4] [--concurrency 1,16] [--scenarios json,stream]
 //                  [--model gpt-4o-mini] [--max-tokens 64] [--sim-latency-ms 0] [--max-requests 5000000] [--out DIR]
 //                  [--enforced URL --enforced-key tok_... --enforced-pid N]   (a second gateway with budgets: enforcement on)
+//                  [--relay URL --relay-pid N]   (a bare pass-through .NET proxy in front of the simulator: the floor)
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
@@ -50,13 +51,19 @@ if (concurrencies.Any(c => c is < 1 or > 256)) throw new ArgumentException("--co
 Directory.CreateDirectory(outDir);
 
 using var direct = new Target("direct", simulatorUrl, "sim-bench-key", simulatorPid);
+// The bare relay (bench/TokenOps.Relay): same server and client stack as the gateway, nothing else. It ignores the
+// client's key (it sends its own upstream), so it gets the direct target's.
+using var relay = opts.TryGetValue("relay", out var relayUrl)
+    ? new Target("relay", new Uri(relayUrl.TrimEnd('/') + "/"), "sim-bench-key", OptPid("relay-pid"))
+    : null;
 using var gateway = new Target("gateway", gatewayUrl, key, gatewayPid);
 // Enforcement on: a second gateway whose budgets every request falls under (never exhausted), run right after the
 // metering-only gateway with the same load, so the two differ only in the admit stage.
 using var enforced = opts.TryGetValue("enforced", out var enforcedUrl)
     ? new Target("enforced", new Uri(enforcedUrl.TrimEnd('/') + "/"), Opt("enforced-key"), OptPid("enforced-pid"))
     : null;
-Target[] targets = enforced is null ? [direct, gateway] : [direct, gateway, enforced];
+// Run order within each scenario and concurrency: direct, relay, gateway, enforced (those present).
+Target[] targets = new[] { direct, relay, gateway, enforced }.OfType<Target>().ToArray();
 var scenarios = scenarioNames.Select(n => n switch
 {
     "json" or "stream" => Scenario.Create(n, model, maxTokens, simLatencyMs),
@@ -81,10 +88,10 @@ var cpuModel = File.Exists("/proc/cpuinfo")
     : null;
 var machine = $"{Environment.ProcessorCount} logical CPUs ({cpuModel ?? "unknown CPU"}), {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}";
 Console.WriteLine($"# machine: {machine}");
-Console.WriteLine($"# load: {string.Join(", ", scenarioNames)} x concurrency {string.Join(", ", concurrencies)}; {warmup.TotalSeconds:0.#} s warm-up + {duration.TotalSeconds:0.#} s measured per run; direct then gateway; simulated provider latency {simLatencyMs} ms");
+Console.WriteLine($"# load: {string.Join(", ", scenarioNames)} x concurrency {string.Join(", ", concurrencies)}; {warmup.TotalSeconds:0.#} s warm-up + {duration.TotalSeconds:0.#} s measured per run; {string.Join(" then ", targets.Select(t => t.Name))}; simulated provider latency {simLatencyMs} ms");
 
-// Initial warm-up, not measured: every scenario against both targets at the highest concurrency, so that the JIT
-// (tiered compilation, dynamic PGO) of all three processes has settled before the first measured run.
+// Initial warm-up, not measured: every scenario against every target at the highest concurrency, so that the JIT
+// (tiered compilation, dynamic PGO) of all the processes has settled before the first measured run.
 if (initialWarmup > TimeSpan.Zero)
 {
     Console.WriteLine($"# initial warm-up: {initialWarmup.TotalSeconds:0.#} s per scenario and target at concurrency {concurrencies.Max()} (not measured)");
@@ -99,7 +106,8 @@ foreach (var scenario in scenarios)
 {
     foreach (var concurrency in concurrencies)
     {
-        // Same process, back to back: the baseline, then the same load through the gateway.
+        // Same process, back to back: the baseline, then the same load through the relay and the gateway(s); for every
+        // proxied run the simulator's CPU is read as well.
         foreach (var target in targets)
         {
             var r = await LoadRunner.RunAsync(target, scenario, concurrency, warmup, duration, maxRequests, target != direct ? simulatorPid : null, clockTicks);

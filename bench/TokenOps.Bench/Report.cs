@@ -88,6 +88,23 @@ internal static class Report
             }
         }
 
+        // The floor: a pass-through proxy on the same stack (bench/TokenOps.Relay), so that what TokenOps itself costs
+        // can be told apart from what any .NET proxy costs on this machine.
+        var relays = results.Where(r => r.Target == "relay").ToList();
+        if (relays.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("Bare relay baseline (a pass-through .NET proxy: Kestrel + HttpClient, no metering), same load, run between direct and gateway:");
+            sb.AppendLine();
+            sb.AppendLine("| Scenario | Conc. | Direct req/s | Relay req/s | Relay vs direct | Gateway req/s | Gateway vs relay | Relay CPU µs/req | Gateway CPU µs/req | **TokenOps' own cost over the relay, µs/req** | Errors (relay) |");
+            sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var r in relays)
+            {
+                var p = pairs.Single(x => x.Scenario == r.Scenario && x.Concurrency == r.Concurrency);
+                Line($"| {r.Scenario} | {r.Concurrency} | {p.Direct.RequestsPerSecond:0} | {r.RequestsPerSecond:0} | {r.RequestsPerSecond / p.Direct.RequestsPerSecond:P0} | {p.Gateway.RequestsPerSecond:0} | {p.Gateway.RequestsPerSecond / r.RequestsPerSecond:P0} | {r.TargetCpuUsPerRequest:0} | {p.Gateway.TargetCpuUsPerRequest:0} | {p.Gateway.TargetCpuUsPerRequest - r.TargetCpuUsPerRequest:+0;-0} | {r.Errors} |");
+            }
+        }
+
         sb.AppendLine();
         Line($"Gateway memory at the end of the run: VmRSS {Mb(vmRssKb)}, peak VmHWM {Mb(vmHwmKb)} (largest VmRSS sampled between runs: {Mb(maxSampledRssKb)}).");
 

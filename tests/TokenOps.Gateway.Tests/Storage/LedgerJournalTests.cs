@@ -51,6 +51,35 @@ public sealed class LedgerJournalTests : IDisposable
     }
 
     [Fact]
+    public void ASegmentNeverClosed_AsAfterKill9_IsReadUpToItsLastLine_AndTheZerosAfterItAreIgnored()
+    {
+        var journalDir = Path.Combine(_dir, "journal");
+        var crashed = new LedgerJournal(journalDir); // never disposed: its mapped segment stays at full size, zero-filled
+        crashed.Append(Entry("evt_a"));
+        crashed.Append(Entry("evt_b", output: 77));
+        var file = Directory.GetFiles(journalDir).Single();
+        Assert.True(new FileInfo(file).Length > 1 << 20, "an open segment is mapped at its full capacity");
+
+        using var next = new LedgerJournal(journalDir);
+        var replayed = next.ReadRecovered().ToList();
+        Assert.Equal(["evt_a", "evt_b"], replayed.Select(e => e.Id));
+        Assert.Equal(77, replayed[1].Usage.Output);
+    }
+
+    [Fact]
+    public void SegmentsRotate_AndAClosedSegmentHoldsOnlyWholeLines()
+    {
+        var journalDir = Path.Combine(_dir, "journal");
+        using (var journal = new LedgerJournal(journalDir))
+            for (var i = 0; i < 4100; i++) journal.Append(Entry($"evt_{i:D5}")); // past one segment's 4,096 events
+        var files = Directory.GetFiles(journalDir).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(2, files.Count); // nothing was committed, so both stay
+        Assert.All(files, f => Assert.Equal((byte)'\n', File.ReadAllBytes(f)[^1]));
+        using var next = new LedgerJournal(journalDir);
+        Assert.Equal(4100, next.ReadRecovered().Count());
+    }
+
+    [Fact]
     public async Task StoreOutage_LosesNothing_RowsArriveWhenItRecovers()
     {
         var store = new FlakyStore(new SqliteLedgerStore(new SqliteDatabase(_dir)), failures: 3);

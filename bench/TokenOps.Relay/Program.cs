@@ -27,7 +27,8 @@ var upstreamAuth = new AuthenticationHeaderValue("Bearer", opts.GetValueOrDefaul
 
 // Same host settings as GatewayHost.Build: slim builder, only warnings logged, no Kestrel body limit, and inline
 // socket scheduling when the same environment variable turns it on for the gateway.
-var builder = WebApplication.CreateSlimBuilder();
+// As the gateway: no config file watcher (see GatewayHost.Build).
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
 builder.Logging.ClearProviders();
 builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
 builder.WebHost.UseUrls(opts.GetValueOrDefault("urls", "http://127.0.0.1:0"));

@@ -44,7 +44,10 @@ public static class GatewayHost
     private static WebApplication Build(GatewaySettings settings, Uri? simulatorUrl)
     {
         var options = settings.Options;
-        var builder = WebApplication.CreateSlimBuilder();
+        // Config files are not watched: TokenOps reads tokenops.json itself (RouteReloader polls it). The default
+        // watcher observes the working directory recursively; with the data directory under it (the default
+        // ./.tokenops) every journal and SQLite write woke it, tens of thousands of inotify reads a second under load.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(settings.MinimumLogLevel);
         // Per-request framework logs cost ~40 µs of CPU per request on the console (bench/); TokenOps' ledger is the request log.

@@ -22,7 +22,7 @@ public sealed class PokerEndpoint(AuthenticateStage authenticate, SettleStage se
 
     public async Task InvokeAsync(HttpContext http)
     {
-        var context = new ProxyContext(http, Route.Instance, "evt_" + Guid.CreateVersion7(time.GetUtcNow()).ToString("N"), time.GetUtcNow());
+        var context = new ProxyContext(http, Route.Instance, EventIds.New(time.GetUtcNow()), time.GetUtcNow());
         byte[] body;
         try
         {

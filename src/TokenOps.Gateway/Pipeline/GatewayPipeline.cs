@@ -77,7 +77,7 @@ public sealed class GatewayPipeline(
         }
     }
 
-    private string NewEventId() => "evt_" + Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
+    private string NewEventId() => EventIds.New(time.GetUtcNow());
 
     /// <summary>Journals the row first, then answers: a refusal the client saw is never lost either.</summary>
     private async Task WriteErrorAsync(ProxyContext context, int status, string code, string message, string? param, Budgets.BudgetRefusal? budget = null)

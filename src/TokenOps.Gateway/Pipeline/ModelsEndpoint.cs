@@ -18,7 +18,7 @@ public sealed class ModelsEndpoint(AuthenticateStage authenticate, ModelRouterHo
     {
         var anthropic = http.Request.Headers.ContainsKey("anthropic-version");
         var route = anthropic ? ListRoute.Anthropic : ListRoute.OpenAI;
-        var context = new ProxyContext(http, route, "evt_" + Guid.CreateVersion7(time.GetUtcNow()).ToString("N"), time.GetUtcNow());
+        var context = new ProxyContext(http, route, EventIds.New(time.GetUtcNow()), time.GetUtcNow());
         try
         {
             authenticate.Run(context);

@@ -184,40 +184,35 @@ public static class LedgerRollups
     private static void Apply(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<LedgerEntry> inserted, int sign)
     {
         if (inserted.Count == 0) return;
+        // One pass over the rows at the finest grain (the hour and every dimension); each table's cells are then derived
+        // from those few cells. Keying every row again for each of the eleven tables (a formatted bucket string and an
+        // eight-string key per row and table) was most of the cost of keeping the rollups.
+        var cells = new Dictionary<Cell, Sums>();
+        foreach (var e in inserted)
+        {
+            var utc = e.StartedAt.UtcDateTime;
+            var cell = new Cell(new DateTime(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, DateTimeKind.Utc),
+                e.Person ?? "", e.Team ?? "", e.Project ?? "", e.Feature ?? "", e.ServedModel ?? e.RequestedModel ?? "", e.Provider ?? "", e.Outcome);
+            cells.TryGetValue(cell, out var sums);
+            sums.Add(e, sign);
+            cells[cell] = sums;
+        }
         foreach (var spec in AllSpecs)
         {
             // Dimensions the table does not have are left out of the key: one upsert per row of the table.
             var has = spec.Dims.Split(", ").ToHashSet(StringComparer.Ordinal);
-            string Dim(string name, string? value) => has.Contains(name) ? value ?? "" : "";
+            string Dim(string name, string value) => has.Contains(name) ? value : "";
             var map = new Dictionary<Key, Sums>();
-            foreach (var e in inserted)
+            foreach (var (c, sums) in cells)
             {
-                var key = new Key(spec.BucketOf(e.StartedAt.UtcDateTime),
-                    Dim("person", e.Person), Dim("team", e.Team), Dim("project", e.Project), Dim("feature", e.Feature),
-                    Dim("model", e.ServedModel ?? e.RequestedModel), Dim("provider", e.Provider), Dim("outcome", e.Outcome.Name()));
-                Add(map, key, e, sign);
+                var key = new Key(spec.BucketOf(c.Hour), Dim("person", c.Person), Dim("team", c.Team), Dim("project", c.Project),
+                    Dim("feature", c.Feature), Dim("model", c.Model), Dim("provider", c.Provider), Dim("outcome", c.Outcome.Name()));
+                map.TryGetValue(key, out var total);
+                total.Add(sums);
+                map[key] = total;
             }
             Upsert(connection, tx, spec, map);
         }
-    }
-
-    private static void Add(Dictionary<Key, Sums> map, Key key, LedgerEntry e, int sign)
-    {
-        map.TryGetValue(key, out var s);
-        var u = e.Usage;
-        s.Requests += sign;
-        s.UncachedInput += sign * u.UncachedInput;
-        s.CacheRead += sign * u.CacheRead;
-        s.CacheWrite5m += sign * u.CacheWrite5m;
-        s.CacheWrite1h += sign * u.CacheWrite1h;
-        s.Output += sign * u.Output;
-        s.Reasoning += sign * u.Reasoning;
-        s.CostNanos += sign * e.CostNanos;
-        s.CacheReadNanos += sign * Core.Pricing.NanoUsd.FromUsd(e.Cost.CacheRead);
-        if (u.CacheRead > 0) s.CacheHits += sign;
-        if (e.BudgetAction?.StartsWith("degraded", StringComparison.Ordinal) == true) s.Degraded += sign;
-        if (e.Outcome != LedgerOutcome.Ok) s.Errors += sign;
-        map[key] = s;
     }
 
     private static void Upsert(SqliteConnection connection, SqliteTransaction tx, Spec spec, Dictionary<Key, Sums> map)
@@ -247,8 +242,35 @@ public static class LedgerRollups
 
     private readonly record struct Key(string Bucket, string Person, string Team, string Project, string Feature, string Model, string Provider, string Outcome);
 
+    /// <summary>The finest grain of a batch: an hour (a value, no string yet) and every dimension.</summary>
+    private readonly record struct Cell(DateTime Hour, string Person, string Team, string Project, string Feature, string Model, string Provider, LedgerOutcome Outcome);
+
     private struct Sums
     {
         public long Requests, UncachedInput, CacheRead, CacheWrite5m, CacheWrite1h, Output, Reasoning, CostNanos, CacheReadNanos, CacheHits, Degraded, Errors;
+
+        public void Add(LedgerEntry e, int sign)
+        {
+            var u = e.Usage;
+            Requests += sign;
+            UncachedInput += sign * u.UncachedInput;
+            CacheRead += sign * u.CacheRead;
+            CacheWrite5m += sign * u.CacheWrite5m;
+            CacheWrite1h += sign * u.CacheWrite1h;
+            Output += sign * u.Output;
+            Reasoning += sign * u.Reasoning;
+            CostNanos += sign * e.CostNanos;
+            CacheReadNanos += sign * Core.Pricing.NanoUsd.FromUsd(e.Cost.CacheRead);
+            if (u.CacheRead > 0) CacheHits += sign;
+            if (e.BudgetAction?.StartsWith("degraded", StringComparison.Ordinal) == true) Degraded += sign;
+            if (e.Outcome != LedgerOutcome.Ok) Errors += sign;
+        }
+
+        public void Add(Sums o)
+        {
+            Requests += o.Requests; UncachedInput += o.UncachedInput; CacheRead += o.CacheRead; CacheWrite5m += o.CacheWrite5m;
+            CacheWrite1h += o.CacheWrite1h; Output += o.Output; Reasoning += o.Reasoning; CostNanos += o.CostNanos;
+            CacheReadNanos += o.CacheReadNanos; CacheHits += o.CacheHits; Degraded += o.Degraded; Errors += o.Errors;
+        }
     }
 }

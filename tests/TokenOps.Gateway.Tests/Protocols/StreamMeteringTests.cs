@@ -49,6 +49,22 @@ public sealed class StreamMeteringTests
     }
 
     [Fact]
+    public void Framing_KeepsBlankPaddingWithTheNextEvent_AndReadsCommentsAndMultiLineData()
+    {
+        var bytes = Encoding.UTF8.GetBytes("\n\n: keep-alive\n\nevent: a\ndata: first\ndata: second\n\nevent: b\r\ndata: x\r\n\r\ndata: tail");
+        var offset = 0;
+        var seen = new List<string>();
+        while (SseFraming.TryReadEvent(bytes.AsSpan(offset), out var length, out var name, out var data))
+        {
+            seen.Add(Encoding.UTF8.GetString(name) + "=" + Encoding.UTF8.GetString(data) + "|" + length);
+            offset += length;
+        }
+        // The comment is an event with neither name nor data (forwarded as is); multi-line data exposes its first line.
+        Assert.Equal(["=|16", "a=first|35", "b=x|21"], seen);
+        Assert.Equal("data: tail", Encoding.UTF8.GetString(bytes.AsSpan(offset)));
+    }
+
+    [Fact]
     public void LongStream_KeepsEveryEvent_AcrossPooledBufferGrowth_AndDisposeReleasesIt()
     {
         // ~2,000 events of ~90 bytes: the kept buffer (pooled, 16 KB at first) has to grow several times.

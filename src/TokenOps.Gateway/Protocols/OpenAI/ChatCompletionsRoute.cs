@@ -72,7 +72,7 @@ internal sealed class ChatCompletionsMeter(bool clientAskedForUsage) : UsageMete
             IsTerminal = true;
             return true;
         }
-        if (data.IndexOf("\"usage\":{"u8) < 0 && data.IndexOf("\"usage\": {"u8) < 0)
+        if (!HasUsageObject(data))
         {
             if (ProviderRequestId is null) ReadId(data);
             AppendStrings(data, DeltaText);
@@ -96,6 +96,19 @@ internal sealed class ChatCompletionsMeter(bool clientAskedForUsage) : UsageMete
         {
         }
         return true;
+    }
+
+    /// <summary>Whether the chunk has <c>"usage": {...}</c> (not null): one scan, as every content chunk is checked.</summary>
+    private static bool HasUsageObject(ReadOnlySpan<byte> data)
+    {
+        while (true)
+        {
+            var at = data.IndexOf("\"usage\":"u8);
+            if (at < 0) return false;
+            data = data[(at + 8)..];
+            var value = data.TrimStart(" \t\r\n"u8);
+            if (!value.IsEmpty && value[0] == (byte)'{') return true;
+        }
     }
 
     private void ReadId(ReadOnlySpan<byte> data)

@@ -9,9 +9,10 @@ namespace TokenOps.Storage.Journal;
 /// </summary>
 public sealed class LedgerWriter : IAsyncDisposable
 {
-    private const int MaxBatch = 512;
-    /// <summary>How long a batch may gather before it is written (rows reach the store this much later; none is at risk).</summary>
-    public static readonly TimeSpan DefaultBatchWindow = TimeSpan.FromMilliseconds(20);
+    private const int MaxBatch = 1024;
+    /// <summary>How long a batch may gather before it is written (rows reach the store this much later; none is at risk).
+    /// A flush cuts the wait short.</summary>
+    public static readonly TimeSpan DefaultBatchWindow = TimeSpan.FromMilliseconds(50);
     private readonly ILedgerStore _store;
     private readonly LedgerJournal _journal;
     private readonly Action<Exception>? _onStoreError;
@@ -20,6 +21,8 @@ public sealed class LedgerWriter : IAsyncDisposable
     private readonly Task _loop;
     private long _recorded;
     private long _committed;
+    /// <summary>Released by <see cref="FlushAsync"/> so that a waiting batch is written now, not at the end of its window.</summary>
+    private readonly SemaphoreSlim _flushNow = new(0, 1);
 
     private readonly TimeSpan _batchWindow;
 
@@ -48,7 +51,14 @@ public sealed class LedgerWriter : IAsyncDisposable
     {
         var target = Interlocked.Read(ref _recorded);
         while (Interlocked.Read(ref _committed) < target)
-            await Task.Delay(5, cancellationToken);
+        {
+            if (_flushNow.CurrentCount == 0)
+            {
+                try { _flushNow.Release(); }
+                catch (SemaphoreFullException) { }
+            }
+            await Task.Delay(2, cancellationToken);
+        }
     }
 
     private void Recover()
@@ -69,7 +79,7 @@ public sealed class LedgerWriter : IAsyncDisposable
             // Group commit: let a batch gather for a moment. Each store write parses and prepares its statements,
             // opens a transaction and updates the rollups; per row that overhead dominated at a few rows per batch.
             // Durability does not wait for this: every event is already in the journal.
-            if (_batchWindow > TimeSpan.Zero) await Task.Delay(_batchWindow);
+            if (_batchWindow > TimeSpan.Zero) await _flushNow.WaitAsync(_batchWindow);
             while (batch.Count < MaxBatch && reader.TryRead(out var item)) batch.Add(item);
             await WriteWithRetryAsync(batch);
             foreach (var group in batch.GroupBy(b => b.Segment)) _journal.MarkCommitted(group.Key, group.Count());

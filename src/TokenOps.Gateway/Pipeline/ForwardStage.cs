@@ -161,18 +161,27 @@ public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle
                 filled += read;
                 var consumed = 0;
                 var wrote = false;
+                // Forwarded events are copied to the client in runs (one write per run, not per event); a run ends at an
+                // event the client must not see, and before the terminal event, which may only go out once settled.
+                var runStart = 0;
                 while (SseFraming.TryReadEvent(buffer.AsSpan(consumed, filled - consumed), out var length, out var name, out var data))
                 {
-                    var eventBytes = buffer.AsSpan(consumed, length);
                     var forward = meter.OnEvent(name, data);
-                    if (meter.IsTerminal && !context.Settled) settle.Settle(context);
-                    if (forward)
+                    if (meter.IsTerminal && !context.Settled)
                     {
-                        output.Write(eventBytes);
-                        wrote = true;
+                        if (consumed > runStart) output.Write(buffer.AsSpan(runStart, consumed - runStart));
+                        runStart = consumed;
+                        settle.Settle(context);
                     }
+                    if (!forward)
+                    {
+                        if (consumed > runStart) output.Write(buffer.AsSpan(runStart, consumed - runStart));
+                        runStart = consumed + length;
+                    }
+                    wrote |= forward;
                     consumed += length;
                 }
+                if (consumed > runStart) output.Write(buffer.AsSpan(runStart, consumed - runStart));
                 if (wrote)
                 {
                     context.TimeToFirstTokenMs ??= context.ElapsedMs;

@@ -70,6 +70,17 @@ public sealed class FaultTests
         Assert.DoesNotContain("\"prompt_tokens\"", withoutBody);
         Assert.Contains("\"prompt_tokens\"", withBody);
         Assert.EndsWith("data: [DONE]\n\n", withoutBody);
+        // Only that one event is gone: every other event arrives whole and well framed (the relay copies runs of events).
+        var withEvents = withBody.Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+        var withoutEvents = withoutBody.Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(withEvents.Length - 1, withoutEvents.Length);
+        Assert.True(withoutEvents.Length > 3);
+        foreach (var e in withoutEvents[..^1])
+        {
+            Assert.StartsWith("data: {", e);
+            using var chunk = System.Text.Json.JsonDocument.Parse(e["data: ".Length..]);
+            Assert.Equal("chat.completion.chunk", chunk.RootElement.GetProperty("object").GetString());
+        }
         var rows = await gateway.LedgerAsync(2);
         Assert.All(rows, r => Assert.False(r.Estimated));
         Assert.Equal(gateway.BilledNanos(gateway.Bill.Entries), rows.Sum(r => r.CostNanos));

@@ -15,9 +15,9 @@ namespace TokenOps.Storage.Journal;
 /// </summary>
 public sealed class LedgerJournal : IDisposable
 {
-    private const int EventsPerSegment = 16384;
+    private const int EventsPerSegment = 4096;
     /// <summary>Room reserved per segment; a file is sparse until written, and cut to size when the segment closes.</summary>
-    private const long SegmentCapacity = 32L << 20;
+    private const long SegmentCapacity = 8L << 20;
     private readonly string _directory;
     private readonly bool _flushToDisk;
     private readonly Lock _gate = new();

@@ -71,12 +71,12 @@ public sealed class LedgerJournalTests : IDisposable
     {
         var journalDir = Path.Combine(_dir, "journal");
         using (var journal = new LedgerJournal(journalDir))
-            for (var i = 0; i < 16400; i++) journal.Append(Entry($"evt_{i:D5}")); // past one segment's 16,384 events
+            for (var i = 0; i < 4100; i++) journal.Append(Entry($"evt_{i:D5}")); // past one segment's 4,096 events
         var files = Directory.GetFiles(journalDir).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(2, files.Count); // nothing was committed, so both stay
         Assert.All(files, f => Assert.Equal((byte)'\n', File.ReadAllBytes(f)[^1]));
         using var next = new LedgerJournal(journalDir);
-        Assert.Equal(16400, next.ReadRecovered().Count());
+        Assert.Equal(4100, next.ReadRecovered().Count());
     }
 
     [Fact]

@@ -113,7 +113,12 @@ internal static class Report
         sb.AppendLine("|---|---|---|---|");
         var worstCpu = pairs.MaxBy(p => p.Gateway.TargetCpuUsPerRequest ?? double.NaN);
         if (worstCpu?.Gateway.TargetCpuUsPerRequest is { } cpu)
-            Line($"| Gateway CPU per request | ≤ {CpuTargetUs:0} µs | {cpu:0} µs (worst: {worstCpu.Label}; {string.Join(", ", pairs.Select(p => $"{p.Label} {p.Gateway.TargetCpuUsPerRequest:0}"))}) | {Met(cpu <= CpuTargetUs)} |");
+            Line($"| Gateway CPU per request, every concurrency | ≤ {CpuTargetUs:0} µs | {cpu:0} µs (worst: {worstCpu.Label}; {string.Join(", ", pairs.Select(p => $"{p.Label} {p.Gateway.TargetCpuUsPerRequest:0}"))}) | {Met(cpu <= CpuTargetUs)} |");
+        // Under load: CPU per request at the highest concurrency, where it measures work per request. At c=1 the
+        // processes are idle between requests and every request pays thread wake-ups (the relay row below shows the same).
+        var loaded = pairs.Where(p => p.Concurrency == pairs.Max(x => x.Concurrency) && p.Concurrency > 1).ToList();
+        if (loaded.Count > 0 && loaded.MaxBy(p => p.Gateway.TargetCpuUsPerRequest ?? double.NaN) is { Gateway.TargetCpuUsPerRequest: { } loadedCpu } worstLoaded)
+            Line($"| Gateway CPU per request under load (c={worstLoaded.Concurrency}) | ≤ {CpuTargetUs:0} µs | {loadedCpu:0} µs (worst: {worstLoaded.Label}; {string.Join(", ", loaded.Select(p => $"{p.Label} {p.Gateway.TargetCpuUsPerRequest:0}"))}) | {Met(loadedCpu <= CpuTargetUs)} |");
         var worstRatio = pairs.MinBy(p => p.Ratio);
         if (worstRatio is not null)
             Line($"| Throughput vs direct | ≥ {ThroughputTarget:P0} | {worstRatio.Ratio:P0} (worst: {worstRatio.Label}; {string.Join(", ", pairs.Select(p => $"{p.Label} {p.Ratio:P0}"))}) | {Met(worstRatio.Ratio >= ThroughputTarget)} |");
@@ -129,6 +134,16 @@ internal static class Report
             var s = streamC1[0];
             var others = streams.Where(p => p.Concurrency != 1).Select(p => $"at c={p.Concurrency}: {p.AddedTtfbP50:0.000} ms, not graded");
             Line($"| Added time to first byte on streams (p50, concurrency 1) | ≤ {AddedTtfbTargetMs:0} ms | {s.AddedTtfbP50:0.000} ms ({string.Join("; ", others)}) | {Met(s.AddedTtfbP50 <= AddedTtfbTargetMs)} |");
+        }
+        if (relays.Count > 0)
+        {
+            // Not a target: what the same machine allows any .NET proxy, for reading the two rows above.
+            var relayText = string.Join(", ", relays.Select(r =>
+            {
+                var p = pairs.Single(x => x.Scenario == r.Scenario && x.Concurrency == r.Concurrency);
+                return $"{p.Label} {r.TargetCpuUsPerRequest:0} µs, {r.RequestsPerSecond / p.Direct.RequestsPerSecond:P0}";
+            }));
+            Line($"| (context) Bare relay, no metering: CPU per request and throughput vs direct | — | {relayText} | — |");
         }
         if (vmHwmKb is { } hwm)
             Line($"| Gateway RSS (peak, VmHWM) | ≤ {RssTargetMb:0} MB | {hwm / 1024.0:0.0} MB | {Met(hwm / 1024.0 <= RssTargetMb)} |");

@@ -22,7 +22,12 @@ public static class JsonBodyPatcher
             body.AsSpan(end).CopyTo(result.AsSpan(start + value.Length));
             return result;
         }
-        // Absent: insert as the first property, right after the opening brace.
+        return InsertTopLevel(body, name, rawValue);
+    }
+
+    /// <summary>Inserts a property the caller knows is absent, as the first one: no scan of the body for it.</summary>
+    public static byte[] InsertTopLevel(byte[] body, string name, string rawValue)
+    {
         var open = Array.IndexOf(body, (byte)'{');
         var hasOthers = HasAnyProperty(body);
         var insert = Encoding.UTF8.GetBytes($"\"{name}\":{rawValue}{(hasOthers ? "," : "")}");

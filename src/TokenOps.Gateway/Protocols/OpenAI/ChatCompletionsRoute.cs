@@ -29,7 +29,7 @@ public sealed class ChatCompletionsRoute : ProtocolRoute
         body = base.PrepareUpstreamBody(body, facts, servedModel);
         if (!facts.Stream || facts.ClientAskedForUsage) return body;
         // The usual case, no stream_options at all: nothing of the client's to keep, so no second parse.
-        if (body.AsSpan().IndexOf("\"stream_options\""u8) < 0) return JsonBodyPatcher.SetTopLevel(body, "stream_options", IncludeUsage);
+        if (body.AsSpan().IndexOf("\"stream_options\""u8) < 0) return JsonBodyPatcher.InsertTopLevel(body, "stream_options", IncludeUsage);
         // Keep any other stream option the client set; only include_usage is ours.
         using var doc = JsonDocument.Parse(body);
         var options = new Dictionary<string, JsonElement>();

@@ -1,0 +1,34 @@
+using System.Text;
+using TokenOps.Gateway.Protocols;
+using TokenOps.Gateway.Protocols.OpenAI;
+
+namespace TokenOps.Gateway.Tests.Protocols;
+
+/// <summary>Only the fields TokenOps owns change; every other byte of the client's body goes upstream as sent.</summary>
+public sealed class JsonBodyPatcherTests
+{
+    private static string Patch(string body, string name, string raw) => Encoding.UTF8.GetString(JsonBodyPatcher.SetTopLevel(Encoding.UTF8.GetBytes(body), name, raw));
+
+    [Theory]
+    [InlineData("""{"model":"a","x": [1, 2.50]}""", """{"model":"b","x": [1, 2.50]}""")]
+    [InlineData("""  { "x":{"model":"keep"}, "model" : "a" }""", """  { "x":{"model":"keep"}, "model" : "b" }""")]
+    [InlineData("""{"x":1}""", """{"model":"b","x":1}""")]
+    [InlineData("""{}""", """{"model":"b"}""")]
+    [InlineData(""" {  } """, """ {"model":"b"  } """)]
+    public void SetTopLevel_ReplacesOrInserts_LeavingEveryOtherByte(string body, string expected) =>
+        Assert.Equal(expected, Patch(body, "model", "\"b\""));
+
+    [Theory]
+    // No stream_options: inserted without a second parse.
+    [InlineData("""{"model":"m","stream":true,"messages":[]}""", """{"stream_options":{"include_usage":true},"model":"m","stream":true,"messages":[]}""")]
+    // The client's other stream options are kept; only include_usage is TokenOps'.
+    [InlineData("""{"model":"m","stream":true,"stream_options":{"x":1},"messages":[]}""", """{"model":"m","stream":true,"stream_options":{"include_usage":true,"x":1},"messages":[]}""")]
+    // A nested key of that name is not the top-level option: it stays, and the option is added.
+    [InlineData("""{"model":"m","stream":true,"tools":[{"p":{"stream_options":2}}]}""", """{"stream_options":{"include_usage":true},"model":"m","stream":true,"tools":[{"p":{"stream_options":2}}]}""")]
+    public void ChatStreams_AskUpstreamForUsage(string body, string expected)
+    {
+        var facts = new RequestFacts("m", Stream: true, MaxOutputTokens: null, ClientAskedForUsage: false);
+        var sent = new ChatCompletionsRoute().PrepareUpstreamBody(Encoding.UTF8.GetBytes(body), facts, "m");
+        Assert.Equal(expected, Encoding.UTF8.GetString(sent));
+    }
+}

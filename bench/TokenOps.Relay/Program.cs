@@ -37,16 +37,8 @@ if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLET
     builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
 var app = builder.Build();
 
-// One shared client, configured as the gateway's.
-using var upstream = new HttpMessageInvoker(new SocketsHttpHandler
-{
-    UseProxy = false,
-    AllowAutoRedirect = false,
-    AutomaticDecompression = DecompressionMethods.None,
-    UseCookies = false,
-    PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-    ConnectTimeout = TimeSpan.FromSeconds(10),
-});
+// One shared client: the gateway's own (same handler settings).
+using var upstream = TokenOps.Gateway.Providers.UpstreamClient.Create();
 
 // The same request headers the gateway drops (UpstreamRequestFactory) and response headers it does not copy (ForwardStage).
 HashSet<string> droppedRequestHeaders = new(StringComparer.OrdinalIgnoreCase)

@@ -91,15 +91,7 @@ public static class GatewayHost
         if (settings.ConfigPath is { } configPath)
             services.AddHostedService(sp => new RouteReloader(configPath, settings.ConfigReloadInterval,
                 next => BuildRouter(next, simulatorUrl, settings), routerHolder, sp.GetRequiredService<ILogger<RouteReloader>>()));
-        services.AddSingleton(new HttpMessageInvoker(new SocketsHttpHandler
-        {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-        }));
+        services.AddSingleton(UpstreamClient.Create());
         services.AddSingleton<SqliteBudgetStore>();
         services.AddSingleton<BudgetEngine>();
         services.AddSingleton<IBudgetSnapshots>(sp => sp.GetRequiredService<BudgetEngine>());

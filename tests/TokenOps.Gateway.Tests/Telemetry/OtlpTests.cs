@@ -41,14 +41,19 @@ public sealed class OtlpTests
         // Protobuf keeps strings as UTF-8 bytes, so attribute names and values are visible in the bodies.
         bool Has(string path, params string[] needles) => received.Any(r => r.Path == path &&
             needles.All(n => Encoding.Latin1.GetString(r.Body).Contains(n, StringComparison.Ordinal)));
-        var deadline = DateTime.UtcNow.AddSeconds(20);
+        // Bounded, but generous: with the whole suite running on 2 cores, one export cycle of the periodic reader was
+        // seen to take over 20 s in a fresh CI run (the message below says what each export body lacked).
+        var deadline = DateTime.UtcNow.AddSeconds(45);
         while (DateTime.UtcNow < deadline && !(Has("/v1/traces", team, "gen_ai.usage.input_tokens") && Has("/v1/metrics", team, "tokenops.requests")))
             await Task.Delay(100);
 
         Assert.True(Has("/v1/traces", team, "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens", "gen_ai.request.model",
             "gen_ai.response.model", "gen_ai.provider.name", "gen_ai.operation.name", "gpt-4o-mini", "tokenops-gateway"), "no trace export with the GenAI attributes");
         Assert.True(Has("/v1/metrics", team, "tokenops.requests", "tokenops.tokens", "tokenops.cost.nanodollars",
-            "gen_ai.client.operation.duration", "gen_ai.client.token.usage"), "no metrics export with the TokenOps instruments");
+            "gen_ai.client.operation.duration", "gen_ai.client.token.usage"), "no metrics export with the TokenOps instruments: " +
+            string.Join(" | ", received.Where(r => r.Path == "/v1/metrics").Select(r => r.Body.Length + ":" + string.Join(",",
+                new[] { team, "tokenops.requests", "tokenops.tokens", "tokenops.cost.nanodollars", "gen_ai.client.operation.duration", "gen_ai.client.token.usage" }
+                .Where(n => !Encoding.Latin1.GetString(r.Body).Contains(n, StringComparison.Ordinal))))));
         Assert.All(received, r => Assert.Equal("application/x-protobuf", r.ContentType));
         await receiver.StopAsync();
     }

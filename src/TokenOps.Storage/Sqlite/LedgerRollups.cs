@@ -35,7 +35,7 @@ public static class LedgerRollups
         "reasoning_tokens, cost_nanos, cache_read_nanos, cache_hit_requests, degraded_requests, error_requests";
 
     /// <summary>A rollup table. Weekly tables key a week by its Monday ('yyyy-MM-dd', UTC) instead of a prefix of the timestamp.</summary>
-    private sealed record Spec(string Table, int BucketLength, string Dims, string Format, bool Weekly = false)
+    internal sealed record Spec(string Table, int BucketLength, string Dims, string Format, bool Weekly = false)
     {
         public string BucketOf(DateTime utc) => Weekly
             ? utc.Date.AddDays(-(((int)utc.DayOfWeek + 6) % 7)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)
@@ -174,14 +174,23 @@ public static class LedgerRollups
     }
 
     /// <summary>Adds the inserted rows to every rollup, inside the caller's transaction.</summary>
-    public static void Apply(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<LedgerEntry> inserted) =>
-        Apply(connection, tx, inserted, +1);
+    public static void Apply(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<LedgerEntry> inserted)
+    {
+        using var upserts = new Upserts(connection);
+        Apply(upserts, tx, inserted, +1);
+    }
+
+    /// <summary>The same with upserts prepared once on a long-lived connection (the ledger writer's).</summary>
+    internal static void Apply(Upserts upserts, SqliteTransaction tx, IReadOnlyList<LedgerEntry> inserted) => Apply(upserts, tx, inserted, +1);
 
     /// <summary>Takes rows back out of every rollup (an import replacing a row with a grown copy retracts the old one first).</summary>
-    public static void Retract(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<LedgerEntry> replaced) =>
-        Apply(connection, tx, replaced, -1);
+    public static void Retract(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<LedgerEntry> replaced)
+    {
+        using var upserts = new Upserts(connection);
+        Apply(upserts, tx, replaced, -1);
+    }
 
-    private static void Apply(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<LedgerEntry> inserted, int sign)
+    private static void Apply(Upserts upserts, SqliteTransaction tx, IReadOnlyList<LedgerEntry> inserted, int sign)
     {
         if (inserted.Count == 0) return;
         // One pass over the rows at the finest grain (the hour and every dimension); each table's cells are then derived
@@ -211,21 +220,49 @@ public static class LedgerRollups
                 total.Add(sums);
                 map[key] = total;
             }
-            Upsert(connection, tx, spec, map);
+            if (map.Count > 0) Upsert(upserts.For(spec, tx), map);
         }
     }
 
-    private static void Upsert(SqliteConnection connection, SqliteTransaction tx, Spec spec, Dictionary<Key, Sums> map)
+    /// <summary>
+    /// The upsert of each rollup table, prepared on first use and kept for the connection's life: the ledger writer
+    /// keeps one connection, so at a few requests a second (a batch of one or two rows) it no longer parses and
+    /// prepares eleven statements per batch.
+    /// </summary>
+    internal sealed class Upserts(SqliteConnection connection) : IDisposable
     {
-        using var cmd = connection.CreateCommand();
-        cmd.Transaction = tx;
-        var dims = spec.Dims.Split(", ");
-        var measures = Measures.Split(", ");
-        cmd.CommandText = $"INSERT INTO {spec.Table} (bucket, {spec.Dims}, {Measures}) VALUES ($bucket, " +
-            string.Join(", ", dims.Select(d => "$" + d)) + ", " + string.Join(", ", measures.Select(m => "$" + m)) +
-            $") ON CONFLICT (bucket, {spec.Dims}) DO UPDATE SET {UpdateSet};";
-        var p = new[] { "bucket" }.Concat(dims).Concat(measures).ToDictionary(n => n, n => cmd.Parameters.Add(new SqliteParameter("$" + n, null)));
-        cmd.Prepare();
+        private readonly Dictionary<string, (SqliteCommand Command, Dictionary<string, SqliteParameter> Parameters)> _byTable = new(StringComparer.Ordinal);
+
+        internal (SqliteCommand Command, Dictionary<string, SqliteParameter> Parameters) For(Spec spec, SqliteTransaction tx)
+        {
+            if (!_byTable.TryGetValue(spec.Table, out var prepared))
+            {
+                var cmd = connection.CreateCommand();
+                var dims = spec.Dims.Split(", ");
+                var measures = Measures.Split(", ");
+                cmd.CommandText = $"INSERT INTO {spec.Table} (bucket, {spec.Dims}, {Measures}) VALUES ($bucket, " +
+                    string.Join(", ", dims.Select(d => "$" + d)) + ", " + string.Join(", ", measures.Select(m => "$" + m)) +
+                    $") ON CONFLICT (bucket, {spec.Dims}) DO UPDATE SET {UpdateSet};";
+                var p = new[] { "bucket" }.Concat(dims).Concat(measures).ToDictionary(n => n, n => cmd.Parameters.Add(new SqliteParameter("$" + n, null)));
+                cmd.Transaction = tx;
+                cmd.Prepare();
+                prepared = (cmd, p);
+                _byTable[spec.Table] = prepared;
+            }
+            prepared.Command.Transaction = tx;
+            return prepared;
+        }
+
+        public void Dispose()
+        {
+            foreach (var (command, _) in _byTable.Values) command.Dispose();
+            _byTable.Clear();
+        }
+    }
+
+    private static void Upsert((SqliteCommand Command, Dictionary<string, SqliteParameter> Parameters) prepared, Dictionary<Key, Sums> map)
+    {
+        var (cmd, p) = prepared;
         void Dim(string name, string value) { if (p.TryGetValue(name, out var param)) param.Value = value; }
         foreach (var (k, s) in map)
         {

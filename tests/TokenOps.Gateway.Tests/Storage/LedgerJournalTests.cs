@@ -94,6 +94,30 @@ public sealed class LedgerJournalTests : IDisposable
     }
 
     [Fact]
+    public void AFailedBatch_WritesNothing_AndTheNextBatchWritesRowsAndRollups()
+    {
+        var db = new SqliteDatabase(_dir);
+        using var store = new SqliteLedgerStore(db);
+        Assert.Equal(1, store.Write([Entry("before")])); // the writer's connection and statements are now prepared
+        // A rollup table goes missing under the writer (another process's hands): the whole batch rolls back.
+        void Sql(string sql)
+        {
+            using var c = db.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = sql;
+            cmd.ExecuteNonQuery();
+        }
+        Sql("ALTER TABLE rollup_daily_model RENAME TO rollup_daily_model_away;");
+        Assert.ThrowsAny<Microsoft.Data.Sqlite.SqliteException>(() => store.Write([Entry("good")]));
+        Assert.Equal(1, store.Count());
+        Sql("ALTER TABLE rollup_daily_model_away RENAME TO rollup_daily_model;");
+        Assert.Equal(2, store.Write([Entry("good"), Entry("after")]));
+        Assert.Equal(["after", "before", "good"], store.Read().Select(r => r.Id).Order(StringComparer.Ordinal));
+        var day = new DateTimeOffset(2026, 11, 2, 0, 0, 0, TimeSpan.Zero);
+        Assert.Equal(3, new RollupQueries(db).Total(new RollupFilter(day, day.AddDays(1))).Requests);
+    }
+
+    [Fact]
     public void WritesAreIdempotentOnTheEventId()
     {
         var store = new SqliteLedgerStore(new SqliteDatabase(_dir));

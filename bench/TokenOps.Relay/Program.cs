@@ -102,13 +102,7 @@ app.MapPost("/v1/{**rest}", (RequestDelegate)(async http =>
             var filled = 0;
             while (true)
             {
-                if (filled == buffer.Length)
-                {
-                    var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                    buffer.AsSpan(0, filled).CopyTo(bigger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = bigger;
-                }
+                if (filled == buffer.Length) TokenOps.Core.Buffers.PooledBuffer.Grow(ref buffer, filled);
                 var read = await stream.ReadAsync(buffer.AsMemory(filled), aborted);
                 if (read == 0) break;
                 filled += read;

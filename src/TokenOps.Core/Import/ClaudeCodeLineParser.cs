@@ -12,7 +12,7 @@ namespace TokenOps.Core.Import;
 /// does not parse, an id/model is present but empty, or input/output tokens are missing.
 /// Most lines take <see cref="ClaudeCodeFastPath"/> (same result, no general JSON reader); the rest are re-parsed here.
 /// </summary>
-public sealed class ClaudeCodeLineParser(bool keepIds = false, bool fastPath = true)
+public sealed class ClaudeCodeLineParser(bool keepIds = false, bool fastPath = true) : IUsageLineParser
 {
     /// <summary>Lines with usage that the fast path handed to the full JSON reader (unusual shape, or bad).</summary>
     public long FullParses { get; private set; }

@@ -9,7 +9,7 @@ namespace TokenOps.Core.Import;
 /// Canonical buckets: Input = input - cached (cached clamped to input), CacheRead = cached, Output includes reasoning.
 /// Also accepts <c>codex exec --json</c> <c>turn.completed</c> lines.
 /// </summary>
-public sealed class CodexSessionParser
+public sealed class CodexSessionParser : IUsageLineParser
 {
     /// <summary>The model for sessions that never name one (early Codex logs), as ccusage does.</summary>
     public const string FallbackModel = "gpt-5";

@@ -55,3 +55,9 @@ public enum LineKind
     /// <summary>Corrupt, truncated or invalid: skipped and counted.</summary>
     Invalid,
 }
+
+/// <summary>Reads one line of an agent's session log (Claude Code, Codex) into a usage event.</summary>
+public interface IUsageLineParser
+{
+    LineKind Parse(ReadOnlySpan<byte> line, out UsageEvent e, out string? error);
+}

@@ -7,9 +7,9 @@ namespace TokenOps.Gateway.Admin;
 /// <summary>The admin HTTP API: keys, people, teams and ledger reads. Every call needs the admin token.</summary>
 public static class AdminEndpoints
 {
-    public static void Map(WebApplication app)
-    {
-        var admin = app.MapGroup("/admin").AddEndpointFilter(async (ctx, next) =>
+    /// <summary>An /admin route group behind the admin token (constant-time check); every admin API maps into one.</summary>
+    public static RouteGroupBuilder MapAdminGroup(WebApplication app) =>
+        app.MapGroup("/admin").AddEndpointFilter(async (ctx, next) =>
         {
             var token = ctx.HttpContext.RequestServices.GetRequiredService<AdminToken>();
             if (!token.IsConfigured)
@@ -18,6 +18,10 @@ public static class AdminEndpoints
             var presented = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
             return token.Matches(presented) ? await next(ctx) : Problem(401, "invalid_admin_token", "A valid admin token is required (Authorization: Bearer …).");
         });
+
+    public static void Map(WebApplication app)
+    {
+        var admin = MapAdminGroup(app);
 
         admin.MapGet("/keys", (SqliteKeyStore keys) => Results.Ok(keys.List().Select(KeyView)));
         admin.MapPost("/keys", (CreateKeyRequest? body, SqliteKeyStore keys) =>

@@ -39,15 +39,7 @@ public static class AlertEndpoints
         // Fail at start on a bad poker configuration (unknown scoring policy or time zone), not at the first view.
         app.Services.GetRequiredService<PokerGame>();
 
-        var admin = app.MapGroup("/admin").AddEndpointFilter(async (ctx, next) =>
-        {
-            var token = ctx.HttpContext.RequestServices.GetRequiredService<AdminToken>();
-            if (!token.IsConfigured)
-                return Problem(503, "admin_disabled", $"The admin API is disabled: set {token.EnvironmentVariable} to enable it.");
-            var header = ctx.HttpContext.Request.Headers.Authorization.ToString();
-            var presented = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
-            return token.Matches(presented) ? await next(ctx) : Problem(401, "invalid_admin_token", "A valid admin token is required (Authorization: Bearer …).");
-        });
+        var admin = Admin.AdminEndpoints.MapAdminGroup(app);
         admin.MapGet("/alerts", (DateTimeOffset? since, SqliteAlertStore store) => Results.Ok(store.List(since).Select(AlertView)));
         admin.MapGet("/forecasts", (AlertEngine engine) => Results.Ok(new
         {
@@ -141,6 +133,5 @@ public static class AlertEndpoints
         }),
     };
 
-    private static IResult Problem(int status, string code, string message) =>
-        Results.Json(new { error = new { code, message } }, statusCode: status);
+    private static IResult Problem(int status, string code, string message) => Admin.AdminEndpoints.Problem(status, code, message);
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using TokenOps.Core.Buffers;
 using System.Text;
 using System.Text.Json;
 using TokenOps.Core.Metering;
@@ -65,16 +66,8 @@ public abstract class UsageMeter : IDisposable
     {
         var needed = _keptLength + json.Length;
         if (needed > MaxKeptBytes) return;
-        if (_kept is null || needed > _kept.Length)
-        {
-            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, _kept is null ? 16 * 1024 : _kept.Length * 2));
-            if (_kept is not null)
-            {
-                _kept.AsSpan(0, _keptLength).CopyTo(bigger);
-                ArrayPool<byte>.Shared.Return(_kept);
-            }
-            _kept = bigger;
-        }
+        _kept ??= ArrayPool<byte>.Shared.Rent(Math.Max(needed, 16 * 1024));
+        if (needed > _kept.Length) PooledBuffer.Grow(ref _kept, _keptLength, needed);
         (_keptEvents ??= new(64)).Add((_keptLength, json.Length, fields));
         json.CopyTo(_kept.AsSpan(_keptLength));
         _keptLength = needed;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using TokenOps.Core.Buffers;
 using TokenOps.Core.Ledger;
 using TokenOps.Gateway.Protocols;
 
@@ -118,7 +119,7 @@ public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle
         {
             while (true)
             {
-                if (filled == buffer.Length) Grow(ref buffer);
+                if (filled == buffer.Length) PooledBuffer.Grow(ref buffer, filled);
                 timeout.CancelAfter(readTimeout);
                 var read = await stream.ReadAsync(buffer.AsMemory(filled), timeout.Token);
                 if (read == 0) break;
@@ -154,7 +155,7 @@ public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle
         {
             while (true)
             {
-                if (filled == buffer.Length) Grow(ref buffer);
+                if (filled == buffer.Length) PooledBuffer.Grow(ref buffer, filled);
                 timeout.CancelAfter(readTimeout);
                 var read = await stream.ReadAsync(buffer.AsMemory(filled), timeout.Token);
                 if (read == 0) break;
@@ -201,14 +202,6 @@ public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-    }
-
-    private static void Grow(ref byte[] buffer)
-    {
-        var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-        buffer.CopyTo(bigger, 0);
-        ArrayPool<byte>.Shared.Return(buffer);
-        buffer = bigger;
     }
 }
 

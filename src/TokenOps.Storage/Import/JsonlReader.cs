@@ -28,13 +28,7 @@ public static class JsonlReader
             var scanFrom = 0;
             while (true)
             {
-                if (filled == buffer.Length)
-                {
-                    var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                    buffer.AsSpan(0, filled).CopyTo(bigger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = bigger;
-                }
+                if (filled == buffer.Length) TokenOps.Core.Buffers.PooledBuffer.Grow(ref buffer, filled);
                 var read = RandomAccess.Read(handle, buffer.AsSpan(filled), position);
                 if (read == 0) break;
                 position += read;

@@ -51,6 +51,7 @@ public sealed class LedgerImporter(SqliteDatabase database, PriceCatalog catalog
             var codex = new CodexSessionParser();
             if (!claude && offset > 0 && state?.Carry is { } carry) RestoreCodex(codex, carry);
             var seen = new Dictionary<string, int>(StringComparer.Ordinal); // this file's ids -> index in batch
+            IUsageLineParser parser = claude ? claudeParser : codex;
             var nextLine = firstLine;
             long end;
             try
@@ -59,7 +60,7 @@ public sealed class LedgerImporter(SqliteDatabase database, PriceCatalog catalog
                 {
                     lines++;
                     if (complete) nextLine = number + 1;
-                    var kind = claude ? claudeParser.Parse(line, out var e, out var error) : codex.Parse(line, out e, out error);
+                    var kind = parser.Parse(line, out var e, out var error);
                     if (kind == LineKind.Invalid)
                     {
                         if (complete) skipped.Add(file.Display, number, error ?? "invalid");

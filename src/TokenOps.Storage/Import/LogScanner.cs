@@ -23,28 +23,11 @@ public static class LogScanner
             {
                 var file = files[i];
                 var local = new UsageDeduplicator(); // streamed copies sit in the same file: drop them before the merge
-                var count = 0;
-                var project = file.Project;
-                try
+                var count = ReadFile(file, parser, skipped, e =>
                 {
-                    JsonlReader.Read(file.Path, 0, 1, (line, number, _, _) =>
-                    {
-                        count++;
-                        var kind = parser.Parse(line, out var e, out var error);
-                        if (kind == LineKind.Usage)
-                        {
-                            e.Line = number;
-                            e.Project = project;
-                            e.SessionId ??= file.Session;
-                            local.Add(e);
-                        }
-                        else if (kind == LineKind.Invalid) skipped.Add(file.Display, number, error ?? "invalid");
-                    });
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    skipped.Add(file.Display, 0, $"unreadable: {ex.Message}");
-                }
+                    e.Project = file.Project;
+                    local.Add(e);
+                });
                 Interlocked.Add(ref lines, count);
                 Interlocked.Add(ref localDuplicates, local.Duplicates);
                 perFile[i] = [.. local.Events];
@@ -67,34 +50,40 @@ public static class LogScanner
         long lines = 0;
         Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = parallelism ?? Environment.ProcessorCount }, i =>
         {
-            var file = files[i];
-            var parser = new CodexSessionParser();
             var list = new List<UsageEvent>();
-            var count = 0;
-            try
-            {
-                JsonlReader.Read(file.Path, 0, 1, (line, number, _, _) =>
-                {
-                    count++;
-                    var kind = parser.Parse(line, out var e, out var error);
-                    if (kind == LineKind.Usage)
-                    {
-                        e.Line = number;
-                        e.SessionId ??= file.Session;
-                        list.Add(e);
-                    }
-                    else if (kind == LineKind.Invalid) skipped.Add(file.Display, number, error ?? "invalid");
-                });
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                skipped.Add(file.Display, 0, $"unreadable: {ex.Message}");
-            }
+            var count = ReadFile(files[i], new CodexSessionParser(), skipped, list.Add);
             Interlocked.Add(ref lines, count);
             perFile[i] = list;
         });
         var all = new List<UsageEvent>();
         foreach (var list in perFile) all.AddRange(list);
         return new ScanResult(all, skipped, files.Count, lines, 0);
+    }
+
+    /// <summary>One file through a parser: usage events to <paramref name="add"/> (line and session set), invalid lines
+    /// and an unreadable file to <paramref name="skipped"/>. Returns the lines read.</summary>
+    private static int ReadFile(LogFile file, IUsageLineParser parser, SkipCounter skipped, Action<UsageEvent> add)
+    {
+        var count = 0;
+        try
+        {
+            JsonlReader.Read(file.Path, 0, 1, (line, number, _, _) =>
+            {
+                count++;
+                var kind = parser.Parse(line, out var e, out var error);
+                if (kind == LineKind.Usage)
+                {
+                    e.Line = number;
+                    e.SessionId ??= file.Session;
+                    add(e);
+                }
+                else if (kind == LineKind.Invalid) skipped.Add(file.Display, number, error ?? "invalid");
+            });
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            skipped.Add(file.Display, 0, $"unreadable: {ex.Message}");
+        }
+        return count;
     }
 }

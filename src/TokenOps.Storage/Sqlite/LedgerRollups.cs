@@ -37,6 +37,9 @@ public static class LedgerRollups
     /// <summary>A rollup table. Weekly tables key a week by its Monday ('yyyy-MM-dd', UTC) instead of a prefix of the timestamp.</summary>
     internal sealed record Spec(string Table, int BucketLength, string Dims, string Format, bool Weekly = false)
     {
+        /// <summary>The table's dimensions as a set (computed once, not per batch).</summary>
+        public HashSet<string> DimSet { get; } = Dims.Split(", ").ToHashSet(StringComparer.Ordinal);
+
         public string BucketOf(DateTime utc) => Weekly
             ? utc.Date.AddDays(-(((int)utc.DayOfWeek + 6) % 7)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)
             : utc.ToString(Format, CultureInfo.InvariantCulture);
@@ -209,8 +212,7 @@ public static class LedgerRollups
         foreach (var spec in AllSpecs)
         {
             // Dimensions the table does not have are left out of the key: one upsert per row of the table.
-            var has = spec.Dims.Split(", ").ToHashSet(StringComparer.Ordinal);
-            string Dim(string name, string value) => has.Contains(name) ? value : "";
+            string Dim(string name, string value) => spec.DimSet.Contains(name) ? value : "";
             var map = new Dictionary<Key, Sums>();
             foreach (var (c, sums) in cells)
             {

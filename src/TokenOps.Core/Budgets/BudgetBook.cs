@@ -58,7 +58,9 @@ public sealed class BudgetBook(ISpendHistory history, Func<BudgetPolicy, DateTim
     }
 
     /// <summary>Reserves <paramref name="nanos"/> against every counter, or refuses naming the first hard budget it would exceed.</summary>
-    public ReserveResult TryReserve(BudgetCounter[] counters, long nanos, DateTimeOffset now, TimeSpan ttl)
+    /// <param name="request">The request the hold covers: while it is active the hold never expires, whatever its age (a stream
+    /// may outlive the TTL; freeing its hold then would let new requests spend the same money again). Null: the TTL alone.</param>
+    public ReserveResult TryReserve(BudgetCounter[] counters, long nanos, DateTimeOffset now, TimeSpan ttl, IRequestLease? request = null)
     {
         var taken = 0;
         long remaining;
@@ -87,7 +89,7 @@ public sealed class BudgetBook(ISpendHistory history, Func<BudgetPolicy, DateTim
         {
             for (var i = taken - 1; i >= 0; i--) Monitor.Exit(counters[i].Gate);
         }
-        var reservation = new BudgetReservation(Interlocked.Increment(ref _nextReservation), counters, nanos, now, now + ttl);
+        var reservation = new BudgetReservation(Interlocked.Increment(ref _nextReservation), counters, nanos, now, now + ttl, request);
         _open[reservation.Id] = reservation;
         return new ReserveResult(reservation, null, remaining, tightest);
     }
@@ -139,13 +141,13 @@ public sealed class BudgetBook(ISpendHistory history, Func<BudgetPolicy, DateTim
             lock (c.Gate) c.Settle(release ? reservation.Nanos : 0, actualNanos, reservation.AdmittedAt);
     }
 
-    /// <summary>Releases reservations past their expiry (nothing settled them); returns how many.</summary>
+    /// <summary>Releases reservations past their expiry whose request is gone (nothing settled them); returns how many.</summary>
     public int SweepExpired(DateTimeOffset now)
     {
         var expired = 0;
         foreach (var (id, r) in _open)
         {
-            if (r.ExpiresAt > now || !r.TryExpire()) continue;
+            if (r.ExpiresAt > now || r.Request is { IsActive: true } || !r.TryExpire()) continue;
             _open.TryRemove(id, out _);
             foreach (var c in r.Counters)
                 lock (c.Gate) c.Settle(r.Nanos, 0, r.AdmittedAt);
@@ -182,8 +184,15 @@ public sealed class BudgetBook(ISpendHistory history, Func<BudgetPolicy, DateTim
 /// </summary>
 public sealed record ReserveResult(BudgetReservation? Reservation, BudgetSnapshot? RefusedBy, long AvailableNanos, BudgetCounter? Tightest = null);
 
-/// <summary>One request's hold on its budgets until it settles (or the sweeper expires it).</summary>
-public sealed class BudgetReservation(long id, BudgetCounter[] counters, long nanos, DateTimeOffset admittedAt, DateTimeOffset expiresAt)
+/// <summary>The request a reservation covers, as the sweeper sees it: active until the request has ended, however it ended.</summary>
+public interface IRequestLease
+{
+    bool IsActive { get; }
+}
+
+/// <summary>One request's hold on its budgets until it settles (or, once its request is gone, the sweeper expires it).</summary>
+public sealed class BudgetReservation(long id, BudgetCounter[] counters, long nanos, DateTimeOffset admittedAt, DateTimeOffset expiresAt,
+    IRequestLease? request = null)
 {
     private int _state; // 0 open, 1 settled, 2 expired, 3 expired then booked
 
@@ -192,6 +201,7 @@ public sealed class BudgetReservation(long id, BudgetCounter[] counters, long na
     public long Nanos { get; } = nanos;
     public DateTimeOffset AdmittedAt { get; } = admittedAt;
     public DateTimeOffset ExpiresAt { get; } = expiresAt;
+    public IRequestLease? Request { get; } = request;
 
     internal bool TryClose() => Interlocked.CompareExchange(ref _state, 1, 0) == 0;
     internal bool TryExpire() => Interlocked.CompareExchange(ref _state, 2, 0) == 0;

@@ -49,6 +49,9 @@ public abstract class UsageMeter : IDisposable
         }
     }
 
+    /// <summary>Bytes of generated-text events kept so far: the size an estimate of last resort works from.</summary>
+    public long GeneratedBytes => _keptLength + (_generated?.Length ?? 0);
+
     /// <summary>Reads a complete non-streaming JSON response body.</summary>
     public abstract void OnJson(ReadOnlyMemory<byte> body);
 
@@ -96,16 +99,17 @@ public abstract class UsageMeter : IDisposable
                 if (wanted && reader.TokenType == JsonTokenType.String) AppendGenerated(reader.GetString());
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            // A malformed event carries no text we can trust; the caller decides what to do with the event itself.
+            // A malformed event (or a lone surrogate escape) carries no text we can trust; the caller decides what to do
+            // with the event itself, and the estimate counts what was read before it.
         }
     }
 
     protected static ServiceTier ParseTier(JsonElement parent)
     {
         if (!parent.TryGetProperty("service_tier", out var t) || t.ValueKind != JsonValueKind.String) return ServiceTier.Standard;
-        return t.GetString() switch
+        return TokenOps.Gateway.Protocols.JsonText.SafeString(t) switch
         {
             "flex" => ServiceTier.Flex,
             "priority" or "fast" => ServiceTier.Priority,

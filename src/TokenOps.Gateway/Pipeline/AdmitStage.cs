@@ -60,12 +60,12 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
             worst = WorstCase(context, size);
         }
 
-        var result = book.TryReserve(counters, worst, now, engine.ReservationTtl);
+        var result = book.TryReserve(counters, worst, now, engine.ReservationTtl, context);
         if (result.Reservation is null && size.IsBound)
         {
             size = RequestSize.Measure(context, tokens, engine.Options.DefaultMaxOutputTokens);
             worst = WorstCase(context, size);
-            result = book.TryReserve(counters, worst, now, engine.ReservationTtl);
+            result = book.TryReserve(counters, worst, now, engine.ReservationTtl, context);
         }
         if (result.Reservation is null && engine.Options.ClampMaxTokens)
             result = TryClamp(context, counters, size, result, ref actions) ?? result;
@@ -132,14 +132,19 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
 
     private ReserveResult? TryClamp(ProxyContext context, BudgetCounter[] counters, RequestSize size, ReserveResult refused, ref List<string>? actions)
     {
-        if (size.MaxOutputField is not { } field || context.ModelRoute!.Price is not { } price) return null;
-        var fit = ReservationMath.MaxOutputThatFits(price, size.InputTokens, refused.AvailableNanos, size.MaxOutputTokens);
+        if (size.MaxOutputFields is not { Length: > 0 } fields || context.ModelRoute!.Price is not { } price) return null;
+        // The limit applies to each choice; what must fit is every choice's output together.
+        var fitTotal = ReservationMath.MaxOutputThatFits(price, size.InputTokens, refused.AvailableNanos, size.MaxOutputTokens * size.Choices);
+        var fit = fitTotal / size.Choices;
         if (fit < engine.Options.MinClampedMaxTokens || fit >= size.MaxOutputTokens) return null;
-        var retry = engine.Book.TryReserve(counters, ReservationMath.WorstCaseNanos(price, size.InputTokens, fit), context.StartedAt, engine.ReservationTtl);
+        var retry = engine.Book.TryReserve(counters, ReservationMath.WorstCaseNanos(price, size.InputTokens, fit * size.Choices), context.StartedAt,
+            engine.ReservationTtl, context);
         if (retry.Reservation is null) return retry;
-        context.Body = JsonBodyPatcher.SetTopLevel(context.Body!, field, fit.ToString(CultureInfo.InvariantCulture));
+        // Every limit field the body has is set: a provider obeying the one left alone would defeat the clamp.
+        foreach (var field in fields)
+            context.Body = JsonBodyPatcher.SetTopLevel(context.Body!, field, fit.ToString(CultureInfo.InvariantCulture));
         context.Facts = context.Facts! with { MaxOutputTokens = fit };
-        (actions ??= []).Add($"clamped:{field}={fit}");
+        (actions ??= []).Add($"clamped:{fields[0]}={fit}");
         return retry;
     }
 
@@ -147,8 +152,8 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
     {
         var price = context.ModelRoute!.Price;
         if (price is null) return 0; // allow-listed unpriced models are recorded at $0, so they reserve nothing
-        var output = price.MaxOutputTokens is { } cap && cap > 0 ? Math.Min(size.MaxOutputTokens, cap) : size.MaxOutputTokens;
-        return ReservationMath.WorstCaseNanos(price, size.InputTokens, output);
+        var perChoice = price.MaxOutputTokens is { } cap && cap > 0 ? Math.Min(size.MaxOutputTokens, cap) : size.MaxOutputTokens;
+        return ReservationMath.WorstCaseNanos(price, size.InputTokens, perChoice * size.Choices);
     }
 
     private static GatewayException Refusal(BudgetSnapshot s, long worst) => new(402, "budget_exceeded",
@@ -164,16 +169,22 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
 
 /// <summary>
 /// A request's size for reservation: input tokens counted once with the tokenizer plus a margin on the high side
-/// (per-message framing, tokenizer differences: a reservation must be the worst case), and its output limit.
+/// (per-message framing, tokenizer differences: a reservation must be the worst case), its output limit per choice and
+/// how many choices it asks for. Input the body does not hold (media, files, stored conversations, built-in tools) is
+/// bounded by the model's context window instead.
 /// </summary>
-internal readonly record struct RequestSize(long InputTokens, long MaxOutputTokens, string? MaxOutputField, bool IsBound = false)
+internal readonly record struct RequestSize(long InputTokens, long MaxOutputTokens, string[]? MaxOutputFields, bool IsBound = false, int Choices = 1)
 {
+    /// <summary>The context window assumed for a model the catalog gives none, when the input cannot be read from the body.</summary>
+    private const long UnknownContextWindow = 1_000_000;
+
     /// <summary>An upper bound without parsing or tokenizing: every prompt token is at least one byte of the body.</summary>
     public static RequestSize Bound(ProxyContext context, long defaultMaxOutput)
     {
         long bytes = context.Body!.Length;
-        var maxOutput = context.Facts!.MaxOutputTokens ?? context.ModelRoute!.Price?.MaxOutputTokens ?? defaultMaxOutput;
-        return new RequestSize(bytes + bytes / 4 + 32, maxOutput, null, IsBound: true);
+        var facts = context.Facts!;
+        var maxOutput = facts.MaxOutputTokens ?? context.ModelRoute!.Price?.MaxOutputTokens ?? defaultMaxOutput;
+        return new RequestSize(WithUnseen(context, bytes + bytes / 4 + 32), maxOutput, null, IsBound: true, facts.Choices);
     }
 
     public static RequestSize Measure(ProxyContext context, TokenCounter tokens, long defaultMaxOutput)
@@ -182,16 +193,22 @@ internal readonly record struct RequestSize(long InputTokens, long MaxOutputToke
         var root = doc.RootElement;
         var text = new StringBuilder();
         context.Route.CollectPromptText(root, text);
-        var counted = (long)tokens.Count(context.ModelRoute!.ServedModel, text.ToString());
+        var counted = tokens.Count(context.ModelRoute!.ServedModel, text.ToString()) + context.Route.PromptTokenIds(root);
         var input = counted + counted / 4 + 32;
-        var field = context.Route.Name switch
+        string[]? fields = context.Route.Name switch
         {
-            "openai.chat" => root.TryGetProperty("max_completion_tokens", out _) ? "max_completion_tokens" : "max_tokens",
-            "openai.responses" => "max_output_tokens",
-            "anthropic.messages" => "max_tokens",
+            "openai.chat" => root.TryGetProperty("max_completion_tokens", out _)
+                ? root.TryGetProperty("max_tokens", out _) ? ["max_completion_tokens", "max_tokens"] : ["max_completion_tokens"]
+                : ["max_tokens"],
+            "openai.responses" => ["max_output_tokens"],
+            "anthropic.messages" => ["max_tokens"],
             _ => null,
         };
-        var maxOutput = field is null ? 0 : context.Facts!.MaxOutputTokens ?? context.ModelRoute.Price?.MaxOutputTokens ?? defaultMaxOutput;
-        return new RequestSize(input, maxOutput, field);
+        var facts = context.Facts!;
+        var maxOutput = fields is null ? 0 : facts.MaxOutputTokens ?? context.ModelRoute.Price?.MaxOutputTokens ?? defaultMaxOutput;
+        return new RequestSize(WithUnseen(context, input), maxOutput, fields, Choices: facts.Choices);
     }
+
+    private static long WithUnseen(ProxyContext context, long input) =>
+        context.Facts!.UnseenInput ? Math.Max(input, context.ModelRoute!.Price?.MaxInputTokens ?? UnknownContextWindow) : input;
 }

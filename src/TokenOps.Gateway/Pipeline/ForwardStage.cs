@@ -130,9 +130,10 @@ public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle
             {
                 context.Meter!.OnJson(buffer.AsMemory(0, filled));
             }
-            catch (System.Text.Json.JsonException)
+            catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or FormatException)
             {
-                // An unreadable success body still cost tokens: the settle stage estimates them.
+                // An unreadable success body (not JSON, a lone surrogate, a count past long) still cost tokens: the
+                // settle stage estimates them.
             }
             settle.Settle(context);
             context.Http.Response.ContentLength = filled;
@@ -141,6 +142,19 @@ public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>An event the meter cannot read is relayed as it is; what the meter read before it still counts.</summary>
+    private static bool MeterEvent(Metering.UsageMeter meter, ReadOnlySpan<byte> name, ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            return meter.OnEvent(name, data);
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or FormatException or OverflowException)
+        {
+            return true;
         }
     }
 
@@ -167,7 +181,7 @@ public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle
                 var runStart = 0;
                 while (SseFraming.TryReadEvent(buffer.AsSpan(consumed, filled - consumed), out var length, out var name, out var data))
                 {
-                    var forward = meter.OnEvent(name, data);
+                    var forward = MeterEvent(meter, name, data);
                     if (meter.IsTerminal && !context.Settled)
                     {
                         if (consumed > runStart) output.Write(buffer.AsSpan(runStart, consumed - runStart));

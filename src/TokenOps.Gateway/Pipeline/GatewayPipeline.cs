@@ -71,9 +71,16 @@ public sealed class GatewayPipeline(
         {
             if (context.Outcome == LedgerOutcome.Ok && http.RequestAborted.IsCancellationRequested)
                 context.Fail(499, LedgerOutcome.ClientAborted, "client_aborted");
-            settle.Settle(context);
-            context.Meter?.Dispose();
-            context.Activity?.Dispose();
+            try
+            {
+                settle.Settle(context);
+            }
+            finally
+            {
+                context.Ended = true;
+                context.Meter?.Dispose();
+                context.Activity?.Dispose();
+            }
         }
     }
 

@@ -8,7 +8,7 @@ using TokenOps.Gateway.Providers;
 namespace TokenOps.Gateway.Pipeline;
 
 /// <summary>Everything known about one request as it moves through the stages; the ledger row is made from it.</summary>
-public sealed class ProxyContext(HttpContext http, ProtocolRoute route, string eventId, DateTimeOffset startedAt)
+public sealed class ProxyContext(HttpContext http, ProtocolRoute route, string eventId, DateTimeOffset startedAt) : TokenOps.Core.Budgets.IRequestLease
 {
     public HttpContext Http { get; } = http;
     public ProtocolRoute Route { get; } = route;
@@ -34,6 +34,9 @@ public sealed class ProxyContext(HttpContext http, ProtocolRoute route, string e
     public string? ErrorCode { get; set; }
     public double? TimeToFirstTokenMs { get; set; }
     public bool Settled { get; set; }
+    /// <summary>Set when the pipeline is done with the request, however it ended; until then its budget hold never expires.</summary>
+    public bool Ended { get; set; }
+    bool TokenOps.Core.Budgets.IRequestLease.IsActive => !Ended;
     /// <summary>The request's span, when something listens to the TokenOps.Gateway activity source.</summary>
     public Activity? Activity { get; set; }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Unicode;
 using System.Text.Json;
 using TokenOps.Gateway.Protocols;
 
@@ -15,18 +16,37 @@ public sealed class ReadRequestStage(long maxBodyBytes)
             ? await ReadExactAsync(request.Body, length, context.Http.RequestAborted)
             : await ReadBoundedAsync(request.Body, maxBodyBytes, context.Http.RequestAborted);
         context.Body = body;
+        // Raw invalid UTF-8 is refused outright: TokenOps would read one string and the provider another (or refuse it
+        // after billing nothing, while our estimate of it could not be decoded). One vectorised pass over the body.
+        if (!Utf8.IsValid(body))
+            throw GatewayException.BadRequest("invalid_encoding", "The request body is not valid UTF-8; send JSON encoded as UTF-8.");
+        using var doc = Parse(body);
+        if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            throw GatewayException.BadRequest("invalid_json", "The request body must be a JSON object.");
+        context.Facts = context.Route.Read(doc.RootElement);
+    }
+
+    /// <summary>
+    /// A repeated property (in any escaping: <c>"stream\u005foptions"</c> is <c>"stream_options"</c>) is refused at every
+    /// depth: TokenOps reads the first or a merged value while providers obey the last, so a repeat would let a client
+    /// switch off usage reporting, dodge a degrade or defeat a clamp. The parser does the check as it builds the document.
+    /// </summary>
+    private static JsonDocument Parse(byte[] body)
+    {
         try
         {
-            using var doc = JsonDocument.Parse(body);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
-                throw GatewayException.BadRequest("invalid_json", "The request body must be a JSON object.");
-            context.Facts = context.Route.Read(doc.RootElement);
+            return JsonDocument.Parse(body, Strict);
         }
         catch (JsonException ex)
         {
+            if (DuplicateProperty.Find(body) is { } name)
+                throw GatewayException.BadRequest("duplicate_field",
+                    $"The request body repeats the field '{name}'. Send each field once: TokenOps meters what the provider obeys.", name);
             throw GatewayException.BadRequest("invalid_json", $"The request body is not valid JSON: {ex.Message}");
         }
     }
+
+    private static readonly JsonDocumentOptions Strict = new() { AllowDuplicateProperties = false };
 
     private GatewayException TooLarge() =>
         new(413, "request_too_large", $"The request body is larger than the gateway's limit of {maxBodyBytes} bytes (maxRequestBodyBytes).");

@@ -14,17 +14,37 @@ namespace TokenOps.Gateway.Pipeline;
 /// (flagged) for anything a provider accepted; priced by the catalog version in force; journalled before return.
 /// Idempotent per request: the first call wins, later calls do nothing.
 /// </summary>
-public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimeProvider time, Budgets.BudgetEngine budgets, GatewayTelemetry telemetry)
+public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimeProvider time, Budgets.BudgetEngine budgets, GatewayTelemetry telemetry,
+    ILogger<SettleStage> logger)
 {
+    /// <summary>Never throws past the ledger: whatever the estimate meets (an undecodable prompt, an absurd count), one row is written.</summary>
     public void Settle(ProxyContext context)
     {
         if (context.Settled) return;
         context.Settled = true;
-        var (usage, estimated) = MeasureUsage(context);
+        LedgerEntry entry;
+        try
+        {
+            entry = Entry(context, MeasureUsage(context));
+            _ = entry.CostNanos; // priced here, inside the guard: a count no long can price falls back below
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Usage estimate failed for event {EventId}; recording a byte-count estimate", context.EventId);
+            entry = Entry(context, (ByteEstimate(context), true));
+        }
+        // Free the reservation and book the cost the ledger row records, so the counters equal the ledger.
+        budgets.Book.Settle(context.Reservation, entry.CostNanos);
+        ledger.Record(entry);
+        telemetry.Record(entry, context.Activity);
+    }
+
+    private LedgerEntry Entry(ProxyContext context, (TokenUsage Usage, bool Estimated) measured)
+    {
         var route = context.ModelRoute;
-        var cost = route?.Price is { } price ? CostCalculator.Compute(price, usage) : CostBreakdown.Zero;
+        var cost = route?.Price is { } price ? CostCalculator.Compute(price, measured.Usage) : CostBreakdown.Zero;
         var a = context.Attribution;
-        var entry = new LedgerEntry
+        return new LedgerEntry
         {
             Id = context.EventId,
             StartedAt = context.StartedAt,
@@ -41,11 +61,11 @@ public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimePr
             Provider = route?.Provider.Name,
             RequestedModel = context.Facts?.Model,
             ServedModel = route?.ServedModel,
-            Usage = usage,
+            Usage = measured.Usage,
             Cost = cost,
             CatalogVersion = route?.CatalogVersion,
             Streamed = context.Facts?.Stream ?? false,
-            Estimated = estimated,
+            Estimated = measured.Estimated,
             Status = context.Status,
             Outcome = context.Outcome,
             ErrorCode = context.ErrorCode,
@@ -55,10 +75,6 @@ public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimePr
             BudgetAction = context.BudgetAction,
             Justification = context.Justification,
         };
-        // Free the reservation and book the cost the ledger row records, so the counters equal the ledger.
-        budgets.Book.Settle(context.Reservation, entry.CostNanos);
-        ledger.Record(entry);
-        telemetry.Record(entry, context.Activity);
     }
 
     private (TokenUsage Usage, bool Estimated) MeasureUsage(ProxyContext context)
@@ -71,11 +87,25 @@ public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimePr
         var model = context.ModelRoute!.ServedModel;
         // The provider cannot have generated more than the request allowed; a tokenizer estimate must not say otherwise
         // (it would also exceed the budget reservation, which is sized on that limit).
-        var output = Math.Min(tokens.Count(model, meter.GeneratedText), context.Facts?.MaxOutputTokens ?? long.MaxValue);
+        var output = Math.Min(tokens.Count(model, meter.GeneratedText), context.Facts?.MaxTotalOutputTokens ?? long.MaxValue);
         if (meter.PartialUsage is { } partial)
             return (partial with { Output = Math.Max(partial.Output, output), Reasoning = Math.Min(partial.Reasoning, Math.Max(partial.Output, output)) }, true);
         var prompt = new StringBuilder();
-        using (var doc = JsonDocument.Parse(context.Body!)) context.Route.CollectPromptText(doc.RootElement, prompt);
-        return (new TokenUsage { UncachedInput = tokens.Count(model, prompt.ToString()), Output = output, Tier = meter.Tier }, true);
+        using var doc = JsonDocument.Parse(context.Body!);
+        context.Route.CollectPromptText(doc.RootElement, prompt);
+        var input = tokens.Count(model, prompt.ToString()) + context.Route.PromptTokenIds(doc.RootElement);
+        return (new TokenUsage { UncachedInput = input, Output = output, Tier = meter.Tier }, true);
+    }
+
+    /// <summary>
+    /// The estimate of last resort, from sizes alone (about four bytes a token): it cannot fail, and a provider that
+    /// accepted the request is never recorded as free.
+    /// </summary>
+    private static TokenUsage ByteEstimate(ProxyContext context)
+    {
+        if (context.Meter is null) return TokenUsage.Zero;
+        var input = ((context.Body?.Length ?? 0) + 3) / 4;
+        var output = Math.Min(context.Meter.GeneratedBytes / 4, context.Facts?.MaxTotalOutputTokens ?? long.MaxValue);
+        return new TokenUsage { UncachedInput = input, Output = output };
     }
 }

@@ -11,7 +11,15 @@ internal static class JsonFields
             throw GatewayException.BadRequest("missing_model", "The request body has no 'model'. Name the model to call, for example \"gpt-4o-mini\".", "model");
         if (model.ValueKind != JsonValueKind.String)
             throw GatewayException.BadRequest("invalid_type", $"'model' must be a string, not {Kind(model)}.", "model");
-        var value = model.GetString()!;
+        string value;
+        try
+        {
+            value = model.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw GatewayException.BadRequest("invalid_value", "'model' is not valid Unicode (it holds a lone surrogate escape).", "model");
+        }
         if (value.Length == 0) throw GatewayException.BadRequest("missing_model", "'model' must not be empty.", "model");
         return value;
     }
@@ -36,6 +44,32 @@ internal static class JsonFields
         return n;
     }
 
+    /// <summary>
+    /// How many completions the request asks for: <c>n</c> and, where a protocol has it, <c>best_of</c> (the provider
+    /// generates best_of and returns n; both are billed), whichever is larger. Output is generated that many times.
+    /// </summary>
+    public static int Choices(JsonElement root)
+    {
+        var n = OptionalPositiveInt(root, "n") ?? 1;
+        var bestOf = OptionalPositiveInt(root, "best_of") ?? 1;
+        // A provider refuses values this large; the cap only keeps the reservation arithmetic in range.
+        return (int)Math.Min(Math.Max(n, bestOf), 1_000_000);
+    }
+
+    /// <summary>Counts the numbers under <paramref name="e"/> (token ids in arrays, at any depth).</summary>
+    public static long CountNumbers(JsonElement e)
+    {
+        switch (e.ValueKind)
+        {
+            case JsonValueKind.Number: return 1;
+            case JsonValueKind.Array:
+                long count = 0;
+                foreach (var item in e.EnumerateArray()) count += CountNumbers(item);
+                return count;
+            default: return 0;
+        }
+    }
+
     public static void RequireArray(JsonElement root, string name)
     {
         if (!root.TryGetProperty(name, out var v))
@@ -54,12 +88,12 @@ internal static class JsonFields
         _ => "null",
     };
 
-    /// <summary>Appends every string value under <paramref name="e"/> (for tokenizer estimates of prompt size).</summary>
+    /// <summary>Appends every string value under <paramref name="e"/> (for tokenizer estimates of prompt size); never throws.</summary>
     public static void CollectText(JsonElement e, System.Text.StringBuilder sb)
     {
         switch (e.ValueKind)
         {
-            case JsonValueKind.String: sb.Append(e.GetString()).Append(' '); break;
+            case JsonValueKind.String: sb.Append(JsonText.SafeString(e)).Append(' '); break;
             case JsonValueKind.Array: foreach (var item in e.EnumerateArray()) CollectText(item, sb); break;
             case JsonValueKind.Object: foreach (var p in e.EnumerateObject()) CollectText(p.Value, sb); break;
         }

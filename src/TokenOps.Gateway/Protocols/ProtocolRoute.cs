@@ -26,4 +26,7 @@ public abstract class ProtocolRoute
 
     /// <summary>The prompt text, for tokenizer estimates when the provider reports no usage.</summary>
     public abstract void CollectPromptText(JsonElement root, StringBuilder text);
+
+    /// <summary>Prompt tokens sent as ids rather than text (embeddings), added to the tokenizer's count of the text.</summary>
+    public virtual long PromptTokenIds(JsonElement root) => 0;
 }

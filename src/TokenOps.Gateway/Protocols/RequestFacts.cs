@@ -1,4 +1,14 @@
 namespace TokenOps.Gateway.Protocols;
 
 /// <summary>What the pipeline needs to know of a request body; everything else in it passes through untouched.</summary>
-public sealed record RequestFacts(string Model, bool Stream, long? MaxOutputTokens, bool ClientAskedForUsage);
+/// <param name="MaxOutputTokens">The client's output limit per choice (null: the model's own limit applies).</param>
+/// <param name="Choices">How many completions one request asks for (<c>n</c>, <c>best_of</c>): output is generated, and billed, that many times.</param>
+/// <param name="StreamOptionsSent">The body has a <c>stream_options</c> field (in any escaping), so TokenOps merges into it instead of adding one.</param>
+/// <param name="UnseenInput">Input the body does not hold (media parts, files, stored conversations, built-in tools that feed results back):
+/// its size cannot be read from the body, so a reservation assumes the model's whole context window.</param>
+public sealed record RequestFacts(string Model, bool Stream, long? MaxOutputTokens, bool ClientAskedForUsage,
+    int Choices = 1, bool StreamOptionsSent = false, bool UnseenInput = false)
+{
+    /// <summary>Every output token the request may generate, all choices together; null when the client set no limit.</summary>
+    public long? MaxTotalOutputTokens => MaxOutputTokens * Choices;
+}

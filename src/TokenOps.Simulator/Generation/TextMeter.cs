@@ -59,7 +59,18 @@ internal sealed class TextMeter
             return;
         }
 
-        var text = value.GetString() ?? string.Empty;
+        string text;
+        try
+        {
+            text = value.GetString() ?? string.Empty;
+        }
+        catch (InvalidOperationException)
+        {
+            // A lone surrogate escape ("\ud800") is valid JSON that the providers' parsers accept; count its raw text.
+            AddUtf8(raw);
+            return;
+        }
+
         var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
         try
         {

@@ -156,4 +156,27 @@ public sealed class BudgetCounterTests
         Assert.Equal((0m, 1m), (book.Snapshot(counter, clock.GetUtcNow()).Reserved, book.Snapshot(counter, clock.GetUtcNow()).Spent));
         Assert.Equal(0, book.OpenReservations);
     }
+
+    private sealed class Lease : IRequestLease
+    {
+        public bool IsActive { get; set; } = true;
+    }
+
+    [Fact]
+    public void Sweeper_NeverExpiresAHoldWhileItsRequestIsActive_OnlyOnceItIsGone()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-23T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var book = new BudgetBook(new FakeSpendHistory());
+        var counter = book.CounterFor(Policy(BudgetLevel.Person, BudgetPeriod.Daily()), clock.GetUtcNow());
+        var lease = new Lease();
+        var r = book.TryReserve([counter], NanoUsd.FromUsd(2m), clock.GetUtcNow(), Ttl, lease).Reservation!;
+        clock.Advance(Ttl * 4);
+        Assert.Equal(0, book.SweepExpired(clock.GetUtcNow()));
+        Assert.Equal(2m, book.Snapshot(counter, clock.GetUtcNow()).Reserved);
+        lease.IsActive = false;
+        Assert.Equal(1, book.SweepExpired(clock.GetUtcNow()));
+        Assert.Equal(0m, book.Snapshot(counter, clock.GetUtcNow()).Reserved);
+        book.Settle(r, NanoUsd.FromUsd(1.5m));
+        Assert.Equal(1.5m, book.Snapshot(counter, clock.GetUtcNow()).Spent);
+    }
 }

@@ -24,11 +24,15 @@ public sealed class JsonBodyPatcherTests
     // The client's other stream options are kept; only include_usage is TokenOps'.
     [InlineData("""{"model":"m","stream":true,"stream_options":{"x":1},"messages":[]}""", """{"model":"m","stream":true,"stream_options":{"include_usage":true,"x":1},"messages":[]}""")]
     // A nested key of that name is not the top-level option: it stays, and the option is added.
-    [InlineData("""{"model":"m","stream":true,"tools":[{"p":{"stream_options":2}}]}""", """{"stream_options":{"include_usage":true},"model":"m","stream":true,"tools":[{"p":{"stream_options":2}}]}""")]
+    [InlineData("""{"model":"m","stream":true,"tools":[{"p":{"stream_options":2}}],"messages":[]}""", """{"stream_options":{"include_usage":true},"model":"m","stream":true,"tools":[{"p":{"stream_options":2}}],"messages":[]}""")]
+    // An escaped name is the same field: merged into, never added a second time (the provider would obey the last).
+    [InlineData("""{"model":"m","stream":true,"stream\u005foptions":{"include_usage":false},"messages":[]}""", """{"model":"m","stream":true,"stream\u005foptions":{"include_usage":true},"messages":[]}""")]
     public void ChatStreams_AskUpstreamForUsage(string body, string expected)
     {
-        var facts = new RequestFacts("m", Stream: true, MaxOutputTokens: null, ClientAskedForUsage: false);
-        var sent = new ChatCompletionsRoute().PrepareUpstreamBody(Encoding.UTF8.GetBytes(body), facts, "m");
+        var route = new ChatCompletionsRoute();
+        using var doc = System.Text.Json.JsonDocument.Parse(body);
+        var facts = route.Read(doc.RootElement);
+        var sent = route.PrepareUpstreamBody(Encoding.UTF8.GetBytes(body), facts, "m");
         Assert.Equal(expected, Encoding.UTF8.GetString(sent));
     }
 }

@@ -18,7 +18,7 @@ public sealed class MessagesRoute : ProtocolRoute
         JsonFields.RequireArray(root, "messages");
         var maxTokens = JsonFields.OptionalPositiveInt(root, "max_tokens")
             ?? throw GatewayException.BadRequest("missing_field", "The request body has no 'max_tokens'; Anthropic requires it.", "max_tokens");
-        return new RequestFacts(model, JsonFields.OptionalBool(root, "stream"), maxTokens, true);
+        return new RequestFacts(model, JsonFields.OptionalBool(root, "stream"), maxTokens, true, UnseenInput: UnseenInput.InMessages(root));
     }
 
     public override UsageMeter CreateMeter(RequestFacts facts) => new MessagesMeter();
@@ -41,7 +41,7 @@ internal sealed class MessagesMeter : UsageMeter
     {
         using var doc = JsonDocument.Parse(body);
         var root = doc.RootElement;
-        if (root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) ProviderRequestId = id.GetString();
+        if (root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) ProviderRequestId = JsonText.SafeString(id);
         if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
         {
             Overlay(usage, replaceOnlyPresent: false);
@@ -70,7 +70,7 @@ internal sealed class MessagesMeter : UsageMeter
             var root = doc.RootElement;
             if (isStart && root.TryGetProperty("message", out var message))
             {
-                if (message.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) ProviderRequestId = id.GetString();
+                if (message.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) ProviderRequestId = JsonText.SafeString(id);
                 if (message.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object) Overlay(usage, false);
                 _sawStart = true;
             }
@@ -81,7 +81,7 @@ internal sealed class MessagesMeter : UsageMeter
             }
             PartialUsage = Build();
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {
         }
         return true;

@@ -17,19 +17,24 @@ public sealed class ChatCompletionsRoute : ProtocolRoute
         var model = JsonFields.RequiredModel(root);
         JsonFields.RequireArray(root, "messages");
         var stream = JsonFields.OptionalBool(root, "stream");
-        var maxTokens = JsonFields.OptionalPositiveInt(root, "max_completion_tokens") ?? JsonFields.OptionalPositiveInt(root, "max_tokens");
+        // Both limits sent: the larger bounds what a provider obeying either may generate.
+        var completionLimit = JsonFields.OptionalPositiveInt(root, "max_completion_tokens");
+        var legacyLimit = JsonFields.OptionalPositiveInt(root, "max_tokens");
+        var maxTokens = completionLimit is { } c && legacyLimit is { } l ? Math.Max(c, l) : completionLimit ?? legacyLimit;
         var askedForUsage = false;
-        if (root.TryGetProperty("stream_options", out var options) && options.ValueKind == JsonValueKind.Object)
+        var optionsSent = root.TryGetProperty("stream_options", out var options);
+        if (optionsSent && options.ValueKind == JsonValueKind.Object)
             askedForUsage = JsonFields.OptionalBool(options, "include_usage");
-        return new RequestFacts(model, stream, maxTokens, askedForUsage);
+        return new RequestFacts(model, stream, maxTokens, askedForUsage, JsonFields.Choices(root), optionsSent, UnseenInput.InChat(root));
     }
 
     public override byte[] PrepareUpstreamBody(byte[] body, RequestFacts facts, string servedModel)
     {
         body = base.PrepareUpstreamBody(body, facts, servedModel);
         if (!facts.Stream || facts.ClientAskedForUsage) return body;
-        // The usual case, no stream_options at all: nothing of the client's to keep, so no second parse.
-        if (body.AsSpan().IndexOf("\"stream_options\""u8) < 0) return JsonBodyPatcher.InsertTopLevel(body, "stream_options", IncludeUsage);
+        // The usual case, no stream_options at all: nothing of the client's to keep, so no second parse. (Whether it is
+        // there comes from the parsed body, so an escaped name such as "stream\u005foptions" is seen too.)
+        if (!facts.StreamOptionsSent) return JsonBodyPatcher.InsertTopLevel(body, "stream_options", IncludeUsage);
         // Keep any other stream option the client set; only include_usage is ours.
         using var doc = JsonDocument.Parse(body);
         var options = new Dictionary<string, JsonElement>();
@@ -59,7 +64,7 @@ internal sealed class ChatCompletionsMeter(bool clientAskedForUsage) : UsageMete
     {
         using var doc = JsonDocument.Parse(body);
         var root = doc.RootElement;
-        if (root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) ProviderRequestId = id.GetString();
+        if (root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) ProviderRequestId = JsonText.SafeString(id);
         Tier = ParseTier(root);
         if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
             Usage = OpenAIUsage.FromChat(usage, Tier);
@@ -82,7 +87,7 @@ internal sealed class ChatCompletionsMeter(bool clientAskedForUsage) : UsageMete
         {
             using var doc = JsonDocument.Parse(data.ToArray());
             var root = doc.RootElement;
-            if (root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) ProviderRequestId ??= id.GetString();
+            if (root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) ProviderRequestId ??= JsonText.SafeString(id);
             Tier = ParseTier(root);
             if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
             {
@@ -92,7 +97,7 @@ internal sealed class ChatCompletionsMeter(bool clientAskedForUsage) : UsageMete
                 return clientAskedForUsage || !usageOnly;
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {
         }
         return true;
@@ -125,7 +130,7 @@ internal sealed class ChatCompletionsMeter(bool clientAskedForUsage) : UsageMete
                 reader.Skip();
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
         }
     }

@@ -27,4 +27,8 @@ public sealed class EmbeddingsRoute : ProtocolRoute
     {
         if (root.TryGetProperty("input", out var input)) JsonFields.CollectText(input, text);
     }
+
+    /// <summary>Inputs given as token ids (<c>[1, 2, 3]</c> or <c>[[1, 2], [3]]</c>): each id is one billed token, and no text.</summary>
+    public override long PromptTokenIds(JsonElement root) =>
+        root.TryGetProperty("input", out var input) ? JsonFields.CountNumbers(input) : 0;
 }

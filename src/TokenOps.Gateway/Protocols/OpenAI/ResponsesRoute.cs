@@ -16,7 +16,8 @@ public sealed class ResponsesRoute : ProtocolRoute
         var model = JsonFields.RequiredModel(root);
         if (!root.TryGetProperty("input", out var input) || input.ValueKind is not (JsonValueKind.String or JsonValueKind.Array))
             throw GatewayException.BadRequest("missing_field", "The request body needs 'input' as a string or an array of items.", "input");
-        return new RequestFacts(model, JsonFields.OptionalBool(root, "stream"), JsonFields.OptionalPositiveInt(root, "max_output_tokens"), true);
+        return new RequestFacts(model, JsonFields.OptionalBool(root, "stream"), JsonFields.OptionalPositiveInt(root, "max_output_tokens"), true,
+            UnseenInput: UnseenInput.InResponses(root));
     }
 
     public override UsageMeter CreateMeter(RequestFacts facts) => new ResponsesMeter();
@@ -53,7 +54,7 @@ internal sealed class ResponsesMeter : UsageMeter
             using var doc = JsonDocument.Parse(data.ToArray());
             if (doc.RootElement.TryGetProperty("response", out var response)) ReadResponse(response);
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {
         }
         IsTerminal |= terminal;
@@ -62,7 +63,7 @@ internal sealed class ResponsesMeter : UsageMeter
 
     private void ReadResponse(JsonElement response)
     {
-        if (response.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) ProviderRequestId = id.GetString();
+        if (response.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) ProviderRequestId = JsonText.SafeString(id);
         Tier = ParseTier(response);
         if (response.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
             Usage = OpenAIUsage.FromResponses(usage, Tier);

@@ -1,0 +1,64 @@
+using System.Text.Json;
+
+namespace TokenOps.Gateway.Protocols;
+
+/// <summary>
+/// Whether a request makes the provider bill input that its body does not hold as text: images, audio, files and PDFs
+/// (their tokens depend on pixels and pages, not on bytes: a 100-byte URL can cost thousands of tokens), stored
+/// conversations and prompts the provider expands, and built-in tools whose results are fed back as input. Such a
+/// request's input is bounded only by the model's context window, which is what its reservation then assumes.
+/// </summary>
+internal static class UnseenInput
+{
+    private static readonly string[] OpenAIParts = ["image_url", "input_audio", "file", "input_image", "input_file", "item_reference"];
+    private static readonly string[] AnthropicParts = ["image", "document", "container_upload"];
+    private static readonly string[] AnthropicServerTools = ["web_search", "web_fetch", "code_execution", "tool_search", "mcp"];
+
+    public static bool InChat(JsonElement root) =>
+        Has(root, "web_search_options") || AnyPart(root, "messages", OpenAIParts);
+
+    public static bool InResponses(JsonElement root) =>
+        Has(root, "previous_response_id") || Has(root, "conversation") || Has(root, "prompt")
+        || AnyPart(root, "input", OpenAIParts) || AnyTool(root, static type => !type.ValueEquals("function") && !type.ValueEquals("custom"));
+
+    public static bool InMessages(JsonElement root) =>
+        Has(root, "mcp_servers") || Has(root, "container") || AnyPart(root, "messages", AnthropicParts)
+        || AnyTool(root, static type => AnthropicServerTools.Any(prefix => StartsWith(type, prefix)));
+
+    private static bool Has(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var v) && v.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined);
+
+    /// <summary>Any content part (in any message or input item) whose type is one of <paramref name="types"/>.</summary>
+    private static bool AnyPart(JsonElement root, string listName, string[] types)
+    {
+        if (!root.TryGetProperty(listName, out var list) || list.ValueKind != JsonValueKind.Array) return false;
+        foreach (var item in list.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Object) continue;
+            if (TypeIs(item, types)) return true;
+            if (!item.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.Array) continue;
+            foreach (var part in content.EnumerateArray())
+                if (part.ValueKind == JsonValueKind.Object && TypeIs(part, types)) return true;
+        }
+        return false;
+    }
+
+    private static bool AnyTool(JsonElement root, Func<JsonElement, bool> builtIn)
+    {
+        if (!root.TryGetProperty("tools", out var tools) || tools.ValueKind != JsonValueKind.Array) return false;
+        foreach (var tool in tools.EnumerateArray())
+            if (tool.ValueKind == JsonValueKind.Object && tool.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && builtIn(type))
+                return true;
+        return false;
+    }
+
+    private static bool TypeIs(JsonElement item, string[] types)
+    {
+        if (!item.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String) return false;
+        foreach (var t in types)
+            if (type.ValueEquals(t)) return true;
+        return false;
+    }
+
+    private static bool StartsWith(JsonElement type, string prefix) => JsonText.SafeString(type).StartsWith(prefix, StringComparison.Ordinal);
+}

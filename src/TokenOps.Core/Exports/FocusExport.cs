@@ -42,6 +42,9 @@ public static class FocusExport
 
     public static int ColumnIndex(string column) => Index[column];
 
+    /// <summary>The class of per-call tool fees: its quantity is calls, not tokens.</summary>
+    private const string ToolCallsClass = "tool_calls";
+
     private static readonly (string Class, string Meter, Func<LedgerEntry, long> Tokens, Func<LedgerEntry, decimal> Cost)[] Classes =
     [
         ("uncached_input", "Input Tokens", e => e.Usage.UncachedInput, e => e.Cost.UncachedInput),
@@ -51,6 +54,7 @@ public static class FocusExport
         // Output cost excludes reasoning (priced apart), so the output class counts only the non-reasoning tokens.
         ("output", "Output Tokens", e => Math.Max(0, e.Usage.Output - e.Usage.Reasoning), e => e.Cost.Output),
         ("reasoning", "Reasoning Output Tokens", e => e.Usage.Reasoning, e => e.Cost.Reasoning),
+        (ToolCallsClass, "Provider Tool Calls", e => e.Usage.WebSearchCalls + e.Usage.WebFetchCalls + e.Usage.FileSearchCalls, e => e.Cost.ToolCalls),
     ];
 
     /// <summary>
@@ -112,7 +116,8 @@ public static class FocusExport
         Set("ChargePeriodStart", Time(hour));
         Set("ChargePeriodEnd", Time(hour.AddHours(1)));
         Set("ConsumedQuantity", tokens.ToString(CultureInfo.InvariantCulture));
-        Set("ConsumedUnit", "Tokens");
+        var unit = tokenClass == ToolCallsClass ? "Calls" : "Tokens";
+        Set("ConsumedUnit", unit);
         Set("ContractedCost", cost);
         Set("ContractedUnitPrice", unitPrice);
         Set("EffectiveCost", cost);
@@ -121,7 +126,7 @@ public static class FocusExport
         Set("ListUnitPrice", unitPrice);
         Set("PricingCategory", "Standard");
         Set("PricingQuantity", tokens.ToString(CultureInfo.InvariantCulture));
-        Set("PricingUnit", "Tokens");
+        Set("PricingUnit", unit);
         Set("ProviderName", provider);
         Set("PublisherName", provider);
         Set("ResourceId", $"{provider}/{model}");

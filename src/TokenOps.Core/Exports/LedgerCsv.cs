@@ -15,6 +15,7 @@ public static class LedgerCsv
         "uncached_input_nanos", "cache_read_nanos", "cache_write_5m_nanos", "cache_write_1h_nanos", "output_nanos",
         "reasoning_nanos", "catalog_version", "streamed", "estimated", "status", "outcome", "error_code", "latency_ms", "ttft_ms",
         "provider_request_id", "source", "session_id", "budget_action", "justification",
+        "web_search_calls", "web_fetch_calls", "file_search_calls", "tool_call_nanos",
     ];
 
     public static string?[] Row(LedgerEntry e)
@@ -34,6 +35,7 @@ public static class LedgerCsv
             e.Outcome.Name(), e.ErrorCode, Math.Round(e.LatencyMs, 3).ToString(CultureInfo.InvariantCulture),
             e.TimeToFirstTokenMs is { } ttft ? Math.Round(ttft, 3).ToString(CultureInfo.InvariantCulture) : null,
             e.ProviderRequestId, e.Source, e.SessionId, e.BudgetAction, e.Justification,
+            N(u.WebSearchCalls), N(u.WebFetchCalls), N(u.FileSearchCalls), N(NanoUsd.FromUsd(c.ToolCalls)),
         ];
     }
 }

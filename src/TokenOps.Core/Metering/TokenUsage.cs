@@ -16,6 +16,12 @@ public sealed record TokenUsage
     /// <summary>Subset of <see cref="Output"/>.</summary>
     public long Reasoning { get; init; }
     public ServiceTier Tier { get; init; } = ServiceTier.Standard;
+    /// <summary>Provider-side web searches (Anthropic <c>server_tool_use.web_search_requests</c>, OpenAI web search calls): billed per call.</summary>
+    public long WebSearchCalls { get; init; }
+    /// <summary>Anthropic web fetches (<c>server_tool_use.web_fetch_requests</c>): billed per call where the catalog prices them.</summary>
+    public long WebFetchCalls { get; init; }
+    /// <summary>OpenAI file search tool calls: billed per call.</summary>
+    public long FileSearchCalls { get; init; }
 
     public long TotalInput => UncachedInput + CacheRead + CacheWrite5m + CacheWrite1h;
     public long Total => TotalInput + Output;

@@ -40,12 +40,37 @@ internal static class CatalogFieldMap
             case "cache_read_input_token_cost_priority": b.CacheReadPriority = Rate(ref reader, m, field); return true;
             case "cache_creation_input_token_cost_priority": b.CacheWritePriority = Rate(ref reader, m, field); return true;
             case "tiered_pricing": TieredPricingReader.Read(ref reader, b); return true;
+            case "search_context_cost_per_query": b.WebSearchPerCall = SearchContextMedium(ref reader, m); return true;
+            case "file_search_cost_per_1k_calls": b.FileSearchPerCall = Rate(ref reader, m, field) / 1000m; return true;
             default: return TryApplyTierField(field, ref reader, b);
         }
     }
 
     private static decimal? Rate(ref Utf8JsonReader reader, string model, scoped ReadOnlySpan<char> field) =>
         LiteLlmCatalogReader.ReadRate(ref reader, model, field);
+
+    /// <summary>
+    /// <c>{"search_context_size_low": …, "search_context_size_medium": …, "search_context_size_high": …}</c>: the medium
+    /// price, the size both providers use when a request names none (the dearest one, if medium is missing).
+    /// </summary>
+    private static decimal? SearchContextMedium(ref Utf8JsonReader reader, string model)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return null;
+        }
+        decimal? medium = null, dearest = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isMedium = reader.ValueTextEquals("search_context_size_medium"u8);
+            reader.Read();
+            var rate = LiteLlmCatalogReader.ReadRate(ref reader, model, "search_context_cost_per_query");
+            if (isMedium) medium = rate;
+            if (rate > (dearest ?? -1m)) dearest = rate;
+        }
+        return medium ?? dearest;
+    }
 
     /// <summary>
     /// <c>&lt;base&gt;_above_&lt;N&gt;[k]_tokens[_priority]</c>, splitting on the LAST <c>_above_</c> so that

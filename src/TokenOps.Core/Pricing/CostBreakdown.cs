@@ -10,8 +10,10 @@ public sealed record CostBreakdown
     /// <summary>Output tokens that are not reasoning.</summary>
     public decimal Output { get; init; }
     public decimal Reasoning { get; init; }
+    /// <summary>Per-call fees of provider-side tools (web search, web fetch, file search).</summary>
+    public decimal ToolCalls { get; init; }
 
-    public decimal Total => UncachedInput + CacheRead + CacheWrite5m + CacheWrite1h + Output + Reasoning;
+    public decimal Total => UncachedInput + CacheRead + CacheWrite5m + CacheWrite1h + Output + Reasoning + ToolCalls;
 
     public static readonly CostBreakdown Zero = new();
 }

@@ -14,6 +14,23 @@ public static class CostCalculator
     /// reasoning -&gt; out. Negative counts are treated as 0 and Reasoning is clamped to Output.
     /// </summary>
     /// <exception cref="InvalidOperationException">The model has no input or output rate (never priced as $0).</exception>
+    /// <summary>
+    /// What web searches cost where the catalog names no price for the model: USD 10 per 1,000 calls, the list price of
+    /// both providers' web search tools (Anthropic web search; OpenAI's web search tool for its current models). Never $0:
+    /// a search the catalog forgot must still count against a budget.
+    /// </summary>
+    public const decimal DefaultWebSearchPerCall = 0.01m;
+
+    /// <summary>Per-call fees of provider-side tools: web search at the catalog's medium-context price (else the default), file
+    /// search at the catalog's price, web fetch free (Anthropic bills only the fetched content's tokens).</summary>
+    public static decimal ToolFees(ModelPrice price, TokenUsage usage) =>
+        Math.Max(0, usage.WebSearchCalls) * (price.WebSearchPerCall ?? DefaultWebSearchPerCall)
+        + Math.Max(0, usage.FileSearchCalls) * (price.FileSearchPerCall ?? 0m);
+
+    /// <summary>The dearest single provider-side tool call of this model, for reservations.</summary>
+    public static decimal DearestToolCall(ModelPrice price) =>
+        Math.Max(price.WebSearchPerCall ?? DefaultWebSearchPerCall, price.FileSearchPerCall ?? 0m);
+
     public static CostBreakdown Compute(ModelPrice price, TokenUsage usage)
     {
         ArgumentNullException.ThrowIfNull(price);
@@ -39,6 +56,7 @@ public static class CostCalculator
             CacheWrite1h = write1h * rates.CacheWrite1h,
             Output = (output - reasoning) * rates.Output,
             Reasoning = reasoning * rates.Reasoning,
+            ToolCalls = ToolFees(price, usage),
         };
     }
 }

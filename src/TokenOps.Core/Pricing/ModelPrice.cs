@@ -52,6 +52,12 @@ public sealed record ModelPrice
     public decimal? CacheReadPriority { get; init; }
     public decimal? CacheWritePriority { get; init; }
 
+    /// <summary><c>search_context_cost_per_query.search_context_size_medium</c> (the providers' default size): USD per web search.</summary>
+    public decimal? WebSearchPerCall { get; init; }
+
+    /// <summary><c>file_search_cost_per_1k_calls</c> / 1000: USD per file search call.</summary>
+    public decimal? FileSearchPerCall { get; init; }
+
     /// <summary>Long-context tiers, ascending by threshold; empty when the model has flat pricing.</summary>
     public IReadOnlyList<LongContextTier> LongContextTiers { get; init; } = [];
 

@@ -28,6 +28,8 @@ internal sealed class ModelPriceBuilder(string model)
     public decimal? OutputPriority { get; set; }
     public decimal? CacheReadPriority { get; set; }
     public decimal? CacheWritePriority { get; set; }
+    public decimal? WebSearchPerCall { get; set; }
+    public decimal? FileSearchPerCall { get; set; }
 
     /// <summary>Applies one change to the long-context tier of the given threshold, creating the tier if needed.</summary>
     public void UpdateTier(long threshold, Func<LongContextTier, LongContextTier> change)
@@ -64,6 +66,8 @@ internal sealed class ModelPriceBuilder(string model)
             OutputPriority = OutputPriority,
             CacheReadPriority = CacheReadPriority,
             CacheWritePriority = CacheWritePriority,
+            WebSearchPerCall = WebSearchPerCall,
+            FileSearchPerCall = FileSearchPerCall,
             LongContextTiers = _tiers.Count == 0 ? [] : [.. _tiers.Values],
         };
         return Input is null && Output is null && _tieredPricing.Count > 0 ? WithTieredPricing(price) : price;

@@ -134,10 +134,11 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
     {
         if (size.MaxOutputFields is not { Length: > 0 } fields || context.ModelRoute!.Price is not { } price) return null;
         // The limit applies to each choice; what must fit is every choice's output together.
-        var fitTotal = ReservationMath.MaxOutputThatFits(price, size.InputTokens, refused.AvailableNanos, size.MaxOutputTokens * size.Choices);
+        var tools = context.Facts!.ToolCalls;
+        var fitTotal = ReservationMath.MaxOutputThatFits(price, size.InputTokens, refused.AvailableNanos, size.MaxOutputTokens * size.Choices, tools);
         var fit = fitTotal / size.Choices;
         if (fit < engine.Options.MinClampedMaxTokens || fit >= size.MaxOutputTokens) return null;
-        var retry = engine.Book.TryReserve(counters, ReservationMath.WorstCaseNanos(price, size.InputTokens, fit * size.Choices), context.StartedAt,
+        var retry = engine.Book.TryReserve(counters, ReservationMath.WorstCaseNanos(price, size.InputTokens, fit * size.Choices, tools), context.StartedAt,
             engine.ReservationTtl, context);
         if (retry.Reservation is null) return retry;
         // Every limit field the body has is set: a provider obeying the one left alone would defeat the clamp.
@@ -153,7 +154,7 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
         var price = context.ModelRoute!.Price;
         if (price is null) return 0; // allow-listed unpriced models are recorded at $0, so they reserve nothing
         var perChoice = price.MaxOutputTokens is { } cap && cap > 0 ? Math.Min(size.MaxOutputTokens, cap) : size.MaxOutputTokens;
-        return ReservationMath.WorstCaseNanos(price, size.InputTokens, perChoice * size.Choices);
+        return ReservationMath.WorstCaseNanos(price, size.InputTokens, perChoice * size.Choices, context.Facts!.ToolCalls);
     }
 
     private static GatewayException Refusal(BudgetSnapshot s, long worst) => new(402, "budget_exceeded",

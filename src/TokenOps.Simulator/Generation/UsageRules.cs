@@ -17,7 +17,9 @@ internal sealed record UsagePlan(
     long Output,
     long Reasoning,
     bool Truncated,
-    ulong Seed)
+    ulong Seed,
+    long WebSearches = 0,
+    long WebFetches = 0)
 {
     public long UncachedInput => InputTotal - CacheRead - CacheWrite5m - CacheWrite1h;
 
@@ -33,6 +35,8 @@ internal sealed record UsagePlan(
         Output = Output,
         Reasoning = Reasoning,
         Tier = tier,
+        WebSearchCalls = WebSearches,
+        WebFetchCalls = WebFetches,
     };
 }
 

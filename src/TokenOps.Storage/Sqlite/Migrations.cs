@@ -98,6 +98,13 @@ internal static class Migrations
         ("0620_ledger_degraded_covering", LedgerExplorer.DegradedCoveringIndexSql),
         // Days by model and provider: the organisation's daily chart and month-to-date total read ~10 rows a day, not ~250.
         ("0630_rollups_daily_model", LedgerRollups.DailyModelMigrationSql),
+        // Provider-side tool calls billed per call (web search, web fetch, file search) and what they cost, apart from tokens.
+        ("0700_ledger_tool_calls", """
+        ALTER TABLE ledger ADD COLUMN web_search_calls INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN web_fetch_calls INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN file_search_calls INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN tool_call_nanos INTEGER NOT NULL DEFAULT 0;
+        """),
     ];
 
     public static void Apply(SqliteConnection connection)

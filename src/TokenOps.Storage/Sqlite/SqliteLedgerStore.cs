@@ -15,7 +15,8 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore, I
         "requested_model, served_model, uncached_input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, " +
         "output_tokens, reasoning_tokens, service_tier, uncached_input_nanos, cache_read_nanos, cache_write_5m_nanos, " +
         "cache_write_1h_nanos, output_nanos, reasoning_nanos, cost_nanos, catalog_version, streamed, estimated, status, " +
-        "outcome, error_code, latency_ms, ttft_ms, provider_request_id, source, session_id, budget_action, justification";
+        "outcome, error_code, latency_ms, ttft_ms, provider_request_id, source, session_id, budget_action, justification, " +
+        "web_search_calls, web_fetch_calls, file_search_calls, tool_call_nanos";
 
     private static readonly string[] ColumnNames = Columns.Split(", ");
     private static readonly string ColumnValues = string.Join(", ", ColumnNames.Select((_, i) => "?" + (i + 1).ToString(CultureInfo.InvariantCulture)));
@@ -81,6 +82,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore, I
             Int(33, e.Status); Text(34, e.Outcome.Name()); Text(35, e.ErrorCode);
             Real(36, e.LatencyMs); Real(37, e.TimeToFirstTokenMs); Text(38, e.ProviderRequestId);
             Text(39, e.Source); Text(40, e.SessionId); Text(41, e.BudgetAction); Text(42, e.Justification);
+            Int(43, u.WebSearchCalls); Int(44, u.WebFetchCalls); Int(45, u.FileSearchCalls); Int(46, NanoUsd.FromUsd(c.ToolCalls));
         }
 
         public void Dispose() => _statement.Dispose();
@@ -236,12 +238,14 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore, I
                 UncachedInput = r.GetInt64(15), CacheRead = r.GetInt64(16), CacheWrite5m = r.GetInt64(17),
                 CacheWrite1h = r.GetInt64(18), Output = r.GetInt64(19), Reasoning = r.GetInt64(20),
                 Tier = Enum.Parse<ServiceTier>(r.GetString(21)),
+                WebSearchCalls = r.GetInt64(42), WebFetchCalls = r.GetInt64(43), FileSearchCalls = r.GetInt64(44),
             },
             Cost = new CostBreakdown
             {
                 UncachedInput = NanoUsd.ToUsd(r.GetInt64(22)), CacheRead = NanoUsd.ToUsd(r.GetInt64(23)),
                 CacheWrite5m = NanoUsd.ToUsd(r.GetInt64(24)), CacheWrite1h = NanoUsd.ToUsd(r.GetInt64(25)),
                 Output = NanoUsd.ToUsd(r.GetInt64(26)), Reasoning = NanoUsd.ToUsd(r.GetInt64(27)),
+                ToolCalls = NanoUsd.ToUsd(r.GetInt64(45)),
             },
             CostNanos = r.GetInt64(28),
             CatalogVersion = S(29), Streamed = r.GetInt64(30) != 0, Estimated = r.GetInt64(31) != 0, Status = r.GetInt32(32),

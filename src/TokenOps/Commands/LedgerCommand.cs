@@ -70,6 +70,10 @@ internal static class LedgerCommand
                 w.WriteNumber("cache_write_1h_nanos", NanoUsd.FromUsd(e.Cost.CacheWrite1h));
                 w.WriteNumber("output_nanos", NanoUsd.FromUsd(e.Cost.Output));
                 w.WriteNumber("reasoning_nanos", NanoUsd.FromUsd(e.Cost.Reasoning));
+                w.WriteNumber("web_search_calls", e.Usage.WebSearchCalls);
+                w.WriteNumber("web_fetch_calls", e.Usage.WebFetchCalls);
+                w.WriteNumber("file_search_calls", e.Usage.FileSearchCalls);
+                w.WriteNumber("tool_call_nanos", NanoUsd.FromUsd(e.Cost.ToolCalls));
                 Str(w, "catalog_version", e.CatalogVersion);
                 w.WriteBoolean("streamed", e.Streamed);
                 w.WriteBoolean("estimated", e.Estimated);

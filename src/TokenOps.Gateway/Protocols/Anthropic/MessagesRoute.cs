@@ -18,7 +18,8 @@ public sealed class MessagesRoute : ProtocolRoute
         JsonFields.RequireArray(root, "messages");
         var maxTokens = JsonFields.OptionalPositiveInt(root, "max_tokens")
             ?? throw GatewayException.BadRequest("missing_field", "The request body has no 'max_tokens'; Anthropic requires it.", "max_tokens");
-        return new RequestFacts(model, JsonFields.OptionalBool(root, "stream"), maxTokens, true, UnseenInput: UnseenInput.InMessages(root));
+        return new RequestFacts(model, JsonFields.OptionalBool(root, "stream"), maxTokens, true, UnseenInput: UnseenInput.InMessages(root),
+            ToolCalls: ToolCallBound.InMessages(root));
     }
 
     public override UsageMeter CreateMeter(RequestFacts facts) => new MessagesMeter();
@@ -34,7 +35,7 @@ public sealed class MessagesRoute : ProtocolRoute
 internal sealed class MessagesMeter : UsageMeter
 {
     private static readonly TextFields DeltaText = new("text", "thinking", "partial_json");
-    private long _input, _cacheRead, _cacheWrite, _write5m, _write1h, _output, _thinking;
+    private long _input, _cacheRead, _cacheWrite, _write5m, _write1h, _output, _thinking, _webSearches, _webFetches;
     private bool _hasSplit, _sawStart;
 
     public override void OnJson(ReadOnlyMemory<byte> body)
@@ -104,6 +105,16 @@ internal sealed class MessagesMeter : UsageMeter
             _write1h = Int(split, "ephemeral_1h_input_tokens");
             _hasSplit = true;
         }
+        // Server tools (web search, web fetch) are billed per request; like the token counts, a delta's figures are cumulative.
+        if (usage.TryGetProperty("server_tool_use", out var tools) && tools.ValueKind == JsonValueKind.Object)
+        {
+            _webSearches = Int(tools, "web_search_requests");
+            _webFetches = Int(tools, "web_fetch_requests");
+        }
+        else if (!replaceOnlyPresent)
+        {
+            _webSearches = _webFetches = 0;
+        }
         if (usage.TryGetProperty("output_tokens_details", out var details) && details.ValueKind == JsonValueKind.Object)
             _thinking = Int(details, "thinking_tokens");
         if (usage.TryGetProperty("service_tier", out _)) Tier = ParseTier(usage);
@@ -123,6 +134,8 @@ internal sealed class MessagesMeter : UsageMeter
             Output = _output,
             Reasoning = Math.Min(_thinking, _output),
             Tier = Tier,
+            WebSearchCalls = _webSearches,
+            WebFetchCalls = _webFetches,
         };
     }
 }

@@ -25,7 +25,8 @@ public sealed class ChatCompletionsRoute : ProtocolRoute
         var optionsSent = root.TryGetProperty("stream_options", out var options);
         if (optionsSent && options.ValueKind == JsonValueKind.Object)
             askedForUsage = JsonFields.OptionalBool(options, "include_usage");
-        return new RequestFacts(model, stream, maxTokens, askedForUsage, JsonFields.Choices(root), optionsSent, UnseenInput.InChat(root));
+        return new RequestFacts(model, stream, maxTokens, askedForUsage, JsonFields.Choices(root), optionsSent, UnseenInput.InChat(root),
+            ToolCallBound.InChat(root));
     }
 
     public override byte[] PrepareUpstreamBody(byte[] body, RequestFacts facts, string servedModel)
@@ -47,7 +48,8 @@ public sealed class ChatCompletionsRoute : ProtocolRoute
         return JsonBodyPatcher.SetTopLevel(body, "stream_options", merged.ToString());
     }
 
-    public override UsageMeter CreateMeter(RequestFacts facts) => new ChatCompletionsMeter(facts.ClientAskedForUsage);
+    // A search model searches once per request (web_search_options), billed per request on top of tokens.
+    public override UsageMeter CreateMeter(RequestFacts facts) => new ChatCompletionsMeter(facts.ClientAskedForUsage, facts.ToolCalls);
 
     public override void CollectPromptText(JsonElement root, StringBuilder text)
     {
@@ -57,7 +59,7 @@ public sealed class ChatCompletionsRoute : ProtocolRoute
 }
 
 /// <summary>Chat: usage is in the body, or in the last chunk before [DONE] (choices empty, usage set).</summary>
-internal sealed class ChatCompletionsMeter(bool clientAskedForUsage) : UsageMeter
+internal sealed class ChatCompletionsMeter(bool clientAskedForUsage, long webSearches = 0) : UsageMeter
 {
     private static readonly TextFields DeltaText = new("content", "arguments");
     public override void OnJson(ReadOnlyMemory<byte> body)
@@ -67,7 +69,7 @@ internal sealed class ChatCompletionsMeter(bool clientAskedForUsage) : UsageMete
         if (root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) ProviderRequestId = JsonText.SafeString(id);
         Tier = ParseTier(root);
         if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
-            Usage = OpenAIUsage.FromChat(usage, Tier);
+            Usage = OpenAIUsage.FromChat(usage, Tier) with { WebSearchCalls = webSearches };
     }
 
     public override bool OnEvent(ReadOnlySpan<byte> eventName, ReadOnlySpan<byte> data)
@@ -91,7 +93,7 @@ internal sealed class ChatCompletionsMeter(bool clientAskedForUsage) : UsageMete
             Tier = ParseTier(root);
             if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
             {
-                Usage = OpenAIUsage.FromChat(usage, Tier);
+                Usage = OpenAIUsage.FromChat(usage, Tier) with { WebSearchCalls = webSearches };
                 // The usage-only chunk exists because TokenOps asked for it; a client that did not ask never sees it.
                 var usageOnly = root.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() == 0;
                 return clientAskedForUsage || !usageOnly;

@@ -17,7 +17,7 @@ public sealed class ResponsesRoute : ProtocolRoute
         if (!root.TryGetProperty("input", out var input) || input.ValueKind is not (JsonValueKind.String or JsonValueKind.Array))
             throw GatewayException.BadRequest("missing_field", "The request body needs 'input' as a string or an array of items.", "input");
         return new RequestFacts(model, JsonFields.OptionalBool(root, "stream"), JsonFields.OptionalPositiveInt(root, "max_output_tokens"), true,
-            UnseenInput: UnseenInput.InResponses(root));
+            UnseenInput: UnseenInput.InResponses(root), ToolCalls: ToolCallBound.InResponses(root));
     }
 
     public override UsageMeter CreateMeter(RequestFacts facts) => new ResponsesMeter();
@@ -66,6 +66,21 @@ internal sealed class ResponsesMeter : UsageMeter
         if (response.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) ProviderRequestId = JsonText.SafeString(id);
         Tier = ParseTier(response);
         if (response.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
-            Usage = OpenAIUsage.FromResponses(usage, Tier);
+            Usage = OpenAIUsage.FromResponses(usage, Tier) with
+            {
+                WebSearchCalls = CountItems(response, "web_search_call"),
+                FileSearchCalls = CountItems(response, "file_search_call"),
+            };
+    }
+
+    /// <summary>Built-in tool calls are output items of their own type; each is billed per call.</summary>
+    private static long CountItems(JsonElement response, string type)
+    {
+        if (!response.TryGetProperty("output", out var output) || output.ValueKind != JsonValueKind.Array) return 0;
+        long count = 0;
+        foreach (var item in output.EnumerateArray())
+            if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String && t.ValueEquals(type))
+                count++;
+        return count;
     }
 }

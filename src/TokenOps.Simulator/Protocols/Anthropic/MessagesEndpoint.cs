@@ -66,7 +66,12 @@ internal sealed class MessagesEndpoint(SimHost host)
         }
 
         var stream = root.TrueProp("stream"u8);
-        var plan = UsageRules.AnthropicMessages(root, model, maxTokens);
+        // Server tools: the simulated model uses each web search / web fetch tool once (never past its max_uses), billed per use.
+        var plan = UsageRules.AnthropicMessages(root, model, maxTokens) with
+        {
+            WebSearches = ServerToolUses(root, "web_search"),
+            WebFetches = ServerToolUses(root, "web_fetch"),
+        };
         var call = host.NewCall(context, SimProtocols.AnthropicMessages, host.NewId("msg_"), model, plan, ServiceTier.Standard, fault, stream);
         await call.RunAsync(stream ? StreamAsync : CompleteAsync);
     }
@@ -209,6 +214,7 @@ internal sealed class MessagesEndpoint(SimHost host)
             json.WriteNumber("cache_creation_input_tokens"u8, plan.CacheWrite5m + plan.CacheWrite1h);
             json.WriteNumber("cache_read_input_tokens"u8, plan.CacheRead);
             json.WriteNumber("output_tokens"u8, plan.Output);
+            WriteServerToolUse(json, plan);
             json.WriteEndObject();
         }
 
@@ -250,6 +256,40 @@ internal sealed class MessagesEndpoint(SimHost host)
         }
     }
 
+    private static long ServerToolUses(JsonElement root, string prefix)
+    {
+        if (root.Prop("tools"u8) is not { ValueKind: JsonValueKind.Array } tools)
+        {
+            return 0;
+        }
+
+        long uses = 0;
+        foreach (var tool in tools.EnumerateArray())
+        {
+            if (tool.ValueKind == JsonValueKind.Object && tool.Prop("type"u8) is { ValueKind: JsonValueKind.String } type
+                && type.GetString()!.StartsWith(prefix, StringComparison.Ordinal)
+                && !(tool.Prop("max_uses"u8) is { ValueKind: JsonValueKind.Number } max && max.TryGetInt64(out var m) && m < 1))
+            {
+                uses++;
+            }
+        }
+
+        return uses;
+    }
+
+    private static void WriteServerToolUse(Utf8JsonWriter json, UsagePlan plan)
+    {
+        if (plan.WebSearches == 0 && plan.WebFetches == 0)
+        {
+            return;
+        }
+
+        json.WriteStartObject("server_tool_use"u8);
+        json.WriteNumber("web_search_requests"u8, plan.WebSearches);
+        json.WriteNumber("web_fetch_requests"u8, plan.WebFetches);
+        json.WriteEndObject();
+    }
+
     private static string StopReason(SimCall call) => call.Plan.Truncated ? "max_tokens" : "end_turn";
 
     /// <summary>Opens the Message object and writes id, type, role, model (the caller writes the rest and closes it).</summary>
@@ -273,6 +313,11 @@ internal sealed class MessagesEndpoint(SimHost host)
         json.WriteNumber("ephemeral_1h_input_tokens"u8, plan.CacheWrite1h);
         json.WriteEndObject();
         json.WriteNumber("output_tokens"u8, output);
+        if (output == plan.Output)
+        {
+            WriteServerToolUse(json, plan);
+        }
+
         json.WriteString("service_tier"u8, "standard"u8);
         json.WriteEndObject();
     }

@@ -42,11 +42,12 @@ internal sealed class ResponsesEndpoint(SimHost host)
         }
 
         var stream = root.TrueProp("stream"u8);
-        var plan = UsageRules.OpenAIResponses(root, model, maxOutput);
+        // A web_search tool: the simulated model searches once (a web_search_call output item before the message), billed per call.
+        var plan = UsageRules.OpenAIResponses(root, model, maxOutput) with { WebSearches = HasWebSearchTool(root) ? 1 : 0 };
         var call = host.NewCall(context, SimProtocols.OpenAIResponses, host.NewId("resp_"), model, plan, tier, fault, stream);
         using var text = new PooledBufferWriter(plan.VisibleWords * TextGenerator.MaxWordBytes + 16);
         TextGenerator.WriteAll(plan.Seed, plan.VisibleWords, text);
-        var state = new ResponseState(call, tierName, root, host.NewId("msg_"), text);
+        var state = new ResponseState(call, tierName, root, host.NewId("msg_"), text) { SearchId = plan.WebSearches > 0 ? host.NewId("ws_") : null };
         await call.RunAsync(stream ? _ => StreamAsync(state) : _ => CompleteAsync(state));
     }
 
@@ -61,6 +62,11 @@ internal sealed class ResponsesEndpoint(SimHost host)
         public string ItemId { get; } = itemId;
 
         public PooledBufferWriter Text { get; } = text;
+
+        /// <summary>The web_search_call item's id when the model searched (it is output item 0 and the message item 1).</summary>
+        public string? SearchId { get; init; }
+
+        public int MessageIndex => SearchId is null ? 0 : 1;
 
         public bool Incomplete => Call.Plan.Truncated;
 
@@ -110,8 +116,13 @@ internal sealed class ResponsesEndpoint(SimHost host)
         WriteResponse(json, state, Phase.InProgress);
         End(sse, json);
 
+        if (state.SearchId is not null)
+        {
+            WriteSearchEvents(sse, state, ref sequence);
+        }
+
         json = Begin(sse, "response.output_item.added"u8, ref sequence);
-        json.WriteNumber("output_index"u8, 0);
+        json.WriteNumber("output_index"u8, state.MessageIndex);
         json.WritePropertyName("item"u8);
         WriteMessageItem(json, state, Phase.InProgress);
         End(sse, json);
@@ -172,7 +183,7 @@ internal sealed class ResponsesEndpoint(SimHost host)
         End(sse, json);
 
         json = Begin(sse, "response.output_item.done"u8, ref sequence);
-        json.WriteNumber("output_index"u8, 0);
+        json.WriteNumber("output_index"u8, state.MessageIndex);
         json.WritePropertyName("item"u8);
         WriteMessageItem(json, state, Phase.Final);
         End(sse, json);
@@ -230,7 +241,7 @@ internal sealed class ResponsesEndpoint(SimHost host)
     private static void WritePartRef(Utf8JsonWriter json, ResponseState state)
     {
         json.WriteString("item_id"u8, state.ItemId);
-        json.WriteNumber("output_index"u8, 0);
+        json.WriteNumber("output_index"u8, state.MessageIndex);
         json.WriteNumber("content_index"u8, 0);
     }
 
@@ -244,6 +255,61 @@ internal sealed class ResponsesEndpoint(SimHost host)
         json.WriteEndArray();
         json.WriteString("text"u8, text);
         json.WriteEndObject();
+    }
+
+    private static bool HasWebSearchTool(JsonElement root)
+    {
+        if (root.Prop("tools"u8) is not { ValueKind: JsonValueKind.Array } tools)
+        {
+            return false;
+        }
+
+        foreach (var tool in tools.EnumerateArray())
+        {
+            if (tool.ValueKind == JsonValueKind.Object && tool.Prop("type"u8) is { ValueKind: JsonValueKind.String } type
+                && type.GetString()!.StartsWith("web_search", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static void WriteSearchItem(Utf8JsonWriter json, ResponseState state, ReadOnlySpan<byte> status)
+    {
+        json.WriteStartObject();
+        json.WriteString("id"u8, state.SearchId);
+        json.WriteString("type"u8, "web_search_call"u8);
+        json.WriteString("status"u8, status);
+        json.WriteStartObject("action"u8);
+        json.WriteString("type"u8, "search"u8);
+        json.WriteString("query"u8, "simulated search"u8);
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
+    /// <summary>The search item's events, as the API sends them before the message: added, in progress, searching, completed, done.</summary>
+    private static void WriteSearchEvents(SseWriter sse, ResponseState state, ref int sequence)
+    {
+        var json = Begin(sse, "response.output_item.added"u8, ref sequence);
+        json.WriteNumber("output_index"u8, 0);
+        json.WritePropertyName("item"u8);
+        WriteSearchItem(json, state, "in_progress"u8);
+        End(sse, json);
+        foreach (var step in new[] { "response.web_search_call.in_progress", "response.web_search_call.searching", "response.web_search_call.completed" })
+        {
+            json = Begin(sse, System.Text.Encoding.UTF8.GetBytes(step), ref sequence);
+            json.WriteNumber("output_index"u8, 0);
+            json.WriteString("item_id"u8, state.SearchId);
+            End(sse, json);
+        }
+
+        json = Begin(sse, "response.output_item.done"u8, ref sequence);
+        json.WriteNumber("output_index"u8, 0);
+        json.WritePropertyName("item"u8);
+        WriteSearchItem(json, state, "completed"u8);
+        End(sse, json);
     }
 
     private static void WriteMessageItem(Utf8JsonWriter json, ResponseState state, Phase phase)
@@ -293,6 +359,11 @@ internal sealed class ResponsesEndpoint(SimHost host)
         json.WriteStartArray("output"u8);
         if (final)
         {
+            if (state.SearchId is not null)
+            {
+                WriteSearchItem(json, state, "completed"u8);
+            }
+
             WriteMessageItem(json, state, Phase.Final);
         }
 

@@ -1,0 +1,51 @@
+using System.Text.Json;
+
+namespace TokenOps.Gateway.Protocols;
+
+/// <summary>
+/// The most provider-side tool calls billed per call (web search, web fetch, file search) a request may make, for its
+/// reservation: the client's own cap where the protocol has one (Anthropic <c>max_uses</c> per tool, OpenAI
+/// <c>max_tool_calls</c>), else <see cref="Unbounded"/> per tool; a chat search model searches once per request.
+/// </summary>
+internal static class ToolCallBound
+{
+    /// <summary>
+    /// Assumed when a client sets no cap. Neither provider documents a hard ceiling; a model rarely searches more than a
+    /// handful of times per turn, and each call also needs output tokens, which max_tokens bounds.
+    /// </summary>
+    public const long Unbounded = 20;
+
+    private static readonly string[] AnthropicPerCall = ["web_search", "web_fetch"];
+    private static readonly string[] OpenAIPerCall = ["web_search", "file_search"];
+
+    public static long InChat(JsonElement root) =>
+        root.TryGetProperty("web_search_options", out var o) && o.ValueKind == JsonValueKind.Object ? 1 : 0;
+
+    public static long InResponses(JsonElement root)
+    {
+        var tools = CountTools(root, OpenAIPerCall, maxUses: false);
+        if (tools == 0) return 0;
+        return root.TryGetProperty("max_tool_calls", out var cap) && cap.ValueKind == JsonValueKind.Number && cap.TryGetInt64(out var n) && n >= 0
+            ? n
+            : tools;
+    }
+
+    public static long InMessages(JsonElement root) => CountTools(root, AnthropicPerCall, maxUses: true);
+
+    /// <summary>Sums, over the tools whose type starts with one of <paramref name="prefixes"/>, each one's cap (or <see cref="Unbounded"/>).</summary>
+    private static long CountTools(JsonElement root, string[] prefixes, bool maxUses)
+    {
+        if (!root.TryGetProperty("tools", out var tools) || tools.ValueKind != JsonValueKind.Array) return 0;
+        long total = 0;
+        foreach (var tool in tools.EnumerateArray())
+        {
+            if (tool.ValueKind != JsonValueKind.Object || !tool.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String) continue;
+            var name = JsonText.SafeString(type);
+            if (!prefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal))) continue;
+            total += maxUses && tool.TryGetProperty("max_uses", out var cap) && cap.ValueKind == JsonValueKind.Number && cap.TryGetInt64(out var n) && n >= 0
+                ? Math.Min(n, 1_000)
+                : Unbounded;
+        }
+        return total;
+    }
+}

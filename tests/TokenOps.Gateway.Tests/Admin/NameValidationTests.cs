@@ -36,7 +36,7 @@ public sealed class NameValidationTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AdminApi_AcceptsLettersOfAnyScript()
+    public async Task AdminApi_AcceptsLettersOfAnyScript_ButNotAnInvisibleCharacterBesideThem()
     {
         using var admin = _gateway.Client(GatewayFixture.AdminToken);
         foreach (var (person, team) in new[] { ("josé", "équipe"), ("山田", "開発"), ("Zoë O'Brien-Łukasz", "core") })
@@ -45,7 +45,11 @@ public sealed class NameValidationTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
             using var budget = await admin.PutAsJsonAsync("/admin/budgets", new { level = "person", name = person, limitUsd = 5 });
             Assert.Equal(HttpStatusCode.OK, budget.StatusCode);
+            // The same name with a zero-width space or a right-to-left override looks identical, and is refused.
+            await AssertRefused(await admin.PostAsJsonAsync("/admin/keys", new { person = person + "\u200B", team }), "person");
+            await AssertRefused(await admin.PutAsJsonAsync("/admin/budgets", new { level = "team", name = "\u202E" + team, limitUsd = 5 }), "name");
         }
+        Assert.Equal(3, _gateway.Keys.People().Count);
     }
 
     [Theory]

@@ -58,8 +58,10 @@ public static class GatewayHost
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         settings.ConfigureLogging?.Invoke(builder.Logging);
         builder.WebHost.UseUrls(settings.Urls);
-        // The read stage enforces the body limit so that the refusal is in the client's protocol.
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
+        // A backstop: no endpoint reads more than 1 MiB unless its guard says so. EndpointGuard lifts it per request for
+        // the proxied routes (the read stage enforces maxRequestBodyBytes, so the refusal is in the client's protocol)
+        // and sets each other endpoint's own bound.
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = EndpointGuard.DefaultMaxBodyBytes);
         // Inline I/O: with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 (read by the runtime for every socket, the
         // upstream HttpClient's included), Kestrel also runs request continuations on its I/O threads instead of
         // hopping to the thread pool. Fewer wake-ups per request; safe here because the pipeline never blocks for long.
@@ -113,6 +115,8 @@ public static class GatewayHost
         app.Services.GetRequiredService<LedgerWriter>();
         // The pipeline is a singleton taken once here: resolving it per request made a DI scope for every request.
         var pipeline = app.Services.GetRequiredService<GatewayPipeline>();
+        // Credentials from headers, then a bounded body, before any endpoint that is not proxied runs (EndpointGuard).
+        app.UseEndpointGuard();
         foreach (var route in ProxiedRoutes)
         {
             app.MapPost(route.Path, (HttpContext http) => pipeline.InvokeAsync(http, route))

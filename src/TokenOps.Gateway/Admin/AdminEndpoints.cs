@@ -1,3 +1,4 @@
+using TokenOps.Core.Identity;
 using TokenOps.Core.Pricing;
 using TokenOps.Gateway.Pipeline;
 using TokenOps.Storage.Sqlite;
@@ -7,17 +8,22 @@ namespace TokenOps.Gateway.Admin;
 /// <summary>The admin HTTP API: keys, people, teams and ledger reads. Every call needs the admin token.</summary>
 public static class AdminEndpoints
 {
-    /// <summary>An /admin route group behind the admin token (constant-time check); every admin API maps into one.</summary>
+    /// <summary>
+    /// An /admin route group behind the admin token (constant-time check); every admin API maps into one. The token is
+    /// checked by <see cref="EndpointGuard"/> before anything reads the body, and bodies are at most 1 MiB.
+    /// </summary>
     public static RouteGroupBuilder MapAdminGroup(WebApplication app) =>
-        app.MapGroup("/admin").AddEndpointFilter(async (ctx, next) =>
-        {
-            var token = ctx.HttpContext.RequestServices.GetRequiredService<AdminToken>();
-            if (!token.IsConfigured)
-                return Problem(503, "admin_disabled", $"The admin API is disabled: set {token.EnvironmentVariable} to enable it.");
-            var header = ctx.HttpContext.Request.Headers.Authorization.ToString();
-            var presented = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
-            return token.Matches(presented) ? await next(ctx) : Problem(401, "invalid_admin_token", "A valid admin token is required (Authorization: Bearer …).");
-        });
+        app.MapGroup("/admin").WithMetadata(Guard);
+
+    private static readonly EndpointGuard Guard = new(EndpointGuard.DefaultMaxBodyBytes, http =>
+    {
+        var token = http.RequestServices.GetRequiredService<AdminToken>();
+        if (!token.IsConfigured)
+            return Problem(503, "admin_disabled", $"The admin API is disabled: set {token.EnvironmentVariable} to enable it.");
+        var header = http.Request.Headers.Authorization.ToString();
+        var presented = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
+        return token.Matches(presented) ? null : Problem(401, "invalid_admin_token", "A valid admin token is required (Authorization: Bearer …).");
+    });
 
     public static void Map(WebApplication app)
     {
@@ -28,6 +34,8 @@ public static class AdminEndpoints
         {
             if (body is null || string.IsNullOrWhiteSpace(body.Person) || string.IsNullOrWhiteSpace(body.Team))
                 return Problem(400, "invalid_request", "Send {\"person\": \"…\", \"team\": \"…\"}.");
+            // Checked before trimming: "ada\n" is refused, not quietly turned into "ada".
+            if (InvalidName(("person", body.Person), ("team", body.Team)) is { } invalid) return invalid;
             try
             {
                 var (key, secret) = keys.Create(body.Person.Trim(), body.Team.Trim());
@@ -38,10 +46,11 @@ public static class AdminEndpoints
                 return Problem(409, "conflict", ex.Message);
             }
         });
-        admin.MapDelete("/keys/{id}", (string id, SqliteKeyStore keys, AuthenticateStage auth) =>
+        admin.MapDelete("/keys/{id}", (string id, SqliteKeyStore keys, AuthenticateStage auth, Dashboard.DashboardAuth dashboard) =>
         {
             if (!keys.Revoke(id)) return Problem(404, "not_found", $"No key with id '{id}'.");
             auth.Invalidate();
+            dashboard.EndSessionsOf(id);
             return Results.NoContent();
         });
         admin.MapGet("/people", (SqliteKeyStore keys) => Results.Ok(keys.People().Select(p => new { p.Name, p.Team })));
@@ -54,8 +63,16 @@ public static class AdminEndpoints
 
     private static object KeyView(Core.Identity.VirtualKey k) => new { k.Id, k.Person, k.Team, k.DisplayPrefix, k.CreatedAt, k.RevokedAt };
 
-    internal static IResult Problem(int status, string code, string message) =>
-        Results.Json(new { error = new { code, message } }, statusCode: status);
+    internal static IResult Problem(int status, string code, string message, string? param = null) =>
+        Results.Json(param is null ? (object)new { error = new { code, message } } : new { error = new { code, message, param } }, statusCode: status);
+
+    /// <summary>400 invalid_name naming the first field whose value is not an acceptable name (<see cref="Names"/>), or null.</summary>
+    internal static IResult? InvalidName(params (string Field, string? Value)[] fields)
+    {
+        foreach (var (field, value) in fields)
+            if (Names.Problem(value) is { } problem) return Problem(400, "invalid_name", $"{field} {problem}", field);
+        return null;
+    }
 
     public sealed record CreateKeyRequest(string? Person, string? Team);
 }

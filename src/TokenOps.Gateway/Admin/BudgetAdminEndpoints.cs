@@ -26,6 +26,7 @@ internal static class BudgetAdminEndpoints
         admin.MapPut("/budgets", (BudgetRequest? body, BudgetEngine engine, SqliteBudgetStore store, GatewayOptions options) =>
         {
             if (body is null) return AdminEndpoints.Problem(400, "invalid_request", "Send {\"level\": \"person\", \"name\": \"…\", \"limitUsd\": 10, \"period\": \"monthly\", \"mode\": \"hard\"}.");
+            if (AdminEndpoints.InvalidName(("name", body.Name)) is { } invalid) return invalid;
             try
             {
                 var stored = StoredBudgets.From(body.Level, body.Name, new BudgetOptions

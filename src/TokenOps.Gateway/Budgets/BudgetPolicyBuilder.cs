@@ -1,3 +1,4 @@
+using TokenOps.Core.Identity;
 using TokenOps.Core.Budgets;
 using TokenOps.Core.Pricing;
 using TokenOps.Gateway.Configuration;
@@ -57,6 +58,8 @@ public static class BudgetPolicyBuilder
     {
         void Fail(string field, string problem) => throw new ConfigurationException($"{source}: {key}.{field} {problem}");
         if (string.IsNullOrWhiteSpace(name)) Fail("name", "must not be empty");
+        // Checked before the key (which holds the name) is ever printed: a newline in it would split the message.
+        if (Names.Problem(name) is { } problem) throw new ConfigurationException($"{source}: a {level.ToString().ToLowerInvariant()} budget name {problem}");
         if (o.LimitUsd < 0) Fail("limitUsd", "must not be negative");
         var zone = o.TimeZone is null ? defaultZone : Zone(o.TimeZone, key + ".timeZone", source);
         var period = BudgetPeriod.TryParse(o.Period, zone);

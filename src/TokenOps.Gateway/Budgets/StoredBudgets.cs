@@ -1,3 +1,4 @@
+using TokenOps.Core.Identity;
 using TokenOps.Core.Budgets;
 using TokenOps.Core.Pricing;
 using TokenOps.Gateway.Configuration;
@@ -20,6 +21,7 @@ public static class StoredBudgets
         };
         if (parsed == BudgetLevel.Organisation) name = BudgetPolicy.OrganisationName;
         if (string.IsNullOrWhiteSpace(name)) throw new ConfigurationException("a team, person or project budget needs a name");
+        if (Names.Problem(name) is { } problem) throw new ConfigurationException($"the budget name {problem}");
         var zone = BudgetPolicyBuilder.Zone(defaultTimeZone, "budgets.timeZone", "budget");
         var p = BudgetPolicyBuilder.FromOptions(parsed, name.Trim(), o, zone, BudgetPolicy.IdFor(parsed, name.Trim()), "budget");
         return new StoredBudget(p.Id, p.Level, p.Name, NanoUsd.FromUsd(p.Limit), p.Period.ToString(), p.Period.TimeZone.Id, p.Mode, p.SoftAction,

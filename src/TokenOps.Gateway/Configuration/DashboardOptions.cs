@@ -13,4 +13,10 @@ public sealed class DashboardOptions
 
     /// <summary>How long a sign-in lasts.</summary>
     public double SessionHours { get; set; } = 8;
+
+    /// <summary>Sessions kept in memory at most (all principals together).</summary>
+    public int MaxSessions { get; set; } = 10_000;
+
+    /// <summary>Sessions one key (or the admin token) may hold at once; a new one replaces its oldest.</summary>
+    public int MaxSessionsPerPrincipal { get; set; } = 16;
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using TokenOps.Core.Identity;
 using TokenOps.Gateway.Admin;
@@ -17,6 +16,9 @@ public enum DashboardRole
 /// <summary>Who is looking at the dashboard. Every API call decides what to show from this, on the server.</summary>
 public sealed record DashboardViewer(DashboardRole Role, string? Person, string? Team, bool Transparency)
 {
+    /// <summary>The virtual key the viewer signed in with (null for the admin token).</summary>
+    public string? KeyId { get; init; }
+
     public bool IsAdmin => Role == DashboardRole.Admin;
 
     /// <summary>May see a team's aggregates (own team always; any team for admins or with transparency).</summary>
@@ -34,12 +36,24 @@ public sealed record DashboardViewer(DashboardRole Role, string? Person, string?
 /// Signs people in to the dashboard with a virtual key or the admin token. The browser gets an opaque random session id
 /// in an HttpOnly, SameSite=Strict cookie (never the key); sessions live in memory and expire. Scripts may instead send
 /// "Authorization: Bearer …" on each call.
+/// A session remembers the key that opened it and ends when that key is revoked: every use looks the key id up in
+/// the key store (a primary-key read; dashboard calls are few), so a revocation by the admin API or by
+/// `tokenops keys revoke` from another process ends its sessions at the next call. Sessions are bounded per principal
+/// (a key, or the admin token): a new one beyond <see cref="DashboardOptions.MaxSessionsPerPrincipal"/>, or one that
+/// finds the table full, replaces that principal's oldest; a principal with none in a full table is refused. One
+/// principal never signs out another.
 /// </summary>
 public sealed class DashboardAuth(SqliteKeyStore keys, AdminToken adminToken, GatewayOptions options, TimeProvider time)
 {
     public const string CookieName = "tokenops_session";
-    private const int MaxSessions = 10_000;
-    private readonly ConcurrentDictionary<string, (DashboardViewer Viewer, DateTimeOffset Expires)> _sessions = new(StringComparer.Ordinal);
+    private const string AdminPrincipal = "admin";
+
+    private sealed record Session(DashboardViewer Viewer, string Principal, DateTimeOffset Expires);
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Session> _sessions = new(StringComparer.Ordinal);
+    /// <summary>Each principal's session ids, oldest first.</summary>
+    private readonly Dictionary<string, List<string>> _byPrincipal = new(StringComparer.Ordinal);
 
     private DashboardOptions Options => options.Dashboard;
 
@@ -53,32 +67,53 @@ public sealed class DashboardAuth(SqliteKeyStore keys, AdminToken adminToken, Ga
         var key = keys.FindBySecret(secret);
         if (key is null || key.IsRevoked) return null;
         var lead = Options.TeamLeads.TryGetValue(key.Team, out var leads) && leads.Contains(key.Person, StringComparer.Ordinal);
-        return new DashboardViewer(lead ? DashboardRole.TeamLead : DashboardRole.Developer, key.Person, key.Team, Options.Transparency);
+        return new DashboardViewer(lead ? DashboardRole.TeamLead : DashboardRole.Developer, key.Person, key.Team, Options.Transparency) { KeyId = key.Id };
     }
 
     public DashboardViewer? Resolve(HttpContext http)
     {
         var header = http.Request.Headers.Authorization.ToString();
         if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return FromSecret(header[7..]);
-        if (http.Request.Cookies.TryGetValue(CookieName, out var id) && id is not null && _sessions.TryGetValue(id, out var s))
+        if (!http.Request.Cookies.TryGetValue(CookieName, out var id) || id is null) return null;
+        Session? session;
+        lock (_gate)
         {
-            if (s.Expires > time.GetUtcNow()) return s.Viewer;
-            _sessions.TryRemove(id, out _);
+            if (!_sessions.TryGetValue(id, out session)) return null;
+            if (session.Expires <= time.GetUtcNow())
+            {
+                Remove(id);
+                return null;
+            }
         }
-        return null;
+        if (session.Viewer.KeyId is { } keyId && keys.FindById(keyId) is not { IsRevoked: false })
+        {
+            EndSessionsOf(keyId);
+            return null;
+        }
+        return session.Viewer;
     }
 
-    public void SignIn(HttpContext http, DashboardViewer viewer)
+    /// <summary>Opens a session and sets its cookie; false when the table is full of other principals' sessions.</summary>
+    public bool SignIn(HttpContext http, DashboardViewer viewer)
     {
         var now = time.GetUtcNow();
-        if (_sessions.Count >= MaxSessions)
-        {
-            foreach (var (k, v) in _sessions) if (v.Expires <= now) _sessions.TryRemove(k, out _);
-            if (_sessions.Count >= MaxSessions) _sessions.Clear();
-        }
+        var principal = viewer.KeyId ?? AdminPrincipal;
         var id = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var expires = now.AddHours(Options.SessionHours);
-        _sessions[id] = (viewer, expires);
+        lock (_gate)
+        {
+            if (_sessions.Count >= Options.MaxSessions) RemoveExpired(now);
+            var own = _byPrincipal.GetValueOrDefault(principal);
+            if (own is not null && own.Count >= Options.MaxSessionsPerPrincipal) Remove(own[0]);
+            if (_sessions.Count >= Options.MaxSessions)
+            {
+                if (own is not { Count: > 0 }) return false;
+                Remove(own[0]);
+            }
+            _sessions[id] = new Session(viewer, principal, expires);
+            if (!_byPrincipal.TryGetValue(principal, out own)) _byPrincipal[principal] = own = [];
+            own.Add(id);
+        }
         http.Response.Cookies.Append(CookieName, id, new CookieOptions
         {
             HttpOnly = true,
@@ -87,14 +122,35 @@ public sealed class DashboardAuth(SqliteKeyStore keys, AdminToken adminToken, Ga
             Path = "/",
             Expires = expires,
         });
+        return true;
     }
 
     public void SignOut(HttpContext http)
     {
-        if (http.Request.Cookies.TryGetValue(CookieName, out var id) && id is not null) _sessions.TryRemove(id, out _);
+        if (http.Request.Cookies.TryGetValue(CookieName, out var id) && id is not null)
+            lock (_gate) Remove(id);
         http.Response.Cookies.Delete(CookieName, new CookieOptions { Path = "/", SameSite = SameSiteMode.Strict, HttpOnly = true });
     }
 
-    /// <summary>Ends every session (used when keys change through the admin API).</summary>
-    public void Clear() => _sessions.Clear();
+    /// <summary>Ends every session opened with this key (revocation).</summary>
+    public void EndSessionsOf(string keyId)
+    {
+        lock (_gate)
+            if (_byPrincipal.TryGetValue(keyId, out var own))
+                foreach (var id in own.ToArray()) Remove(id);
+    }
+
+    private void RemoveExpired(DateTimeOffset now)
+    {
+        foreach (var (id, s) in _sessions.ToArray())
+            if (s.Expires <= now) Remove(id);
+    }
+
+    private void Remove(string id)
+    {
+        if (!_sessions.Remove(id, out var s)) return;
+        var own = _byPrincipal[s.Principal];
+        own.Remove(id);
+        if (own.Count == 0) _byPrincipal.Remove(s.Principal);
+    }
 }

@@ -2,6 +2,7 @@ using TokenOps.Core.Budgets;
 using TokenOps.Core.Metering;
 using TokenOps.Core.Pricing;
 using TokenOps.Core.Reporting;
+using TokenOps.Gateway.Admin;
 using TokenOps.Gateway.Configuration;
 using TokenOps.Gateway.Pipeline;
 using TokenOps.Storage.Sqlite;
@@ -33,16 +34,24 @@ public static class DashboardEndpoints
         DashboardAssets.Map(app);
 
         var api = app.MapGroup("/api/dashboard");
+        // The secret is the body here, so the body is the credential: at most SignInBodyBytes of it is read (or none,
+        // when it comes as Authorization: Bearer).
         api.MapPost("/session", async (HttpContext http, DashboardAuth auth) =>
         {
-            SignInRequest? body;
-            try { body = await http.Request.ReadFromJsonAsync<SignInRequest>(http.RequestAborted); }
-            catch (System.Text.Json.JsonException) { body = null; }
-            var viewer = auth.FromSecret(body?.Key);
+            string? secret;
+            var header = http.Request.Headers.Authorization.ToString();
+            if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) secret = header[7..];
+            else
+            {
+                try { secret = (await http.Request.ReadFromJsonAsync<SignInRequest>(http.RequestAborted))?.Key; }
+                catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException) { secret = null; }
+            }
+            var viewer = auth.FromSecret(secret);
             if (viewer is null) return Problem(401, "invalid_key", "Sign in with a TokenOps virtual key (tok_…) or the admin token.");
-            auth.SignIn(http, viewer);
-            return Results.Ok(MeView(viewer, http));
-        });
+            return auth.SignIn(http, viewer)
+                ? Results.Ok(MeView(viewer, http))
+                : Problem(503, "too_many_sessions", "The dashboard has as many sessions as it keeps; sign in again later, or send Authorization: Bearer on each call.");
+        }).WithMetadata(new EndpointGuard(SignInBodyBytes));
         // Answers 200 either way, so the page can ask "am I signed in?" without an error in the browser's console.
         api.MapGet("/me", (HttpContext http, DashboardAuth auth) =>
         {
@@ -56,12 +65,16 @@ public static class DashboardEndpoints
             return Results.NoContent();
         });
 
-        var read = api.MapGroup("").AddEndpointFilter(async (ctx, next) =>
+        // The viewer is resolved from the cookie or Authorization header by the guard, before any body is read.
+        var read = api.MapGroup("").WithMetadata(new EndpointGuard(EndpointGuard.DefaultMaxBodyBytes, http =>
         {
-            var http = ctx.HttpContext;
             var viewer = http.RequestServices.GetRequiredService<DashboardAuth>().Resolve(http);
             if (viewer is null) return Problem(401, "unauthenticated", "Sign in first (POST /api/dashboard/session) or send Authorization: Bearer <key>.");
             http.Items[typeof(DashboardViewer)] = viewer;
+            return null;
+        })).AddEndpointFilter(async (ctx, next) =>
+        {
+            var http = ctx.HttpContext;
             http.Response.Headers.CacheControl = "no-store";
             try { return await next(ctx); }
             catch (FormatException ex) { return Problem(400, "invalid_request", ex.Message); }
@@ -383,4 +396,7 @@ public static class DashboardEndpoints
         Results.Json(new { error = new { code, message } }, statusCode: status);
 
     public sealed record SignInRequest(string? Key);
+
+    /// <summary>The largest sign-in body read: a key or the admin token in a small JSON object.</summary>
+    public const long SignInBodyBytes = 16 * 1024;
 }

@@ -1,3 +1,4 @@
+using TokenOps.Core.Identity;
 using TokenOps.Core.Outcomes;
 
 namespace TokenOps.Gateway.Outcomes;
@@ -25,7 +26,10 @@ public sealed record ManualOutcome(
         if (string.IsNullOrWhiteSpace(Title)) throw new ArgumentException("title is required");
         Check("title", Title, 500);
         foreach (var (name, value) in new[] { ("person", Person), ("team", Team), ("project", Project), ("repository", Repository), ("branch", Branch), ("key", Key), ("id", Id) })
+        {
             Check(name, value, 200);
+            if (name is "person" or "team" or "project") Names.Check(name, value);
+        }
         if (ValueUsd is < 0) throw new ArgumentException("value_usd must not be negative");
         if (ValueUsd is > 1_000_000_000m) throw new ArgumentException("value_usd must be at most 1,000,000,000");
         var completed = CompletedAt ?? now;

@@ -26,11 +26,55 @@ public static class OutcomeEndpoints
         return services;
     }
 
+    /// <summary>
+    /// Both webhooks sign the body, so it must be read to be verified; but before a byte of it is read, the
+    /// <see cref="Admin.EndpointGuard"/> refuses a call with the webhook disabled or with no well-formed signature (or a
+    /// wrong shared secret), and bounds the body by outcomes.maxWebhookBodyBytes.
+    /// </summary>
     public static void MapWebhooks(WebApplication app)
     {
-        app.MapPost(GitHubPath, GitHubAsync);
-        app.MapPost(TicketsPath, TicketsAsync);
+        var outcomes = app.Services.GetRequiredService<OutcomeService>();
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("TokenOps.Outcomes.Webhooks");
+        var max = outcomes.Options.MaxWebhookBodyBytes;
+        app.MapPost(GitHubPath, GitHubAsync).WithMetadata(new Admin.EndpointGuard(max, http => GitHubPrecheck(http, outcomes, log)));
+        app.MapPost(TicketsPath, TicketsAsync).WithMetadata(new Admin.EndpointGuard(max, http => TicketsPrecheck(http, outcomes, log)));
     }
+
+    private static IResult? GitHubPrecheck(HttpContext http, OutcomeService outcomes, ILogger log)
+    {
+        if (outcomes.Options.GitHubSecret() is null) return GitHubDisabled(outcomes);
+        var signature = http.Request.Headers["X-Hub-Signature-256"].ToString();
+        if (WebhookSignature.IsWellFormed(signature)) return null;
+        log.LogWarning("GitHub webhook refused: {Reason} (delivery {Delivery}); nothing stored, body not read",
+            signature.Length == 0 ? "missing X-Hub-Signature-256" : "malformed X-Hub-Signature-256", Clean(http.Request.Headers["X-GitHub-Delivery"]) ?? "-");
+        return GitHubUnsigned;
+    }
+
+    private static IResult? TicketsPrecheck(HttpContext http, OutcomeService outcomes, ILogger log)
+    {
+        if (outcomes.Options.TicketSecret() is not { } secret) return TicketsDisabled(outcomes);
+        var h = http.Request.Headers;
+        if (TicketSignatureHeaders.Any(name => WebhookSignature.IsWellFormed(h[name].ToString()))) return null;
+        var shared = h["X-TokenOps-Webhook-Secret"].ToString();
+        if (WebhookSignature.SharedSecretMatches(secret.Reveal(), shared)) return null;
+        log.LogWarning("Ticket webhook refused: {Reason}; nothing stored, body not read",
+            shared.Length == 0 ? "no well-formed signature or shared-secret header" : "shared secret does not match");
+        return TicketsUnsigned;
+    }
+
+    private static readonly string[] TicketSignatureHeaders = ["X-TokenOps-Signature-256", "X-Hub-Signature-256", "X-Hub-Signature", "Linear-Signature"];
+
+    private static IResult GitHubDisabled(OutcomeService outcomes) =>
+        Problem(503, "webhook_disabled", $"GitHub webhooks are disabled: set {outcomes.Options.GitHubSecretEnv} (or outcomes.gitHubSecretFile) to the webhook secret.");
+
+    private static IResult TicketsDisabled(OutcomeService outcomes) =>
+        Problem(503, "webhook_disabled", $"Ticket webhooks are disabled: set {outcomes.Options.TicketSecretEnv} (or outcomes.ticketSecretFile) to the webhook secret.");
+
+    private static readonly IResult GitHubUnsigned =
+        Problem(401, "invalid_signature", "X-Hub-Signature-256 is missing or does not match the body (HMAC-SHA256 of the body with the webhook secret).");
+
+    private static readonly IResult TicketsUnsigned = Problem(401, "invalid_signature",
+        "Sign the body with HMAC-SHA256 (X-TokenOps-Signature-256, X-Hub-Signature-256, X-Hub-Signature: sha256=<hex>; or Linear-Signature: <hex>) or send X-TokenOps-Webhook-Secret.");
 
     public static void MapAdmin(RouteGroupBuilder admin)
     {
@@ -103,8 +147,7 @@ public static class OutcomeEndpoints
     {
         var log = logs.CreateLogger("TokenOps.Outcomes.Webhooks");
         var secret = outcomes.Options.GitHubSecret();
-        if (secret is null)
-            return Problem(503, "webhook_disabled", $"GitHub webhooks are disabled: set {outcomes.Options.GitHubSecretEnv} (or outcomes.gitHubSecretFile) to the webhook secret.");
+        if (secret is null) return GitHubDisabled(outcomes);
         var body = await ReadBodyAsync(http, outcomes.Options.MaxWebhookBodyBytes);
         if (body is null) return Problem(413, "payload_too_large", $"The webhook body is larger than {outcomes.Options.MaxWebhookBodyBytes} bytes.");
         var delivery = Clean(http.Request.Headers["X-GitHub-Delivery"]);
@@ -113,7 +156,7 @@ public static class OutcomeEndpoints
         {
             log.LogWarning("GitHub webhook refused: {Reason} (delivery {Delivery}); nothing stored",
                 string.IsNullOrEmpty(signature) ? "missing X-Hub-Signature-256" : "signature does not match the body", delivery ?? "-");
-            return Problem(401, "invalid_signature", "X-Hub-Signature-256 is missing or does not match the body (HMAC-SHA256 of the body with the webhook secret).");
+            return GitHubUnsigned;
         }
         var eventName = Clean(http.Request.Headers["X-GitHub-Event"]) ?? "";
         if (eventName == "ping") return Results.Json(new { status = "pong" }, Json);
@@ -124,23 +167,20 @@ public static class OutcomeEndpoints
     {
         var log = logs.CreateLogger("TokenOps.Outcomes.Webhooks");
         var secret = outcomes.Options.TicketSecret();
-        if (secret is null)
-            return Problem(503, "webhook_disabled", $"Ticket webhooks are disabled: set {outcomes.Options.TicketSecretEnv} (or outcomes.ticketSecretFile) to the webhook secret.");
+        if (secret is null) return TicketsDisabled(outcomes);
         var body = await ReadBodyAsync(http, outcomes.Options.MaxWebhookBodyBytes);
         if (body is null) return Problem(413, "payload_too_large", $"The webhook body is larger than {outcomes.Options.MaxWebhookBodyBytes} bytes.");
         var h = http.Request.Headers;
         string? deliveryHeader = Clean(h["X-TokenOps-Delivery"]) ?? Clean(h["Linear-Delivery"]) ?? Clean(h["X-Atlassian-Webhook-Identifier"]) ?? Clean(h["X-GitHub-Delivery"]);
         var s = secret.Reveal();
-        var signed = new[] { h["X-TokenOps-Signature-256"].ToString(), h["X-Hub-Signature-256"].ToString(), h["X-Hub-Signature"].ToString(), h["Linear-Signature"].ToString() }
-            .Where(v => v.Length > 0).ToList();
+        var signed = TicketSignatureHeaders.Select(name => h[name].ToString()).Where(v => v.Length > 0).ToList();
         var shared = h["X-TokenOps-Webhook-Secret"].ToString();
         var ok = signed.Any(v => WebhookSignature.Verify(s, body, v)) || WebhookSignature.SharedSecretMatches(s, shared);
         if (!ok)
         {
             log.LogWarning("Ticket webhook refused: {Reason} (delivery {Delivery}); nothing stored",
                 signed.Count == 0 && shared.Length == 0 ? "no signature or shared-secret header" : "signature or shared secret does not match", deliveryHeader ?? "-");
-            return Problem(401, "invalid_signature",
-                "Sign the body with HMAC-SHA256 (X-TokenOps-Signature-256, X-Hub-Signature-256, X-Hub-Signature: sha256=<hex>; or Linear-Signature: <hex>) or send X-TokenOps-Webhook-Secret.");
+            return TicketsUnsigned;
         }
         return Handle(log, outcomes, deliveryHeader is null ? null : "ticket:" + deliveryHeader, body, root => WebhookPayloads.Ticket(root, time.GetUtcNow()));
     }

@@ -30,6 +30,18 @@ public static class WebhookSignature
         return CryptographicOperations.FixedTimeEquals(expected, given);
     }
 
+    /// <summary>
+    /// True when <paramref name="presented"/> has a signature's shape ("sha256=" optional, 64 hex digits): checked from the
+    /// header before the body is read, so an unsigned call costs nothing.
+    /// </summary>
+    public static bool IsWellFormed(string? presented)
+    {
+        if (string.IsNullOrWhiteSpace(presented)) return false;
+        var hex = presented.AsSpan().Trim();
+        if (hex.StartsWith("sha256=", StringComparison.OrdinalIgnoreCase)) hex = hex[7..];
+        return hex.Length == 64 && !hex.ContainsAnyExcept("0123456789abcdefABCDEF");
+    }
+
     /// <summary>A shared secret sent as-is in a header (for tools that cannot sign), compared in constant time.</summary>
     public static bool SharedSecretMatches(string secret, string? presented)
     {

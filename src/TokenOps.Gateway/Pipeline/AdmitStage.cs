@@ -97,12 +97,13 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
         if (overruns.Any(c => c.Policy.SoftAction == SoftAction.Degrade) && Degrade(context, tier) is { } degraded)
         {
             actions.Add(degraded);
-            headers[DegradedHeader] = degraded["degraded:".Length..];
+            headers[DegradedHeader] = HeaderValues.Encode(degraded["degraded:".Length..]);
         }
         var warned = overruns[0];
         var snapshot = engine.Book.Snapshot(warned, context.StartedAt);
-        headers[WarningHeader] = string.Create(CultureInfo.InvariantCulture,
-            $"budget {snapshot.BudgetId} is past its soft limit: {snapshot.Spent:0.00} of {snapshot.Limit:0.00} USD spent, resets {Time(snapshot.PeriodEnd)}");
+        // The budget id holds a name (person:josé): data, so encoded (HeaderValues), never written raw into a header.
+        headers[WarningHeader] = HeaderValues.Encode(string.Create(CultureInfo.InvariantCulture,
+            $"budget {snapshot.BudgetId} is past its soft limit: {snapshot.Spent:0.00} of {snapshot.Limit:0.00} USD spent, resets {Time(snapshot.PeriodEnd)}"));
         foreach (var c in overruns)
         {
             BudgetBook.CountWarning(c);

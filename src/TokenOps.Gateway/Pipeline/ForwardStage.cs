@@ -76,13 +76,24 @@ public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle
         }
     }
 
-    /// <summary>Copies the provider's headers as received: the non-validated view neither parses nor re-formats them.</summary>
+    /// <summary>
+    /// Copies the provider's headers as received: the non-validated view neither parses nor re-formats them. A value
+    /// Kestrel would refuse (non-ASCII, control characters) is left out rather than failing the response.
+    /// </summary>
     private static void CopyHeaders(HttpResponseMessage from, HttpResponse to)
     {
         foreach (var (name, values) in from.Headers.NonValidated)
-            if (!HopByHop.Contains(name)) to.Headers[name] = Values(values);
+            if (!HopByHop.Contains(name)) Copy(to, name, values);
         foreach (var (name, values) in from.Content.Headers.NonValidated)
-            if (!HopByHop.Contains(name)) to.Headers[name] = Values(values);
+            if (!HopByHop.Contains(name)) Copy(to, name, values);
+    }
+
+    private static void Copy(HttpResponse to, string name, System.Net.Http.Headers.HeaderStringValues values)
+    {
+        var v = Values(values);
+        foreach (var one in v)
+            if (!HeaderValues.IsSafe(one)) return;
+        to.Headers[name] = v;
     }
 
     private static Microsoft.Extensions.Primitives.StringValues Values(System.Net.Http.Headers.HeaderStringValues values)

@@ -12,6 +12,8 @@ public sealed class SqliteKeyStore(SqliteDatabase database, TimeProvider time)
     {
         if (string.IsNullOrWhiteSpace(person)) throw new ArgumentException("person must not be empty", nameof(person));
         if (string.IsNullOrWhiteSpace(team)) throw new ArgumentException("team must not be empty", nameof(team));
+        Names.Check("person", person);
+        Names.Check("team", team);
         var secret = VirtualKeyFormat.NewKey();
         var now = time.GetUtcNow();
         var key = new VirtualKey("key_" + Guid.NewGuid().ToString("N")[..12], person, team, VirtualKeyFormat.Display(secret), now, null);
@@ -33,6 +35,13 @@ public sealed class SqliteKeyStore(SqliteDatabase database, TimeProvider time)
     {
         using var connection = database.Open();
         return Query(connection, "WHERE k.key_hash = $hash", ("$hash", VirtualKeyFormat.Hash(secret))).FirstOrDefault();
+    }
+
+    /// <summary>The key with this id (revoked or not), or null.</summary>
+    public VirtualKey? FindById(string id)
+    {
+        using var connection = database.Open();
+        return Query(connection, "WHERE k.id = $id", ("$id", id)).FirstOrDefault();
     }
 
     public IReadOnlyList<VirtualKey> List()

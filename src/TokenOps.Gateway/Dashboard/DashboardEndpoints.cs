@@ -41,6 +41,8 @@ public static class DashboardEndpoints
             string? secret;
             var header = http.Request.Headers.Authorization.ToString();
             if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) secret = header[7..];
+            else if (!http.Request.HasJsonContentType())
+                return Problem(415, "unsupported_media_type", "Send the key as JSON ({\"key\":\"tok_…\"}, Content-Type: application/json) or as Authorization: Bearer.");
             else
             {
                 try { secret = (await http.Request.ReadFromJsonAsync<SignInRequest>(http.RequestAborted))?.Key; }

@@ -69,6 +69,20 @@ public sealed class DashboardSessionTests
         foreach (var m in mallorys) m.Dispose();
     }
 
+    [Fact]
+    public async Task SignIn_WithANonJsonBody_Is415_WithAClearError()
+    {
+        await using var gateway = await GatewayFixture.StartAsync();
+        var key = gateway.CreateKey("ada", "core");
+        using var browser = Browser(gateway);
+        foreach (var content in new HttpContent[] { new StringContent("key=" + key, System.Text.Encoding.UTF8, "application/x-www-form-urlencoded"), new StringContent(key) })
+        {
+            using var response = await browser.PostAsync("/api/dashboard/session", content);
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+            Assert.Equal("unsupported_media_type", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetProperty("code").GetString());
+        }
+    }
+
     private static HttpClient Browser(GatewayFixture gateway) =>
         new(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = gateway.BaseUrl, Timeout = TimeSpan.FromSeconds(30) };
 

@@ -16,6 +16,11 @@ public sealed class ResponsesRoute : ProtocolRoute
         var model = JsonFields.RequiredModel(root);
         if (!root.TryGetProperty("input", out var input) || input.ValueKind is not (JsonValueKind.String or JsonValueKind.Array))
             throw GatewayException.BadRequest("missing_field", "The request body needs 'input' as a string or an array of items.", "input");
+        // A background response goes on after this request has ended, and its usage would only be seen by whoever polls it:
+        // it would escape the ledger and every budget, so it is refused until TokenOps meters the polling endpoints.
+        if (JsonFields.OptionalBool(root, "background"))
+            throw GatewayException.BadRequest("unsupported_parameter",
+                "Background responses are not supported through TokenOps yet: their usage arrives after the request ends. Send the request without 'background'.", "background");
         return new RequestFacts(model, JsonFields.OptionalBool(root, "stream"), JsonFields.OptionalPositiveInt(root, "max_output_tokens"), true,
             UnseenInput: UnseenInput.InResponses(root), ToolCalls: ToolCallBound.InResponses(root));
     }

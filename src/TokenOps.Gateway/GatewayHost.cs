@@ -143,11 +143,13 @@ public static class GatewayHost
         var providers = new Dictionary<string, ProviderEndpoint>(StringComparer.Ordinal);
         foreach (var (name, p) in options.Providers)
             providers[name] = new ProviderEndpoint(name, p.Kind == "anthropic" ? Dialect.Anthropic : Dialect.OpenAI,
-                new Uri(p.BaseUrl), GatewayOptionsValidator.ResolveApiKey(p), TimeSpan.FromSeconds(p.TimeoutSeconds));
+                new Uri(p.BaseUrl), GatewayOptionsValidator.ResolveApiKey(p), TimeSpan.FromSeconds(p.TimeoutSeconds)) { ForwardHeaders = p.ForwardHeaders };
         if (simulatorUrl is not null)
         {
-            providers.TryAdd(SimulatedOpenAI, new ProviderEndpoint(SimulatedOpenAI, Dialect.OpenAI, simulatorUrl, settings.SimulatorApiKey, settings.SimulatorTimeout));
-            providers.TryAdd(SimulatedAnthropic, new ProviderEndpoint(SimulatedAnthropic, Dialect.Anthropic, simulatorUrl, settings.SimulatorApiKey, settings.SimulatorTimeout));
+            // The simulator's own request headers (faults, latency) pass, so tests and demos can steer it through the gateway.
+            string[] simulatorHeaders = ["x-sim-*"];
+            providers.TryAdd(SimulatedOpenAI, new ProviderEndpoint(SimulatedOpenAI, Dialect.OpenAI, simulatorUrl, settings.SimulatorApiKey, settings.SimulatorTimeout) { ForwardHeaders = simulatorHeaders });
+            providers.TryAdd(SimulatedAnthropic, new ProviderEndpoint(SimulatedAnthropic, Dialect.Anthropic, simulatorUrl, settings.SimulatorApiKey, settings.SimulatorTimeout) { ForwardHeaders = simulatorHeaders });
         }
         return providers;
     }

@@ -49,7 +49,9 @@ public static class GatewayHost
         // ./.tokenops) every journal and SQLite write woke it, tens of thousands of inotify reads a second under load.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(settings.MinimumLogLevel);
+        // No colours: log lines carry client input, and the CLI shows control characters escaped (TerminalSafeWriter).
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.ColorBehavior = Microsoft.Extensions.Logging.Console.LoggerColorBehavior.Disabled; })
+            .SetMinimumLevel(settings.MinimumLogLevel);
         // Per-request framework logs cost ~40 µs of CPU per request on the console (bench/); TokenOps' ledger is the request log.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // Hosting only logs request start/finish here, but while any level of it is enabled it also builds an Activity

@@ -109,12 +109,14 @@ public static class GatewayHost
         services.AddOutcomes(options.Outcomes);
         Dashboard.DashboardEndpoints.AddDashboard(services);
         services.AddGatewayTelemetry(options.Telemetry);
+        services.AddBadRequestAnswers();
 
         var app = builder.Build();
         // Open the ledger (and replay a journal left by a crash) before the first request.
         app.Services.GetRequiredService<LedgerWriter>();
         // The pipeline is a singleton taken once here: resolving it per request made a DI scope for every request.
         var pipeline = app.Services.GetRequiredService<GatewayPipeline>();
+        app.UseBadRequestAnswers();
         foreach (var route in ProxiedRoutes)
         {
             app.MapPost(route.Path, (HttpContext http) => pipeline.InvokeAsync(http, route))

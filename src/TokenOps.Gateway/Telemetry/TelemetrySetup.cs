@@ -27,6 +27,7 @@ public static class TelemetrySetup
         services.AddMetrics();
         services.AddSingleton(options);
         services.AddSingleton<GatewayTelemetry>();
+        KestrelRejections.Register(services);
         var otlp = OtlpConfigured(options);
         if (!options.PrometheusEnabled && !otlp) return;
 

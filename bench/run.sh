@@ -107,7 +107,7 @@ fi
 # The gateway routes gpt-4o-mini to the separate simulator process (no --simulate, so its CPU is the gateway's alone).
 cat >"$WORK/tokenops.json" <<EOF
 {
-  "providers": { "sim": { "kind": "openai", "baseUrl": "$SIM_URL", "apiKeyEnv": "SIM_KEY" } },
+  "providers": { "sim": { "kind": "openai", "baseUrl": "$SIM_URL", "apiKeyEnv": "SIM_KEY", "forwardHeaders": ["x-sim-*"] } },
   "models": { "gpt-4o-mini": { "provider": "sim" } }
 }
 EOF
@@ -127,7 +127,7 @@ if [[ "${BUDGETS:-1}" == "1" ]]; then
   # Same providers and models, plus budgets at three levels that every bench request falls under and never exhausts.
   cat >"$WORK/tokenops-budgets.json" <<EOF
 {
-  "providers": { "sim": { "kind": "openai", "baseUrl": "$SIM_URL", "apiKeyEnv": "SIM_KEY" } },
+  "providers": { "sim": { "kind": "openai", "baseUrl": "$SIM_URL", "apiKeyEnv": "SIM_KEY", "forwardHeaders": ["x-sim-*"] } },
   "models": { "gpt-4o-mini": { "provider": "sim" } },
   "budgets": {
     "organisation": { "limitUsd": 1000000, "period": "monthly" },

@@ -49,7 +49,9 @@ public static class GatewayHost
         // ./.tokenops) every journal and SQLite write woke it, tens of thousands of inotify reads a second under load.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(settings.MinimumLogLevel);
+        // No colours: log lines carry client input, and the CLI shows control characters escaped (TerminalSafeWriter).
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.ColorBehavior = Microsoft.Extensions.Logging.Console.LoggerColorBehavior.Disabled; })
+            .SetMinimumLevel(settings.MinimumLogLevel);
         // Per-request framework logs cost ~40 µs of CPU per request on the console (bench/); TokenOps' ledger is the request log.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // Hosting only logs request start/finish here, but while any level of it is enabled it also builds an Activity
@@ -109,12 +111,14 @@ public static class GatewayHost
         services.AddOutcomes(options.Outcomes);
         Dashboard.DashboardEndpoints.AddDashboard(services);
         services.AddGatewayTelemetry(options.Telemetry);
+        services.AddBadRequestAnswers();
 
         var app = builder.Build();
         // Open the ledger (and replay a journal left by a crash) before the first request.
         app.Services.GetRequiredService<LedgerWriter>();
         // The pipeline is a singleton taken once here: resolving it per request made a DI scope for every request.
         var pipeline = app.Services.GetRequiredService<GatewayPipeline>();
+        app.UseBadRequestAnswers();
         // Credentials from headers, then a bounded body, before any endpoint that is not proxied runs (EndpointGuard).
         app.UseEndpointGuard();
         foreach (var route in ProxiedRoutes)
@@ -147,11 +151,13 @@ public static class GatewayHost
         var providers = new Dictionary<string, ProviderEndpoint>(StringComparer.Ordinal);
         foreach (var (name, p) in options.Providers)
             providers[name] = new ProviderEndpoint(name, p.Kind == "anthropic" ? Dialect.Anthropic : Dialect.OpenAI,
-                new Uri(p.BaseUrl), GatewayOptionsValidator.ResolveApiKey(p), TimeSpan.FromSeconds(p.TimeoutSeconds));
+                new Uri(p.BaseUrl), GatewayOptionsValidator.ResolveApiKey(p), TimeSpan.FromSeconds(p.TimeoutSeconds)) { ForwardHeaders = p.ForwardHeaders };
         if (simulatorUrl is not null)
         {
-            providers.TryAdd(SimulatedOpenAI, new ProviderEndpoint(SimulatedOpenAI, Dialect.OpenAI, simulatorUrl, settings.SimulatorApiKey, settings.SimulatorTimeout));
-            providers.TryAdd(SimulatedAnthropic, new ProviderEndpoint(SimulatedAnthropic, Dialect.Anthropic, simulatorUrl, settings.SimulatorApiKey, settings.SimulatorTimeout));
+            // The simulator's own request headers (faults, latency) pass, so tests and demos can steer it through the gateway.
+            string[] simulatorHeaders = ["x-sim-*"];
+            providers.TryAdd(SimulatedOpenAI, new ProviderEndpoint(SimulatedOpenAI, Dialect.OpenAI, simulatorUrl, settings.SimulatorApiKey, settings.SimulatorTimeout) { ForwardHeaders = simulatorHeaders });
+            providers.TryAdd(SimulatedAnthropic, new ProviderEndpoint(SimulatedAnthropic, Dialect.Anthropic, simulatorUrl, settings.SimulatorApiKey, settings.SimulatorTimeout) { ForwardHeaders = simulatorHeaders });
         }
         return providers;
     }

@@ -13,6 +13,12 @@ internal enum SimFaultKind
     Malformed,
     /// <summary>Stop sending (after the first event when streaming) until the client aborts (billed, Completed = false).</summary>
     Hang,
+    /// <summary>
+    /// A careless provider (test-only): the response carries Set-Cookie and organisation/project headers; with a
+    /// status (<c>leak:401</c>) it is an error whose message quotes the API key received (whole and as fragments) and
+    /// every request header received, so a test can see what crossed a proxy.
+    /// </summary>
+    Leak,
 }
 
 /// <summary>A fault to inject, parsed from <c>x-sim-fault</c> or picked by the random injector.</summary>
@@ -29,15 +35,18 @@ internal readonly record struct SimFault(SimFaultKind Kind, int Status, string? 
         }
 
         var s = spec.Trim();
-        if (s.StartsWith("error:", StringComparison.OrdinalIgnoreCase))
+        foreach (var (prefix, withStatus) in new[] { ("error:", SimFaultKind.Error), ("leak:", SimFaultKind.Leak) })
         {
-            if (int.TryParse(s.AsSpan(6), out var status) && status is >= 400 and <= 599)
+            if (s.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
             {
-                fault = new SimFault(SimFaultKind.Error, status, s.ToLowerInvariant());
-                return true;
-            }
+                if (int.TryParse(s.AsSpan(prefix.Length), out var status) && status is >= 400 and <= 599)
+                {
+                    fault = new SimFault(withStatus, status, s.ToLowerInvariant());
+                    return true;
+                }
 
-            return false;
+                return false;
+            }
         }
 
         var kind = s.ToLowerInvariant() switch
@@ -46,6 +55,7 @@ internal readonly record struct SimFault(SimFaultKind Kind, int Status, string? 
             "nousage" => SimFaultKind.NoUsage,
             "malformed" => SimFaultKind.Malformed,
             "hang" => SimFaultKind.Hang,
+            "leak" => SimFaultKind.Leak,
             _ => SimFaultKind.None,
         };
         if (kind == SimFaultKind.None)

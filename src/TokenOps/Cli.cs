@@ -9,6 +9,8 @@ public static class Cli
 {
     public static async Task<int> RunAsync(string[] args)
     {
+        // Ledger values are client input: no control sequence reaches the terminal through a table or a message.
+        TerminalSafeWriter.Install();
         var root = new RootCommand("TokenOps: meter, price and attribute every LLM token your organisation spends.")
         {
             ServeCommand.Create(),

@@ -2,7 +2,10 @@ using System.Text;
 
 namespace TokenOps.Core.Exports;
 
-/// <summary>RFC 4180 CSV: comma-separated, CRLF line ends, a field quoted when it holds a comma, quote, CR or LF, quotes doubled; null is an empty field.</summary>
+/// <summary>
+/// RFC 4180 CSV: comma-separated, CRLF line ends, a field quoted when it holds a comma, quote, CR or LF, quotes doubled;
+/// null is an empty field. Every CSV TokenOps writes goes through <see cref="Escape"/>, which also neutralises formulas.
+/// </summary>
 public sealed class CsvWriter(TextWriter output)
 {
     private static readonly char[] Special = [',', '"', '\r', '\n'];
@@ -24,8 +27,28 @@ public sealed class CsvWriter(TextWriter output)
         return b.ToString();
     }
 
+    /// <summary>
+    /// A text cell a spreadsheet would run as a formula (=HYPERLINK(…), +cmd|…, -2+3, @SUM(…), or one opening with a tab
+    /// or line break, full-width forms and leading spaces included) gets a leading apostrophe, so it is shown as text.
+    /// A number (-0.5, 1e-9) is left alone: numeric columns stay numeric.
+    /// </summary>
+    public static string? Neutralise(string? field)
+    {
+        if (string.IsNullOrEmpty(field) || IsNumber(field)) return field;
+        if (field[0] is '\t' or '\r' or '\n') return "'" + field;
+        var first = field.TrimStart(' ', '\u3000');
+        return first.Length > 0 && first[0] is '=' or '+' or '-' or '@' or '\uFF1D' or '\uFF0B' or '\uFF0D' or '\uFF20' ? "'" + field : field;
+    }
+
+    private static bool IsNumber(string s) =>
+        decimal.TryParse(s, System.Globalization.NumberStyles.AllowLeadingSign | System.Globalization.NumberStyles.AllowDecimalPoint | System.Globalization.NumberStyles.AllowExponent,
+            System.Globalization.CultureInfo.InvariantCulture, out _)
+        || double.TryParse(s, System.Globalization.NumberStyles.AllowLeadingSign | System.Globalization.NumberStyles.AllowDecimalPoint | System.Globalization.NumberStyles.AllowExponent,
+            System.Globalization.CultureInfo.InvariantCulture, out var d) && double.IsFinite(d);
+
     private static void WriteField(TextWriter w, string? field)
     {
+        field = Neutralise(field);
         if (string.IsNullOrEmpty(field)) return;
         if (field.IndexOfAny(Special) < 0)
         {

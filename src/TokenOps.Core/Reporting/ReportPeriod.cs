@@ -11,7 +11,32 @@ public sealed record ReportPeriod(DateTimeOffset From, DateTimeOffset To, string
 {
     public const string Help = "today, yesterday, 7d (last N days), 24h (last N hours), week, month, last-month, 2026-11, 2026-11-05, or 2026-11-01..2026-11-15";
 
+    /// <summary>The dates a period may cover: wide enough for any ledger, narrow enough that date arithmetic never overflows.</summary>
+    public static readonly DateTimeOffset Earliest = new(1970, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public static readonly DateTimeOffset Latest = new(9000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>False for an unknown spec or a period outside [<see cref="Earliest"/>, <see cref="Latest"/>] (9999-12, 0001-01).</summary>
     public static bool TryParse(string? spec, DateTimeOffset now, out ReportPeriod period)
+    {
+        try
+        {
+            return TryParseUnchecked(spec, now, out period) && period.From >= Earliest && period.To <= Latest && period.From < period.To
+                || Fail(out period);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return Fail(out period);
+        }
+    }
+
+    private static bool Fail(out ReportPeriod period)
+    {
+        period = null!;
+        return false;
+    }
+
+    private static bool TryParseUnchecked(string? spec, DateTimeOffset now, out ReportPeriod period)
     {
         period = null!;
         var s = (spec ?? "").Trim().ToLowerInvariant();

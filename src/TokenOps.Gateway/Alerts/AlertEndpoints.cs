@@ -49,7 +49,7 @@ public static class AlertEndpoints
         admin.MapGet("/poker", (string? week, PokerGame game, TimeProvider time) =>
         {
             if (!TryWeek(week, game, time, out var start))
-                return Problem(400, "invalid_week", $"week must be a date (YYYY-MM-DD), not '{week}'.");
+                return Problem(400, "invalid_week", $"week must be a date (YYYY-MM-DD) between 1970 and 8999, not '{week}'.");
             return Results.Ok(LeaderboardView(game.Leaderboard(start)));
         });
         app.MapGet(PokerEndpoint.PathValue, (HttpContext http, PokerEndpoint poker) => poker.InvokeAsync(http))
@@ -64,7 +64,9 @@ public static class AlertEndpoints
             start = game.WeekStart(time.GetUtcNow());
             return true;
         }
-        if (DateOnly.TryParseExact(week.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+        // A week far in the past or future is refused: the leaderboard walks weeks back and forth from it.
+        if (DateOnly.TryParseExact(week.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
+            && day.Year >= Core.Reporting.ReportPeriod.Earliest.Year && day.Year < Core.Reporting.ReportPeriod.Latest.Year)
         {
             start = game.WeekStart(day);
             return true;

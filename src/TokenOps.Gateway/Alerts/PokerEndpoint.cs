@@ -31,7 +31,7 @@ public sealed class PokerEndpoint(AuthenticateStage authenticate, SettleStage se
             if (!options.Poker.Enabled)
                 throw new GatewayException(404, "poker_disabled", "Token poker is not enabled on this gateway (poker.enabled in tokenops.json).");
             if (!AlertEndpoints.TryWeek(http.Request.Query["week"].ToString(), game, time, out var start))
-                throw new GatewayException(400, "invalid_week", "week must be a date (YYYY-MM-DD).");
+                throw new GatewayException(400, "invalid_week", "week must be a date (YYYY-MM-DD) between 1970 and 8999.");
             var board = game.Leaderboard(start, viewer: context.Key!.Person);
             body = JsonSerializer.SerializeToUtf8Bytes(AlertEndpoints.LeaderboardView(board));
         }

@@ -54,6 +54,9 @@ public static class BudgetPolicyBuilder
         return new BudgetPolicySet(policies.Values, tierByPerson, poker, version);
     }
 
+    /// <summary>The largest limit or rollover ceiling: a billion USD per period, far inside the nano-USD long range.</summary>
+    public const decimal MaxUsd = 1_000_000_000m;
+
     public static BudgetPolicy FromOptions(BudgetLevel level, string name, BudgetOptions o, TimeZoneInfo defaultZone, string key, string source)
     {
         void Fail(string field, string problem) => throw new ConfigurationException($"{source}: {key}.{field} {problem}");
@@ -61,6 +64,8 @@ public static class BudgetPolicyBuilder
         // Checked before the key (which holds the name) is ever printed: a newline in it would split the message.
         if (Names.Problem(name) is { } problem) throw new ConfigurationException($"{source}: a {level.ToString().ToLowerInvariant()} budget name {problem}");
         if (o.LimitUsd < 0) Fail("limitUsd", "must not be negative");
+        // Counters hold nano-USD in a long (at most about 9.2e9 USD) and add spend, reservations and rollover to it.
+        if (o.LimitUsd > MaxUsd) Fail("limitUsd", $"must be at most {MaxUsd} USD");
         var zone = o.TimeZone is null ? defaultZone : Zone(o.TimeZone, key + ".timeZone", source);
         var period = BudgetPeriod.TryParse(o.Period, zone);
         if (period is null) Fail("period", $"must be daily, weekly, monthly or rolling:N (1-366), not \"{o.Period}\"");
@@ -70,6 +75,7 @@ public static class BudgetPolicyBuilder
         if (action is null) Fail("softAction", $"must be warn, degrade or require-justification, not \"{o.SoftAction}\"");
         if (o.Rollover && !period!.Resets) Fail("rollover", "applies to calendar periods only (a rolling window never resets)");
         if (o.RolloverCeilingUsd < 0) Fail("rolloverCeilingUsd", "must not be negative");
+        if (o.RolloverCeilingUsd > MaxUsd) Fail("rolloverCeilingUsd", $"must be at most {MaxUsd} USD");
         return new BudgetPolicy(BudgetPolicy.IdFor(level, name), level, name, o.LimitUsd, period!, mode!.Value, action!.Value,
             o.Rollover ? new Rollover(true, o.RolloverCeilingUsd) : Rollover.Off);
     }

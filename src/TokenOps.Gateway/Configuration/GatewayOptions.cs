@@ -121,6 +121,11 @@ public sealed class ProviderOptions
     public string? ApiKeyFile { get; set; }
     /// <summary>Longest wait for the provider's response headers, and between two stream reads.</summary>
     public double TimeoutSeconds { get; set; } = 120;
+    /// <summary>
+    /// Client headers to forward besides the built-in allow-list (SDK headers, tracing, anthropic-version/beta): names,
+    /// or prefixes ending in '*'. Credentials, cookies, organisation/project selectors and X-Forwarded-* are refused.
+    /// </summary>
+    public List<string> ForwardHeaders { get; set; } = [];
 }
 
 public sealed class ModelRouteOptions

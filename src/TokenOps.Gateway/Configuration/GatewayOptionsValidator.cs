@@ -16,11 +16,20 @@ public static class GatewayOptionsValidator
             if (p.ApiKeyEnv is { } env && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(env)))
                 Fail($"providers.{name}.apiKeyEnv", $"names the environment variable {env}, which is not set");
             if (p.ApiKeyFile is { } file && !File.Exists(file)) Fail($"providers.{name}.apiKeyFile", $"names {file}, which does not exist");
+            foreach (var header in p.ForwardHeaders)
+            {
+                if (string.IsNullOrWhiteSpace(header) || header.TrimEnd('*').Length == 0 || header.IndexOf('*') is var star && star >= 0 && star != header.Length - 1)
+                    Fail($"providers.{name}.forwardHeaders", $"entries are header names or prefixes ending in '*', not \"{header}\"");
+                if (Pipeline.HeaderPolicy.IsNeverForwarded(header))
+                    Fail($"providers.{name}.forwardHeaders", $"may not forward \"{header}\" (credentials, cookies, organisation and proxy headers never go upstream)");
+            }
         }
         foreach (var (model, route) in options.Models)
             if (route.Provider is { } provider && !options.Providers.ContainsKey(provider))
                 Fail($"models.{model}.provider", $"names provider \"{provider}\", which is not under \"providers\"");
         if (options.MaxRequestBodyBytes < 1024) Fail("maxRequestBodyBytes", "must be at least 1024");
+        if (options.Telemetry.MetricsTokenEnv is { } metricsEnv && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(metricsEnv)))
+            Fail("telemetry.metricsTokenEnv", $"names the environment variable {metricsEnv}, which is not set");
         if (options.Budgets.DefaultMaxOutputTokens < 1) Fail("budgets.defaultMaxOutputTokens", "must be at least 1");
         if (options.Budgets.MinClampedMaxTokens < 1) Fail("budgets.minClampedMaxTokens", "must be at least 1");
         if (options.Budgets.ReservationTtlMinutes is <= 0 or > 24 * 60) Fail("budgets.reservationTtlMinutes", "must be between 0 and 1440");

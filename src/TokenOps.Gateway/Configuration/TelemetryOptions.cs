@@ -14,6 +14,12 @@ public sealed class TelemetryOptions
     /// <summary>Require the admin bearer token on <see cref="MetricsPath"/> (default: open, like most Prometheus targets; bind to loopback or a private network).</summary>
     public bool MetricsRequireAdminToken { get; set; }
 
+    /// <summary>
+    /// Environment variable holding a scrape token: when set, <see cref="MetricsPath"/> needs <c>Authorization: Bearer &lt;token&gt;</c>
+    /// (the admin token is accepted too when <see cref="MetricsRequireAdminToken"/> is on), else 401.
+    /// </summary>
+    public string? MetricsTokenEnv { get; set; }
+
     /// <summary>Label metrics and spans with the person's name. Off by default: person names never leave the ledger unless asked.</summary>
     public bool PersonLabels { get; set; }
 

@@ -14,10 +14,6 @@ namespace TokenOps.Gateway.Pipeline;
 public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle)
 {
     private const int MaxJsonResponseBytes = 256 * 1024 * 1024;
-    private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "Proxy-Connection", "Trailer", "TE", "Content-Length",
-    };
 
     public async Task RunAsync(ProxyContext context)
     {
@@ -77,15 +73,16 @@ public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle
     }
 
     /// <summary>
-    /// Copies the provider's headers as received: the non-validated view neither parses nor re-formats them. A value
-    /// Kestrel would refuse (non-ASCII, control characters) is left out rather than failing the response.
+    /// Copies the provider's headers that <see cref="HeaderPolicy"/> relays (rate limits, request ids, content type),
+    /// as received: the non-validated view neither parses nor re-formats them. A value Kestrel would refuse (non-ASCII,
+    /// control characters) is left out rather than failing the response.
     /// </summary>
     private static void CopyHeaders(HttpResponseMessage from, HttpResponse to)
     {
         foreach (var (name, values) in from.Headers.NonValidated)
-            if (!HopByHop.Contains(name)) Copy(to, name, values);
+            if (HeaderPolicy.RelaysDownstream(name)) Copy(to, name, values);
         foreach (var (name, values) in from.Content.Headers.NonValidated)
-            if (!HopByHop.Contains(name)) Copy(to, name, values);
+            if (HeaderPolicy.RelaysDownstream(name)) Copy(to, name, values);
     }
 
     private static void Copy(HttpResponse to, string name, System.Net.Http.Headers.HeaderStringValues values)
@@ -108,12 +105,19 @@ public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle
         var status = (int)response.StatusCode;
         context.Fail(status, LedgerOutcome.ProviderError, "provider_" + status);
         var bytes = await response.Content.ReadAsByteArrayAsync(timeout.Token);
-        if (response.Content.Headers.ContentType?.MediaType != "application/json")
+        if (response.Content.Headers.ContentType?.MediaType != "application/json" || response.Content.Headers.ContentEncoding.Count > 0)
         {
-            // Not the protocol's error shape (a proxy's HTML page, say): answer in the client's protocol instead.
+            // Not the protocol's error shape (a proxy's HTML page, say), or compressed past the scrubber: answer in the
+            // client's protocol instead.
+            context.Http.Response.Headers.ContentEncoding = default;
             bytes = ErrorBodies.Write(context.Route.Dialect, status, "provider_error",
                 $"Provider '{context.ModelRoute!.Provider.Name}' answered HTTP {status}.");
             context.Http.Response.ContentType = "application/json";
+        }
+        else
+        {
+            // Providers quote the key they were given when they refuse it: never hand the operator's key to a client.
+            bytes = CredentialScrubber.Scrub(bytes, context.ModelRoute!.Provider.ApiKey?.Reveal());
         }
         settle.Settle(context);
         context.Http.Response.ContentLength = bytes.Length;

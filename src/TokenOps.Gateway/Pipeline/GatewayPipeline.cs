@@ -43,7 +43,7 @@ public sealed class GatewayPipeline(
         }
         catch (GatewayException ex)
         {
-            context.Fail(ex.Status, LedgerOutcome.Refused, ex.Code);
+            context.Fail(ex.Status, ex.Outcome, ex.Code);
             await WriteErrorAsync(context, ex.Status, ex.Code, ex.Message, ex.Param, ex.Budget);
         }
         catch (UpstreamFailure ex)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Unicode;
 using System.Text.Json;
+using TokenOps.Core.Ledger;
 using TokenOps.Gateway.Protocols;
 
 namespace TokenOps.Gateway.Pipeline;
@@ -58,7 +59,7 @@ public sealed class ReadRequestStage(long maxBodyBytes)
         var filled = 0;
         while (filled < buffer.Length)
         {
-            var read = await body.ReadAsync(buffer.AsMemory(filled), cancellationToken);
+            var read = await ReadAsync(body, buffer.AsMemory(filled), cancellationToken);
             if (read == 0) break;
             filled += read;
         }
@@ -72,11 +73,30 @@ public sealed class ReadRequestStage(long maxBodyBytes)
         while (true)
         {
             var memory = writer.GetMemory(8192);
-            var read = await body.ReadAsync(memory, cancellationToken);
+            var read = await ReadAsync(body, memory, cancellationToken);
             if (read == 0) break;
             writer.Advance(read);
             if (writer.WrittenCount > limit) throw TooLarge();
         }
         return writer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// Kestrel throws when the body ends before its Content-Length (the client closed its side: recorded as a client
+    /// abort, answered 400 in case it still listens) or arrives too slowly (408). A connection already gone is the
+    /// pipeline's client abort.
+    /// </summary>
+    private static async ValueTask<int> ReadAsync(Stream body, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await body.ReadAsync(buffer, cancellationToken);
+        }
+        catch (BadHttpRequestException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw ex.StatusCode == StatusCodes.Status408RequestTimeout
+                ? new GatewayException(408, "body_timeout", "The request body arrived too slowly and was not completed.")
+                : new GatewayException(400, "incomplete_body", $"The request body ended before it was complete ({ex.Message}).") { Outcome = LedgerOutcome.ClientAborted };
+        }
     }
 }

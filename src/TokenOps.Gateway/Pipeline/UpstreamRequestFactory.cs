@@ -5,18 +5,11 @@ using TokenOps.Gateway.Providers;
 namespace TokenOps.Gateway.Pipeline;
 
 /// <summary>
-/// Builds the upstream request: the client's headers minus hop-by-hop, its credentials and TokenOps' own headers,
-/// plus the provider's credential. Accept-Encoding is dropped so that the response can be scanned as it streams.
+/// Builds the upstream request: the client's headers that <see cref="HeaderPolicy"/> allows for the provider, plus the
+/// provider's credential. Accept-Encoding is never forwarded, so that the response can be scanned as it streams.
 /// </summary>
 public static class UpstreamRequestFactory
 {
-    private static readonly HashSet<string> Dropped = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Host", "Authorization", "x-api-key", "Content-Length", "Content-Type", "Connection", "Keep-Alive",
-        "Transfer-Encoding", "Upgrade", "Proxy-Connection", "Proxy-Authorization", "TE", "Trailer", "Accept-Encoding",
-        "Expect",
-    };
-
     public static HttpRequestMessage Create(ProxyContext context, byte[] body)
     {
         var route = context.ModelRoute!;
@@ -28,7 +21,7 @@ public static class UpstreamRequestFactory
         message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         foreach (var (name, values) in context.Http.Request.Headers)
         {
-            if (Dropped.Contains(name) || name.StartsWith("X-TokenOps-", StringComparison.OrdinalIgnoreCase)) continue;
+            if (!HeaderPolicy.ForwardsUpstream(name, route.Provider)) continue;
             if (values.Count == 1) message.Headers.TryAddWithoutValidation(name, values[0]);
             else message.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
         }

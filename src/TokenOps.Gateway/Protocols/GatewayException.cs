@@ -11,6 +11,8 @@ public sealed class GatewayException(int status, string code, string message, st
     public string? Param { get; } = param;
     /// <summary>Set on budget refusals (402): written into the error body as typed fields.</summary>
     public Budgets.BudgetRefusal? Budget { get; init; }
+    /// <summary>The ledger outcome: a refusal, unless the client itself cut the request short.</summary>
+    public Core.Ledger.LedgerOutcome Outcome { get; init; } = Core.Ledger.LedgerOutcome.Refused;
 
     public static GatewayException BadRequest(string code, string message, string? param = null) => new(400, code, message, param);
 }

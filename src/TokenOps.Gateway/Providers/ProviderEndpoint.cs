@@ -6,6 +6,9 @@ namespace TokenOps.Gateway.Providers;
 /// <summary>An upstream the operator configured. Clients can never choose its URL; they only choose a model.</summary>
 public sealed record ProviderEndpoint(string Name, Dialect Dialect, Uri BaseUrl, Secret? ApiKey, TimeSpan Timeout)
 {
+    /// <summary>Client headers forwarded besides the dialect's allow-list: a name, or a prefix ending in '*' (<see cref="Pipeline.HeaderPolicy"/>).</summary>
+    public IReadOnlyList<string> ForwardHeaders { get; init; } = [];
+
     /// <summary>The upstream URL for a route path such as "/v1/chat/completions", keeping any base path (".../api/v1").</summary>
     public Uri UrlFor(string routePath)
     {

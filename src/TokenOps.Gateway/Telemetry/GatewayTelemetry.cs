@@ -53,6 +53,10 @@ public sealed class GatewayTelemetry
             "Tokens by ledger bucket (tokenops.token.bucket: uncached_input, cache_read, cache_write_5m, cache_write_1h, output, reasoning; reasoning is a subset of output)");
         meter.CreateObservableCounter("tokenops.cost.nanodollars", () => ObserveUsage(c => Interlocked.Read(ref c.CostNanos)), null, "Cost in nano-USD (1e-9 USD), exactly as the ledger rounds it");
         meter.CreateObservableCounter("tokenops.cache.hits", () => ObserveUsage(c => Interlocked.Read(ref c.CacheHits)), "{request}", "Requests that read from the provider's prompt cache (cache_read tokens > 0)");
+        if (services.GetService(typeof(KestrelRejections)) is KestrelRejections rejections)
+            meter.CreateObservableCounter("tokenops.http.rejected",
+                () => rejections.ByStatus.Select(r => new Measurement<long>(r.Value, new KeyValuePair<string, object?>("http.response.status_code", r.Key))),
+                "{request}", "Requests the HTTP server refused before the gateway saw them (431 headers too large, 400 malformed, 408 too slow); no ledger row");
         _duration = meter.CreateHistogram("gen_ai.client.operation.duration", "s", "Duration of the GenAI operation as seen by the gateway",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
         _timeToFirstToken = meter.CreateHistogram("gen_ai.server.time_to_first_token", "s", "Time to the first response byte or token",

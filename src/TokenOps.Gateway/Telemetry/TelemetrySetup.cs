@@ -27,6 +27,7 @@ public static class TelemetrySetup
         services.AddMetrics();
         services.AddSingleton(options);
         services.AddSingleton<GatewayTelemetry>();
+        KestrelRejections.Register(services);
         var otlp = OtlpConfigured(options);
         if (!options.PrometheusEnabled && !otlp) return;
 
@@ -62,18 +63,21 @@ public static class TelemetrySetup
                 }));
     }
 
-    /// <summary>Maps the Prometheus endpoint (when enabled), optionally behind the admin token.</summary>
+    /// <summary>Maps the Prometheus endpoint (when enabled), optionally behind a scrape token and/or the admin token.</summary>
     public static void MapGatewayTelemetry(this WebApplication app, TelemetryOptions options)
     {
         if (!options.PrometheusEnabled) return;
         var endpoint = app.MapPrometheusScrapingEndpoint(options.MetricsPath);
-        if (options.MetricsRequireAdminToken)
+        // Constant-time checks against the tokens read from their environment variables (the same check as the admin API).
+        var scrapeToken = string.IsNullOrWhiteSpace(options.MetricsTokenEnv) ? null : new AdminToken(options.MetricsTokenEnv);
+        if (options.MetricsRequireAdminToken || scrapeToken is not null)
             endpoint.AddEndpointFilter(async (context, next) =>
             {
-                var token = context.HttpContext.RequestServices.GetRequiredService<AdminToken>();
                 var header = context.HttpContext.Request.Headers.Authorization.ToString();
                 var presented = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
-                return token.Matches(presented) ? await next(context) : Results.Unauthorized();
+                var admin = options.MetricsRequireAdminToken && context.HttpContext.RequestServices.GetRequiredService<AdminToken>().Matches(presented);
+                var scrape = scrapeToken?.Matches(presented) == true;
+                return admin || scrape ? await next(context) : Results.Unauthorized();
             });
     }
 

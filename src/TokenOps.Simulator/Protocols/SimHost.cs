@@ -8,8 +8,10 @@ namespace TokenOps.Simulator.Protocols;
 /// <summary>Request headers the simulator understands (besides each protocol's own).</summary>
 public static class SimHeaders
 {
-    /// <summary><c>error:&lt;status&gt;</c>, <c>midstream</c>, <c>nousage</c>, <c>malformed</c> or <c>hang</c>.</summary>
+    /// <summary><c>error:&lt;status&gt;</c>, <c>midstream</c>, <c>nousage</c>, <c>malformed</c>, <c>hang</c>, <c>leak</c> or <c>leak:&lt;status&gt;</c>.</summary>
     public const string Fault = "x-sim-fault";
+
+    internal const string FaultHelp = "Use error:<status>, midstream, nousage, malformed, hang, leak or leak:<status>.";
 
     /// <summary>Milliseconds before the response (non-streamed) or the first token (streamed, unless x-sim-ttft-ms).</summary>
     public const string LatencyMs = "x-sim-latency-ms";

@@ -113,18 +113,26 @@ internal static class ExportCommand
     /// <summary>"2026-11" is [Nov 1, Dec 1); "2026-11-01..2026-11-15" is [Nov 1, Nov 16): both days included. UTC.</summary>
     public static (DateTimeOffset From, DateTimeOffset Until) ParsePeriod(string value)
     {
+        var period = ParsePeriodUnchecked(value);
+        if (period.From < Core.Reporting.ReportPeriod.Earliest || period.Until > Core.Reporting.ReportPeriod.Latest)
+            throw new CliException($"--period: '{value}' is outside {Core.Reporting.ReportPeriod.Earliest:yyyy-MM-dd}..{Core.Reporting.ReportPeriod.Latest.AddDays(-1):yyyy-MM-dd}", 2);
+        return period;
+    }
+
+    private static (DateTimeOffset From, DateTimeOffset Until) ParsePeriodUnchecked(string value)
+    {
         var v = value.Trim();
         if (DateTime.TryParseExact(v, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var month))
         {
             var start = new DateTimeOffset(month.Year, month.Month, 1, 0, 0, 0, TimeSpan.Zero);
-            return (start, start.AddMonths(1));
+            return (start, month.Year < 9999 ? start.AddMonths(1) : DateTimeOffset.MaxValue);
         }
         var parts = v.Split("..");
         if (parts.Length == 2
             && DateTime.TryParseExact(parts[0], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var first)
             && DateTime.TryParseExact(parts[1], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var last)
             && last >= first)
-            return (new DateTimeOffset(first, TimeSpan.Zero), new DateTimeOffset(last, TimeSpan.Zero).AddDays(1));
+            return (new DateTimeOffset(first, TimeSpan.Zero), last.Year < 9999 ? new DateTimeOffset(last, TimeSpan.Zero).AddDays(1) : DateTimeOffset.MaxValue);
         throw new CliException($"--period: '{value}' is neither a month (2026-11) nor a range of days (2026-11-01..2026-11-15)", 2);
     }
 }

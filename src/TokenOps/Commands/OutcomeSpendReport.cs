@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using TokenOps.Core.Exports;
 using TokenOps.Core.Outcomes;
 using TokenOps.Core.Pricing;
 using TokenOps.Storage.Sqlite;
@@ -67,15 +68,8 @@ internal static class OutcomeSpendReport
         return sb.ToString();
     }
 
-    /// <summary>RFC 4180 quoting; a leading = + - @ is prefixed with ' so spreadsheets do not run it as a formula.</summary>
-    private static string Field(string? s)
-    {
-        if (string.IsNullOrEmpty(s)) return "";
-        var formula = s[0] is '=' or '+' or '-' or '@';
-        return formula || s.IndexOfAny([',', '"', '\n', '\r']) >= 0
-            ? "\"" + (formula ? "'" : "") + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""
-            : s;
-    }
+    /// <summary>RFC 4180 quoting and formula neutralising, as every TokenOps CSV (<see cref="CsvWriter.Escape"/>).</summary>
+    private static string Field(string? s) => CsvWriter.Escape(s);
 
     internal static string Json(OutcomeSpend spend, ReportPeriod p)
     {

@@ -232,5 +232,5 @@ internal static class OutcomeReportText
 
     private static string N(decimal? v) => v?.ToString("0.#########", CultureInfo.InvariantCulture) ?? "";
 
-    private static string Esc(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+    private static string Esc(string s) => TokenOps.Core.Exports.CsvWriter.Escape(s);
 }

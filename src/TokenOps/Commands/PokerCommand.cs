@@ -32,7 +32,7 @@ internal static class PokerCommand
             var game = PokerSetup.Game(options.Poker, new SqliteSpendQueries(db), policies);
             var weekValue = parse.GetValue(week);
             if (!AlertEndpoints.TryWeek(weekValue, game, TimeProvider.System, out var start))
-                throw new CliException($"--week: '{weekValue}' is not a date (YYYY-MM-DD)", 2);
+                throw new CliException($"--week: '{weekValue}' is not a date (YYYY-MM-DD) between 1970 and 8999", 2);
             var board = game.Leaderboard(start);
             if (parse.GetValue(format) == "json")
             {

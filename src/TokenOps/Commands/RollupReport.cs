@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using TokenOps.Core.Exports;
 using TokenOps.Core.Pricing;
 using TokenOps.Core.Reporting;
 using TokenOps.Storage.Sqlite;
@@ -84,10 +85,7 @@ public static class RollupReport
         return sb.ToString();
     }
 
-    private static string CsvField(string s) =>
-        s.IndexOfAny([',', '"', '\n', '\r']) >= 0 || (s.Length > 0 && s[0] is '=' or '+' or '-' or '@')
-            ? "\"" + (s.Length > 0 && s[0] is '=' or '+' or '-' or '@' ? "'" : "") + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""
-            : s;
+    private static string CsvField(string s) => CsvWriter.Escape(s);
 
     internal static string Json(IReadOnlyList<RollupRow> rows, string dim, ReportPeriod p)
     {

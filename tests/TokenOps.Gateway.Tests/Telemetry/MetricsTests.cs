@@ -146,6 +146,59 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task RequestsKestrelRefuses_AreCountedByStatus()
+    {
+        await using var gateway = await GatewayFixture.StartAsync();
+        using var http = gateway.Client(gateway.CreateKey());
+        for (var i = 0; i < 2; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
+            request.Headers.TryAddWithoutValidation("X-Padding", new string('a', 64 * 1024));
+            using var response = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, response.StatusCode);
+        }
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        List<PrometheusSample> samples;
+        do samples = (await ScrapeAsync(gateway)).Where(s => s.Name == "tokenops_http_rejected_total").ToList();
+        while (samples.Sum(s => s.Value) < 2 && DateTime.UtcNow < deadline);
+        var rejected = Assert.Single(samples);
+        Assert.Equal("431", rejected.Labels["http_response_status_code"]);
+        Assert.Equal(2, rejected.Value);
+    }
+
+    [Fact]
+    public async Task Metrics_CanRequireAScrapeTokenFromTheEnvironment()
+    {
+        const string variable = "TOKENOPS_TEST_METRICS_TOKEN";
+        Environment.SetEnvironmentVariable(variable, "scrape-token-42");
+        await using var gateway = await GatewayFixture.StartAsync(o => o.Telemetry.MetricsTokenEnv = variable);
+        using var anonymous = gateway.Client();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/metrics")).StatusCode);
+        using var wrong = gateway.Client("scrape-token-43");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await wrong.GetAsync("/metrics")).StatusCode);
+        // The admin token is not a scrape token unless metricsRequireAdminToken says so.
+        using var admin = gateway.Client(GatewayFixture.AdminToken);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await admin.GetAsync("/metrics")).StatusCode);
+        await ScrapeAsync(gateway, "scrape-token-42");
+    }
+
+    [Fact]
+    public void MetricsTokenEnv_NamingAnUnsetVariable_FailsAtStart()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"tokenops-metrics-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, """{"telemetry":{"metricsTokenEnv":"TOKENOPS_TEST_UNSET_METRICS_TOKEN"}}""");
+        try
+        {
+            var ex = Assert.Throws<ConfigurationException>(() => ConfigurationLoader.Load(path));
+            Assert.Contains("telemetry.metricsTokenEnv", ex.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task Metrics_CanRequireTheAdminToken_AndCanBeTurnedOff()
     {
         await using (var gateway = await GatewayFixture.StartAsync(o => o.Telemetry.MetricsRequireAdminToken = true))

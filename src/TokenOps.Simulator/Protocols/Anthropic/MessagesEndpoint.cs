@@ -55,7 +55,7 @@ internal sealed class MessagesEndpoint(SimHost host)
         if (!host.TryResolveFault(context, out var fault))
         {
             await ProtocolErrors.AnthropicAsync(context, 400,
-                $"Unknown {SimHeaders.Fault} value '{context.Request.Headers[SimHeaders.Fault]}'. Use error:<status>, midstream, nousage, malformed or hang.");
+                $"Unknown {SimHeaders.Fault} value '{context.Request.Headers[SimHeaders.Fault]}'. {SimHeaders.FaultHelp}");
             return;
         }
 
@@ -63,6 +63,16 @@ internal sealed class MessagesEndpoint(SimHost host)
         {
             await ProtocolErrors.AnthropicAsync(context, fault.Status, ProtocolErrors.AnthropicFaultMessage(fault.Status));
             return;
+        }
+
+        if (fault.Kind == SimFaultKind.Leak)
+        {
+            LeakFault.AddIdentityHeaders(context);
+            if (fault.Status > 0)
+            {
+                await ProtocolErrors.AnthropicAsync(context, fault.Status, LeakFault.Message(context));
+                return;
+            }
         }
 
         var stream = root.TrueProp("stream"u8);

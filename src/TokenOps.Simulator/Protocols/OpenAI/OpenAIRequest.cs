@@ -144,7 +144,7 @@ internal static class OpenAIRequest
         if (!host.TryResolveFault(context, out var fault))
         {
             await ProtocolErrors.OpenAIAsync(context, 400,
-                $"Unknown {SimHeaders.Fault} value '{context.Request.Headers[SimHeaders.Fault]}'. Use error:<status>, midstream, nousage, malformed or hang.",
+                $"Unknown {SimHeaders.Fault} value '{context.Request.Headers[SimHeaders.Fault]}'. {SimHeaders.FaultHelp}",
                 param: SimHeaders.Fault);
             return null;
         }
@@ -153,6 +153,16 @@ internal static class OpenAIRequest
         {
             await ProtocolErrors.OpenAIAsync(context, fault.Status, ProtocolErrors.OpenAIFaultMessage(fault.Status));
             return null;
+        }
+
+        if (fault.Kind == SimFaultKind.Leak)
+        {
+            LeakFault.AddIdentityHeaders(context);
+            if (fault.Status > 0)
+            {
+                await ProtocolErrors.OpenAIAsync(context, fault.Status, LeakFault.Message(context), code: "invalid_api_key");
+                return null;
+            }
         }
 
         return fault;

@@ -21,6 +21,8 @@ public static class GatewayOptionsValidator
             if (route.Provider is { } provider && !options.Providers.ContainsKey(provider))
                 Fail($"models.{model}.provider", $"names provider \"{provider}\", which is not under \"providers\"");
         if (options.MaxRequestBodyBytes < 1024) Fail("maxRequestBodyBytes", "must be at least 1024");
+        if (options.JournalSegmentBytes < 64 * 1024) Fail("journalSegmentBytes", "must be at least 65536");
+        if (options.JournalMinFreeBytes < 0) Fail("journalMinFreeBytes", "must not be negative");
         if (options.Budgets.DefaultMaxOutputTokens < 1) Fail("budgets.defaultMaxOutputTokens", "must be at least 1");
         if (options.Budgets.MinClampedMaxTokens < 1) Fail("budgets.minClampedMaxTokens", "must be at least 1");
         if (options.Budgets.ReservationTtlMinutes is <= 0 or > 24 * 60) Fail("budgets.reservationTtlMinutes", "must be between 0 and 1440");

@@ -11,6 +11,8 @@ public sealed class GatewayException(int status, string code, string message, st
     public string? Param { get; } = param;
     /// <summary>Set on budget refusals (402): written into the error body as typed fields.</summary>
     public Budgets.BudgetRefusal? Budget { get; init; }
+    /// <summary>Sent as Retry-After, for refusals that pass on their own (the SDKs honour it when they retry).</summary>
+    public int? RetryAfterSeconds { get; init; }
 
     public static GatewayException BadRequest(string code, string message, string? param = null) => new(400, code, message, param);
 }

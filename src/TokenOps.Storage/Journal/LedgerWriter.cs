@@ -5,7 +5,8 @@ namespace TokenOps.Storage.Journal;
 
 /// <summary>
 /// Takes ledger events off the request path: journal first (durable), then a channel drained in batches into the
-/// store. A store outage only delays rows; they stay in the journal and the batch is retried.
+/// store. A store outage only delays rows; they stay in the journal and the batch is retried. An event the journal
+/// could not take (no segment room: see <see cref="LedgerJournal"/>) is still queued, so it reaches the store all the same.
 /// </summary>
 public sealed class LedgerWriter : IAsyncDisposable
 {
@@ -21,6 +22,7 @@ public sealed class LedgerWriter : IAsyncDisposable
     private readonly Task _loop;
     private long _recorded;
     private long _committed;
+    private long _heldInMemory;
     /// <summary>Released by <see cref="FlushAsync"/> so that a waiting batch is written now, not at the end of its window.</summary>
     private readonly SemaphoreSlim _flushNow = new(0, 1);
 
@@ -39,9 +41,14 @@ public sealed class LedgerWriter : IAsyncDisposable
     /// <summary>How many events a previous process left in the journal and this one replayed at start.</summary>
     public int Replayed { get; private set; }
 
+    /// <summary>Events the journal had no room for, not yet in the store: they exist only in this process's memory.
+    /// Few by design: while the journal cannot record, the gateway forwards no new requests.</summary>
+    public long HeldInMemory => Interlocked.Read(ref _heldInMemory);
+
     public void Record(LedgerEntry entry)
     {
         var segment = _journal.Append(entry);
+        if (segment == LedgerJournal.NotJournalled) Interlocked.Increment(ref _heldInMemory);
         Interlocked.Increment(ref _recorded);
         _channel.Writer.TryWrite((entry, segment));
     }
@@ -82,7 +89,11 @@ public sealed class LedgerWriter : IAsyncDisposable
             if (_batchWindow > TimeSpan.Zero) await _flushNow.WaitAsync(_batchWindow);
             while (batch.Count < MaxBatch && reader.TryRead(out var item)) batch.Add(item);
             await WriteWithRetryAsync(batch);
-            foreach (var group in batch.GroupBy(b => b.Segment)) _journal.MarkCommitted(group.Key, group.Count());
+            foreach (var group in batch.GroupBy(b => b.Segment))
+            {
+                if (group.Key == LedgerJournal.NotJournalled) Interlocked.Add(ref _heldInMemory, -group.Count());
+                else _journal.MarkCommitted(group.Key, group.Count());
+            }
             Interlocked.Add(ref _committed, batch.Count);
             batch.Clear();
         }

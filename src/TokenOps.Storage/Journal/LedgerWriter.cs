@@ -27,6 +27,10 @@ public sealed class LedgerWriter : IAsyncDisposable
     private readonly SemaphoreSlim _flushNow = new(0, 1);
 
     private readonly TimeSpan _batchWindow;
+    /// <summary>How long shutdown waits for a store that keeps failing.</summary>
+    public static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(10);
+    private readonly CancellationTokenSource _giveUp = new();
+    private int _disposed;
 
     public LedgerWriter(ILedgerStore store, LedgerJournal journal, Action<Exception>? onStoreError = null, TimeSpan? batchWindow = null)
     {
@@ -88,7 +92,7 @@ public sealed class LedgerWriter : IAsyncDisposable
             // Durability does not wait for this: every event is already in the journal.
             if (_batchWindow > TimeSpan.Zero) await _flushNow.WaitAsync(_batchWindow);
             while (batch.Count < MaxBatch && reader.TryRead(out var item)) batch.Add(item);
-            await WriteWithRetryAsync(batch);
+            if (!await WriteWithRetryAsync(batch)) return; // shutting down with a store that cannot write
             foreach (var group in batch.GroupBy(b => b.Segment))
             {
                 if (group.Key == LedgerJournal.NotJournalled) Interlocked.Add(ref _heldInMemory, -group.Count());
@@ -99,7 +103,9 @@ public sealed class LedgerWriter : IAsyncDisposable
         }
     }
 
-    private async Task WriteWithRetryAsync(List<(LedgerEntry Entry, long Segment)> batch)
+    /// <summary>Retries until the store takes the batch, however long it is down (a full disk, a locked file); gives up
+    /// only at shutdown, after <see cref="ShutdownGrace"/>.</summary>
+    private async Task<bool> WriteWithRetryAsync(List<(LedgerEntry Entry, long Segment)> batch)
     {
         var entries = batch.Select(b => b.Entry).ToList();
         for (var attempt = 0; ; attempt++)
@@ -107,20 +113,34 @@ public sealed class LedgerWriter : IAsyncDisposable
             try
             {
                 _store.Write(entries);
-                return;
+                return true;
             }
-            catch (Exception ex) when (attempt < 1000)
+            catch (Exception ex)
             {
                 _onStoreError?.Invoke(ex);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 50 * (1 << Math.Min(attempt, 7)))));
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 50 * (1 << Math.Min(attempt, 7)))), _giveUp.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return false;
+                }
             }
         }
     }
 
+    /// <summary>Idempotent: the gateway disposes the writer when it stops, and the service provider again after.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _channel.Writer.TryComplete();
+        // A store that cannot write must not hold shutdown: what it did not commit stays in the journal (its segments
+        // are not deleted) and is replayed on start; only events the journal itself could not take are lost then.
+        _giveUp.CancelAfter(ShutdownGrace);
         await _loop;
+        if (HeldInMemory > 0) _onStoreError?.Invoke(new IOException($"{HeldInMemory} ledger events were neither journalled nor stored at shutdown"));
         _journal.Dispose();
+        _giveUp.Dispose();
     }
 }

@@ -24,8 +24,8 @@ public sealed class Tmpfs : IDisposable
         return new Tmpfs(path);
     }
 
-    /// <summary>Writes a file until the file system refuses (ENOSPC); returns its path.</summary>
-    public string Fill()
+    /// <summary>Writes a file until the file system refuses (ENOSPC); disposing the result deletes it (frees the space).</summary>
+    public Filler Fill()
     {
         var filler = System.IO.Path.Combine(Path, "filler.bin");
         var chunk = new byte[16 * 1024];
@@ -40,7 +40,14 @@ public sealed class Tmpfs : IDisposable
         // The last chunk may have been cut; top up to the last byte.
         try { while (true) stream.Write(chunk, 0, 1); }
         catch (IOException) { }
-        return filler;
+        return new Filler(filler);
+    }
+
+    /// <summary>The file that fills the disk; deleted on dispose, so a failing test does not leave the disk full
+    /// while the gateway shuts down.</summary>
+    public sealed class Filler(string path) : IDisposable
+    {
+        public void Dispose() => File.Delete(path);
     }
 
     public long FreeBytes => new DriveInfo(Path).AvailableFreeSpace;

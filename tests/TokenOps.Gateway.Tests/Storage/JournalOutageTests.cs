@@ -152,33 +152,39 @@ public sealed class JournalOutageTests : IDisposable
         }
 
         for (var i = 0; i < 5; i++) Assert.Equal(200, await SendAsync(i));
-        var filler = disk.Fill();
-        Assert.True(disk.FreeBytes < 64 * 1024, $"{disk.FreeBytes} bytes still free");
-        // The current segment's blocks were allocated when it was created, so it keeps recording until it needs a
-        // successor, which the full disk cannot hold: from then on, 503 (and never a SIGBUS).
-        var first503 = -1;
-        for (var i = 0; i < 300 && first503 < 0; i++)
-            if (await SendAsync(i) is var status && status != 200) first503 = status == 503 ? i : throw new Xunit.Sdk.XunitException($"request {i} got {status}");
-        Assert.True(first503 >= 0, "the gateway never stopped forwarding on a full disk");
-
-        var billed = gateway.Bill.Entries.Count;
-        using (var response = await http.SendAsync(Request(0)))
+        using (disk.Fill())
         {
-            answers.Add(((int)response.StatusCode, response.Headers.GetValues("X-TokenOps-Request-Id").Single()));
-            await AssertLedgerUnavailableAsync(response, anthropic: false);
-        }
-        using (var response = await http.SendAsync(Request(1)))
-        {
-            answers.Add(((int)response.StatusCode, response.Headers.GetValues("X-TokenOps-Request-Id").Single()));
-            await AssertLedgerUnavailableAsync(response, anthropic: true);
-        }
-        Assert.Equal(billed, gateway.Bill.Entries.Count);
-        var health = await HealthAsync(http);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, health.Status);
-        Assert.Equal("unhealthy", health.Body.GetProperty("status").GetString());
-        Assert.Contains("free disk space", health.Body.GetProperty("journal").GetString());
+            Assert.True(disk.FreeBytes < 64 * 1024, $"{disk.FreeBytes} bytes still free");
+            // The current segment's blocks were allocated when it was created, so it keeps recording until it needs a
+            // successor, which the full disk cannot hold: from then on, 503 (and never a SIGBUS).
+            var refusedAt = -1;
+            for (var i = 0; i < 300 && refusedAt < 0; i++)
+            {
+                var status = await SendAsync(i);
+                if (status == 503) refusedAt = i;
+                else Assert.Equal(200, status);
+            }
+            Assert.True(refusedAt >= 0, "the gateway never stopped forwarding on a full disk");
 
-        File.Delete(filler);
+            var billed = gateway.Bill.Entries.Count;
+            using (var response = await http.SendAsync(Request(0)))
+            {
+                answers.Add(((int)response.StatusCode, response.Headers.GetValues("X-TokenOps-Request-Id").Single()));
+                await AssertLedgerUnavailableAsync(response, anthropic: false);
+            }
+            using (var response = await http.SendAsync(Request(1)))
+            {
+                answers.Add(((int)response.StatusCode, response.Headers.GetValues("X-TokenOps-Request-Id").Single()));
+                await AssertLedgerUnavailableAsync(response, anthropic: true);
+            }
+            Assert.Equal(billed, gateway.Bill.Entries.Count);
+            var health = await HealthAsync(http);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, health.Status);
+            Assert.Equal("unhealthy", health.Body.GetProperty("status").GetString());
+            Assert.Contains("free disk space", health.Body.GetProperty("journal").GetString());
+        }
+
+        // Space freed: the next retry creates a segment, with no restart; rows held back reach the store.
         await WaitUntilHealthyAsync(http);
         for (var i = 0; i < 10; i++) Assert.Equal(200, await SendAsync(i));
         await AssertExactlyOneRowEachAsync(gateway, answers);

@@ -5,6 +5,7 @@ using TokenOps.Core.Budgets;
 using TokenOps.Gateway.Admin;
 using TokenOps.Gateway.Budgets;
 using TokenOps.Gateway.Configuration;
+using TokenOps.Gateway.Health;
 using TokenOps.Gateway.Metering;
 using TokenOps.Gateway.Outcomes;
 using TokenOps.Gateway.Pipeline;
@@ -79,7 +80,12 @@ public static class GatewayHost
         services.AddSingleton(new SqliteDatabase(options.DataDirectory));
         services.AddSingleton<SqliteKeyStore>();
         services.AddSingleton<SqliteLedgerStore>();
-        services.AddSingleton(sp => new LedgerJournal(Path.Combine(options.DataDirectory, "journal"), options.JournalFlushToDisk));
+        services.AddSingleton(sp => new LedgerJournal(Path.Combine(options.DataDirectory, "journal"), new JournalSettings
+        {
+            SegmentBytes = options.JournalSegmentBytes,
+            MinFreeBytes = options.JournalMinFreeBytes,
+            FlushToDisk = options.JournalFlushToDisk,
+        }, health => JournalLog(sp.GetRequiredService<ILogger<LedgerJournal>>(), health)));
         services.AddSingleton(sp =>
         {
             var log = sp.GetRequiredService<ILogger<LedgerWriter>>();
@@ -89,6 +95,7 @@ public static class GatewayHost
         services.AddSingleton<TokenCounter>();
         services.AddSingleton<AuthenticateStage>();
         services.AddSingleton<AttributeStage>();
+        services.AddSingleton<LedgerAvailabilityStage>();
         services.AddSingleton(new ReadRequestStage(options.MaxRequestBodyBytes));
         var routerHolder = new ModelRouterHolder(router);
         services.AddSingleton(routerHolder);
@@ -128,7 +135,7 @@ public static class GatewayHost
         }
         app.MapGet("/v1/models", (HttpContext http, ModelsEndpoint models) => models.InvokeAsync(http))
             .WithMetadata(new MeteredRouteAttribute(ModelsEndpoint.RouteName));
-        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapHealth();
         AdminEndpoints.Map(app);
         Alerts.AlertEndpoints.Map(app);
         OutcomeEndpoints.MapWebhooks(app);
@@ -136,6 +143,14 @@ public static class GatewayHost
         app.MapGatewayTelemetry(options.Telemetry);
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<LedgerWriter>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
+    }
+
+    private static void JournalLog(ILogger log, JournalHealth health)
+    {
+        if (health.State == JournalState.Healthy) log.LogInformation("Ledger journal recovered: recording normally");
+        else if (health.State == JournalState.Degraded)
+            log.LogWarning("Ledger journal degraded, still recording into the current segment, retrying: {Problem}", health.Problem);
+        else log.LogError("Ledger journal cannot record: new requests are refused with 503 until it recovers: {Problem}", health.Problem);
     }
 
     /// <summary>Models, providers and prices as one immutable router (rebuilt whole when the config file changes).</summary>

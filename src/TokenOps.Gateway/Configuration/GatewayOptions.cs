@@ -28,6 +28,14 @@ public sealed class GatewayOptions
     /// <summary>Fsync each journal append (survives power loss, not only process death). Off by default.</summary>
     public bool JournalFlushToDisk { get; set; }
 
+    /// <summary>Disk allocated per journal segment (8 MiB). Rotation happens with an eighth of it still free, which is
+    /// the room that absorbs requests in flight when a new segment cannot be created.</summary>
+    public long JournalSegmentBytes { get; set; } = 8L << 20;
+
+    /// <summary>Free disk the journal leaves to others (SQLite, on the same disk): no segment is created that would
+    /// leave less. While none can be, the gateway answers 503 ledger_unavailable instead of forwarding.</summary>
+    public long JournalMinFreeBytes { get; set; } = 64L << 20;
+
     /// <summary>Token poker: a weekly hand of budget per person, a leaderboard, a bonus for the week's winners.</summary>
     public PokerOptions Poker { get; set; } = new();
 

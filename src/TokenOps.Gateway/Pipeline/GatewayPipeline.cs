@@ -9,6 +9,8 @@ namespace TokenOps.Gateway.Pipeline;
 /// The one pipeline every proxied route runs through. The order, and why:
 ///  1. authenticate: nothing is read or forwarded for an unknown caller;
 ///  2. attribute: project/feature/ticket/PR/tags, so even refusals are attributed;
+///  2b. ledger available: a request the journal could not record is refused (503) before the body is read, and long
+///     before anything reaches the provider;
 ///  3. read: a bounded body, valid JSON, the route's own fields checked (400 before anything costs money);
 ///  4. route: model to provider and price; an unpriced model is refused here;
 ///  5. admit: tier model allow-list, soft caps (warn, degrade, require a justification), then reserve the worst case
@@ -21,6 +23,7 @@ namespace TokenOps.Gateway.Pipeline;
 public sealed class GatewayPipeline(
     AuthenticateStage authenticate,
     AttributeStage attribute,
+    LedgerAvailabilityStage ledgerAvailable,
     ReadRequestStage read,
     ModelRouterHolder router,
     AdmitStage admit,
@@ -36,6 +39,7 @@ public sealed class GatewayPipeline(
         {
             authenticate.Run(context);
             attribute.Run(context);
+            ledgerAvailable.Run(context);
             await read.RunAsync(context);
             context.ModelRoute = router.Current.Resolve(context.Facts!.Model, route.Dialect);
             admit.Run(context);
@@ -44,7 +48,7 @@ public sealed class GatewayPipeline(
         catch (GatewayException ex)
         {
             context.Fail(ex.Status, ex.Outcome, ex.Code);
-            await WriteErrorAsync(context, ex.Status, ex.Code, ex.Message, ex.Param, ex.Budget);
+            await WriteErrorAsync(context, ex.Status, ex.Code, ex.Message, ex.Param, ex.Budget, ex.RetryAfterSeconds);
         }
         catch (UpstreamFailure ex)
         {
@@ -87,7 +91,7 @@ public sealed class GatewayPipeline(
     private string NewEventId() => EventIds.New(time.GetUtcNow());
 
     /// <summary>Journals the row first, then answers: a refusal the client saw is never lost either.</summary>
-    private async Task WriteErrorAsync(ProxyContext context, int status, string code, string message, string? param, Budgets.BudgetRefusal? budget = null)
+    private async Task WriteErrorAsync(ProxyContext context, int status, string code, string message, string? param, Budgets.BudgetRefusal? budget = null, int? retryAfterSeconds = null)
     {
         settle.Settle(context);
         var response = context.Http.Response;
@@ -101,6 +105,7 @@ public sealed class GatewayPipeline(
         response.StatusCode = status;
         response.ContentType = "application/json";
         response.Headers["X-TokenOps-Request-Id"] = context.EventId;
+        if (retryAfterSeconds is { } seconds) response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         response.ContentLength = body.Length;
         try
         {

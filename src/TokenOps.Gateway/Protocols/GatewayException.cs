@@ -13,6 +13,8 @@ public sealed class GatewayException(int status, string code, string message, st
     public Budgets.BudgetRefusal? Budget { get; init; }
     /// <summary>The ledger outcome: a refusal, unless the client itself cut the request short.</summary>
     public Core.Ledger.LedgerOutcome Outcome { get; init; } = Core.Ledger.LedgerOutcome.Refused;
+    /// <summary>Sent as Retry-After, for refusals that pass on their own (the SDKs honour it when they retry).</summary>
+    public int? RetryAfterSeconds { get; init; }
 
     public static GatewayException BadRequest(string code, string message, string? param = null) => new(400, code, message, param);
 }

@@ -48,7 +48,7 @@ public sealed class GatewayFixture : IAsyncDisposable
             MinimumLogLevel = LogLevel.Debug,
             ConfigureLogging = b => b.AddProvider(logs),
         });
-        return new GatewayFixture(app, dir, logs);
+        return new GatewayFixture(app, options.DataDirectory, logs);
     }
 
     public string CreateKey(string person = "ada", string team = "core") => Keys.Create(person, team).Secret;

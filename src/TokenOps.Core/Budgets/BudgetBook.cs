@@ -40,6 +40,32 @@ public sealed class BudgetBook(ISpendHistory history, Func<BudgetPolicy, DateTim
             else
             {
                 _counters.TryRemove(new KeyValuePair<string, Lazy<BudgetCounter>>(id, lazy));
+                if (next is not null) Rehome(counter, next);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A budget whose period changed gets a new counter (opened from the ledger); the holds of requests still in flight
+    /// move to it, so they stay reserved there and their cost is booked there, not into the counter that was dropped.
+    /// </summary>
+    private void Rehome(BudgetCounter dropped, BudgetPolicy policy)
+    {
+        BudgetCounter? fresh = null;
+        foreach (var r in _open.Values)
+        {
+            lock (r)
+            {
+                var i = Array.IndexOf(r.Counters, dropped);
+                if (i < 0 || !r.IsOpen) continue;
+                var now = _now();
+                fresh ??= CounterFor(policy, now);
+                lock (fresh.Gate)
+                {
+                    fresh.RollTo(now);
+                    fresh.Reserve(r.Nanos);
+                }
+                r.Counters[i] = fresh;
             }
         }
     }
@@ -134,11 +160,14 @@ public sealed class BudgetBook(ISpendHistory history, Func<BudgetPolicy, DateTim
     public void Settle(BudgetReservation? reservation, long actualNanos)
     {
         if (reservation is null) return;
-        var release = reservation.TryClose();
-        if (release) _open.TryRemove(reservation.Id, out _);
-        else if (!reservation.TryBookLate()) return;
-        foreach (var c in reservation.Counters)
-            lock (c.Gate) c.Settle(release ? reservation.Nanos : 0, actualNanos, reservation.AdmittedAt);
+        lock (reservation) // against a concurrent Rehome swapping one of its counters
+        {
+            var release = reservation.TryClose();
+            if (release) _open.TryRemove(reservation.Id, out _);
+            else if (!reservation.TryBookLate()) return;
+            foreach (var c in reservation.Counters)
+                lock (c.Gate) c.Settle(release ? reservation.Nanos : 0, actualNanos, reservation.AdmittedAt);
+        }
     }
 
     /// <summary>Releases reservations past their expiry whose request is gone (nothing settled them); returns how many.</summary>
@@ -147,10 +176,14 @@ public sealed class BudgetBook(ISpendHistory history, Func<BudgetPolicy, DateTim
         var expired = 0;
         foreach (var (id, r) in _open)
         {
-            if (r.ExpiresAt > now || r.Request is { IsActive: true } || !r.TryExpire()) continue;
-            _open.TryRemove(id, out _);
-            foreach (var c in r.Counters)
-                lock (c.Gate) c.Settle(r.Nanos, 0, r.AdmittedAt);
+            if (r.ExpiresAt > now || r.Request is { IsActive: true }) continue;
+            lock (r)
+            {
+                if (!r.TryExpire()) continue;
+                _open.TryRemove(id, out _);
+                foreach (var c in r.Counters)
+                    lock (c.Gate) c.Settle(r.Nanos, 0, r.AdmittedAt);
+            }
             expired++;
         }
         return expired;
@@ -203,6 +236,7 @@ public sealed class BudgetReservation(long id, BudgetCounter[] counters, long na
     public DateTimeOffset ExpiresAt { get; } = expiresAt;
     public IRequestLease? Request { get; } = request;
 
+    internal bool IsOpen => Volatile.Read(ref _state) == 0;
     internal bool TryClose() => Interlocked.CompareExchange(ref _state, 1, 0) == 0;
     internal bool TryExpire() => Interlocked.CompareExchange(ref _state, 2, 0) == 0;
     internal bool TryBookLate() => Interlocked.CompareExchange(ref _state, 3, 2) == 2;

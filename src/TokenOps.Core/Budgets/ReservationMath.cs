@@ -10,28 +10,37 @@ namespace TokenOps.Core.Budgets;
 public static class ReservationMath
 {
     /// <param name="toolCalls">Provider-side tool calls (web search, file search) the request may make, each at the dearest per-call price.</param>
-    public static long WorstCaseNanos(ModelPrice price, long inputTokens, long maxOutputTokens, long toolCalls = 0)
+    /// <param name="tier">The service tier the request asks for (priority is dearer than standard).</param>
+    public static long WorstCaseNanos(ModelPrice price, long inputTokens, long maxOutputTokens, long toolCalls = 0, ServiceTier tier = ServiceTier.Standard)
     {
         if (!price.IsPriced) return 0;
         var tools = Math.Max(0, toolCalls) * CostCalculator.DearestToolCall(price);
         inputTokens = Math.Max(0, inputTokens);
         maxOutputTokens = Math.Max(0, maxOutputTokens);
-        var plain = CostCalculator.Compute(price, new TokenUsage { UncachedInput = inputTokens, Output = maxOutputTokens }).Total;
-        var reasoning = price.Reasoning is { } r && r > (price.Output ?? 0m)
-            ? CostCalculator.Compute(price, new TokenUsage { UncachedInput = inputTokens, Output = maxOutputTokens, Reasoning = maxOutputTokens }).Total
-            : plain;
-        return CeilingNanos(Math.Max(plain, reasoning) + tools);
+        var reasoningDearer = price.Reasoning is { } r && r > (price.Output ?? 0m);
+        var worst = Cost(new TokenUsage { UncachedInput = inputTokens, Output = maxOutputTokens, Reasoning = reasoningDearer ? maxOutputTokens : 0, Tier = tier });
+        // Input written to a prompt cache is dearer than plain input (Anthropic: 1.25x for 5 minutes, 2x for an hour);
+        // where the catalog says so, every input token may be such a write.
+        if ((price.CacheWrite5m ?? 0m) > price.Input || (price.CacheWrite1h ?? 0m) > price.Input)
+        {
+            worst = Math.Max(worst, Cost(new TokenUsage { CacheWrite5m = inputTokens, Output = maxOutputTokens, Reasoning = reasoningDearer ? maxOutputTokens : 0, Tier = tier }));
+            worst = Math.Max(worst, Cost(new TokenUsage { CacheWrite1h = inputTokens, Output = maxOutputTokens, Reasoning = reasoningDearer ? maxOutputTokens : 0, Tier = tier }));
+        }
+        return CeilingNanos(worst + tools);
+
+        decimal Cost(TokenUsage usage) => CostCalculator.Compute(price, usage).Total;
     }
 
     /// <summary>The largest output token limit whose worst case fits in <paramref name="availableNanos"/>; 0 when even the input does not fit.</summary>
-    public static long MaxOutputThatFits(ModelPrice price, long inputTokens, long availableNanos, long upperBound, long toolCalls = 0)
+    public static long MaxOutputThatFits(ModelPrice price, long inputTokens, long availableNanos, long upperBound, long toolCalls = 0,
+        ServiceTier tier = ServiceTier.Standard)
     {
-        if (WorstCaseNanos(price, inputTokens, 0, toolCalls) > availableNanos) return 0;
+        if (WorstCaseNanos(price, inputTokens, 0, toolCalls, tier) > availableNanos) return 0;
         long lo = 0, hi = Math.Max(0, upperBound);
         while (lo < hi)
         {
             var mid = lo + (hi - lo + 1) / 2;
-            if (WorstCaseNanos(price, inputTokens, mid, toolCalls) <= availableNanos) lo = mid; else hi = mid - 1;
+            if (WorstCaseNanos(price, inputTokens, mid, toolCalls, tier) <= availableNanos) lo = mid; else hi = mid - 1;
         }
         return lo;
     }

@@ -64,6 +64,14 @@ public abstract class UsageMeter : IDisposable
         if (text is not null && _generated.Length < MaxEstimateChars) _generated.Append(text);
     }
 
+    /// <summary>Every string under <paramref name="answer"/> (a whole answer that came without usage) counts towards the estimate.</summary>
+    protected void CollectGenerated(System.Text.Json.JsonElement answer)
+    {
+        var text = new StringBuilder();
+        TokenOps.Gateway.Protocols.JsonFields.CollectText(answer, text);
+        AppendGenerated(text.ToString());
+    }
+
     /// <summary>Keeps <paramref name="json"/> so that the string values of <paramref name="fields"/> count towards an estimate.</summary>
     protected void AppendStrings(ReadOnlySpan<byte> json, TextFields fields)
     {

@@ -56,7 +56,11 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
         if (overruns.Count > 0)
         {
             actions = [];
+            var before = context.ModelRoute;
             ApplySoftActions(context, overruns, tier, actions);
+            // A degrade serves another model: its output limit and context window size the request anew.
+            if (!ReferenceEquals(before, context.ModelRoute))
+                size = size.IsBound ? RequestSize.Bound(context, engine.Options.DefaultMaxOutputTokens) : RequestSize.Measure(context, tokens, engine.Options.DefaultMaxOutputTokens);
             worst = WorstCase(context, size);
         }
 
@@ -135,11 +139,11 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
     {
         if (size.MaxOutputFields is not { Length: > 0 } fields || context.ModelRoute!.Price is not { } price) return null;
         // The limit applies to each choice; what must fit is every choice's output together.
-        var tools = context.Facts!.ToolCalls;
-        var fitTotal = ReservationMath.MaxOutputThatFits(price, size.InputTokens, refused.AvailableNanos, size.MaxOutputTokens * size.Choices, tools);
+        var (tools, tier) = (context.Facts!.ToolCalls, context.Facts.Tier);
+        var fitTotal = ReservationMath.MaxOutputThatFits(price, size.InputTokens, refused.AvailableNanos, size.MaxOutputTokens * size.Choices, tools, tier);
         var fit = fitTotal / size.Choices;
         if (fit < engine.Options.MinClampedMaxTokens || fit >= size.MaxOutputTokens) return null;
-        var retry = engine.Book.TryReserve(counters, ReservationMath.WorstCaseNanos(price, size.InputTokens, fit * size.Choices, tools), context.StartedAt,
+        var retry = engine.Book.TryReserve(counters, ReservationMath.WorstCaseNanos(price, size.InputTokens, fit * size.Choices, tools, tier), context.StartedAt,
             engine.ReservationTtl, context);
         if (retry.Reservation is null) return retry;
         // Every limit field the body has is set: a provider obeying the one left alone would defeat the clamp.
@@ -154,8 +158,11 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
     {
         var price = context.ModelRoute!.Price;
         if (price is null) return 0; // allow-listed unpriced models are recorded at $0, so they reserve nothing
-        var perChoice = price.MaxOutputTokens is { } cap && cap > 0 ? Math.Min(size.MaxOutputTokens, cap) : size.MaxOutputTokens;
-        return ReservationMath.WorstCaseNanos(price, size.InputTokens, perChoice * size.Choices, context.Facts!.ToolCalls);
+        var facts = context.Facts!;
+        // The catalog's output limit only caps a default: a client's own max_tokens is reserved as sent, since a beta header
+        // can raise what the provider allows (a value it refuses costs nothing).
+        var perChoice = facts.MaxOutputTokens is null && price.MaxOutputTokens is { } cap && cap > 0 ? Math.Min(size.MaxOutputTokens, cap) : size.MaxOutputTokens;
+        return ReservationMath.WorstCaseNanos(price, size.InputTokens, perChoice * size.Choices, facts.ToolCalls, facts.Tier);
     }
 
     private static GatewayException Refusal(BudgetSnapshot s, long worst) => new(402, "budget_exceeded",
@@ -193,8 +200,14 @@ internal readonly record struct RequestSize(long InputTokens, long MaxOutputToke
     {
         using var doc = JsonDocument.Parse(context.Body!);
         var root = doc.RootElement;
+        // Every field is counted: the prompt's text, and every other field as its JSON text (tool definitions, schemas,
+        // predictions, fields added later: a provider bills what it turns into input, so none may be missed).
         var text = new StringBuilder();
-        context.Route.CollectPromptText(root, text);
+        foreach (var field in root.EnumerateObject())
+        {
+            if (context.Route.IsPromptField(JsonText.SafeString(field))) JsonFields.CollectText(field.Value, text);
+            else text.Append(field.Value.GetRawText()).Append(' ');
+        }
         var counted = tokens.Count(context.ModelRoute!.ServedModel, text.ToString()) + context.Route.PromptTokenIds(root);
         var input = counted + counted / 4 + 32;
         string[]? fields = context.Route.Name switch

@@ -21,15 +21,17 @@ public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle
         var route = context.ModelRoute!;
         var body = context.Route.PrepareUpstreamBody(context.Body!, facts, route.ServedModel);
         var aborted = context.Http.RequestAborted;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        timeout.CancelAfter(route.Provider.Timeout);
+        // Once sent, the request is the provider's to finish and bill: a client that gives up before the answer does not
+        // stop that. So waiting for the answer (its headers, and a JSON body) is bounded by the provider's timeout alone,
+        // not by the client, and the usage it reports is what the ledger records.
+        using var timeout = new CancellationTokenSource(route.Provider.Timeout);
         using var request = UpstreamRequestFactory.Create(context, body);
         HttpResponseMessage response;
         try
         {
             response = await upstream.SendAsync(request, timeout.Token);
         }
-        catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
             throw new UpstreamFailure(504, LedgerOutcome.UpstreamTimeout, "upstream_timeout",
                 $"Provider '{route.Provider.Name}' did not answer within {route.Provider.Timeout.TotalSeconds:0.#} s.");
@@ -55,8 +57,17 @@ public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle
             var isSse = response.Content.Headers.ContentType?.MediaType == "text/event-stream";
             try
             {
-                if (isSse) await RelaySseAsync(context, stream, timeout, route.Provider.Timeout);
-                else await RelayJsonAsync(context, stream, timeout, route.Provider.Timeout);
+                if (isSse)
+                {
+                    // A stream is the client's to stop: when it goes, the upstream stream is cut (the provider stops
+                    // generating) and what was generated is estimated.
+                    using var relay = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+                    await RelaySseAsync(context, stream, relay, route.Provider.Timeout);
+                }
+                else
+                {
+                    await RelayJsonAsync(context, stream, timeout, route.Provider.Timeout);
+                }
             }
             catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
             {
@@ -150,7 +161,10 @@ public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle
                 // An unreadable success body (not JSON, a lone surrogate, a count past long) still cost tokens: the
                 // settle stage estimates them.
             }
+            // The client may have left while the provider answered: the row says so, with the usage the provider reported.
+            if (context.Http.RequestAborted.IsCancellationRequested) context.Fail(499, LedgerOutcome.ClientAborted, "client_aborted");
             settle.Settle(context);
+            if (context.Http.RequestAborted.IsCancellationRequested) return;
             context.Http.Response.ContentLength = filled;
             await context.Http.Response.Body.WriteAsync(buffer.AsMemory(0, filled), context.Http.RequestAborted);
         }

@@ -56,6 +56,15 @@ internal static class JsonFields
         return (int)Math.Min(Math.Max(n, bestOf), 1_000_000);
     }
 
+    /// <summary>
+    /// The lane an OpenAI request asks for: <c>priority</c> is billed at priority rates, so it is reserved at them; every
+    /// other value (default, auto, flex, scale) is reserved at standard rates, which are never below them.
+    /// </summary>
+    public static TokenOps.Core.Metering.ServiceTier RequestedTier(JsonElement root) =>
+        root.TryGetProperty("service_tier", out var tier) && tier.ValueKind == JsonValueKind.String && tier.ValueEquals("priority")
+            ? TokenOps.Core.Metering.ServiceTier.Priority
+            : TokenOps.Core.Metering.ServiceTier.Standard;
+
     /// <summary>Counts the numbers under <paramref name="e"/> (token ids in arrays, at any depth).</summary>
     public static long CountNumbers(JsonElement e)
     {

@@ -27,6 +27,9 @@ public abstract class ProtocolRoute
     /// <summary>The prompt text, for tokenizer estimates when the provider reports no usage.</summary>
     public abstract void CollectPromptText(JsonElement root, StringBuilder text);
 
+    /// <summary>Fields whose string values are the prompt (counted as text; every other field is counted as its JSON).</summary>
+    public virtual bool IsPromptField(string name) => name is "messages" or "input" or "instructions" or "system";
+
     /// <summary>Prompt tokens sent as ids rather than text (embeddings), added to the tokenizer's count of the text.</summary>
     public virtual long PromptTokenIds(JsonElement root) => 0;
 }

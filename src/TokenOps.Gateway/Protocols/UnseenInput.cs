@@ -28,19 +28,30 @@ internal static class UnseenInput
     private static bool Has(JsonElement root, string name) =>
         root.TryGetProperty(name, out var v) && v.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined);
 
-    /// <summary>Any content part (in any message or input item) whose type is one of <paramref name="types"/>.</summary>
-    private static bool AnyPart(JsonElement root, string listName, string[] types)
+    /// <summary>
+    /// Any object under the list (a message, an input item, a content part, a part nested in a tool result) whose type is
+    /// one of <paramref name="types"/>. String values are not entered, so the walk is over the body's structure only.
+    /// </summary>
+    private static bool AnyPart(JsonElement root, string listName, string[] types) =>
+        root.TryGetProperty(listName, out var list) && list.ValueKind == JsonValueKind.Array && Contains(list, types, depth: 0);
+
+    private static bool Contains(JsonElement e, string[] types, int depth)
     {
-        if (!root.TryGetProperty(listName, out var list) || list.ValueKind != JsonValueKind.Array) return false;
-        foreach (var item in list.EnumerateArray())
+        if (depth > 64) return true; // deeper than any real message: assume the worst rather than recurse on
+        switch (e.ValueKind)
         {
-            if (item.ValueKind != JsonValueKind.Object) continue;
-            if (TypeIs(item, types)) return true;
-            if (!item.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.Array) continue;
-            foreach (var part in content.EnumerateArray())
-                if (part.ValueKind == JsonValueKind.Object && TypeIs(part, types)) return true;
+            case JsonValueKind.Array:
+                foreach (var item in e.EnumerateArray())
+                    if (Contains(item, types, depth + 1)) return true;
+                return false;
+            case JsonValueKind.Object:
+                if (TypeIs(e, types)) return true;
+                foreach (var p in e.EnumerateObject())
+                    if (p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array && Contains(p.Value, types, depth + 1)) return true;
+                return false;
+            default:
+                return false;
         }
-        return false;
     }
 
     private static bool AnyTool(JsonElement root, Func<JsonElement, bool> builtIn)

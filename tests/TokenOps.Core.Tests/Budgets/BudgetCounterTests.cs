@@ -179,4 +179,22 @@ public sealed class BudgetCounterTests
         book.Settle(r, NanoUsd.FromUsd(1.5m));
         Assert.Equal(1.5m, book.Snapshot(counter, clock.GetUtcNow()).Spent);
     }
+
+    [Fact]
+    public void APeriodChange_MovesHoldsInFlightToTheNewCounter_AndTheirCostIsBookedThere()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-23T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var book = new BudgetBook(new FakeSpendHistory());
+        book.UseClock(clock.GetUtcNow);
+        var daily = Policy(BudgetLevel.Person, BudgetPeriod.Daily());
+        book.Apply(new BudgetPolicySet([daily], version: 1));
+        var r = book.TryReserve([book.CounterFor(daily, clock.GetUtcNow())], NanoUsd.FromUsd(2m), clock.GetUtcNow(), Ttl).Reservation!;
+        var monthly = daily with { Period = BudgetPeriod.Monthly() };
+        book.Apply(new BudgetPolicySet([monthly], version: 2));
+        var fresh = book.CounterFor(monthly, clock.GetUtcNow());
+        Assert.Equal(2m, book.Snapshot(fresh, clock.GetUtcNow()).Reserved);
+        book.Settle(r, NanoUsd.FromUsd(1.5m));
+        var s = book.Snapshot(fresh, clock.GetUtcNow());
+        Assert.Equal((0m, 1.5m), (s.Reserved, s.Spent));
+    }
 }

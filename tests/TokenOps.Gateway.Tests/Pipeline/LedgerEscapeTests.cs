@@ -204,6 +204,7 @@ public sealed class LedgerEscapeTests
     [InlineData("/v1/responses", """{"model":"gpt-4o-mini","max_output_tokens":16,"previous_response_id":"resp_123","input":"and then?"}""")]
     [InlineData("/v1/responses", """{"model":"gpt-4o-mini","max_output_tokens":16,"tools":[{"type":"web_search"}],"input":"news?"}""")]
     [InlineData("/v1/messages", """{"model":"claude-haiku-4-5","max_tokens":16,"messages":[{"role":"user","content":[{"type":"document","source":{"type":"url","url":"https://example.invalid/a.pdf"}}]}]}""")]
+    [InlineData("/v1/messages", """{"model":"claude-haiku-4-5","max_tokens":16,"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":[{"type":"document","source":{"type":"url","url":"https://example.invalid/a.pdf"}}]}]}]}""")]
     public async Task InputTheBodyDoesNotHold_IsReservedAtTheContextWindow(string path, string json)
     {
         // $0.002 covers the short text many times over, not a context window of input.

@@ -28,7 +28,7 @@ public sealed class MessagesRoute : ProtocolRoute
     {
         if (root.TryGetProperty("system", out var system)) JsonFields.CollectText(system, text);
         if (root.TryGetProperty("messages", out var messages)) JsonFields.CollectText(messages, text);
-        if (root.TryGetProperty("tools", out var tools)) JsonFields.CollectText(tools, text);
+        if (root.TryGetProperty("tools", out var tools)) text.Append(tools.GetRawText());
     }
 }
 
@@ -36,7 +36,7 @@ internal sealed class MessagesMeter : UsageMeter
 {
     private static readonly TextFields DeltaText = new("text", "thinking", "partial_json");
     private long _input, _cacheRead, _cacheWrite, _write5m, _write1h, _output, _thinking, _webSearches, _webFetches;
-    private bool _hasSplit, _sawStart;
+    private bool _hasSplit, _sawUsage;
 
     public override void OnJson(ReadOnlyMemory<byte> body)
     {
@@ -47,6 +47,10 @@ internal sealed class MessagesMeter : UsageMeter
         {
             Overlay(usage, replaceOnlyPresent: false);
             Usage = Build();
+        }
+        else if (root.TryGetProperty("content", out var content))
+        {
+            CollectGenerated(content);
         }
     }
 
@@ -59,7 +63,8 @@ internal sealed class MessagesMeter : UsageMeter
         }
         if (eventName.SequenceEqual("message_stop"u8))
         {
-            Usage = _sawStart ? Build() : null;
+            // Only usage the provider actually sent counts as reported; without any, the settle stage estimates.
+            Usage = _sawUsage ? Build() : null;
             IsTerminal = true;
             return true;
         }
@@ -72,15 +77,19 @@ internal sealed class MessagesMeter : UsageMeter
             if (isStart && root.TryGetProperty("message", out var message))
             {
                 if (message.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) ProviderRequestId = JsonText.SafeString(id);
-                if (message.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object) Overlay(usage, false);
-                _sawStart = true;
+                if (message.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
+                {
+                    Overlay(usage, false);
+                    _sawUsage = true;
+                }
             }
             else if (root.TryGetProperty("usage", out var delta) && delta.ValueKind == JsonValueKind.Object)
             {
                 // Cumulative counts: replace, never add (the SDK's own accumulator does the same).
                 Overlay(delta, replaceOnlyPresent: true);
+                _sawUsage = true;
             }
-            PartialUsage = Build();
+            if (_sawUsage) PartialUsage = Build();
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {

@@ -26,7 +26,7 @@ public sealed class ChatCompletionsRoute : ProtocolRoute
         if (optionsSent && options.ValueKind == JsonValueKind.Object)
             askedForUsage = JsonFields.OptionalBool(options, "include_usage");
         return new RequestFacts(model, stream, maxTokens, askedForUsage, JsonFields.Choices(root), optionsSent, UnseenInput.InChat(root),
-            ToolCallBound.InChat(root));
+            ToolCallBound.InChat(root, model), JsonFields.RequestedTier(root));
     }
 
     public override byte[] PrepareUpstreamBody(byte[] body, RequestFacts facts, string servedModel)
@@ -54,7 +54,9 @@ public sealed class ChatCompletionsRoute : ProtocolRoute
     public override void CollectPromptText(JsonElement root, StringBuilder text)
     {
         if (root.TryGetProperty("messages", out var messages)) JsonFields.CollectText(messages, text);
-        if (root.TryGetProperty("tools", out var tools)) JsonFields.CollectText(tools, text);
+        // Definitions and schemas are billed as their JSON text.
+        foreach (var name in (ReadOnlySpan<string>)["tools", "functions", "response_format", "prediction"])
+            if (root.TryGetProperty(name, out var value)) text.Append(value.GetRawText());
     }
 }
 
@@ -70,6 +72,8 @@ internal sealed class ChatCompletionsMeter(bool clientAskedForUsage, long webSea
         Tier = ParseTier(root);
         if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
             Usage = OpenAIUsage.FromChat(usage, Tier) with { WebSearchCalls = webSearches };
+        else if (root.TryGetProperty("choices", out var choices))
+            CollectGenerated(choices);
     }
 
     public override bool OnEvent(ReadOnlySpan<byte> eventName, ReadOnlySpan<byte> data)

@@ -22,7 +22,7 @@ public sealed class ResponsesRoute : ProtocolRoute
             throw GatewayException.BadRequest("unsupported_parameter",
                 "Background responses are not supported through TokenOps yet: their usage arrives after the request ends. Send the request without 'background'.", "background");
         return new RequestFacts(model, JsonFields.OptionalBool(root, "stream"), JsonFields.OptionalPositiveInt(root, "max_output_tokens"), true,
-            UnseenInput: UnseenInput.InResponses(root), ToolCalls: ToolCallBound.InResponses(root));
+            UnseenInput: UnseenInput.InResponses(root), ToolCalls: ToolCallBound.InResponses(root), Tier: JsonFields.RequestedTier(root));
     }
 
     public override UsageMeter CreateMeter(RequestFacts facts) => new ResponsesMeter();
@@ -31,6 +31,8 @@ public sealed class ResponsesRoute : ProtocolRoute
     {
         if (root.TryGetProperty("instructions", out var instructions)) JsonFields.CollectText(instructions, text);
         if (root.TryGetProperty("input", out var input)) JsonFields.CollectText(input, text);
+        if (root.TryGetProperty("tools", out var tools)) text.Append(tools.GetRawText());
+        if (root.TryGetProperty("text", out var format)) text.Append(format.GetRawText());
     }
 }
 
@@ -76,6 +78,8 @@ internal sealed class ResponsesMeter : UsageMeter
                 WebSearchCalls = CountItems(response, "web_search_call"),
                 FileSearchCalls = CountItems(response, "file_search_call"),
             };
+        else if (response.TryGetProperty("output", out var output))
+            CollectGenerated(output);
     }
 
     /// <summary>Built-in tool calls are output items of their own type; each is billed per call.</summary>

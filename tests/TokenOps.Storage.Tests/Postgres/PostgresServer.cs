@@ -13,6 +13,10 @@ namespace TokenOps.Storage.Tests.Postgres;
 /// directory, fsync off. Started once per test collection (<see cref="PostgresCollection"/>); each test class asks for
 /// its own fresh database (<see cref="Database"/>). Stopped and deleted when the collection is done.
 /// Never skipped: without the binaries the fixture fails and says which package to install.
+/// <para>
+/// To use a server of your own instead, set <c>TOKENOPS_TEST_POSTGRES</c> to a connection string whose role may
+/// CREATE DATABASE: each database then gets a per-run suffix and is dropped at the end (the string is never printed).
+/// </para>
 /// As root (CI, this machine) the server runs as the <c>postgres</c> OS user through <c>runuser</c>: initdb refuses root.
 /// </summary>
 public sealed class PostgresServer : IDisposable
@@ -23,15 +27,29 @@ public sealed class PostgresServer : IDisposable
     private readonly string _data;
     private readonly string _bin;
     private readonly bool _asPostgresUser;
+    private readonly NpgsqlConnectionStringBuilder? _configured;
+    private readonly string _run = Guid.NewGuid().ToString("N")[..6];
+    private readonly ConcurrentBag<string> _created = [];
     private bool _started;
+
+    /// <summary>An existing server to use instead of starting one (a connection string allowed to create databases).</summary>
+    public const string ConfiguredVariable = "TOKENOPS_TEST_POSTGRES";
 
     public int Port { get; }
 
     /// <summary>The server's own maintenance database, for CREATE DATABASE.</summary>
-    private string AdminConnectionString => ConnectionString("postgres");
+    private string AdminConnectionString => ConnectionString(_configured?.Database ?? "postgres");
 
     public PostgresServer()
     {
+        var configured = Environment.GetEnvironmentVariable(ConfiguredVariable);
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            _configured = new NpgsqlConnectionStringBuilder(configured);
+            Port = _configured.Port;
+            _root = _data = _bin = "";
+            return;
+        }
         _bin = FindBinaries();
         _asPostgresUser = Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root";
         _root = Path.Combine(Path.GetTempPath(), "tokenops-pg-" + Guid.NewGuid().ToString("N")[..12]);
@@ -65,10 +83,12 @@ public sealed class PostgresServer : IDisposable
     }
 
     /// <summary>A connection string (no password: trust authentication on loopback) to a database of this server.</summary>
-    public string ConnectionString(string database) => new NpgsqlConnectionStringBuilder
-    {
-        Host = "127.0.0.1", Port = Port, Username = "tokenops", Database = database, Pooling = true, MaxPoolSize = 20,
-    }.ToString();
+    public string ConnectionString(string database) => _configured is { } configured
+        ? new NpgsqlConnectionStringBuilder(configured.ConnectionString) { Database = database }.ToString()
+        : new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1", Port = Port, Username = "tokenops", Database = database, Pooling = true, MaxPoolSize = 20,
+        }.ToString();
 
     /// <summary>A fresh database, created on the first call for a name (one per test class) and reused after.</summary>
     public string Database(string name) => _databases.GetOrAdd(name, n => new Lazy<string>(() => Create(n))).Value;
@@ -79,18 +99,32 @@ public sealed class PostgresServer : IDisposable
     private string Create(string name)
     {
         var safe = new string(name.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray());
-        if (safe.Length > 60) safe = safe[..50] + "_" + (uint)name.GetHashCode(StringComparison.Ordinal) % 100000;
+        if (safe.Length > 50) safe = safe[..40] + "_" + (uint)name.GetHashCode(StringComparison.Ordinal) % 100000;
+        // On a shared server, runs side by side must not meet: a suffix per run, and the database dropped at the end.
+        if (_configured is not null) safe += "_" + _run;
         using var connection = new NpgsqlConnection(AdminConnectionString);
         connection.Open();
         using var create = connection.CreateCommand();
         create.CommandText = $"DROP DATABASE IF EXISTS \"{safe}\"; CREATE DATABASE \"{safe}\";";
         create.ExecuteNonQuery();
+        _created.Add(safe);
         return ConnectionString(safe);
     }
 
     public void Dispose()
     {
         NpgsqlConnection.ClearAllPools();
+        if (_configured is not null)
+        {
+            using var connection = new NpgsqlConnection(AdminConnectionString);
+            connection.Open();
+            foreach (var name in _created)
+            {
+                using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE);", connection);
+                drop.ExecuteNonQuery();
+            }
+            return;
+        }
         if (_started)
         {
             try { RunServerTool("pg_ctl", ["-D", _data, "-m", "immediate", "-w", "stop"]); }
@@ -101,24 +135,23 @@ public sealed class PostgresServer : IDisposable
     }
 
     /// <summary>The newest installed server's bin directory (Debian: /usr/lib/postgresql/&lt;major&gt;/bin), else initdb on PATH.</summary>
-    private static string FindBinaries()
+    internal static string FindBinaries(string root = "/usr/lib/postgresql", string? path = null)
     {
-        const string Root = "/usr/lib/postgresql";
-        if (Directory.Exists(Root))
+        if (Directory.Exists(root))
         {
-            var newest = Directory.GetDirectories(Root)
+            var newest = Directory.GetDirectories(root)
                 .Select(d => (Dir: Path.Combine(d, "bin"), Major: int.TryParse(Path.GetFileName(d), out var m) ? m : -1))
                 .Where(d => File.Exists(Path.Combine(d.Dir, "initdb")) && File.Exists(Path.Combine(d.Dir, "pg_ctl")))
                 .OrderByDescending(d => d.Major).FirstOrDefault();
             if (newest.Dir is not null) return newest.Dir;
         }
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        foreach (var dir in (path ?? Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
             if (File.Exists(Path.Combine(dir, "initdb")) && File.Exists(Path.Combine(dir, "pg_ctl"))) return dir;
         }
         throw new InvalidOperationException(
             "The PostgreSQL tests need the PostgreSQL server binaries (initdb, pg_ctl, postgres), found neither under " +
-            "/usr/lib/postgresql/<version>/bin nor on PATH. Install Debian's `postgresql` package " +
+            $"{root}/<version>/bin nor on PATH. Install Debian's `postgresql` package " +
             "(apt-get install postgresql; .ci/run does this). These tests are never skipped.");
     }
 

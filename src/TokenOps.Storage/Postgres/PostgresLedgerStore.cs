@@ -73,7 +73,11 @@ public sealed class PostgresLedgerStore(PostgresDatabase database) : ILedgerStor
         var inserted = new List<LedgerEntry>(rows.Count);
         using (var insert = new NpgsqlCommand(InsertSql, connection, tx))
         {
-            foreach (var c in Columns) insert.Parameters.Add(c.Parameter(rows));
+            // Rows go in id order and rollup cells in key order (table by table, always in the same order), so that
+            // writers of overlapping batches at once (replicas, a replay beside live traffic) take their row locks in
+            // one global order and wait for each other instead of deadlocking.
+            var ordered = rows.OrderBy(e => e.Id, StringComparer.Ordinal).ToList();
+            foreach (var c in Columns) insert.Parameters.Add(c.Parameter(ordered));
             using var reader = insert.ExecuteReader();
             var ids = new HashSet<string>(StringComparer.Ordinal);
             while (reader.Read()) ids.Add(reader.GetString(0));
@@ -99,8 +103,12 @@ public sealed class PostgresLedgerStore(PostgresDatabase database) : ILedgerStor
             var command = new NpgsqlBatchCommand(
                 $"INSERT INTO {spec.Table} ({string.Join(", ", names)}) SELECT * FROM unnest({string.Join(", ", names.Select((_, i) => $"${i + 1}"))}) " +
                 $"ON CONFLICT (bucket, {spec.Dims}) DO UPDATE SET {string.Join(", ", Measures.Select(m => $"{m} = {spec.Table}.{m} + excluded.{m}"))};");
-            var keys = cells.Keys.ToArray();
-            var sums = cells.Values.ToArray();
+            var ordered = cells.OrderBy(c => c.Key.Bucket, StringComparer.Ordinal).ThenBy(c => c.Key.Team, StringComparer.Ordinal)
+                .ThenBy(c => c.Key.Person, StringComparer.Ordinal).ThenBy(c => c.Key.Project, StringComparer.Ordinal)
+                .ThenBy(c => c.Key.Feature, StringComparer.Ordinal).ThenBy(c => c.Key.Model, StringComparer.Ordinal)
+                .ThenBy(c => c.Key.Provider, StringComparer.Ordinal).ThenBy(c => c.Key.Outcome, StringComparer.Ordinal).ToArray();
+            var keys = ordered.Select(c => c.Key).ToArray();
+            var sums = ordered.Select(c => c.Value).ToArray();
             command.Parameters.Add(TextArray(keys.Select(k => k.Bucket)));
             foreach (var d in dims)
             {

@@ -57,6 +57,15 @@ public sealed class PostgresLedgerStore(PostgresDatabase database) : ILedgerStor
 
     private static readonly string[] Measures = LedgerRollups.Measures.Split(", ");
 
+    private const string TotalTokens = "uncached_input_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens + output_tokens";
+
+    /// <summary>Imports: insert one row, or replace the stored one when this copy carries more tokens; RETURNING says whether it did either.</summary>
+    private static readonly string MergeSql =
+        $"INSERT INTO ledger ({ColumnList}) SELECT * FROM unnest({string.Join(", ", Columns.Select((c, i) => $"${i + 1}"))}) " +
+        $"ON CONFLICT (id) DO UPDATE SET {string.Join(", ", Columns.Skip(1).Select(c => $"{c.Name} = excluded.{c.Name}"))} " +
+        $"WHERE ({string.Join(" + ", TotalTokens.Split(" + ").Select(c => "excluded." + c))}) > ({string.Join(" + ", TotalTokens.Split(" + ").Select(c => "ledger." + c))}) " +
+        "RETURNING id;";
+
     /// <summary>Writes the batch in one transaction; returns how many rows were new.</summary>
     public int Write(IReadOnlyList<LedgerEntry> entries)
     {
@@ -88,15 +97,54 @@ public sealed class PostgresLedgerStore(PostgresDatabase database) : ILedgerStor
             }
         }
         // Rollups count only rows that were new, in the same transaction: replays stay idempotent.
-        ApplyRollups(connection, tx, inserted);
+        ApplyRollups(connection, tx, inserted, +1);
         tx.Commit();
         return inserted.Count;
     }
 
-    private static void ApplyRollups(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<LedgerEntry> inserted)
+    /// <summary>
+    /// Offline imports, as <see cref="SqliteLedgerStore.Merge"/>: inserts new rows, and replaces an existing row only when
+    /// the new one carries more tokens (a streamed message logged again once complete); the rollups retract the old copy
+    /// and add the new one, in the same transaction. Row by row, in batch order (a later copy of an id in the same batch
+    /// is compared with the earlier one), each stored row locked while it is compared. Returns how many rows were added or grown.
+    /// </summary>
+    public int Merge(IReadOnlyList<LedgerEntry> entries)
+    {
+        if (entries.Count == 0) return 0;
+        using var connection = database.Open();
+        using var tx = connection.BeginTransaction();
+        using var find = new NpgsqlCommand($"SELECT {ColumnList} FROM ledger WHERE id = $1 FOR UPDATE;", connection, tx);
+        var id = new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text };
+        find.Parameters.Add(id);
+        var added = new List<LedgerEntry>(entries.Count);
+        var replaced = new List<LedgerEntry>();
+        foreach (var e in entries)
+        {
+            id.Value = e.Id;
+            LedgerEntry? old = null;
+            using (var reader = find.ExecuteReader())
+            {
+                if (reader.Read()) old = ReadRow(reader);
+            }
+            using var upsert = new NpgsqlCommand(MergeSql, connection, tx);
+            foreach (var c in Columns) upsert.Parameters.Add(c.Parameter([e]));
+            using (var reader = upsert.ExecuteReader())
+            {
+                if (!reader.Read()) continue;
+            }
+            if (old is not null) replaced.Add(old);
+            added.Add(e);
+        }
+        ApplyRollups(connection, tx, replaced, -1);
+        ApplyRollups(connection, tx, added, +1);
+        tx.Commit();
+        return added.Count;
+    }
+
+    private static void ApplyRollups(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<LedgerEntry> rows, int sign)
     {
         using var batch = new NpgsqlBatch(connection, tx);
-        foreach (var (spec, cells) in LedgerRollups.Aggregate(inserted, +1))
+        foreach (var (spec, cells) in LedgerRollups.Aggregate(rows, sign))
         {
             var dims = spec.Dims.Split(", ");
             var names = new[] { "bucket" }.Concat(dims).Concat(Measures).ToArray();

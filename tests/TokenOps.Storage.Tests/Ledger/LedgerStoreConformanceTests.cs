@@ -20,6 +20,9 @@ public abstract class LedgerStoreConformanceTests
 {
     protected abstract ILedgerStore Store { get; }
 
+    /// <summary>The store's import merge (not on <see cref="ILedgerStore"/> yet): insert, or replace with a copy carrying more tokens.</summary>
+    protected abstract int Merge(IReadOnlyList<LedgerEntry> entries);
+
     /// <summary>A new connection to the store's database (for reading rollup tables, which have no contract yet).</summary>
     protected abstract DbConnection OpenConnection();
 
@@ -213,6 +216,47 @@ public abstract class LedgerStoreConformanceTests
         Assert.Equal((12L, 3L, 40L), (stored.Usage.WebSearchCalls, stored.Usage.WebFetchCalls, stored.Usage.FileSearchCalls));
         Assert.Equal(0.123456789m, stored.Cost.ToolCalls);
         Assert.Equal(123_456_789L, stored.CostNanos);
+    }
+
+    [Fact]
+    public virtual void Merge_adds_new_rows_and_replaces_a_row_only_with_a_copy_carrying_more_tokens()
+    {
+        var s = NewScope();
+        var a = Row(s, 1, TimeSpan.FromMinutes(1));
+        var grown = a with { Usage = a.Usage with { Output = a.Usage.Output + 500 }, Cost = a.Cost with { Output = 0.5m }, CostNanos = NanoUsd.FromUsd(a.Cost.Total + 0.498m), Person = "grace" };
+        var shrunk = a with { Usage = a.Usage with { Output = 1 }, Person = "mallory" };
+        var before = Store.Count();
+        Assert.Equal(2, Merge([a, Row(s, 2, TimeSpan.FromMinutes(2))]));
+        Assert.Equal(1, Merge([grown]));
+        Assert.Equal(0, Merge([grown]));
+        Assert.Equal(0, Merge([shrunk]));
+        // An id written by the gateway can be grown by an import too; Write never replaces.
+        var b = Row(s, 3, TimeSpan.FromHours(30));
+        Store.Write([b]);
+        Assert.Equal(1, Merge([b with { Usage = b.Usage with { CacheRead = 4000 }, Cost = b.Cost with { CacheRead = 0.004m } }]));
+        Assert.Equal(0, Store.Write([b]));
+        Assert.Equal(before + 3, Store.Count());
+        var stored = Mine(s);
+        Assert.Equal(grown, stored[0]);
+        Assert.Equal(4000, stored[2].Usage.CacheRead);
+        AssertRollupsMatchTheLedger(s);
+    }
+
+    [Fact]
+    public virtual void Merge_compares_copies_of_one_id_within_a_batch_in_order()
+    {
+        var s = NewScope();
+        var small = Row(s, 1, TimeSpan.FromMinutes(1));
+        var large = small with { Usage = small.Usage with { UncachedInput = 50_000 }, Cost = small.Cost with { UncachedInput = 0.05m } };
+        // Small first, then large: both count (added, then grown); large first: the small copy changes nothing.
+        Assert.Equal(2, Merge([small, large]));
+        var other = Row(s, 2, TimeSpan.FromHours(2));
+        var otherLarge = other with { Usage = other.Usage with { Output = 90_000 } };
+        Assert.Equal(1, Merge([otherLarge, other]));
+        var stored = Mine(s);
+        Assert.Equal(50_000, stored[0].Usage.UncachedInput);
+        Assert.Equal(90_000, stored[1].Usage.Output);
+        AssertRollupsMatchTheLedger(s);
     }
 
     /// <summary>The rollup tables by name, with their dimensions (bucket aside).</summary>

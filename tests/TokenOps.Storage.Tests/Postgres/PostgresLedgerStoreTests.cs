@@ -20,6 +20,8 @@ public sealed class PostgresLedgerStoreTests : LedgerStoreConformanceTests, IDis
 
     protected override ILedgerStore Store => _store;
 
+    protected override int Merge(IReadOnlyList<LedgerEntry> entries) => _store.Merge(entries);
+
     protected override DbConnection OpenConnection() => _database.Open();
 
     public void Dispose() => _database.Dispose();

@@ -12,6 +12,8 @@ public sealed class SqliteLedgerStoreTests(SqliteLedgerStoreTests.Fixture fixtur
 {
     protected override ILedgerStore Store => fixture.Store;
 
+    protected override int Merge(IReadOnlyList<LedgerEntry> entries) => fixture.Store.Merge(entries);
+
     protected override DbConnection OpenConnection() => fixture.Database.Open();
 
     public sealed class Fixture : IDisposable

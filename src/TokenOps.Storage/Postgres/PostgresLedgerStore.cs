@@ -71,11 +71,11 @@ public sealed class PostgresLedgerStore(PostgresDatabase database) : ILedgerStor
     {
         if (entries.Count == 0) return 0;
         // One row per id, the first occurrence winning, as SQLite's row-by-row INSERT OR IGNORE does within a batch.
-        var byId = new Dictionary<string, LedgerEntry>(entries.Count, StringComparer.Ordinal);
+        var seen = new HashSet<string>(entries.Count, StringComparer.Ordinal);
         var rows = new List<LedgerEntry>(entries.Count);
         foreach (var e in entries)
         {
-            if (byId.TryAdd(e.Id, e)) rows.Add(e);
+            if (seen.Add(e.Id)) rows.Add(e);
         }
         using var connection = database.Open();
         using var tx = connection.BeginTransaction();
@@ -90,7 +90,6 @@ public sealed class PostgresLedgerStore(PostgresDatabase database) : ILedgerStor
             using var reader = insert.ExecuteReader();
             var ids = new HashSet<string>(StringComparer.Ordinal);
             while (reader.Read()) ids.Add(reader.GetString(0));
-            // Keep the batch's order: the rollups do not care, but callers and tests read a stable list.
             foreach (var e in rows)
             {
                 if (ids.Contains(e.Id)) inserted.Add(e);

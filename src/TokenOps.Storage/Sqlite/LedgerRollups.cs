@@ -195,7 +195,16 @@ public static class LedgerRollups
 
     private static void Apply(Upserts upserts, SqliteTransaction tx, IReadOnlyList<LedgerEntry> inserted, int sign)
     {
-        if (inserted.Count == 0) return;
+        foreach (var (spec, map) in Aggregate(inserted, sign)) Upsert(upserts.For(spec, tx), map);
+    }
+
+    /// <summary>
+    /// The batch's cells for each rollup table, one per distinct key (backend-neutral: the SQLite and PostgreSQL ledger
+    /// stores both upsert these). Tables the batch does not touch are left out.
+    /// </summary>
+    internal static IEnumerable<(Spec Spec, Dictionary<Key, Sums> Cells)> Aggregate(IReadOnlyList<LedgerEntry> inserted, int sign)
+    {
+        if (inserted.Count == 0) yield break;
         // One pass over the rows at the finest grain (the hour and every dimension); each table's cells are then derived
         // from those few cells. Keying every row again for each of the eleven tables (a formatted bucket string and an
         // eight-string key per row and table) was most of the cost of keeping the rollups.
@@ -222,9 +231,12 @@ public static class LedgerRollups
                 total.Add(sums);
                 map[key] = total;
             }
-            if (map.Count > 0) Upsert(upserts.For(spec, tx), map);
+            if (map.Count > 0) yield return (spec, map);
         }
     }
+
+    /// <summary>Every rollup table kept by <see cref="Apply"/>, in the order it writes them.</summary>
+    internal static IReadOnlyList<Spec> Tables => AllSpecs;
 
     /// <summary>
     /// The upsert of each rollup table, prepared on first use and kept for the connection's life: the ledger writer
@@ -279,12 +291,12 @@ public static class LedgerRollups
         }
     }
 
-    private readonly record struct Key(string Bucket, string Person, string Team, string Project, string Feature, string Model, string Provider, string Outcome);
+    internal readonly record struct Key(string Bucket, string Person, string Team, string Project, string Feature, string Model, string Provider, string Outcome);
 
     /// <summary>The finest grain of a batch: an hour (a value, no string yet) and every dimension.</summary>
     private readonly record struct Cell(DateTime Hour, string Person, string Team, string Project, string Feature, string Model, string Provider, LedgerOutcome Outcome);
 
-    private struct Sums
+    internal struct Sums
     {
         public long Requests, UncachedInput, CacheRead, CacheWrite5m, CacheWrite1h, Output, Reasoning, CostNanos, CacheReadNanos, CacheHits, Degraded, Errors;
 

@@ -1,0 +1,180 @@
+using Npgsql;
+using TokenOps.Storage.Sqlite;
+
+namespace TokenOps.Storage.Postgres;
+
+/// <summary>
+/// The PostgreSQL schema history: the same named steps as SQLite's (<c>Sqlite/Migrations.cs</c>), in the same order,
+/// with PostgreSQL SQL, recorded in schema_migrations. All missing steps are applied in one transaction that first takes
+/// <c>pg_advisory_xact_lock</c> on a fixed key, so replicas starting at once migrate one after the other (the second
+/// finds the steps recorded and does nothing); the lock is released at commit or when a crashed migrator's session ends.
+/// <para>
+/// Column types: text, bigint (every count and every amount of money, integer nano-USD), double precision (latencies),
+/// boolean (streamed, estimated). Times stay the fixed-width ISO 8601 UTC text SQLite stores
+/// ("yyyy-MM-ddTHH:mm:ss.fffffffZ"), in the "C" collation (byte order = time order, whatever the database's locale):
+/// timestamptz keeps microseconds and would drop the last digit of .NET's 100 ns ticks, so a row would not read back
+/// as written, and the rollup buckets (text prefixes of that string) and range filters stay identical to SQLite's.
+/// </para>
+/// <para>
+/// No step backfills: today every step is applied together to an empty database (PostgreSQL support is new), so the
+/// rollup tables are created before the ledger holds a row. A later step that adds a rollup level to a database with
+/// rows must derive it in its own SQL, as SQLite's steps 0600–0630 do.
+/// </para>
+/// </summary>
+internal static class PostgresMigrations
+{
+    /// <summary>"TokenOps" in ASCII: the advisory lock every migrator of any TokenOps database takes.</summary>
+    internal const long LockKey = 0x546F_6B65_6E4F_7073;
+
+    private const string Time = "text COLLATE \"C\"";
+
+    internal static readonly (string Id, string Sql)[] Steps =
+    [
+        ("0001_core", $"""
+        CREATE TABLE IF NOT EXISTS teams (name text PRIMARY KEY, created_at {Time} NOT NULL);
+        CREATE TABLE IF NOT EXISTS people (name text PRIMARY KEY, team text NOT NULL REFERENCES teams(name), created_at {Time} NOT NULL);
+        CREATE TABLE IF NOT EXISTS keys (
+            id text PRIMARY KEY, key_hash text NOT NULL UNIQUE, display_prefix text NOT NULL,
+            person text NOT NULL REFERENCES people(name), created_at {Time} NOT NULL, revoked_at {Time});
+        CREATE TABLE IF NOT EXISTS ledger (
+            id text COLLATE "C" PRIMARY KEY, started_at {Time} NOT NULL, ended_at {Time} NOT NULL, route text NOT NULL,
+            key_id text, person text, team text, project text, feature text, ticket text, pull_request text, tags text,
+            provider text, requested_model text, served_model text,
+            uncached_input_tokens bigint NOT NULL, cache_read_tokens bigint NOT NULL,
+            cache_write_5m_tokens bigint NOT NULL, cache_write_1h_tokens bigint NOT NULL,
+            output_tokens bigint NOT NULL, reasoning_tokens bigint NOT NULL, service_tier text NOT NULL,
+            uncached_input_nanos bigint NOT NULL, cache_read_nanos bigint NOT NULL,
+            cache_write_5m_nanos bigint NOT NULL, cache_write_1h_nanos bigint NOT NULL,
+            output_nanos bigint NOT NULL, reasoning_nanos bigint NOT NULL, cost_nanos bigint NOT NULL,
+            catalog_version text, streamed boolean NOT NULL, estimated boolean NOT NULL, status integer NOT NULL,
+            outcome text NOT NULL, error_code text, latency_ms double precision NOT NULL, ttft_ms double precision,
+            provider_request_id text);
+        CREATE INDEX IF NOT EXISTS ledger_started_at ON ledger(started_at);
+        CREATE INDEX IF NOT EXISTS ledger_person ON ledger(person, started_at);
+        CREATE INDEX IF NOT EXISTS ledger_team ON ledger(team, started_at);
+        """),
+        ("0002_ledger_source_session_budget", """
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS source text NOT NULL DEFAULT 'gateway';
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS session_id text;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS budget_action text;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS justification text;
+        CREATE INDEX IF NOT EXISTS ledger_project ON ledger(project, started_at);
+        """),
+        ("0100_budgets", $"""
+        CREATE TABLE IF NOT EXISTS budgets (
+            id text PRIMARY KEY, level text NOT NULL, name text NOT NULL, limit_nanos bigint NOT NULL,
+            period text NOT NULL, time_zone text NOT NULL, mode text NOT NULL, soft_action text NOT NULL,
+            rollover bigint NOT NULL, rollover_ceiling_nanos bigint NOT NULL, updated_at {Time} NOT NULL);
+        CREATE TABLE IF NOT EXISTS budgets_version (id integer PRIMARY KEY CHECK (id = 1), version bigint NOT NULL);
+        INSERT INTO budgets_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
+        """),
+        ("0200_alerts_outbox", $"""
+        CREATE TABLE IF NOT EXISTS alerts (
+            id text PRIMARY KEY, dedupe_key text NOT NULL UNIQUE, kind text NOT NULL, budget_id text NOT NULL, level text NOT NULL,
+            name text NOT NULL, threshold bigint, spent_nanos bigint NOT NULL, limit_nanos bigint NOT NULL,
+            projected_exhaustion {Time}, period_start {Time} NOT NULL, period_end {Time} NOT NULL, message text NOT NULL,
+            created_at {Time} NOT NULL);
+        CREATE INDEX IF NOT EXISTS alerts_created_at ON alerts(created_at);
+        CREATE TABLE IF NOT EXISTS alert_deliveries (
+            alert_id text NOT NULL REFERENCES alerts(id), webhook text NOT NULL, attempts bigint NOT NULL DEFAULT 0,
+            next_attempt_at {Time} NOT NULL, delivered_at {Time}, last_error text, PRIMARY KEY (alert_id, webhook));
+        CREATE INDEX IF NOT EXISTS alert_deliveries_due ON alert_deliveries(delivered_at, next_attempt_at);
+        """),
+        ("0400_outcomes", $"""
+        CREATE TABLE IF NOT EXISTS outcomes (
+            id text PRIMARY KEY, source text NOT NULL, source_id text NOT NULL, type text NOT NULL, title text,
+            person text, team text, project text, repository text, branch text, key text,
+            started_at {Time}, completed_at {Time} NOT NULL, value_nanos bigint, recorded_at {Time} NOT NULL);
+        CREATE INDEX IF NOT EXISTS outcomes_completed_at ON outcomes(completed_at);
+        CREATE INDEX IF NOT EXISTS outcomes_person ON outcomes(person, completed_at);
+        CREATE TABLE IF NOT EXISTS outcome_deliveries (id text PRIMARY KEY, outcome_id text, received_at {Time} NOT NULL);
+        """),
+        ("0300_import_files", $"""
+        CREATE TABLE IF NOT EXISTS import_files (
+            source text NOT NULL, path text NOT NULL, size bigint NOT NULL, mtime {Time} NOT NULL,
+            "offset" bigint NOT NULL, line bigint NOT NULL, state text, imported_at {Time} NOT NULL,
+            PRIMARY KEY (source, path));
+        CREATE INDEX IF NOT EXISTS ledger_source ON ledger(source, started_at);
+        """),
+        ("0500_rollups_hourly_daily",
+            CreateRollup(LedgerRollups.Hourly, LedgerRollups.Dimensions) + CreateRollup(LedgerRollups.Daily, LedgerRollups.Dimensions) +
+            CreateRollup(LedgerRollups.HourlyOrg, LedgerRollups.OrgDimensions) + CreateRollup(LedgerRollups.DailyOrg, LedgerRollups.OrgDimensions) +
+            """
+            CREATE INDEX IF NOT EXISTS ledger_degraded ON ledger(started_at) WHERE budget_action LIKE 'degraded%';
+            CREATE INDEX IF NOT EXISTS ledger_model ON ledger(served_model, started_at);
+            CREATE INDEX IF NOT EXISTS ledger_errors ON ledger(started_at) WHERE outcome <> 'Ok';
+            CREATE INDEX IF NOT EXISTS ledger_team_errors ON ledger(team, started_at) WHERE outcome <> 'Ok';
+            """),
+        ("0600_rollups_monthly",
+            CreateRollup(LedgerRollups.Monthly, LedgerRollups.Dimensions) + CreateRollup(LedgerRollups.MonthlyOrg, LedgerRollups.OrgDimensions)),
+        ("0610_rollups_weekly",
+            CreateRollup(LedgerRollups.Weekly, LedgerRollups.Dimensions) + CreateRollup(LedgerRollups.WeeklyOrg, LedgerRollups.OrgDimensions)),
+        // PostgreSQL's B-tree covers with INCLUDE: the key stays (started_at), the other columns ride along for index-only scans.
+        ("0620_ledger_degraded_covering", """
+        CREATE INDEX IF NOT EXISTS ledger_degraded_cover ON ledger(started_at) INCLUDE (team, person, requested_model, served_model,
+            uncached_input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens,
+            cost_nanos, budget_action) WHERE budget_action LIKE 'degraded%';
+        """),
+        ("0630_rollups_daily_model", CreateRollup(LedgerRollups.DailyModel, LedgerRollups.ModelDimensions)),
+        ("0700_ledger_tool_calls", """
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS web_search_calls bigint NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS web_fetch_calls bigint NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS file_search_calls bigint NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS tool_call_nanos bigint NOT NULL DEFAULT 0;
+        """),
+    ];
+
+    /// <summary>A rollup table with SQLite's columns and primary key (person-level tables lead with team, the others with the bucket).</summary>
+    private static string CreateRollup(string table, string dimensions)
+    {
+        var dims = dimensions.Split(", ");
+        var person = dims.Contains("person");
+        var key = person ? "team, bucket, " + dimensions.Replace("team, ", "", StringComparison.Ordinal) : "bucket, " + dimensions;
+        var sql = $"""
+        CREATE TABLE IF NOT EXISTS {table} (
+            bucket text COLLATE "C" NOT NULL, {string.Join(", ", dims.Select(d => d + " text NOT NULL"))},
+            {string.Join(", ", LedgerRollups.Measures.Split(", ").Select(m => m + " bigint NOT NULL"))},
+            PRIMARY KEY ({key}));
+
+        """;
+        if (person) sql += $"CREATE INDEX IF NOT EXISTS {table}_person ON {table}(person, bucket);\n";
+        else if (dims.Contains("team")) sql += $"CREATE INDEX IF NOT EXISTS {table}_team ON {table}(team, bucket);\n";
+        return sql;
+    }
+
+    /// <summary>Applies every missing step, one migrator at a time across all replicas; returns the ids it applied.</summary>
+    public static IReadOnlyList<string> Apply(NpgsqlDataSource dataSource)
+    {
+        using var connection = dataSource.OpenConnection();
+        using var tx = connection.BeginTransaction();
+        Execute(connection, tx, $"SELECT pg_advisory_xact_lock({LockKey});");
+        // Created under the lock: two sessions racing on CREATE TABLE IF NOT EXISTS can still collide in the catalog.
+        Execute(connection, tx, "CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at text NOT NULL);");
+        var applied = new HashSet<string>(StringComparer.Ordinal);
+        using (var read = new NpgsqlCommand("SELECT id FROM schema_migrations;", connection, tx))
+        using (var reader = read.ExecuteReader())
+        {
+            while (reader.Read()) applied.Add(reader.GetString(0));
+        }
+        var done = new List<string>();
+        foreach (var (id, sql) in Steps)
+        {
+            if (applied.Contains(id)) continue;
+            Execute(connection, tx, sql);
+            using var record = new NpgsqlCommand("INSERT INTO schema_migrations (id, applied_at) VALUES ($1, $2);", connection, tx);
+            record.Parameters.Add(new NpgsqlParameter { Value = id });
+            record.Parameters.Add(new NpgsqlParameter { Value = DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture) });
+            record.ExecuteNonQuery();
+            done.Add(id);
+        }
+        tx.Commit();
+        return done;
+    }
+
+    private static void Execute(NpgsqlConnection connection, NpgsqlTransaction tx, string sql)
+    {
+        // No timeout: waiting for another replica's migration (the lock) is expected at start.
+        using var command = new NpgsqlCommand(sql, connection, tx) { CommandTimeout = 0 };
+        command.ExecuteNonQuery();
+    }
+}

@@ -16,7 +16,8 @@ using TokenOps.Gateway.Providers;
 using TokenOps.Gateway.Telemetry;
 using TokenOps.Simulator;
 using TokenOps.Storage.Journal;
-using TokenOps.Storage.Sqlite;
+using TokenOps.Core.Ledger;
+using TokenOps.Storage;
 
 namespace TokenOps.Gateway;
 
@@ -77,9 +78,7 @@ public static class GatewayHost
         var services = builder.Services;
         services.AddSingleton(settings.Time);
         services.AddSingleton(options);
-        services.AddSingleton(new SqliteDatabase(options.DataDirectory));
-        services.AddSingleton<SqliteKeyStore>();
-        services.AddSingleton<SqliteLedgerStore>();
+        services.AddTokenOpsStorage(options.Storage, options.DataDirectory);
         services.AddSingleton(sp => new LedgerJournal(Path.Combine(options.DataDirectory, "journal"), new JournalSettings
         {
             SegmentBytes = options.JournalSegmentBytes,
@@ -89,7 +88,7 @@ public static class GatewayHost
         services.AddSingleton(sp =>
         {
             var log = sp.GetRequiredService<ILogger<LedgerWriter>>();
-            return new LedgerWriter(sp.GetRequiredService<SqliteLedgerStore>(), sp.GetRequiredService<LedgerJournal>(),
+            return new LedgerWriter(sp.GetRequiredService<ILedgerStore>(), sp.GetRequiredService<LedgerJournal>(),
                 ex => log.LogWarning("Ledger store write failed, will retry (events are safe in the journal): {Message}", ex.Message));
         });
         services.AddSingleton<TokenCounter>();
@@ -103,7 +102,6 @@ public static class GatewayHost
             services.AddHostedService(sp => new RouteReloader(configPath, settings.ConfigReloadInterval,
                 next => BuildRouter(next, simulatorUrl, settings), routerHolder, sp.GetRequiredService<ILogger<RouteReloader>>()));
         services.AddSingleton(UpstreamClient.Create());
-        services.AddSingleton<SqliteBudgetStore>();
         services.AddSingleton<BudgetEngine>();
         services.AddSingleton<IBudgetSnapshots>(sp => sp.GetRequiredService<BudgetEngine>());
         services.AddHostedService<BudgetRefresher>();

@@ -57,15 +57,15 @@ public static class GatewayOptionsValidator
             fail("storage.connectionStringEnv", "is for kind \"postgres\"; SQLite lives in dataDirectory");
         if (storage.Kind != StorageKinds.Sqlite)
             CheckConnectionSource($"storage", storage.ConnectionStringEnv, storage.ConnectionStringFile, fail);
-        if (!StorageComposition.IsAvailable(storage.Kind))
-            fail("storage.kind", $"\"{storage.Kind}\": this build has no {StorageComposition.DisplayName(storage.Kind)} backend yet");
+        if (!StorageServiceCollectionExtensions.IsAvailable(storage.Kind))
+            fail("storage.kind", $"\"{storage.Kind}\": this build has no {StorageServiceCollectionExtensions.DisplayName(storage.Kind)} backend yet");
 
         if (options.Redis is { } redis)
         {
             if (redis.OnFailure is not (RedisFailureModes.FailClosed or RedisFailureModes.FailOpen))
                 fail("redis.onFailure", $"must be \"{RedisFailureModes.FailClosed}\" or \"{RedisFailureModes.FailOpen}\", not \"{redis.OnFailure}\"");
             CheckConnectionSource("redis", redis.ConnectionStringEnv, redis.ConnectionStringFile, fail);
-            if (!StorageComposition.RedisAvailable)
+            if (!StorageServiceCollectionExtensions.RedisAvailable)
                 fail("redis", "is configured, but this build has no Redis counter backend yet (remove the section to keep counters in each gateway)");
         }
     }

@@ -8,7 +8,8 @@ using TokenOps.Gateway.Alerts;
 using TokenOps.Gateway.Pipeline;
 using TokenOps.Gateway.Configuration;
 using TokenOps.Simulator;
-using TokenOps.Storage.Sqlite;
+using TokenOps.Core.Ledger;
+using TokenOps.Storage;
 
 namespace TokenOps.Cli.Commands;
 
@@ -52,7 +53,7 @@ internal static class DemoCommand
                 ConfigureLogging = logging => logging.AddFilter(typeof(AdmitStage).FullName, LogLevel.Error),
             }, cancellationToken);
 
-            var keyStore = gateway.Services.GetRequiredService<SqliteKeyStore>();
+            var keyStore = gateway.Services.GetRequiredService<IKeyStore>();
             var keys = DemoOrganisation.People.ToDictionary(h => h.Person, h => keyStore.Create(h.Person, h.Team).Secret);
             Console.WriteLine($"Organisation: {DemoOrganisation.People.Select(p => p.Team).Distinct().Count()} teams, {DemoOrganisation.People.Length} people, one virtual key each.");
             foreach (var h in DemoOrganisation.People) Console.WriteLine($"  {h.Person,-6} {h.Team,-9} {h.Description}");
@@ -90,7 +91,7 @@ internal static class DemoCommand
             clock.JumpTo(asOf);
             await gateway.FlushLedgerAsync();
             alerts.Evaluate();
-            var rows = gateway.Services.GetRequiredService<SqliteLedgerStore>().Read();
+            var rows = gateway.Services.GetRequiredService<ILedgerStore>().Read();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Sent {traffic.Sent} requests in {(DateTime.UtcNow - started).TotalSeconds:0.0} s: {traffic.Refused} refused by a hard budget (402, expected), {traffic.Degraded} degraded, {traffic.Failed} failed; {outcomes.Merged} merged PRs by webhook."));
             DemoSummary.Print(rows, Console.Out);

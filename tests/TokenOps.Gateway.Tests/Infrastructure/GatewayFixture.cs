@@ -28,7 +28,7 @@ public sealed class GatewayFixture : IAsyncDisposable
     public Uri BaseUrl => App.BaseUrl;
     public SimulatorBill Bill => App.Simulator!.Services.GetRequiredService<SimulatorBill>();
     public SimulatorOptions SimulatorOptions => App.Simulator!.Services.GetRequiredService<SimulatorOptions>();
-    public SqliteKeyStore Keys => App.Services.GetRequiredService<SqliteKeyStore>();
+    public IKeyStore Keys => App.Services.GetRequiredService<IKeyStore>();
 
     public static async Task<GatewayFixture> StartAsync(Action<GatewayOptions>? configure = null, SimulatorOptions? simulator = null, TimeSpan? upstreamTimeout = null, string? providerKey = null)
     {
@@ -56,7 +56,7 @@ public sealed class GatewayFixture : IAsyncDisposable
     public async Task<IReadOnlyList<LedgerEntry>> LedgerAsync()
     {
         await App.FlushLedgerAsync();
-        return App.Services.GetRequiredService<SqliteLedgerStore>().Read();
+        return App.Services.GetRequiredService<TokenOps.Core.Ledger.ILedgerStore>().Read();
     }
 
     /// <summary>Waits until the ledger holds <paramref name="count"/> rows (settling can finish just after the client returns).</summary>

@@ -49,7 +49,7 @@ public sealed class OutcomeLinkingClockTests
         });
         try
         {
-            var key = app.Services.GetRequiredService<SqliteKeyStore>().Create("ada", "core").Secret;
+            var key = app.Services.GetRequiredService<IKeyStore>().Create("ada", "core").Secret;
             using var http = new HttpClient { BaseAddress = app.BaseUrl };
             using var admin = new HttpClient { BaseAddress = app.BaseUrl };
             admin.DefaultRequestHeaders.Authorization = new("Bearer", GatewayFixture.AdminToken);
@@ -88,7 +88,7 @@ public sealed class OutcomeLinkingClockTests
             await Chat(Monday.AddDays(1).AddHours(12), "X-TokenOps-Tags", "branch=feat/cart"); // after PR 42 merged: no branch link
             await Chat(Monday.AddDays(1).AddHours(13), "X-TokenOps-PR", "acme/shop#42");    // explicit, even after the merge
             await app.FlushLedgerAsync();
-            var rows = app.Services.GetRequiredService<SqliteLedgerStore>().Read();
+            var rows = app.Services.GetRequiredService<TokenOps.Core.Ledger.ILedgerStore>().Read();
             Assert.Equal(4, rows.Count);
             Assert.Equal(Monday.AddHours(10), rows[0].StartedAt); // the fake clock stamps the ledger
             long Cost(int i) => rows[i].CostNanos;

@@ -29,7 +29,7 @@ public sealed class RouteReloadTests : IAsyncDisposable
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var id = response.Headers.GetValues("X-TokenOps-Request-Id").Single();
         await _app!.FlushLedgerAsync();
-        return _app.Services.GetRequiredService<SqliteLedgerStore>().Read().Single(r => r.Id == id);
+        return _app.Services.GetRequiredService<TokenOps.Core.Ledger.ILedgerStore>().Read().Single(r => r.Id == id);
     }
 
     private async Task<LedgerEntry> SendUntilAsync(HttpClient http, Func<LedgerEntry, bool> condition)
@@ -55,7 +55,7 @@ public sealed class RouteReloadTests : IAsyncDisposable
             Options = options, ConfigPath = ConfigPath, ConfigReloadInterval = TimeSpan.FromMilliseconds(100),
             Urls = ["http://127.0.0.1:0"], Simulate = true, MinimumLogLevel = LogLevel.Warning,
         });
-        var key = _app.Services.GetRequiredService<SqliteKeyStore>().Create("ada", "core").Secret;
+        var key = _app.Services.GetRequiredService<IKeyStore>().Create("ada", "core").Secret;
         using var http = new HttpClient { BaseAddress = _app.BaseUrl };
         http.DefaultRequestHeaders.Authorization = new("Bearer", key);
 

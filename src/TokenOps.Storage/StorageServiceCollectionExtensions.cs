@@ -1,0 +1,94 @@
+using Microsoft.Extensions.DependencyInjection;
+using TokenOps.Core.Budgets;
+using TokenOps.Core.Ledger;
+using TokenOps.Storage.Sqlite;
+
+namespace TokenOps.Storage;
+
+/// <summary>
+/// The one place that composes a storage backend: the gateway calls <see cref="AddTokenOpsStorage"/>, the CLI
+/// <see cref="StorageSession.Open"/>; both then see only the contracts in Contracts/. A backend is added here (and in
+/// <see cref="IsAvailable"/>) when its implementation exists.
+/// </summary>
+public static class StorageServiceCollectionExtensions
+{
+    /// <summary>Registers every store contract, implemented by the backend <paramref name="options"/> names.</summary>
+    public static IServiceCollection AddTokenOpsStorage(this IServiceCollection services, StorageOptions options, string dataDirectory)
+    {
+        EnsureAvailable(options);
+        // Opened here, before the host starts: the schema is migrated once, before the first request.
+        var database = new SqliteDatabase(dataDirectory);
+        services.AddSingleton(database);
+        services.AddSingleton<SqliteLedgerStore>();
+        services.AddSingleton<ILedgerStore>(sp => sp.GetRequiredService<SqliteLedgerStore>());
+        services.AddSingleton<IKeyStore>(sp => new SqliteKeyStore(database, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IBudgetStore>(sp => new SqliteBudgetStore(database, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ISpendHistory>(sp => sp.GetRequiredService<IBudgetStore>());
+        services.AddSingleton<IOutcomeStore>(sp => new SqliteOutcomeStore(database, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ISpendReader>(new SqliteSpendReader(database));
+        services.AddSingleton<IAlertStore>(new SqliteAlertStore(database));
+        services.AddSingleton<ISpendQueries>(new SqliteSpendQueries(database));
+        services.AddSingleton<IRollupQueries>(new RollupQueries(database));
+        services.AddSingleton<ILedgerExplorer>(new LedgerExplorer(database));
+        services.AddSingleton<IImportState>(new SqliteImportState(database));
+        services.AddSingleton<ILedgerUsageReader>(new SqliteUsageReader(database));
+        return services;
+    }
+
+    /// <summary>True when this build can compose the backend (config validation refuses the others at start).</summary>
+    public static bool IsAvailable(string kind) => kind == StorageKinds.Sqlite;
+
+    /// <summary>Shared Redis budget counters: not in this build yet.</summary>
+    public static bool RedisAvailable => false;
+
+    public static string DisplayName(string kind) => kind switch
+    {
+        StorageKinds.Sqlite => "SQLite",
+        StorageKinds.Postgres => "PostgreSQL",
+        _ => kind,
+    };
+
+    internal static void EnsureAvailable(StorageOptions options)
+    {
+        // Validation already refuses this with the key named; this guards callers that skip it. Never a silent SQLite.
+        if (!IsAvailable(options.Kind))
+            throw new NotSupportedException($"storage.kind \"{options.Kind}\": this build has no {DisplayName(options.Kind)} backend yet");
+    }
+}
+
+/// <summary>
+/// The stores for one CLI command, opened from the same options as the gateway's (<see cref="Open"/>). Commands use
+/// the contracts only; each property is created on first use.
+/// </summary>
+public sealed class StorageSession : IDisposable
+{
+    private readonly SqliteDatabase _database;
+    private readonly TimeProvider _time;
+    private SqliteLedgerStore? _ledger;
+
+    private StorageSession(SqliteDatabase database, TimeProvider time)
+    {
+        _database = database;
+        _time = time;
+    }
+
+    public static StorageSession Open(StorageOptions options, string dataDirectory, TimeProvider? time = null)
+    {
+        StorageServiceCollectionExtensions.EnsureAvailable(options);
+        return new StorageSession(new SqliteDatabase(dataDirectory), time ?? TimeProvider.System);
+    }
+
+    public ILedgerStore Ledger => _ledger ??= new SqliteLedgerStore(_database);
+    public IKeyStore Keys => field ??= new SqliteKeyStore(_database, _time);
+    public IBudgetStore Budgets => field ??= new SqliteBudgetStore(_database, _time);
+    public IOutcomeStore Outcomes => field ??= new SqliteOutcomeStore(_database, _time);
+    public ISpendReader Spend => field ??= new SqliteSpendReader(_database);
+    public IAlertStore Alerts => field ??= new SqliteAlertStore(_database);
+    public ISpendQueries SpendQueries => field ??= new SqliteSpendQueries(_database);
+    public IRollupQueries Rollups => field ??= new RollupQueries(_database);
+    public ILedgerExplorer Explorer => field ??= new LedgerExplorer(_database);
+    public IImportState ImportState => field ??= new SqliteImportState(_database);
+    public ILedgerUsageReader Usage => field ??= new SqliteUsageReader(_database);
+
+    public void Dispose() => _ledger?.Dispose();
+}

@@ -1,3 +1,4 @@
+using TokenOps.Cli.Simulation;
 using System.Net;
 using System.Text.Json;
 using FsCheck;
@@ -24,9 +25,10 @@ public sealed class BudgetClockTests
         var options = new GatewayOptions { DataDirectory = dir };
         options.Budgets.People["uma"] = new BudgetOptions { LimitUsd = 0.00005m, Period = "daily" };
         options.Budgets.Teams["core"] = new BudgetOptions { LimitUsd = 1m, Period = "weekly" };
+        await using var simulator = await SimulatedProvider.StartAsync();
         var app = await GatewayHost.StartAsync(new GatewaySettings
         {
-            Options = options, Urls = ["http://127.0.0.1:0"], Simulate = true, Time = clock, MinimumLogLevel = LogLevel.Warning,
+            Options = options, Urls = ["http://127.0.0.1:0"], SimulatorUrl = simulator.Url, Time = clock, MinimumLogLevel = LogLevel.Warning,
         });
         try
         {

@@ -125,6 +125,26 @@ public sealed class StorageConfigTests : IDisposable
         Assert.DoesNotContain(Password, stdout + stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("keys", "list")]
+    [InlineData("status")]
+    [InlineData("ledger")]
+    public async Task Cli_OfflineCommands_ReadTheSameStorageSettings_AndRefusePostgres(params string[] command)
+    {
+        // No --config: the environment overrides alone choose the backend, as for the gateway. Never a silent SQLite.
+        var env = new Dictionary<string, string>
+        {
+            ["TOKENOPS_PG"] = ConnectionString,
+            ["TOKENOPS_CONFIG__Storage__Kind"] = "postgres",
+            ["TOKENOPS_CONFIG__Storage__ConnectionStringEnv"] = "TOKENOPS_PG",
+        };
+        var (exit, stdout, stderr) = await CliProcess.RunAsync(env, [.. command, "--data", _dir]);
+        Assert.Equal(2, exit);
+        Assert.Contains("no PostgreSQL backend yet", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(Password, stdout + stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_dir, "tokenops.db")), "no SQLite database may be created when postgres is asked for");
+    }
+
     [Fact]
     public async Task Cli_AConnectionStringPutInTheConfigItself_IsRefused_WithoutEchoingIt()
     {

@@ -1,3 +1,4 @@
+using TokenOps.Cli.Simulation;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,9 +44,10 @@ public sealed class OutcomeLinkingClockTests
         var options = new GatewayOptions { DataDirectory = dir, AdminTokenEnv = GatewayFixture.AdminTokenVariable };
         options.Outcomes.GitHubSecretEnv = "TOKENOPS_TEST_CLOCK_GH_SECRET";
         options.Outcomes.People["octocat"] = "ada";
+        await using var simulator = await SimulatedProvider.StartAsync();
         var app = await GatewayHost.StartAsync(new GatewaySettings
         {
-            Options = options, Urls = ["http://127.0.0.1:0"], Simulate = true, Time = clock,
+            Options = options, Urls = ["http://127.0.0.1:0"], SimulatorUrl = simulator.Url, Time = clock,
         });
         try
         {

@@ -8,7 +8,7 @@ public interface IKeyStore
     /// <summary>Creates a key for a person (creating the person and team if new); returns the record and the clear key.</summary>
     (VirtualKey Key, string Secret) Create(string person, string team);
 
-    /// <summary>The active key whose clear text is <paramref name="secret"/>, or null (unknown or revoked).</summary>
+    /// <summary>The key whose clear text is <paramref name="secret"/> (revoked or not: callers check), or null.</summary>
     VirtualKey? FindBySecret(string secret);
 
     /// <summary>The key with this id (revoked or not), or null.</summary>

@@ -13,7 +13,10 @@ public interface ISpendQueries
     /// </summary>
     IReadOnlyList<DailySpend> Daily(BudgetLevel level, string name, DateTimeOffset from, DateTimeOffset until);
 
-    /// <summary>The daily series a forecast at <paramref name="now"/> reads (the last four weeks, zeros included when the scope spent earlier).</summary>
+    /// <summary>
+    /// The series the forecaster needs at <paramref name="now"/>: the lookback window's days, plus a zero day just before
+    /// it when the scope spent earlier, so that quiet weeks count as zeros rather than as a short history.
+    /// </summary>
     IReadOnlyList<DailySpend> ForecastSeries(BudgetLevel level, string name, DateTimeOffset now);
 
     /// <summary>The budget's forecast at <paramref name="now"/> from its scope's daily spend.</summary>

@@ -12,26 +12,27 @@ namespace TokenOps.Storage;
 /// </summary>
 public static class StorageServiceCollectionExtensions
 {
-    /// <summary>Registers every store contract, implemented by the backend <paramref name="options"/> names.</summary>
+    /// <summary>
+    /// Registers every store contract as a singleton of the backend <paramref name="options"/> names, from one
+    /// <see cref="StorageSession"/> (opened at first resolution; the host resolves the ledger writer before it starts,
+    /// so the schema is migrated before the first request). Stores read the clock from the registered TimeProvider.
+    /// </summary>
     public static IServiceCollection AddTokenOpsStorage(this IServiceCollection services, StorageOptions options, string dataDirectory)
     {
         EnsureAvailable(options);
-        // Opened here, before the host starts: the schema is migrated once, before the first request.
-        var database = new SqliteDatabase(dataDirectory);
-        services.AddSingleton(database);
-        services.AddSingleton<SqliteLedgerStore>();
-        services.AddSingleton<ILedgerStore>(sp => sp.GetRequiredService<SqliteLedgerStore>());
-        services.AddSingleton<IKeyStore>(sp => new SqliteKeyStore(database, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<IBudgetStore>(sp => new SqliteBudgetStore(database, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<ISpendHistory>(sp => sp.GetRequiredService<IBudgetStore>());
-        services.AddSingleton<IOutcomeStore>(sp => new SqliteOutcomeStore(database, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<ISpendReader>(new SqliteSpendReader(database));
-        services.AddSingleton<IAlertStore>(new SqliteAlertStore(database));
-        services.AddSingleton<ISpendQueries>(new SqliteSpendQueries(database));
-        services.AddSingleton<IRollupQueries>(new RollupQueries(database));
-        services.AddSingleton<ILedgerExplorer>(new LedgerExplorer(database));
-        services.AddSingleton<IImportState>(new SqliteImportState(database));
-        services.AddSingleton<ILedgerUsageReader>(new SqliteUsageReader(database));
+        services.AddSingleton(sp => StorageSession.Open(options, dataDirectory, sp.GetService<TimeProvider>()));
+        services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Ledger);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Keys);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Budgets);
+        services.AddSingleton<ISpendHistory>(sp => sp.GetRequiredService<StorageSession>().Budgets);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Outcomes);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Spend);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Alerts);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().SpendQueries);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Rollups);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Explorer);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().ImportState);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Usage);
         return services;
     }
 
@@ -57,8 +58,10 @@ public static class StorageServiceCollectionExtensions
 }
 
 /// <summary>
-/// The stores for one CLI command, opened from the same options as the gateway's (<see cref="Open"/>). Commands use
-/// the contracts only; each property is created on first use.
+/// Every store of one backend, opened from the storage options: the only place that names the implementations. The
+/// gateway registers its properties (<see cref="StorageServiceCollectionExtensions.AddTokenOpsStorage"/>); a CLI
+/// command opens one for itself. Each property is created on first use. A new backend adds its branch to
+/// <see cref="Open"/>.
 /// </summary>
 public sealed class StorageSession : IDisposable
 {

@@ -60,38 +60,49 @@ public static class StorageServiceCollectionExtensions
 /// <summary>
 /// Every store of one backend, opened from the storage options: the only place that names the implementations. The
 /// gateway registers its properties (<see cref="StorageServiceCollectionExtensions.AddTokenOpsStorage"/>); a CLI
-/// command opens one for itself. Each property is created on first use. A new backend adds its branch to
+/// command opens one for itself. A new backend adds its branch to
 /// <see cref="Open"/>.
 /// </summary>
 public sealed class StorageSession : IDisposable
 {
-    private readonly SqliteDatabase _database;
-    private readonly TimeProvider _time;
-    private SqliteLedgerStore? _ledger;
+    private readonly SqliteLedgerStore _ledger;
 
+    // The stores are thin wrappers over the database (nothing opens until a call), so all are created up front: no lazy
+    // initialisation to race when the gateway's container resolves several contracts at once.
     private StorageSession(SqliteDatabase database, TimeProvider time)
     {
-        _database = database;
-        _time = time;
+        _ledger = new SqliteLedgerStore(database);
+        Keys = new SqliteKeyStore(database, time);
+        Budgets = new SqliteBudgetStore(database, time);
+        Outcomes = new SqliteOutcomeStore(database, time);
+        Spend = new SqliteSpendReader(database);
+        Alerts = new SqliteAlertStore(database);
+        SpendQueries = new SqliteSpendQueries(database);
+        Rollups = new RollupQueries(database);
+        Explorer = new LedgerExplorer(database);
+        ImportState = new SqliteImportState(database);
+        Usage = new SqliteUsageReader(database);
     }
 
+    /// <summary>Opens the backend <paramref name="options"/> names (the SQLite database is created and migrated here).</summary>
     public static StorageSession Open(StorageOptions options, string dataDirectory, TimeProvider? time = null)
     {
         StorageServiceCollectionExtensions.EnsureAvailable(options);
         return new StorageSession(new SqliteDatabase(dataDirectory), time ?? TimeProvider.System);
     }
 
-    public ILedgerStore Ledger => _ledger ??= new SqliteLedgerStore(_database);
-    public IKeyStore Keys => field ??= new SqliteKeyStore(_database, _time);
-    public IBudgetStore Budgets => field ??= new SqliteBudgetStore(_database, _time);
-    public IOutcomeStore Outcomes => field ??= new SqliteOutcomeStore(_database, _time);
-    public ISpendReader Spend => field ??= new SqliteSpendReader(_database);
-    public IAlertStore Alerts => field ??= new SqliteAlertStore(_database);
-    public ISpendQueries SpendQueries => field ??= new SqliteSpendQueries(_database);
-    public IRollupQueries Rollups => field ??= new RollupQueries(_database);
-    public ILedgerExplorer Explorer => field ??= new LedgerExplorer(_database);
-    public IImportState ImportState => field ??= new SqliteImportState(_database);
-    public ILedgerUsageReader Usage => field ??= new SqliteUsageReader(_database);
+    public ILedgerStore Ledger => _ledger;
+    public IKeyStore Keys { get; }
+    public IBudgetStore Budgets { get; }
+    public IOutcomeStore Outcomes { get; }
+    public ISpendReader Spend { get; }
+    public IAlertStore Alerts { get; }
+    public ISpendQueries SpendQueries { get; }
+    public IRollupQueries Rollups { get; }
+    public ILedgerExplorer Explorer { get; }
+    public IImportState ImportState { get; }
+    public ILedgerUsageReader Usage { get; }
 
-    public void Dispose() => _ledger?.Dispose();
+    /// <summary>Closes the ledger's write connection, if a write opened one.</summary>
+    public void Dispose() => _ledger.Dispose();
 }

@@ -56,7 +56,7 @@ public static class GatewayOptionsValidator
         if (storage.Kind == StorageKinds.Sqlite && (storage.ConnectionStringEnv is not null || storage.ConnectionStringFile is not null))
             fail("storage.connectionStringEnv", "is for kind \"postgres\"; SQLite lives in dataDirectory");
         if (storage.Kind != StorageKinds.Sqlite)
-            CheckConnectionSource($"storage", storage.ConnectionStringEnv, storage.ConnectionStringFile, fail);
+            CheckConnectionSource("storage", storage.ConnectionStringEnv, storage.ConnectionStringFile, fail);
         if (!StorageServiceCollectionExtensions.IsAvailable(storage.Kind))
             fail("storage.kind", $"\"{storage.Kind}\": this build has no {StorageServiceCollectionExtensions.DisplayName(storage.Kind)} backend yet");
 

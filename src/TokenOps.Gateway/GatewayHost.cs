@@ -14,13 +14,13 @@ using TokenOps.Gateway.Protocols.Anthropic;
 using TokenOps.Gateway.Protocols.OpenAI;
 using TokenOps.Gateway.Providers;
 using TokenOps.Gateway.Telemetry;
-using TokenOps.Simulator;
 using TokenOps.Storage.Journal;
-using TokenOps.Storage.Sqlite;
+using TokenOps.Core.Ledger;
+using TokenOps.Storage;
 
 namespace TokenOps.Gateway;
 
-/// <summary>Builds and starts the gateway (and, with --simulate, the simulated provider beside it).</summary>
+/// <summary>Builds and starts the gateway. A simulated provider, when wanted, is started by the caller and passed as a URL.</summary>
 public static class GatewayHost
 {
     /// <summary>Every proxied route. The route-inventory test checks each is mapped through the metered pipeline.</summary>
@@ -29,17 +29,9 @@ public static class GatewayHost
 
     public static async Task<GatewayApp> StartAsync(GatewaySettings settings, CancellationToken cancellationToken = default)
     {
-        WebApplication? simulator = null;
-        Uri? simulatorUrl = null;
-        if (settings.Simulate)
-        {
-            simulator = SimulatorApp.Build(settings.SimulatorOptions ?? new SimulatorOptions(), "http://127.0.0.1:0");
-            await simulator.StartAsync(cancellationToken);
-            simulatorUrl = new Uri(BoundAddress(simulator));
-        }
-        var app = Build(settings, simulatorUrl);
+        var app = Build(settings, settings.SimulatorUrl);
         await app.StartAsync(cancellationToken);
-        return new GatewayApp(app, new Uri(BoundAddress(app)), simulator, simulatorUrl);
+        return new GatewayApp(app, new Uri(BoundAddress(app)));
     }
 
     private static WebApplication Build(GatewaySettings settings, Uri? simulatorUrl)
@@ -77,9 +69,7 @@ public static class GatewayHost
         var services = builder.Services;
         services.AddSingleton(settings.Time);
         services.AddSingleton(options);
-        services.AddSingleton(new SqliteDatabase(options.DataDirectory));
-        services.AddSingleton<SqliteKeyStore>();
-        services.AddSingleton<SqliteLedgerStore>();
+        services.AddTokenOpsStorage(options.Storage, options.DataDirectory);
         services.AddSingleton(sp => new LedgerJournal(Path.Combine(options.DataDirectory, "journal"), new JournalSettings
         {
             SegmentBytes = options.JournalSegmentBytes,
@@ -89,7 +79,7 @@ public static class GatewayHost
         services.AddSingleton(sp =>
         {
             var log = sp.GetRequiredService<ILogger<LedgerWriter>>();
-            return new LedgerWriter(sp.GetRequiredService<SqliteLedgerStore>(), sp.GetRequiredService<LedgerJournal>(),
+            return new LedgerWriter(sp.GetRequiredService<ILedgerStore>(), sp.GetRequiredService<LedgerJournal>(),
                 ex => log.LogWarning("Ledger store write failed, will retry (events are safe in the journal): {Message}", ex.Message));
         });
         services.AddSingleton<TokenCounter>();
@@ -103,7 +93,6 @@ public static class GatewayHost
             services.AddHostedService(sp => new RouteReloader(configPath, settings.ConfigReloadInterval,
                 next => BuildRouter(next, simulatorUrl, settings), routerHolder, sp.GetRequiredService<ILogger<RouteReloader>>()));
         services.AddSingleton(UpstreamClient.Create());
-        services.AddSingleton<SqliteBudgetStore>();
         services.AddSingleton<BudgetEngine>();
         services.AddSingleton<IBudgetSnapshots>(sp => sp.GetRequiredService<BudgetEngine>());
         services.AddHostedService<BudgetRefresher>();
@@ -205,13 +194,11 @@ public sealed class MeteredRouteAttribute(string name) : Attribute
     public string Name { get; } = name;
 }
 
-/// <summary>A running gateway (and its simulator, if any).</summary>
-public sealed class GatewayApp(WebApplication app, Uri baseUrl, WebApplication? simulator, Uri? simulatorUrl) : IAsyncDisposable
+/// <summary>A running gateway.</summary>
+public sealed class GatewayApp(WebApplication app, Uri baseUrl) : IAsyncDisposable
 {
     public WebApplication App { get; } = app;
     public Uri BaseUrl { get; } = baseUrl;
-    public WebApplication? Simulator { get; } = simulator;
-    public Uri? SimulatorUrl { get; } = simulatorUrl;
     public IServiceProvider Services => App.Services;
 
     public Task FlushLedgerAsync() => Services.GetRequiredService<LedgerWriter>().FlushAsync();
@@ -220,10 +207,5 @@ public sealed class GatewayApp(WebApplication app, Uri baseUrl, WebApplication? 
     {
         await App.StopAsync();
         await App.DisposeAsync();
-        if (Simulator is not null)
-        {
-            await Simulator.StopAsync();
-            await Simulator.DisposeAsync();
-        }
     }
 }

@@ -1,5 +1,4 @@
 using TokenOps.Gateway.Configuration;
-using TokenOps.Simulator;
 
 namespace TokenOps.Gateway;
 
@@ -12,9 +11,11 @@ public sealed record GatewaySettings
     /// <summary>How often the config file is checked for changes.</summary>
     public TimeSpan ConfigReloadInterval { get; init; } = TimeSpan.FromSeconds(1);
     public string[] Urls { get; init; } = ["http://127.0.0.1:8080"];
-    /// <summary>Start the built-in simulated provider on loopback and route every priced model without a provider to it.</summary>
-    public bool Simulate { get; init; }
-    public SimulatorOptions? SimulatorOptions { get; init; }
+    /// <summary>
+    /// Base URL of a simulated provider (the CLI starts one for --simulate and demo): when set, the providers
+    /// simulator-openai and simulator-anthropic point at it and every priced model without a provider is routed to them.
+    /// </summary>
+    public Uri? SimulatorUrl { get; init; }
     /// <summary>Upstream timeout for the simulated providers (tests shorten it to exercise timeouts).</summary>
     public TimeSpan SimulatorTimeout { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>The credential the gateway presents to the simulated providers (tests use a canary to prove it never leaks).</summary>

@@ -1,7 +1,8 @@
 using TokenOps.Core.Identity;
 using TokenOps.Core.Pricing;
 using TokenOps.Gateway.Pipeline;
-using TokenOps.Storage.Sqlite;
+using TokenOps.Core.Ledger;
+using TokenOps.Storage;
 
 namespace TokenOps.Gateway.Admin;
 
@@ -29,8 +30,8 @@ public static class AdminEndpoints
     {
         var admin = MapAdminGroup(app);
 
-        admin.MapGet("/keys", (SqliteKeyStore keys) => Results.Ok(keys.List().Select(KeyView)));
-        admin.MapPost("/keys", (CreateKeyRequest? body, SqliteKeyStore keys) =>
+        admin.MapGet("/keys", (IKeyStore keys) => Results.Ok(keys.List().Select(KeyView)));
+        admin.MapPost("/keys", (CreateKeyRequest? body, IKeyStore keys) =>
         {
             if (body is null || string.IsNullOrWhiteSpace(body.Person) || string.IsNullOrWhiteSpace(body.Team))
                 return Problem(400, "invalid_request", "Send {\"person\": \"…\", \"team\": \"…\"}.");
@@ -46,16 +47,16 @@ public static class AdminEndpoints
                 return Problem(409, "conflict", ex.Message);
             }
         });
-        admin.MapDelete("/keys/{id}", (string id, SqliteKeyStore keys, AuthenticateStage auth, Dashboard.DashboardAuth dashboard) =>
+        admin.MapDelete("/keys/{id}", (string id, IKeyStore keys, AuthenticateStage auth, Dashboard.DashboardAuth dashboard) =>
         {
             if (!keys.Revoke(id)) return Problem(404, "not_found", $"No key with id '{id}'.");
             auth.Invalidate();
             dashboard.EndSessionsOf(id);
             return Results.NoContent();
         });
-        admin.MapGet("/people", (SqliteKeyStore keys) => Results.Ok(keys.People().Select(p => new { p.Name, p.Team })));
-        admin.MapGet("/teams", (SqliteKeyStore keys) => Results.Ok(keys.Teams()));
-        admin.MapGet("/ledger", (DateTimeOffset? since, SqliteLedgerStore ledger) =>
+        admin.MapGet("/people", (IKeyStore keys) => Results.Ok(keys.People().Select(p => new { p.Name, p.Team })));
+        admin.MapGet("/teams", (IKeyStore keys) => Results.Ok(keys.Teams()));
+        admin.MapGet("/ledger", (DateTimeOffset? since, ILedgerStore ledger) =>
             Results.Ok(ledger.Read(since).Select(e => new { e.Id, e.StartedAt, e.Person, e.Team, e.Route, e.ServedModel, e.Status, e.Outcome, CostUsd = NanoUsd.ToUsd(e.CostNanos), e.Usage, e.Estimated })));
         Outcomes.OutcomeEndpoints.MapAdmin(admin);
         BudgetAdminEndpoints.Map(admin);

@@ -2,7 +2,7 @@ using TokenOps.Core.Budgets;
 using TokenOps.Core.Pricing;
 using TokenOps.Gateway.Budgets;
 using TokenOps.Gateway.Configuration;
-using TokenOps.Storage.Sqlite;
+using TokenOps.Storage;
 
 namespace TokenOps.Gateway.Admin;
 
@@ -11,7 +11,7 @@ internal static class BudgetAdminEndpoints
 {
     public static void Map(RouteGroupBuilder admin)
     {
-        admin.MapGet("/budgets", (BudgetEngine engine, SqliteBudgetStore store) =>
+        admin.MapGet("/budgets", (BudgetEngine engine, IBudgetStore store) =>
         {
             var stored = store.List().Select(b => b.Id).ToHashSet(StringComparer.Ordinal);
             return Results.Ok(engine.Policies.Configured.OrderBy(p => p.Id, StringComparer.Ordinal).Select(p => View(p, stored.Contains(p.Id) ? "stored" : "config")));
@@ -23,7 +23,7 @@ internal static class BudgetAdminEndpoints
             var snapshot = engine.Book.Snapshot(engine.Book.CounterFor(policy, time.GetUtcNow()), time.GetUtcNow());
             return Results.Ok(new { Budget = View(policy, null), Current = snapshot, snapshot.Remaining });
         });
-        admin.MapPut("/budgets", (BudgetRequest? body, BudgetEngine engine, SqliteBudgetStore store, GatewayOptions options) =>
+        admin.MapPut("/budgets", (BudgetRequest? body, BudgetEngine engine, IBudgetStore store, GatewayOptions options) =>
         {
             if (body is null) return AdminEndpoints.Problem(400, "invalid_request", "Send {\"level\": \"person\", \"name\": \"…\", \"limitUsd\": 10, \"period\": \"monthly\", \"mode\": \"hard\"}.");
             if (AdminEndpoints.InvalidName(("name", body.Name)) is { } invalid) return invalid;
@@ -43,13 +43,13 @@ internal static class BudgetAdminEndpoints
                 return AdminEndpoints.Problem(400, "invalid_budget", ex.Message);
             }
         });
-        admin.MapDelete("/budgets/{id}", (string id, BudgetEngine engine, SqliteBudgetStore store) =>
+        admin.MapDelete("/budgets/{id}", (string id, BudgetEngine engine, IBudgetStore store) =>
         {
             if (!store.Delete(id)) return AdminEndpoints.Problem(404, "not_found", $"No stored budget with id '{id}' (budgets from tokenops.json are changed there).");
             engine.RefreshIfChanged();
             return Results.NoContent();
         });
-        admin.MapGet("/status", (string? person, string? team, BudgetEngine engine, SqliteKeyStore keys, TimeProvider time, IEnumerable<IBudgetStatusAnnotator> annotators) =>
+        admin.MapGet("/status", (string? person, string? team, BudgetEngine engine, IKeyStore keys, TimeProvider time, IEnumerable<IBudgetStatusAnnotator> annotators) =>
         {
             if (person is not null) team = keys.People().FirstOrDefault(p => p.Name == person).Team;
             return Results.Ok(BudgetStatus.Lines(engine.Book, person, team, time.GetUtcNow(), annotators));

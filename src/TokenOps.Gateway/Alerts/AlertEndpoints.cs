@@ -5,7 +5,7 @@ using TokenOps.Core.Forecasting;
 using TokenOps.Core.Poker;
 using TokenOps.Gateway.Admin;
 using TokenOps.Gateway.Configuration;
-using TokenOps.Storage.Alerts;
+using TokenOps.Storage;
 
 namespace TokenOps.Gateway.Alerts;
 
@@ -19,16 +19,14 @@ public static class AlertEndpoints
     public static void AddAlertsAndPoker(IServiceCollection services, GatewayOptions options)
     {
         services.AddSingleton(options.Alerts);
-        services.AddSingleton<SqliteAlertStore>();
-        services.AddSingleton<SqliteSpendQueries>();
-        services.AddSingleton(sp => new AlertEngine(sp.GetRequiredService<SqliteAlertStore>(), sp.GetRequiredService<SqliteSpendQueries>(),
+        services.AddSingleton(sp => new AlertEngine(sp.GetRequiredService<IAlertStore>(), sp.GetRequiredService<ISpendQueries>(),
             options.Alerts, sp.GetRequiredService<TimeProvider>(), sp.GetService<IBudgetSnapshots>()));
-        services.AddSingleton(sp => new WebhookDeliverer(sp.GetRequiredService<SqliteAlertStore>(), options.Alerts, sp.GetRequiredService<TimeProvider>(),
+        services.AddSingleton(sp => new WebhookDeliverer(sp.GetRequiredService<IAlertStore>(), options.Alerts, sp.GetRequiredService<TimeProvider>(),
             new HttpClient { Timeout = WebhookDeliverer.AttemptTimeout + TimeSpan.FromSeconds(5) }, sp.GetRequiredService<ILogger<WebhookDeliverer>>()));
         services.AddHostedService<AlertService>();
         services.AddSingleton<IBudgetStatusAnnotator>(sp => new ForecastAndAlertAnnotator(
-            sp.GetRequiredService<SqliteSpendQueries>(), sp.GetRequiredService<SqliteAlertStore>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => PokerSetup.Game(options.Poker, sp.GetRequiredService<SqliteSpendQueries>(), sp.GetServices<IPokerScoringPolicy>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<ISpendQueries>(), sp.GetRequiredService<IAlertStore>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => PokerSetup.Game(options.Poker, sp.GetRequiredService<ISpendQueries>(), sp.GetServices<IPokerScoringPolicy>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<PokerEndpoint>();
         if (options.Poker.Enabled)
             services.AddSingleton<IBudgetAllowance>(sp => new PokerBonusAllowance(sp.GetRequiredService<PokerGame>(), sp.GetRequiredService<TimeProvider>()));
@@ -40,7 +38,7 @@ public static class AlertEndpoints
         app.Services.GetRequiredService<PokerGame>();
 
         var admin = Admin.AdminEndpoints.MapAdminGroup(app);
-        admin.MapGet("/alerts", (DateTimeOffset? since, SqliteAlertStore store) => Results.Ok(store.List(since).Select(AlertView)));
+        admin.MapGet("/alerts", (DateTimeOffset? since, IAlertStore store) => Results.Ok(store.List(since).Select(AlertView)));
         admin.MapGet("/forecasts", (AlertEngine engine) => Results.Ok(new
         {
             budgets = engine.Forecasts().Select(ForecastView),

@@ -2,7 +2,7 @@ using TokenOps.Core.Alerts;
 using TokenOps.Core.Budgets;
 using TokenOps.Core.Forecasting;
 using TokenOps.Gateway.Configuration;
-using TokenOps.Storage.Alerts;
+using TokenOps.Storage;
 
 namespace TokenOps.Gateway.Alerts;
 
@@ -10,7 +10,7 @@ namespace TokenOps.Gateway.Alerts;
 /// Evaluates alert rules against every current budget (from <see cref="IBudgetSnapshots"/>, when one is registered) and
 /// records new alerts with one outbox row per configured webhook. Evaluating the same situation again adds nothing.
 /// </summary>
-public sealed class AlertEngine(SqliteAlertStore store, SqliteSpendQueries spend, AlertOptions options, TimeProvider time, IBudgetSnapshots? budgets = null)
+public sealed class AlertEngine(IAlertStore store, ISpendQueries spend, AlertOptions options, TimeProvider time, IBudgetSnapshots? budgets = null)
 {
     private readonly AlertRules _rules = new(options.EffectiveThresholds, options.Forecasts);
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using TokenOps.Core.Alerts;
 using TokenOps.Core.Budgets;
-using TokenOps.Storage.Alerts;
+using TokenOps.Storage;
 
 namespace TokenOps.Gateway.Alerts;
 
@@ -9,7 +9,7 @@ namespace TokenOps.Gateway.Alerts;
 /// Fills the forecast and alert columns of `tokenops status` and GET /admin/status: the projected spend at period end
 /// (with its band and the run-out day when it comes before the reset) and the alerts already raised this period.
 /// </summary>
-public sealed class ForecastAndAlertAnnotator(SqliteSpendQueries spend, SqliteAlertStore alerts, TimeProvider time) : IBudgetStatusAnnotator
+public sealed class ForecastAndAlertAnnotator(ISpendQueries spend, IAlertStore alerts, TimeProvider time) : IBudgetStatusAnnotator
 {
     public BudgetStatusNotes Annotate(BudgetSnapshot snapshot)
     {

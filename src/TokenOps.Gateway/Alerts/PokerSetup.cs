@@ -1,6 +1,6 @@
 using TokenOps.Core.Poker;
 using TokenOps.Gateway.Configuration;
-using TokenOps.Storage.Alerts;
+using TokenOps.Storage;
 
 namespace TokenOps.Gateway.Alerts;
 
@@ -37,6 +37,6 @@ public static class PokerSetup
     }
 
     /// <summary>The game over the ledger; with <paramref name="time"/>, finished weeks are ranked once and remembered (the gateway).</summary>
-    public static PokerGame Game(PokerOptions options, SqliteSpendQueries spend, IEnumerable<IPokerScoringPolicy>? extra = null, TimeProvider? time = null) =>
+    public static PokerGame Game(PokerOptions options, ISpendQueries spend, IEnumerable<IPokerScoringPolicy>? extra = null, TimeProvider? time = null) =>
         new(Rules(options), Policy(options, extra), spend.PokerWeek, time);
 }

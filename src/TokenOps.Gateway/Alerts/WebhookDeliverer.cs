@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using TokenOps.Core.Alerts;
 using TokenOps.Gateway.Configuration;
-using TokenOps.Storage.Alerts;
+using TokenOps.Storage;
 
 namespace TokenOps.Gateway.Alerts;
 
@@ -13,7 +13,7 @@ namespace TokenOps.Gateway.Alerts;
 /// timeout, refused connection) schedules the next attempt with exponential backoff. Rows live in SQLite, so a webhook
 /// that is down, or a restart, loses nothing.
 /// </summary>
-public sealed class WebhookDeliverer(SqliteAlertStore store, AlertOptions options, TimeProvider time, HttpClient http, ILogger<WebhookDeliverer>? log = null)
+public sealed class WebhookDeliverer(IAlertStore store, AlertOptions options, TimeProvider time, HttpClient http, ILogger<WebhookDeliverer>? log = null)
 {
     public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(10);
 

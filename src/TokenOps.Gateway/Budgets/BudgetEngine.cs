@@ -1,6 +1,6 @@
 using TokenOps.Core.Budgets;
 using TokenOps.Gateway.Configuration;
-using TokenOps.Storage.Sqlite;
+using TokenOps.Storage;
 
 namespace TokenOps.Gateway.Budgets;
 
@@ -12,11 +12,11 @@ namespace TokenOps.Gateway.Budgets;
 public sealed class BudgetEngine : IBudgetSnapshots
 {
     private readonly GatewayOptions _options;
-    private readonly SqliteBudgetStore _store;
+    private readonly IBudgetStore _store;
     private readonly ILogger<BudgetEngine> _logger;
     private readonly object _reloadGate = new();
 
-    public BudgetEngine(GatewayOptions options, SqliteBudgetStore store, IEnumerable<IBudgetAllowance> allowances, TimeProvider time, ILogger<BudgetEngine> logger)
+    public BudgetEngine(GatewayOptions options, IBudgetStore store, IEnumerable<IBudgetAllowance> allowances, TimeProvider time, ILogger<BudgetEngine> logger)
     {
         _options = options;
         _store = store;

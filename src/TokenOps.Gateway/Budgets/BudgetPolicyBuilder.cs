@@ -2,7 +2,7 @@ using TokenOps.Core.Identity;
 using TokenOps.Core.Budgets;
 using TokenOps.Core.Pricing;
 using TokenOps.Gateway.Configuration;
-using TokenOps.Storage.Sqlite;
+using TokenOps.Storage;
 
 namespace TokenOps.Gateway.Budgets;
 

@@ -1,4 +1,5 @@
 using TokenOps.Core.Pricing;
+using TokenOps.Storage;
 
 namespace TokenOps.Gateway.Configuration;
 
@@ -7,6 +8,12 @@ public sealed class GatewayOptions
 {
     /// <summary>Where the SQLite ledger and the journal live.</summary>
     public string DataDirectory { get; set; } = ".tokenops";
+
+    /// <summary>The backend that holds the ledger and the gateway's state ("storage": { "kind": "sqlite" } by default).</summary>
+    public StorageOptions Storage { get; set; } = new();
+
+    /// <summary>Shared budget counters for a fleet ("redis"); absent means counters in each gateway process.</summary>
+    public RedisOptions? Redis { get; set; }
 
     /// <summary>Upstream providers by name (for example "openai", "anthropic", "deepseek").</summary>
     public Dictionary<string, ProviderOptions> Providers { get; set; } = new(StringComparer.Ordinal);

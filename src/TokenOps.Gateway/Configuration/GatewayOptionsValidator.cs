@@ -1,3 +1,5 @@
+using TokenOps.Storage;
+
 namespace TokenOps.Gateway.Configuration;
 
 /// <summary>Start-time checks, so that a bad config fails at start with the key named, not at the first request.</summary>
@@ -7,6 +9,7 @@ public static class GatewayOptionsValidator
     {
         void Fail(string key, string problem) => throw new ConfigurationException($"{source}: {key} {problem}");
 
+        ValidateStorage(options, Fail);
         foreach (var (name, p) in options.Providers)
         {
             if (p.Kind is not ("openai" or "anthropic")) Fail($"providers.{name}.kind", $"must be \"openai\" or \"anthropic\", not \"{p.Kind}\"");
@@ -39,6 +42,49 @@ public static class GatewayOptionsValidator
         Budgets.BudgetPolicyBuilder.Build(options, [], 0, source);
         options.Alerts.Validate(source);
         options.Outcomes.Validate(source);
+    }
+
+    /// <summary>
+    /// "storage" and "redis". Messages name the key and the variable or file, never a connection string's content.
+    /// A backend this build cannot compose is refused here, so a fleet configured for PostgreSQL never starts on SQLite.
+    /// </summary>
+    private static void ValidateStorage(GatewayOptions options, Action<string, string> fail)
+    {
+        var storage = options.Storage;
+        if (!StorageKinds.All.Contains(storage.Kind, StringComparer.Ordinal))
+            fail("storage.kind", $"must be one of {string.Join(", ", StorageKinds.All.Select(k => $"\"{k}\""))}, not \"{storage.Kind}\"");
+        if (storage.Kind == StorageKinds.Sqlite && (storage.ConnectionStringEnv is not null || storage.ConnectionStringFile is not null))
+            fail("storage.connectionStringEnv", "is for kind \"postgres\"; SQLite lives in dataDirectory");
+        if (storage.Kind != StorageKinds.Sqlite)
+            CheckConnectionSource("storage", storage.ConnectionStringEnv, storage.ConnectionStringFile, fail);
+        if (!StorageServiceCollectionExtensions.IsAvailable(storage.Kind))
+            fail("storage.kind", $"\"{storage.Kind}\": this build has no {StorageServiceCollectionExtensions.DisplayName(storage.Kind)} backend yet");
+
+        if (options.Redis is { } redis)
+        {
+            if (redis.OnFailure is not (RedisFailureModes.FailClosed or RedisFailureModes.FailOpen))
+                fail("redis.onFailure", $"must be \"{RedisFailureModes.FailClosed}\" or \"{RedisFailureModes.FailOpen}\", not \"{redis.OnFailure}\"");
+            CheckConnectionSource("redis", redis.ConnectionStringEnv, redis.ConnectionStringFile, fail);
+            if (!StorageServiceCollectionExtensions.RedisAvailable)
+                fail("redis", "is configured, but this build has no Redis counter backend yet (remove the section to keep counters in each gateway)");
+        }
+    }
+
+    private static void CheckConnectionSource(string section, string? env, string? file, Action<string, string> fail)
+    {
+        if (env is null == file is null)
+            fail($"{section}.connectionStringEnv", $"or {section}.connectionStringFile: give exactly one (the connection string itself never goes in tokenops.json)");
+        if (env is not null && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(env)))
+            fail($"{section}.connectionStringEnv", $"names the environment variable {env}, which is not set");
+        if (file is not null && !File.Exists(file)) fail($"{section}.connectionStringFile", $"names {file}, which does not exist");
+    }
+
+    /// <summary>The connection string from its variable or file, wrapped so it prints as "***".</summary>
+    public static Secret? ResolveConnectionString(string? env, string? file)
+    {
+        if (env is not null && Environment.GetEnvironmentVariable(env) is { Length: > 0 } value) return new Secret(value);
+        if (file is not null && File.Exists(file)) return new Secret(File.ReadAllText(file).Trim());
+        return null;
     }
 
     public static Secret? ResolveApiKey(ProviderOptions p)

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using TokenOps.Core.Identity;
 using TokenOps.Gateway.Admin;
 using TokenOps.Gateway.Configuration;
-using TokenOps.Storage.Sqlite;
+using TokenOps.Storage;
 
 namespace TokenOps.Gateway.Dashboard;
 
@@ -43,7 +43,7 @@ public sealed record DashboardViewer(DashboardRole Role, string? Person, string?
 /// finds the table full, replaces that principal's oldest; a principal with none in a full table is refused. One
 /// principal never signs out another.
 /// </summary>
-public sealed class DashboardAuth(SqliteKeyStore keys, AdminToken adminToken, GatewayOptions options, TimeProvider time)
+public sealed class DashboardAuth(IKeyStore keys, AdminToken adminToken, GatewayOptions options, TimeProvider time)
 {
     public const string CookieName = "tokenops_session";
     private const string AdminPrincipal = "admin";

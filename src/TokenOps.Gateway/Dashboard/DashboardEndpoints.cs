@@ -5,7 +5,7 @@ using TokenOps.Core.Reporting;
 using TokenOps.Gateway.Admin;
 using TokenOps.Gateway.Configuration;
 using TokenOps.Gateway.Pipeline;
-using TokenOps.Storage.Sqlite;
+using TokenOps.Storage;
 
 namespace TokenOps.Gateway.Dashboard;
 
@@ -19,8 +19,6 @@ public static class DashboardEndpoints
     public static void AddDashboard(IServiceCollection services)
     {
         services.AddSingleton<DashboardAuth>();
-        services.AddSingleton<RollupQueries>();
-        services.AddSingleton<LedgerExplorer>();
         // The pages other parts of TokenOps own: token poker, cost per outcome, budget alerts and forecasts.
         services.AddSingleton<IDashboardFeed, PokerDashboardFeed>();
         services.AddSingleton<IDashboardFeed, OutcomesDashboardFeed>();
@@ -83,7 +81,7 @@ public static class DashboardEndpoints
         });
 
 
-        read.MapGet("/overview", async (HttpContext http, RollupQueries rollups, TimeProvider time) =>
+        read.MapGet("/overview", async (HttpContext http, IRollupQueries rollups, TimeProvider time) =>
         {
             var viewer = Viewer(http);
             var (period, filter) = Range(http, time);
@@ -97,18 +95,18 @@ public static class DashboardEndpoints
             return Results.Ok(new
             {
                 period = PeriodView(period),
-                totals = Row(RollupQueries.Fold(cube, -1)[0]),
+                totals = Row(Rollups.Fold(cube, -1)[0]),
                 series = await series,
-                byTeam = RollupQueries.Fold(cube, 0).Select(Row),
-                byProject = RollupQueries.Fold(cube, 1).Select(Row),
-                byModel = RollupQueries.Fold(cube, 2).Select(Row),
-                byProvider = RollupQueries.Fold(cube, 3).Select(Row),
+                byTeam = Rollups.Fold(cube, 0).Select(Row),
+                byProject = Rollups.Fold(cube, 1).Select(Row),
+                byModel = Rollups.Fold(cube, 2).Select(Row),
+                byProvider = Rollups.Fold(cube, 3).Select(Row),
                 forecast = await forecast,
                 canSeePeople = viewer.IsAdmin || viewer.Transparency,
             });
         });
 
-        read.MapGet("/team/{name}", async (string name, HttpContext http, RollupQueries rollups, TimeProvider time) =>
+        read.MapGet("/team/{name}", async (string name, HttpContext http, IRollupQueries rollups, TimeProvider time) =>
         {
             var viewer = Viewer(http);
             if (!viewer.CanSeeTeam(name)) return Forbidden($"You can see your own team's page, not team '{name}'.");
@@ -118,24 +116,24 @@ public static class DashboardEndpoints
             var series = Task.Run(() => Series(rollups.Group(filter with { HourlyBuckets = hourly }, RollupDimension.Bucket), period, hourly));
             var forecast = Task.Run(() => Forecast(http, rollups, time, BudgetLevel.Team, name, f => f with { Team = name }));
             var cube = rollups.Cube(filter with { HourlyBuckets = hourly }, RollupDimension.Person, RollupDimension.Project, RollupDimension.Model);
-            var allPeople = RollupQueries.Fold(cube, 0);
+            var allPeople = Rollups.Fold(cube, 0);
             var people = viewer.CanSeePeopleOf(name) ? allPeople : allPeople.Where(r => r.Key == viewer.Person).ToList();
             return Results.Ok(new
             {
                 team = name,
                 period = PeriodView(period),
-                totals = Row(RollupQueries.Fold(cube, -1)[0]),
+                totals = Row(Rollups.Fold(cube, -1)[0]),
                 series = await series,
                 byPerson = people.Select(Row),
                 peopleHidden = !viewer.CanSeePeopleOf(name),
                 peopleCount = allPeople.Count,
-                byProject = RollupQueries.Fold(cube, 1).Select(Row),
-                byModel = RollupQueries.Fold(cube, 2).Select(Row),
+                byProject = Rollups.Fold(cube, 1).Select(Row),
+                byModel = Rollups.Fold(cube, 2).Select(Row),
                 forecast = await forecast,
             });
         });
 
-        read.MapGet("/person/{name}", async (string name, HttpContext http, RollupQueries rollups, SqliteKeyStore keys, TimeProvider time) =>
+        read.MapGet("/person/{name}", async (string name, HttpContext http, IRollupQueries rollups, IKeyStore keys, TimeProvider time) =>
         {
             var viewer = Viewer(http);
             var team = TeamOf(keys, name);
@@ -151,16 +149,16 @@ public static class DashboardEndpoints
                 person = name,
                 team,
                 period = PeriodView(period),
-                totals = Row(RollupQueries.Fold(cube, -1)[0]),
+                totals = Row(Rollups.Fold(cube, -1)[0]),
                 series = await series,
-                byProject = RollupQueries.Fold(cube, 0).Select(Row),
-                byModel = RollupQueries.Fold(cube, 2).Select(Row),
-                byFeature = RollupQueries.Fold(cube, 1).Select(Row),
+                byProject = Rollups.Fold(cube, 0).Select(Row),
+                byModel = Rollups.Fold(cube, 2).Select(Row),
+                byFeature = Rollups.Fold(cube, 1).Select(Row),
                 forecast = await forecast,
             });
         });
 
-        read.MapGet("/requests", (HttpContext http, LedgerExplorer explorer, SqliteKeyStore keys, TimeProvider time) =>
+        read.MapGet("/requests", (HttpContext http, ILedgerExplorer explorer, IKeyStore keys, TimeProvider time) =>
         {
             var viewer = Viewer(http);
             var q = http.Request.Query;
@@ -194,7 +192,7 @@ public static class DashboardEndpoints
             });
         });
 
-        read.MapGet("/savings", (HttpContext http, RollupQueries rollups, LedgerExplorer explorer, ModelRouterHolder router, TimeProvider time) =>
+        read.MapGet("/savings", (HttpContext http, IRollupQueries rollups, ILedgerExplorer explorer, ModelRouterHolder router, TimeProvider time) =>
         {
             var viewer = Viewer(http);
             var (period, baseFilter) = Range(http, time);
@@ -225,7 +223,7 @@ public static class DashboardEndpoints
                 degradedSaved += wouldHave - paid;
                 return new { requested = grp.Key.Item1, served = grp.Key.Item2, requests = grp.Count(), paidNanos = paid, wouldHaveNanos = wouldHave, savedNanos = wouldHave - paid };
             }).OrderByDescending(x => x.savedNanos).ToList();
-            var totals = byModel.Aggregate(RollupRow.Empty("total"), RollupQueries.Add);
+            var totals = byModel.Aggregate(RollupRow.Empty("total"), Rollups.Add);
             var cacheSaved = cacheRows.Sum(c => c.savedNanos);
             return Results.Ok(new
             {
@@ -246,7 +244,7 @@ public static class DashboardEndpoints
             });
         });
 
-        read.MapGet("/budgets", (HttpContext http, SqliteKeyStore keys) =>
+        read.MapGet("/budgets", (HttpContext http, IKeyStore keys) =>
         {
             var viewer = Viewer(http);
             var snapshots = http.RequestServices.GetService<IBudgetSnapshots>();
@@ -260,7 +258,7 @@ public static class DashboardEndpoints
             return Results.Ok(new { configured = true, budgets = visible.Select(BudgetView) });
         });
 
-        read.MapGet("/filters", (HttpContext http, RollupQueries rollups, SqliteKeyStore keys, TimeProvider time) =>
+        read.MapGet("/filters", (HttpContext http, IRollupQueries rollups, IKeyStore keys, TimeProvider time) =>
         {
             var viewer = Viewer(http);
             var (_, filter) = Range(http, time);
@@ -308,7 +306,7 @@ public static class DashboardEndpoints
         return s.Length == 0 ? null : s;
     }
 
-    private static string? TeamOf(SqliteKeyStore keys, string person) =>
+    private static string? TeamOf(IKeyStore keys, string person) =>
         keys.People().FirstOrDefault(p => p.Name == person).Team;
 
     private static (ReportPeriod Period, RollupFilter Filter) Range(HttpContext http, TimeProvider time)
@@ -351,7 +349,7 @@ public static class DashboardEndpoints
         var list = new List<object>();
         for (var t = period.From; t < period.To && list.Count < 2000; t += step)
         {
-            var key = RollupQueries.BucketOf(t, !hourly);
+            var key = Rollups.BucketOf(t, !hourly);
             var r = rows.GetValueOrDefault(key) ?? RollupRow.Empty(key);
             list.Add(new { bucket = key, start = t, requests = r.Requests, costNanos = r.CostNanos, costUsd = NanoUsd.ToUsd(r.CostNanos) });
         }
@@ -362,7 +360,7 @@ public static class DashboardEndpoints
     /// Spend so far in the budget period (the matching budget's period when one is configured, else the calendar month)
     /// projected in a straight line to the period's end, against the budget's limit.
     /// </summary>
-    private static object Forecast(HttpContext http, RollupQueries rollups, TimeProvider time, BudgetLevel level, string? name, Func<RollupFilter, RollupFilter> scope)
+    private static object Forecast(HttpContext http, IRollupQueries rollups, TimeProvider time, BudgetLevel level, string? name, Func<RollupFilter, RollupFilter> scope)
     {
         var now = time.GetUtcNow();
         var budget = http.RequestServices.GetService<IBudgetSnapshots>()?.Current()

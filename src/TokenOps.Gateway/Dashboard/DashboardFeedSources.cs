@@ -5,8 +5,7 @@ using TokenOps.Core.Poker;
 using TokenOps.Gateway.Alerts;
 using TokenOps.Gateway.Configuration;
 using TokenOps.Gateway.Outcomes;
-using TokenOps.Storage.Alerts;
-using TokenOps.Storage.Sqlite;
+using TokenOps.Storage;
 using DashboardPeriod = TokenOps.Core.Reporting.ReportPeriod;
 using OutcomePeriod = TokenOps.Core.Outcomes.ReportPeriod;
 
@@ -31,7 +30,7 @@ internal static class FeedSupport
         _ => true,
     };
 
-    public static Func<string, string?> TeamLookup(SqliteKeyStore keys)
+    public static Func<string, string?> TeamLookup(IKeyStore keys)
     {
         var people = keys.People().GroupBy(p => p.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => (string?)g.First().Team, StringComparer.Ordinal);
         return name => people.GetValueOrDefault(name);
@@ -59,7 +58,7 @@ public sealed class PokerDashboardFeed(GatewayOptions options, PokerGame game, T
 /// transparency, everyone see the organisation; otherwise the aggregates are the viewer's team's and the outcome rows
 /// only those of people the viewer may see. With ?person=… only that person's outcomes (the person page).
 /// </summary>
-public sealed class OutcomesDashboardFeed(OutcomeService outcomes, SqliteKeyStore keys, TimeProvider time) : IDashboardFeed
+public sealed class OutcomesDashboardFeed(OutcomeService outcomes, IKeyStore keys, TimeProvider time) : IDashboardFeed
 {
     public string Name => "outcomes";
 
@@ -176,10 +175,10 @@ public sealed class OutcomesDashboardFeed(OutcomeService outcomes, SqliteKeyStor
 
 /// <summary>
 /// "alerts": the alerts raised in the page's period and the forecast of every budget the viewer can see (projected spend
-/// at period end with its band, run-out date), from <see cref="SqliteAlertStore"/> and <see cref="AlertEngine.Forecasts"/>.
+/// at period end with its band, run-out date), from <see cref="IAlertStore"/> and <see cref="AlertEngine.Forecasts"/>.
 /// Null (not configured) when no budget is configured and no alert was raised in the period.
 /// </summary>
-public sealed class AlertsDashboardFeed(AlertEngine engine, SqliteAlertStore store, SqliteKeyStore keys, TimeProvider time) : IDashboardFeed
+public sealed class AlertsDashboardFeed(AlertEngine engine, IAlertStore store, IKeyStore keys, TimeProvider time) : IDashboardFeed
 {
     public string Name => "alerts";
 

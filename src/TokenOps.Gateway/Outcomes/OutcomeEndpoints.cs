@@ -20,7 +20,7 @@ public static class OutcomeEndpoints
     /// <summary>Registers the outcome service, its values for token poker, and the outcome-value-per-dollar scoring policy.</summary>
     public static IServiceCollection AddOutcomes(this IServiceCollection services, Configuration.OutcomeOptions options)
     {
-        services.AddSingleton(sp => new OutcomeService(options, sp.GetRequiredService<Storage.Sqlite.SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new OutcomeService(options, sp.GetRequiredService<Storage.IOutcomeStore>(), sp.GetRequiredService<Storage.ISpendReader>(), sp.GetRequiredService<Storage.IKeyStore>()));
         services.AddSingleton<IOutcomeValueLookup>(sp => sp.GetRequiredService<OutcomeService>());
         services.AddSingleton<IPokerScoringPolicy, OutcomeValuePerDollarPolicy>();
         return services;

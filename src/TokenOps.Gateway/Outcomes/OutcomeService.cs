@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using TokenOps.Core.Outcomes;
 using TokenOps.Gateway.Configuration;
-using TokenOps.Storage.Sqlite;
+using TokenOps.Storage;
 
 namespace TokenOps.Gateway.Outcomes;
 
@@ -12,15 +12,15 @@ namespace TokenOps.Gateway.Outcomes;
 /// (linking computed at report time over the ledger, streamed, so a late outcome relinks past spend consistently).
 /// Also the outcome values token poker's outcome-value-per-dollar policy scores with.
 /// </summary>
-public sealed class OutcomeService(OutcomeOptions options, SqliteDatabase database, TimeProvider time) : IOutcomeValueLookup
+public sealed class OutcomeService(OutcomeOptions options, IOutcomeStore store, ISpendReader spend, IKeyStore people) : IOutcomeValueLookup
 {
-    private readonly SqliteOutcomeStore _store = new(database, time);
-    private readonly SqliteSpendReader _spend = new(database);
-    private readonly SqliteKeyStore _people = new(database, time);
+    private readonly IOutcomeStore _store = store;
+    private readonly ISpendReader _spend = spend;
+    private readonly IKeyStore _people = people;
     private readonly OutcomeValuation _valuation = options.Valuation();
 
     public OutcomeOptions Options => options;
-    public SqliteOutcomeStore Store => _store;
+    public IOutcomeStore Store => _store;
     public OutcomeValuation Valuation => _valuation;
 
     /// <summary>Stores the outcome after mapping its person, team and project; false when it was already recorded (nothing changes).</summary>

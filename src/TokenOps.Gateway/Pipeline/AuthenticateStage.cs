@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using TokenOps.Core.Identity;
 using TokenOps.Gateway.Protocols;
-using TokenOps.Storage.Sqlite;
+using TokenOps.Storage;
 
 namespace TokenOps.Gateway.Pipeline;
 
@@ -10,7 +10,7 @@ namespace TokenOps.Gateway.Pipeline;
 /// the hot path does not touch SQLite; revocation through the admin API clears the cache at once, revocation from
 /// the CLI (another process) takes effect within <see cref="CacheTtl"/>.
 /// </summary>
-public sealed class AuthenticateStage(SqliteKeyStore keys, TimeProvider time)
+public sealed class AuthenticateStage(IKeyStore keys, TimeProvider time)
 {
     public static readonly TimeSpan CacheTtl = TimeSpan.FromSeconds(5);
     private const int MaxCachedKeys = 100_000;

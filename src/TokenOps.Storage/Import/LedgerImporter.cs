@@ -2,12 +2,10 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using TokenOps.Core.Import;
 using TokenOps.Core.Ledger;
 using TokenOps.Core.Pricing;
 using TokenOps.Core.Reports;
-using TokenOps.Storage.Sqlite;
 
 namespace TokenOps.Storage.Import;
 
@@ -19,12 +17,12 @@ public sealed record ImportSummary(int Files, int FilesUnchanged, long Lines, lo
 /// Incremental: <c>import_files</c> records per file how far it was read (only past complete lines), so a second
 /// import of the same tree reads nothing and a grown file is read from where the last import stopped. Row ids are
 /// derived from the source (Claude: the message id; Codex: session, time and cumulative totals), and
-/// <see cref="SqliteLedgerStore.Merge"/> keeps one row per id (the one with more tokens), so no line counts twice
+/// <see cref="ILedgerStore.Merge"/> keeps one row per id (the one with more tokens), so no line counts twice
 /// even when a state record is lost. Rows are priced with the catalog; a model it does not know is skipped and counted.
 /// </summary>
-public sealed class LedgerImporter(SqliteDatabase database, PriceCatalog catalog, string person, int batchSize = 5000)
+public sealed class LedgerImporter(ILedgerStore store, IImportState progress, PriceCatalog catalog, string person, int batchSize = 5000)
 {
-    private readonly SqliteLedgerStore _store = new(database);
+    private readonly ILedgerStore _store = store;
     private readonly UsagePricer _pricer = new(catalog, CostMode.Calculate);
 
     public ImportSummary ImportClaude(IReadOnlyList<LogFile> files) => Import("claude-code", files, claude: true);
@@ -44,7 +42,7 @@ public sealed class LedgerImporter(SqliteDatabase database, PriceCatalog catalog
             try { info = new FileInfo(file.Path); _ = info.Length; }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { skipped.Add(file.Display, 0, $"unreadable: {ex.Message}"); continue; }
             var mtime = info.LastWriteTimeUtc.ToString("O", CultureInfo.InvariantCulture);
-            var state = LoadState(source, file.Path);
+            var state = progress.Load(source, file.Path);
             if (state is { } s0 && s0.Size == info.Length && s0.Mtime == mtime && s0.Offset == info.Length) { unchanged++; continue; }
             var offset = state is { } s && s.Offset <= info.Length ? s.Offset : 0;
             var firstLine = offset == 0 ? 1 : state!.Value.Line;
@@ -95,7 +93,7 @@ public sealed class LedgerImporter(SqliteDatabase database, PriceCatalog catalog
             }
             added += _store.Merge(batch);
             batch.Clear();
-            SaveState(source, file.Path, info.Length, mtime, end, nextLine, claude ? null : SaveCodex(codex));
+            progress.Save(source, file.Path, info.Length, mtime, end, nextLine, claude ? null : SaveCodex(codex));
         }
         return new ImportSummary(files.Count, unchanged, lines, added, duplicates, skipped);
     }
@@ -141,41 +139,6 @@ public sealed class LedgerImporter(SqliteDatabase database, PriceCatalog catalog
 
     /// <summary>Deterministic id part: the first 128 bits of SHA-256, hex.</summary>
     public static string Hash(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)).AsSpan(0, 16));
-
-    private readonly record struct FileState(long Size, string Mtime, long Offset, int Line, string? Carry);
-
-    private FileState? LoadState(string source, string path)
-    {
-        using var connection = database.Open();
-        using var q = connection.CreateCommand();
-        q.CommandText = "SELECT size, mtime, offset, line, state FROM import_files WHERE source = $s AND path = $p;";
-        q.Parameters.AddWithValue("$s", source);
-        q.Parameters.AddWithValue("$p", path);
-        using var r = q.ExecuteReader();
-        if (!r.Read()) return null;
-        return new FileState(r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetInt32(3), r.IsDBNull(4) ? null : r.GetString(4));
-    }
-
-    private void SaveState(string source, string path, long size, string mtime, long offset, int line, string? carry)
-    {
-        using var connection = database.Open();
-        using var q = connection.CreateCommand();
-        q.CommandText = """
-            INSERT INTO import_files (source, path, size, mtime, offset, line, state, imported_at) VALUES ($s, $p, $size, $m, $o, $l, $st, $at)
-            ON CONFLICT(source, path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, offset = excluded.offset,
-              line = excluded.line, state = excluded.state, imported_at = excluded.imported_at;
-            """;
-        q.Parameters.AddWithValue("$s", source);
-        q.Parameters.AddWithValue("$p", path);
-        // A partial last line means the file is still growing: do not record it as fully read.
-        q.Parameters.AddWithValue("$size", offset == size ? size : -1);
-        q.Parameters.AddWithValue("$m", mtime);
-        q.Parameters.AddWithValue("$o", offset);
-        q.Parameters.AddWithValue("$l", line);
-        q.Parameters.AddWithValue("$st", (object?)carry ?? DBNull.Value);
-        q.Parameters.AddWithValue("$at", DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
-        q.ExecuteNonQuery();
-    }
 
     private static string SaveCodex(CodexSessionParser p) => JsonSerializer.Serialize(new CodexCarry(p.Model, p.SessionId, p.Project, p.Totals.Input, p.Totals.Cached, p.Totals.Output, p.Totals.Reasoning), CarryJson.Default.CodexCarry);
 

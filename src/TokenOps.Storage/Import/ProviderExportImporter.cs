@@ -4,7 +4,6 @@ using TokenOps.Core.Import;
 using TokenOps.Core.Ledger;
 using TokenOps.Core.Metering;
 using TokenOps.Core.Pricing;
-using TokenOps.Storage.Sqlite;
 
 namespace TokenOps.Storage.Import;
 
@@ -30,9 +29,9 @@ namespace TokenOps.Storage.Import;
 /// Row ids hash the bucket and every grouping field, so importing the same file (or an overlapping one) twice adds nothing.
 /// Cost-only rows have route <c>import.&lt;provider&gt;-costs</c>; usage rows <c>import.&lt;provider&gt;-usage</c>.
 /// </summary>
-public sealed class ProviderExportImporter(SqliteDatabase database, PriceCatalog catalog, string? person)
+public sealed class ProviderExportImporter(ILedgerStore store, PriceCatalog catalog, string? person)
 {
-    private readonly SqliteLedgerStore _store = new(database);
+    private readonly ILedgerStore _store = store;
 
     public ImportSummary Import(string path, string provider)
     {

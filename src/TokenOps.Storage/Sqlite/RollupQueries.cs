@@ -1,57 +1,9 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 
+using static TokenOps.Storage.Rollups;
+
 namespace TokenOps.Storage.Sqlite;
-
-/// <summary>What a rollup row can be grouped by.</summary>
-public enum RollupDimension
-{
-    Total,
-    Person,
-    Team,
-    Project,
-    Feature,
-    Model,
-    Provider,
-    Outcome,
-    /// <summary>The time bucket (hour or day, whichever table the range reads).</summary>
-    Bucket,
-}
-
-/// <summary>A time range and optional dimension filters. The range is read at hour precision (whole days use the daily table).</summary>
-public sealed record RollupFilter(DateTimeOffset From, DateTimeOffset To)
-{
-    public string? Person { get; init; }
-    public string? Team { get; init; }
-    public string? Project { get; init; }
-    public string? Model { get; init; }
-    /// <summary>Force hourly buckets for <see cref="RollupDimension.Bucket"/> even when the range is whole days.</summary>
-    public bool HourlyBuckets { get; init; }
-}
-
-/// <summary>One cell of a multi-dimension rollup query: the dimension values in the order asked, and the sums.</summary>
-public sealed record CubeRow(string[] Keys, RollupRow Sums);
-
-/// <summary>One group of a rollup query: sums over every ledger row in it.</summary>
-public sealed record RollupRow(
-    string Key,
-    long Requests,
-    long UncachedInputTokens,
-    long CacheReadTokens,
-    long CacheWrite5mTokens,
-    long CacheWrite1hTokens,
-    long OutputTokens,
-    long ReasoningTokens,
-    long CostNanos,
-    long CacheReadNanos,
-    long CacheHitRequests,
-    long DegradedRequests,
-    long ErrorRequests)
-{
-    public long InputTokens => UncachedInputTokens + CacheReadTokens + CacheWrite5mTokens + CacheWrite1hTokens;
-
-    public static RollupRow Empty(string key) => new(key, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-}
 
 /// <summary>
 /// Reads the rollup tables: the dashboard's and `tokenops report`'s only source of aggregates (never a ledger scan).
@@ -59,7 +11,7 @@ public sealed record RollupRow(
 /// the daily tables and partial days from the hourly ones; a series by bucket reads the daily (whole days) or hourly table;
 /// org-wide questions (no person filter, not by person, feature or outcome) read the *_org tables.
 /// </summary>
-public sealed class RollupQueries(SqliteDatabase database)
+public sealed class RollupQueries(SqliteDatabase database) : IRollupQueries
 {
     public IReadOnlyList<RollupRow> Group(RollupFilter filter, RollupDimension by)
     {
@@ -77,19 +29,6 @@ public sealed class RollupQueries(SqliteDatabase database)
     }
 
     public RollupRow Total(RollupFilter filter) => Group(filter, RollupDimension.Total).FirstOrDefault() ?? RollupRow.Empty("total");
-
-    /// <summary>True when the range reads the daily table (both ends at midnight UTC and no hourly buckets asked for).</summary>
-    public static bool UsesDaily(RollupFilter f) =>
-        !f.HourlyBuckets && f.From.UtcDateTime.TimeOfDay == TimeSpan.Zero && f.To.UtcDateTime.TimeOfDay == TimeSpan.Zero;
-
-    /// <summary>The bucket key of an instant, in the table the filter reads.</summary>
-    public static string BucketOf(DateTimeOffset t, bool daily) =>
-        t.UtcDateTime.ToString(daily ? "yyyy-MM-dd" : "yyyy-MM-dd'T'HH", CultureInfo.InvariantCulture);
-
-    /// <summary>Parses a bucket key back to its start.</summary>
-    public static DateTimeOffset BucketStart(string bucket) => bucket.Length == 10
-        ? DateTimeOffset.ParseExact(bucket, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal)
-        : DateTimeOffset.ParseExact(bucket, "yyyy-MM-dd'T'HH", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 
     private static IReadOnlyList<RollupRow> Group(SqliteConnection connection, RollupFilter f, RollupDimension by) =>
         Cube(connection, f, by == RollupDimension.Total ? [] : [by]).Select(c => c.Sums with { Key = c.Keys.Length > 0 ? c.Keys[0] : "total" })
@@ -230,31 +169,6 @@ public sealed class RollupQueries(SqliteDatabase database)
         }
         return rows;
     }
-
-    /// <summary>
-    /// Folds a cube into one breakdown: by the dimension at <paramref name="index"/> (biggest spend first), or into a single
-    /// total row when <paramref name="index"/> is -1.
-    /// </summary>
-    public static IReadOnlyList<RollupRow> Fold(IReadOnlyList<CubeRow> cube, int index)
-    {
-        var map = new Dictionary<string, RollupRow>(StringComparer.Ordinal);
-        foreach (var c in cube)
-        {
-            var key = index < 0 ? "total" : c.Keys[index];
-            map[key] = map.TryGetValue(key, out var acc) ? Add(acc, c.Sums) : c.Sums with { Key = key };
-        }
-        if (index < 0 && map.Count == 0) return [RollupRow.Empty("total")];
-        return map.Values.OrderByDescending(r => r.CostNanos).ThenBy(r => r.Key, StringComparer.Ordinal).ToList();
-    }
-
-    public static RollupRow Add(RollupRow a, RollupRow b) => a with
-    {
-        Requests = a.Requests + b.Requests, UncachedInputTokens = a.UncachedInputTokens + b.UncachedInputTokens,
-        CacheReadTokens = a.CacheReadTokens + b.CacheReadTokens, CacheWrite5mTokens = a.CacheWrite5mTokens + b.CacheWrite5mTokens,
-        CacheWrite1hTokens = a.CacheWrite1hTokens + b.CacheWrite1hTokens, OutputTokens = a.OutputTokens + b.OutputTokens,
-        ReasoningTokens = a.ReasoningTokens + b.ReasoningTokens, CostNanos = a.CostNanos + b.CostNanos, CacheReadNanos = a.CacheReadNanos + b.CacheReadNanos,
-        CacheHitRequests = a.CacheHitRequests + b.CacheHitRequests, DegradedRequests = a.DegradedRequests + b.DegradedRequests, ErrorRequests = a.ErrorRequests + b.ErrorRequests,
-    };
 
     /// <summary>Cache reads by served model (to price what they would have cost uncached).</summary>
     public IReadOnlyList<RollupRow> CacheByModel(RollupFilter filter) =>

@@ -5,17 +5,12 @@ using TokenOps.Core.Pricing;
 
 namespace TokenOps.Storage.Sqlite;
 
-/// <summary>A budget as stored: money in nano-USD, period and enums as text, the time zone as its id.</summary>
-public sealed record StoredBudget(
-    string Id, BudgetLevel Level, string Name, long LimitNanos, string Period, string TimeZone,
-    BudgetMode Mode, SoftAction SoftAction, bool Rollover, long RolloverCeilingNanos, DateTimeOffset UpdatedAt);
-
 /// <summary>
 /// Budgets set from the CLI or admin API, and the ledger spend queries that open budget counters (the ledger is the
 /// source of truth). Every change bumps budgets_version in the same transaction, so a gateway on the same data
 /// directory sees it by polling <see cref="Version"/>.
 /// </summary>
-public sealed class SqliteBudgetStore(SqliteDatabase database, TimeProvider time) : ISpendHistory
+public sealed class SqliteBudgetStore(SqliteDatabase database, TimeProvider time) : IBudgetStore
 {
     private const string Columns = "id, level, name, limit_nanos, period, time_zone, mode, soft_action, rollover, rollover_ceiling_nanos, updated_at";
 

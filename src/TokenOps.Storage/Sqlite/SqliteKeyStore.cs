@@ -5,7 +5,7 @@ using TokenOps.Core.Identity;
 namespace TokenOps.Storage.Sqlite;
 
 /// <summary>Teams, people and their virtual keys. Keys are stored only as SHA-256 hashes.</summary>
-public sealed class SqliteKeyStore(SqliteDatabase database, TimeProvider time)
+public sealed class SqliteKeyStore(SqliteDatabase database, TimeProvider time) : IKeyStore
 {
     /// <summary>Creates a key for a person (creating the person and team if new); returns the record and the clear key, shown once.</summary>
     public (VirtualKey Key, string Secret) Create(string person, string team)

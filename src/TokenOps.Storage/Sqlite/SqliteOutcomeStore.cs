@@ -6,7 +6,7 @@ using TokenOps.Core.Pricing;
 namespace TokenOps.Storage.Sqlite;
 
 /// <summary>Outcomes in SQLite, idempotent on the outcome id; plus webhook delivery ids (a replayed delivery is recognised).</summary>
-public sealed class SqliteOutcomeStore(SqliteDatabase database, TimeProvider time)
+public sealed class SqliteOutcomeStore(SqliteDatabase database, TimeProvider time) : IOutcomeStore
 {
     private const string Columns = "source, source_id, type, title, person, team, project, repository, branch, key, started_at, completed_at, value_nanos";
 
@@ -113,7 +113,7 @@ public sealed class SqliteOutcomeStore(SqliteDatabase database, TimeProvider tim
 }
 
 /// <summary>Streams the ledger columns outcome linking needs, in time order, one row at a time.</summary>
-public sealed class SqliteSpendReader(SqliteDatabase database)
+public sealed class SqliteSpendReader(SqliteDatabase database) : ISpendReader
 {
     public IEnumerable<SpendRow> Read(DateTimeOffset since, DateTimeOffset until)
     {

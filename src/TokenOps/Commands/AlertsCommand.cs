@@ -2,8 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using TokenOps.Gateway.Alerts;
-using TokenOps.Storage.Alerts;
-using TokenOps.Storage.Sqlite;
+using TokenOps.Storage;
 
 namespace TokenOps.Cli.Commands;
 
@@ -20,8 +19,8 @@ internal static class AlertsCommand
         command.SetAction(parse =>
         {
             var from = LedgerCommand.ParseSince(parse.GetValue(since), TimeProvider.System.GetUtcNow());
-            var dir = CommonOptions.ResolveData(parse.GetValue(data), parse.GetValue(config));
-            var alerts = new SqliteAlertStore(new SqliteDatabase(dir)).List(from);
+            using var storage = CommonOptions.OpenStorage(parse.GetValue(data), parse.GetValue(config));
+            var alerts = storage.Alerts.List(from);
             if (parse.GetValue(format) == "json")
             {
                 foreach (var a in alerts) Console.WriteLine(JsonSerializer.Serialize(AlertEndpoints.AlertView(a)));

@@ -3,7 +3,7 @@ using System.Globalization;
 using TokenOps.Core.Budgets;
 using TokenOps.Gateway.Budgets;
 using TokenOps.Gateway.Configuration;
-using TokenOps.Storage.Sqlite;
+using TokenOps.Storage;
 
 namespace TokenOps.Cli.Commands;
 
@@ -126,8 +126,7 @@ internal static class BudgetsCommand
 
     internal static GatewayOptions LoadOptions(string? config) => config is null ? new GatewayOptions() : ConfigurationLoader.Load(config);
 
-    internal static SqliteBudgetStore Store(string? data, string? config) =>
-        new(new SqliteDatabase(CommonOptions.ResolveData(data, config)), TimeProvider.System);
+    internal static IBudgetStore Store(string? data, string? config) => CommonOptions.OpenStorage(data, config).Budgets;
 
     private static string Mode(BudgetMode mode, SoftAction action) => mode == BudgetMode.Hard ? "hard" : "soft, " + BudgetPolicyBuilder.Format(action);
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TokenOps.Gateway.Configuration;
+using TokenOps.Storage;
 
 namespace TokenOps.Cli.Commands;
 
@@ -12,11 +13,14 @@ internal static class CommonOptions
 
     public static Option<string?> Config() => new("--config") { Description = "Path to tokenops.json" };
 
-    /// <summary>The data directory: --data, else the config's dataDirectory, else ./.tokenops.</summary>
-    public static string ResolveData(string? data, string? configPath)
+    /// <summary>
+    /// The stores for a command, from the same "storage" settings the gateway reads (tokenops.json when given, and the
+    /// TOKENOPS_CONFIG__ environment overrides), in --data, else the config's dataDirectory, else ./.tokenops. A
+    /// backend this build lacks fails here as a configuration error (exit 2), never as a silent SQLite.
+    /// </summary>
+    public static StorageSession OpenStorage(string? data, string? configPath)
     {
-        if (data is not null) return data;
-        if (configPath is not null) return ConfigurationLoader.Load(configPath).DataDirectory;
-        return DefaultDataDirectory;
+        var options = ConfigurationLoader.Load(configPath);
+        return StorageSession.Open(options.Storage, data ?? options.DataDirectory);
     }
 }

@@ -3,12 +3,14 @@ using System.Globalization;
 using System.Security.Cryptography;
 using TokenOps.Cli.Demo;
 using TokenOps.Core.Pricing;
+using TokenOps.Cli.Simulation;
 using TokenOps.Gateway;
 using TokenOps.Gateway.Alerts;
 using TokenOps.Gateway.Pipeline;
 using TokenOps.Gateway.Configuration;
 using TokenOps.Simulator;
-using TokenOps.Storage.Sqlite;
+using TokenOps.Core.Ledger;
+using TokenOps.Storage;
 
 namespace TokenOps.Cli.Commands;
 
@@ -41,18 +43,18 @@ internal static class DemoCommand
             // The clock starts at the simulated beginning, so budget periods, alerts and poker weeks open there, not today.
             clock.JumpTo(firstDay);
             Console.WriteLine("Starting the simulated provider and the gateway on loopback…");
+            await using var simulator = await SimulatedProvider.StartAsync(new SimulatorOptions { TimeProvider = clock }, cancellationToken);
             await using var gateway = await GatewayHost.StartAsync(new GatewaySettings
             {
                 Options = options,
                 Urls = [parse.GetValue(urls)!],
-                Simulate = true,
-                SimulatorOptions = new SimulatorOptions { TimeProvider = clock },
+                SimulatorUrl = simulator.Url,
                 Time = clock,
                 // Soft-budget overruns are logged per request; the demo counts them from the ledger instead.
                 ConfigureLogging = logging => logging.AddFilter(typeof(AdmitStage).FullName, LogLevel.Error),
             }, cancellationToken);
 
-            var keyStore = gateway.Services.GetRequiredService<SqliteKeyStore>();
+            var keyStore = gateway.Services.GetRequiredService<IKeyStore>();
             var keys = DemoOrganisation.People.ToDictionary(h => h.Person, h => keyStore.Create(h.Person, h.Team).Secret);
             Console.WriteLine($"Organisation: {DemoOrganisation.People.Select(p => p.Team).Distinct().Count()} teams, {DemoOrganisation.People.Length} people, one virtual key each.");
             foreach (var h in DemoOrganisation.People) Console.WriteLine($"  {h.Person,-6} {h.Team,-9} {h.Description}");
@@ -90,12 +92,12 @@ internal static class DemoCommand
             clock.JumpTo(asOf);
             await gateway.FlushLedgerAsync();
             alerts.Evaluate();
-            var rows = gateway.Services.GetRequiredService<SqliteLedgerStore>().Read();
+            var rows = gateway.Services.GetRequiredService<ILedgerStore>().Read();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Sent {traffic.Sent} requests in {(DateTime.UtcNow - started).TotalSeconds:0.0} s: {traffic.Refused} refused by a hard budget (402, expected), {traffic.Degraded} degraded, {traffic.Failed} failed; {outcomes.Merged} merged PRs by webhook."));
             DemoSummary.Print(rows, Console.Out);
             DemoReport.Print(gateway.Services, options, rows, firstDay, asOf, Console.Out);
-            PrintBillCheck(gateway, rows);
+            PrintBillCheck(simulator, rows);
 
             var (_, tryKey) = keyStore.Create("you", "demo");
             Console.WriteLine();
@@ -119,9 +121,9 @@ internal static class DemoCommand
     }
 
     /// <summary>The provider's own bill, priced with the same catalog, against the ledger: they must agree to the nano-dollar.</summary>
-    private static void PrintBillCheck(GatewayApp gateway, IReadOnlyList<Core.Ledger.LedgerEntry> rows)
+    private static void PrintBillCheck(SimulatedProvider simulator, IReadOnlyList<Core.Ledger.LedgerEntry> rows)
     {
-        var bill = gateway.Simulator!.Services.GetRequiredService<SimulatorBill>().Entries;
+        var bill = simulator.Services.GetRequiredService<SimulatorBill>().Entries;
         var catalog = BundledCatalog.Load();
         long billed = 0;
         foreach (var entry in bill)

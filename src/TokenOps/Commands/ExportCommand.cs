@@ -4,7 +4,8 @@ using System.Text;
 using TokenOps.Core.Exports;
 using TokenOps.Core.Outcomes;
 using TokenOps.Core.Pricing;
-using TokenOps.Storage.Sqlite;
+using TokenOps.Core.Ledger;
+using TokenOps.Storage;
 
 namespace TokenOps.Cli.Commands;
 
@@ -83,8 +84,7 @@ internal static class ExportCommand
 
     private static Option<string?> Out() => new("--out") { Description = "Write to this file instead of standard output" };
 
-    private static SqliteLedgerStore Store(string? data, string? config) =>
-        new(new SqliteDatabase(CommonOptions.ResolveData(data, config)));
+    private static ILedgerStore Store(string? data, string? config) => CommonOptions.OpenStorage(data, config).Ledger;
 
     /// <summary>UTF-8 without BOM. To a file: written beside it, then moved into place, so a failed export leaves no half file.</summary>
     private static void Write(string? path, Action<CsvWriter> body)

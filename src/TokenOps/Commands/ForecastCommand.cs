@@ -4,8 +4,7 @@ using System.Text.Json;
 using TokenOps.Core.Budgets;
 using TokenOps.Core.Forecasting;
 using TokenOps.Gateway.Alerts;
-using TokenOps.Storage.Alerts;
-using TokenOps.Storage.Sqlite;
+using TokenOps.Storage;
 
 namespace TokenOps.Cli.Commands;
 
@@ -24,13 +23,12 @@ internal static class ForecastCommand
         var command = new Command("forecast", "Burn rates (weekday-seasonal) per team and the organisation's next-month projection") { data, config, format };
         command.SetAction(parse =>
         {
-            var dir = CommonOptions.ResolveData(parse.GetValue(data), parse.GetValue(config));
-            var database = new SqliteDatabase(dir);
-            var spend = new SqliteSpendQueries(database);
+            using var storage = CommonOptions.OpenStorage(parse.GetValue(data), parse.GetValue(config));
+            var spend = storage.SpendQueries;
             var now = TimeProvider.System.GetUtcNow();
             var (start, end) = BudgetForecaster.NextMonth(now);
             var org = spend.OrganisationNextPeriod(start, end, now);
-            var teams = new SqliteKeyStore(database, TimeProvider.System).Teams()
+            var teams = storage.Keys.Teams()
                 .Select(t => (Team: t, Rate: BurnRate.Fit(spend.ForecastSeries(BudgetLevel.Team, t, now), DateOnly.FromDateTime(now.UtcDateTime)) ?? BurnRate.Zero))
                 .OrderByDescending(t => t.Rate.MeanPerDay).ToList();
             if (parse.GetValue(format) == "json")

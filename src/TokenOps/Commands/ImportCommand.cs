@@ -1,7 +1,7 @@
 using System.CommandLine;
 using TokenOps.Gateway;
 using TokenOps.Storage.Import;
-using TokenOps.Storage.Sqlite;
+using TokenOps.Storage;
 
 namespace TokenOps.Cli.Commands;
 
@@ -28,7 +28,8 @@ internal static class ImportCommand
             var roots = claude ? LogLocations.ClaudeRoots(given) : LogLocations.CodexRoots(given);
             if (roots.Count == 0) throw new CliException($"no {name} logs found{(given.Length > 0 ? " in " + string.Join(", ", given) : " in the default locations")}");
             var files = claude ? LogLocations.ClaudeFiles(roots) : LogLocations.CodexFiles(roots);
-            var importer = new LedgerImporter(new SqliteDatabase(parse.GetValue(data) ?? CommonOptions.DefaultDataDirectory), BundledCatalog.Load(), parse.GetValue(person) ?? Environment.UserName);
+            using var storage = CommonOptions.OpenStorage(parse.GetValue(data), null);
+            var importer = new LedgerImporter(storage.Ledger, storage.ImportState, BundledCatalog.Load(), parse.GetValue(person) ?? Environment.UserName);
             var summary = claude ? importer.ImportClaude(files) : importer.ImportCodex(files);
             Print(name, summary);
             return 0;
@@ -44,7 +45,8 @@ internal static class ImportCommand
         var command = new Command(name, description) { file, person, data };
         command.SetAction(parse =>
         {
-            var importer = new ProviderExportImporter(new SqliteDatabase(parse.GetValue(data) ?? CommonOptions.DefaultDataDirectory), BundledCatalog.Load(), parse.GetValue(person));
+            using var storage = CommonOptions.OpenStorage(parse.GetValue(data), null);
+            var importer = new ProviderExportImporter(storage.Ledger, BundledCatalog.Load(), parse.GetValue(person));
             foreach (var path in parse.GetValue(file) ?? []) Print(name, importer.Import(path, provider));
             return 0;
         });

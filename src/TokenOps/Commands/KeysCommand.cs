@@ -1,5 +1,5 @@
 using System.CommandLine;
-using TokenOps.Storage.Sqlite;
+using TokenOps.Storage;
 
 namespace TokenOps.Cli.Commands;
 
@@ -52,6 +52,5 @@ internal static class KeysCommand
         return new Command("keys", "Manage virtual keys") { create, list, revoke };
     }
 
-    private static SqliteKeyStore Open(string? data) =>
-        new(new SqliteDatabase(data ?? CommonOptions.DefaultDataDirectory), TimeProvider.System);
+    private static IKeyStore Open(string? data) => CommonOptions.OpenStorage(data, null).Keys;
 }

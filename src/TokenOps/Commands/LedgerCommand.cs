@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using TokenOps.Core.Ledger;
 using TokenOps.Core.Pricing;
-using TokenOps.Storage.Sqlite;
+using TokenOps.Storage;
 
 namespace TokenOps.Cli.Commands;
 
@@ -19,7 +19,8 @@ internal static class LedgerCommand
         command.SetAction(parse =>
         {
             var from = ParseSince(parse.GetValue(since), TimeProvider.System.GetUtcNow());
-            var rows = new SqliteLedgerStore(new SqliteDatabase(parse.GetValue(data) ?? CommonOptions.DefaultDataDirectory)).Read(from);
+            using var storage = CommonOptions.OpenStorage(parse.GetValue(data), null);
+            var rows = storage.Ledger.Read(from);
             if (parse.GetValue(format) == "json") WriteJson(rows);
             else WriteTable(rows);
             return 0;

@@ -4,7 +4,7 @@ using System.Text.Json;
 using TokenOps.Core.Exports;
 using TokenOps.Core.Outcomes;
 using TokenOps.Core.Pricing;
-using TokenOps.Storage.Sqlite;
+using TokenOps.Storage;
 using ReportPeriod = TokenOps.Core.Reporting.ReportPeriod;
 
 namespace TokenOps.Cli.Commands;
@@ -26,7 +26,8 @@ internal static class OutcomeSpendReport
     {
         var service = OutcomesCommand.Open(data, config);
         var spend = new OutcomeSpend(service.Linker());
-        var store = new SqliteLedgerStore(new SqliteDatabase(CommonOptions.ResolveData(data, config)));
+        using var storage = CommonOptions.OpenStorage(data, config);
+        var store = storage.Ledger;
         foreach (var e in store.Stream(p.From, p.To))
         {
             // The same row filters as the rollup dimensions (exact match; model = served, else requested).

@@ -5,7 +5,7 @@ using System.Text.Json;
 using TokenOps.Core.Outcomes;
 using TokenOps.Gateway.Configuration;
 using TokenOps.Gateway.Outcomes;
-using TokenOps.Storage.Sqlite;
+using TokenOps.Storage;
 
 namespace TokenOps.Cli.Commands;
 
@@ -162,8 +162,8 @@ internal static class OutcomesCommand
     internal static OutcomeService Open(string? data, string? configPath)
     {
         var options = configPath is null ? new GatewayOptions() : ConfigurationLoader.Load(configPath);
-        var dir = data ?? (configPath is null ? CommonOptions.DefaultDataDirectory : options.DataDirectory);
-        return new OutcomeService(options.Outcomes, new SqliteDatabase(dir), TimeProvider.System);
+        var storage = CommonOptions.OpenStorage(data, configPath);
+        return new OutcomeService(options.Outcomes, storage.Outcomes, storage.Spend, storage.Keys);
     }
 }
 

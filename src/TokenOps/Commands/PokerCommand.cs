@@ -6,8 +6,7 @@ using TokenOps.Core.Poker;
 using TokenOps.Gateway.Alerts;
 using TokenOps.Gateway.Outcomes;
 using TokenOps.Gateway.Configuration;
-using TokenOps.Storage.Alerts;
-using TokenOps.Storage.Sqlite;
+using TokenOps.Storage;
 
 namespace TokenOps.Cli.Commands;
 
@@ -25,11 +24,10 @@ internal static class PokerCommand
         {
             var configPath = parse.GetValue(config);
             var options = configPath is null ? new GatewayOptions() : ConfigurationLoader.Load(configPath);
-            var dir = parse.GetValue(data) ?? (configPath is null ? CommonOptions.DefaultDataDirectory : options.DataDirectory);
-            var db = new SqliteDatabase(dir);
+            using var storage = CommonOptions.OpenStorage(parse.GetValue(data), configPath);
             // The same policies the gateway offers, outcome value per dollar included.
-            IPokerScoringPolicy[] policies = [new OutcomeValuePerDollarPolicy(new OutcomeService(options.Outcomes, db, TimeProvider.System))];
-            var game = PokerSetup.Game(options.Poker, new SqliteSpendQueries(db), policies);
+            IPokerScoringPolicy[] policies = [new OutcomeValuePerDollarPolicy(new OutcomeService(options.Outcomes, storage.Outcomes, storage.Spend, storage.Keys))];
+            var game = PokerSetup.Game(options.Poker, storage.SpendQueries, policies);
             var weekValue = parse.GetValue(week);
             if (!AlertEndpoints.TryWeek(weekValue, game, TimeProvider.System, out var start))
                 throw new CliException($"--week: '{weekValue}' is not a date (YYYY-MM-DD) between 1970 and 8999", 2);

@@ -6,7 +6,7 @@ using TokenOps.Core.Pricing;
 using TokenOps.Core.Reports;
 using TokenOps.Gateway;
 using TokenOps.Storage.Import;
-using TokenOps.Storage.Sqlite;
+using TokenOps.Storage;
 
 namespace TokenOps.Cli.Commands;
 
@@ -125,7 +125,8 @@ internal static class ReportCommand
         if (from == "ledger")
         {
             // The ledger holds costs priced when the row was written (gateway or import); --mode applies to logs only.
-            return ([.. LedgerUsageReader.Read(new SqliteDatabase(parse.GetValue(c.Data) ?? CommonOptions.DefaultDataDirectory))], new SkipCounter());
+            using var storage = CommonOptions.OpenStorage(parse.GetValue(c.Data), null);
+            return ([.. storage.Usage.Read()], new SkipCounter());
         }
         var claude = from == "claude-code";
         var given = parse.GetValue(c.Path) ?? [];

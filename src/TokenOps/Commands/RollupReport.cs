@@ -5,7 +5,7 @@ using System.Text.Json;
 using TokenOps.Core.Exports;
 using TokenOps.Core.Pricing;
 using TokenOps.Core.Reporting;
-using TokenOps.Storage.Sqlite;
+using TokenOps.Storage;
 
 namespace TokenOps.Cli.Commands;
 
@@ -48,8 +48,8 @@ public static class RollupReport
             if (dim == "outcome")
                 return OutcomeSpendReport.Run(p, parse.GetValue(data), parse.GetValue(config), filter.Team, filter.Person, filter.Project, filter.Model, parse.GetValue(format) ?? "table");
             var dimension = dim switch { "day" or "hour" => RollupDimension.Bucket, "status" => RollupDimension.Outcome, _ => Enum.Parse<RollupDimension>(dim, ignoreCase: true) };
-            var database = new SqliteDatabase(CommonOptions.ResolveData(parse.GetValue(data), parse.GetValue(config)));
-            var rows = new RollupQueries(database).Group(filter, dimension);
+            using var storage = CommonOptions.OpenStorage(parse.GetValue(data), parse.GetValue(config));
+            var rows = storage.Rollups.Group(filter, dimension);
             var text = (parse.GetValue(format) ?? "table") switch
             {
                 "json" => Json(rows, dim, p),

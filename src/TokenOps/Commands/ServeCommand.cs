@@ -1,4 +1,5 @@
 using System.CommandLine;
+using TokenOps.Cli.Simulation;
 using TokenOps.Gateway;
 using TokenOps.Gateway.Configuration;
 
@@ -18,18 +19,20 @@ internal static class ServeCommand
             var configPath = parse.GetValue(config);
             var options = ConfigurationLoader.Load(configPath);
             if (parse.GetValue(data) is { } dir) options.DataDirectory = dir;
+            // Disposed after the gateway (declared first): in-flight requests drain before their provider stops.
+            await using var simulator = parse.GetValue(simulate) ? await SimulatedProvider.StartAsync(cancellationToken: cancellationToken) : null;
             await using var gateway = await GatewayHost.StartAsync(new GatewaySettings
             {
                 Options = options,
                 ConfigPath = configPath,
                 Urls = [parse.GetValue(urls)!],
-                Simulate = parse.GetValue(simulate),
+                SimulatorUrl = simulator?.Url,
                 MinimumLogLevel = LogLevel.Information,
             }, cancellationToken);
             Console.WriteLine($"TokenOps gateway listening on {gateway.BaseUrl} (ledger: {Path.GetFullPath(options.DataDirectory)})");
             var replayed = gateway.Services.GetRequiredService<TokenOps.Storage.Journal.LedgerWriter>().Replayed;
             if (replayed > 0) Console.WriteLine($"Replayed {replayed} ledger events left in the journal by an earlier run.");
-            if (gateway.SimulatorUrl is not null) Console.WriteLine($"Simulated provider on {gateway.SimulatorUrl}");
+            if (simulator is not null) Console.WriteLine($"Simulated provider on {simulator.Url}");
             // Runs until SIGTERM / Ctrl+C; the host then drains in-flight requests and the ledger writer flushes.
             await gateway.App.WaitForShutdownAsync(CancellationToken.None);
             return 0;

@@ -5,8 +5,7 @@ using System.Text.Json;
 using TokenOps.Core.Budgets;
 using TokenOps.Gateway.Alerts;
 using TokenOps.Gateway.Budgets;
-using TokenOps.Storage.Alerts;
-using TokenOps.Storage.Sqlite;
+using TokenOps.Storage;
 
 namespace TokenOps.Cli.Commands;
 
@@ -48,17 +47,17 @@ internal static class StatusCommand
     private static IReadOnlyList<BudgetStatusLine> Offline(string? data, string? config, string? person, string? team)
     {
         var options = BudgetsCommand.LoadOptions(config);
-        var database = new SqliteDatabase(CommonOptions.ResolveData(data, config));
-        var store = new SqliteBudgetStore(database, TimeProvider.System);
+        using var storage = CommonOptions.OpenStorage(data, config);
+        var store = storage.Budgets;
         var book = new BudgetBook(store);
         book.Apply(BudgetPolicyBuilder.Build(options, store.List(), store.Version()));
         if (person is not null)
         {
-            var found = new SqliteKeyStore(database, TimeProvider.System).People().FirstOrDefault(p => p.Name == person);
+            var found = storage.Keys.People().FirstOrDefault(p => p.Name == person);
             if (found.Name is null) throw new CliException($"no person named '{person}' (see 'tokenops keys list')", 2);
             team = found.Team;
         }
-        var annotator = new ForecastAndAlertAnnotator(new SqliteSpendQueries(database), new SqliteAlertStore(database), TimeProvider.System);
+        var annotator = new ForecastAndAlertAnnotator(storage.SpendQueries, storage.Alerts, TimeProvider.System);
         return BudgetStatus.Lines(book, person, team, TimeProvider.System.GetUtcNow(), [annotator]);
     }
 

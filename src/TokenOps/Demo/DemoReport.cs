@@ -6,7 +6,7 @@ using TokenOps.Core.Poker;
 using TokenOps.Gateway.Budgets;
 using TokenOps.Gateway.Configuration;
 using TokenOps.Gateway.Outcomes;
-using TokenOps.Storage.Alerts;
+using TokenOps.Storage;
 
 namespace TokenOps.Cli.Demo;
 
@@ -35,7 +35,7 @@ internal static class DemoReport
     private static void Budgets(IServiceProvider services, GatewayOptions options, DateTimeOffset asOf, TextWriter output)
     {
         var engine = services.GetRequiredService<BudgetEngine>();
-        var spend = services.GetRequiredService<SqliteSpendQueries>();
+        var spend = services.GetRequiredService<ISpendQueries>();
         var budgets = engine.Current().Where(b => !b.BudgetId.StartsWith(BudgetPolicy.PokerPrefix, StringComparison.Ordinal))
             .OrderBy(b => b.Level).ThenBy(b => b.Name, StringComparer.Ordinal).ToList();
         output.WriteLine();
@@ -75,7 +75,7 @@ internal static class DemoReport
 
     private static void Alerts(IServiceProvider services, TextWriter output)
     {
-        var alerts = services.GetRequiredService<SqliteAlertStore>().List().Select(s => s.Alert).OrderBy(a => a.CreatedAt).ThenBy(a => a.BudgetId, StringComparer.Ordinal).ToList();
+        var alerts = services.GetRequiredService<IAlertStore>().List().Select(s => s.Alert).OrderBy(a => a.CreatedAt).ThenBy(a => a.BudgetId, StringComparer.Ordinal).ToList();
         const int shown = 10;
         output.WriteLine();
         output.WriteLine(Invariant($"Alerts raised: {alerts.Count} ({alerts.Count(a => a.Kind == Core.Alerts.AlertKind.Threshold)} threshold, {alerts.Count(a => a.Kind == Core.Alerts.AlertKind.Forecast)} forecast){(alerts.Count > shown ? $", the last {shown}:" : "")}"));

@@ -8,7 +8,6 @@ using TokenOps.Core.Budgets;
 using TokenOps.Core.Ledger;
 using TokenOps.Gateway.Alerts;
 using TokenOps.Gateway.Configuration;
-using TokenOps.Storage.Alerts;
 using TokenOps.Storage.Sqlite;
 
 namespace TokenOps.Gateway.Tests.Alerts;

@@ -6,7 +6,6 @@ using Microsoft.Data.Sqlite;
 using TokenOps.Core.Alerts;
 using TokenOps.Core.Budgets;
 using TokenOps.Gateway.Tests.Infrastructure;
-using TokenOps.Storage.Alerts;
 using TokenOps.Storage.Sqlite;
 
 namespace TokenOps.Gateway.Tests.Alerts;

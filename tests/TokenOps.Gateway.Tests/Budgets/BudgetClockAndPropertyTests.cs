@@ -1,3 +1,4 @@
+using TokenOps.Cli.Simulation;
 using System.Net;
 using System.Text.Json;
 using FsCheck;
@@ -24,13 +25,14 @@ public sealed class BudgetClockTests
         var options = new GatewayOptions { DataDirectory = dir };
         options.Budgets.People["uma"] = new BudgetOptions { LimitUsd = 0.00005m, Period = "daily" };
         options.Budgets.Teams["core"] = new BudgetOptions { LimitUsd = 1m, Period = "weekly" };
+        await using var simulator = await SimulatedProvider.StartAsync();
         var app = await GatewayHost.StartAsync(new GatewaySettings
         {
-            Options = options, Urls = ["http://127.0.0.1:0"], Simulate = true, Time = clock, MinimumLogLevel = LogLevel.Warning,
+            Options = options, Urls = ["http://127.0.0.1:0"], SimulatorUrl = simulator.Url, Time = clock, MinimumLogLevel = LogLevel.Warning,
         });
         try
         {
-            var key = app.Services.GetRequiredService<SqliteKeyStore>().Create("uma", "core").Secret;
+            var key = app.Services.GetRequiredService<IKeyStore>().Create("uma", "core").Secret;
             using var http = new HttpClient { BaseAddress = app.BaseUrl, Timeout = TimeSpan.FromSeconds(30) };
             http.DefaultRequestHeaders.Authorization = new("Bearer", key);
 
@@ -46,7 +48,7 @@ public sealed class BudgetClockTests
             Assert.Equal(HttpStatusCode.OK, third.StatusCode);
 
             await app.FlushLedgerAsync();
-            var rows = app.Services.GetRequiredService<SqliteLedgerStore>().Read();
+            var rows = app.Services.GetRequiredService<TokenOps.Core.Ledger.ILedgerStore>().Read();
             Assert.Equal(3, rows.Count);
             var engine = app.Services.GetRequiredService<Gateway.Budgets.BudgetEngine>();
             var snapshots = engine.Book.For("uma", "core", null, clock.GetUtcNow());
@@ -76,7 +78,7 @@ public sealed class BudgetGatewayPropertyTests(SharedGateway shared) : IClassFix
         var gateway = shared.Gateway;
         var person = $"prop{Interlocked.Increment(ref _case)}";
         var limit = (limitMicroUsd.Get % 3000 + 1) / 1_000_000m;
-        var store = gateway.App.Services.GetRequiredService<SqliteBudgetStore>();
+        var store = gateway.App.Services.GetRequiredService<IBudgetStore>();
         store.Set(new StoredBudget("person:" + person, BudgetLevel.Person, person, NanoUsd.FromUsd(limit), "daily", "UTC",
             BudgetMode.Hard, SoftAction.Warn, false, 0, DateTimeOffset.UnixEpoch));
         gateway.Engine().RefreshIfChanged();

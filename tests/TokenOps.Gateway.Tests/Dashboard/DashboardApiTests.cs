@@ -9,7 +9,7 @@ using TokenOps.Core.Poker;
 using TokenOps.Gateway.Alerts;
 using TokenOps.Gateway.Configuration;
 using TokenOps.Gateway.Outcomes;
-using TokenOps.Storage.Alerts;
+using TokenOps.Storage.Sqlite;
 using TokenOps.Core.Ledger;
 using TokenOps.Core.Metering;
 using TokenOps.Core.Pricing;
@@ -232,7 +232,7 @@ public sealed class DashboardApiTests
             using var added = await admin.PostAsync("/admin/outcomes", new StringContent(body, Encoding.UTF8, "application/json"));
             Assert.Equal(HttpStatusCode.Created, added.StatusCode);
         }
-        var store = gateway.App.Services.GetRequiredService<SqliteAlertStore>();
+        var store = gateway.App.Services.GetRequiredService<IAlertStore>();
         var start = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
         foreach (var (team, limit) in new[] { (DashboardData.Payments, 0.05m), (DashboardData.Search, 20m) })
         {

@@ -28,7 +28,7 @@ public sealed class DashboardData
         var bob = gateway.CreateKey("bob", Payments);
         var cy = gateway.CreateKey("cy", Search);
         var rows = Build(now);
-        var written = gateway.App.Services.GetRequiredService<SqliteLedgerStore>().Write(rows);
+        var written = gateway.App.Services.GetRequiredService<TokenOps.Core.Ledger.ILedgerStore>().Write(rows);
         Assert.Equal(rows.Count, written);
         return new DashboardData { Rows = rows, AdaKey = ada, BobKey = bob, CyKey = cy };
     }

@@ -148,8 +148,8 @@ public sealed class RollupTests : IDisposable
             Assert.Equal(rows.Count(r => r.Outcome != LedgerOutcome.Ok), total.ErrorRequests);
             // The cube the overview reads (several dimensions at once) folds into the same sums.
             var cube = q.Cube(range, RollupDimension.Team, RollupDimension.Project, RollupDimension.Model, RollupDimension.Provider);
-            AssertGroups(rows, RollupQueries.Fold(cube, 2), e => e.ServedModel);
-            Assert.Equal(rows.Sum(r => r.CostNanos), RollupQueries.Fold(cube, -1)[0].CostNanos);
+            AssertGroups(rows, Rollups.Fold(cube, 2), e => e.ServedModel);
+            Assert.Equal(rows.Sum(r => r.CostNanos), Rollups.Fold(cube, -1)[0].CostNanos);
         }
     }
 

@@ -50,7 +50,7 @@ public sealed class ExportCliTests
             RequestedModel = "gpt-4o", ServedModel = "gpt-4o", Usage = new TokenUsage { UncachedInput = 10, Output = 5 },
             Cost = new CostBreakdown { UncachedInput = NanoUsd.ToUsd(nanos - 1), Output = NanoUsd.ToUsd(1) }, Status = 200, Outcome = LedgerOutcome.Ok,
         };
-        gateway.App.Services.GetRequiredService<SqliteLedgerStore>().Write(
+        gateway.App.Services.GetRequiredService<TokenOps.Core.Ledger.ILedgerStore>().Write(
         [
             Row("evt_edge_first", month, 1_000_000_007), Row("evt_edge_next", month.AddMonths(1), 5_000), Row("evt_edge_prev", month.AddTicks(-1), 7_000),
         ]);
@@ -73,7 +73,7 @@ public sealed class ExportCliTests
         var rows = csv.Skip(1).Select(r => FocusExport.Columns.Zip(r).ToDictionary(p => p.First, p => p.Second)).ToList();
         Assert.All(csv, r => Assert.Equal(FocusExport.Columns.Count, r.Length));
 
-        var ledger = gateway.App.Services.GetRequiredService<SqliteLedgerStore>().Read(month, month.AddMonths(1));
+        var ledger = gateway.App.Services.GetRequiredService<TokenOps.Core.Ledger.ILedgerStore>().Read(month, month.AddMonths(1));
         Assert.Equal(6, ledger.Count); // 5 through the gateway and the first instant of the month
         var billable = ledger.Where(e => e.Usage.Total > 0 || e.CostNanos != 0).Select(e => e.Id).ToHashSet();
         Assert.Equal(billable, rows.Select(r => r["x_request_id"]).ToHashSet());
@@ -125,7 +125,7 @@ public sealed class ExportCliTests
         Assert.True(code == 0, stderr);
         var csv = CsvWriter.Read(new StringReader(stdout)).ToList();
         Assert.Equal(LedgerCsv.Columns, csv[0]);
-        var ledger = gateway.App.Services.GetRequiredService<SqliteLedgerStore>().Read(month);
+        var ledger = gateway.App.Services.GetRequiredService<TokenOps.Core.Ledger.ILedgerStore>().Read(month);
         Assert.Equal(ledger.Select(e => e.Id), csv.Skip(1).Select(r => r[0]));
         var nanos = LedgerCsv.Columns.ToList().IndexOf("cost_nanos");
         Assert.Equal(ledger.Sum(e => e.CostNanos), csv.Skip(1).Sum(r => long.Parse(r[nanos], CultureInfo.InvariantCulture)));

@@ -37,7 +37,7 @@ public sealed class HostileValuesCliTests
         }
         Assert.Equal(2, (await gateway.LedgerAsync(2)).Count);
         var now = DateTimeOffset.UtcNow;
-        gateway.App.Services.GetRequiredService<SqliteLedgerStore>().Write(
+        gateway.App.Services.GetRequiredService<TokenOps.Core.Ledger.ILedgerStore>().Write(
         [
             new LedgerEntry
             {

@@ -22,18 +22,25 @@ public sealed class CliProcess : IDisposable
     public string Stdout { get { lock (_stdout) return _stdout.ToString(); } }
     public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
 
-    public static CliProcess Start(params string[] args)
+    public static CliProcess Start(params string[] args) => Start(null, args);
+
+    /// <summary>Starts the CLI with extra environment variables (for example TOKENOPS_CONFIG__ overrides).</summary>
+    public static CliProcess Start(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tokenops.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment["DOTNET_NOLOGO"] = "1";
+        if (environment is not null)
+            foreach (var (name, value) in environment) info.Environment[name] = value;
         return new CliProcess(Process.Start(info)!);
     }
 
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args) => RunAsync(null, args);
+
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        using var cli = Start(args);
+        using var cli = Start(environment, args);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await cli.Process.WaitForExitAsync(timeout.Token);
         cli.Process.WaitForExit();

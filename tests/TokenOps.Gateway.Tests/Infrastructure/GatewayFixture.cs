@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using TokenOps.Core.Ledger;
 using TokenOps.Core.Pricing;
 using TokenOps.Gateway.Configuration;
+using TokenOps.Cli.Simulation;
 using TokenOps.Simulator;
 using TokenOps.Storage.Sqlite;
 
@@ -15,20 +16,23 @@ public sealed class GatewayFixture : IAsyncDisposable
     public const string AdminTokenVariable = "TOKENOPS_TEST_ADMIN_TOKEN";
     public const string AdminToken = "admin-test-token-0123456789";
 
-    private GatewayFixture(GatewayApp app, string dataDirectory, CapturedLogs logs)
+    private GatewayFixture(GatewayApp app, SimulatedProvider simulator, string dataDirectory, CapturedLogs logs)
     {
         App = app;
+        Simulator = simulator;
         DataDirectory = dataDirectory;
         Logs = logs;
     }
 
     public GatewayApp App { get; }
+    /// <summary>The simulated provider behind the gateway, started by the fixture as the CLI does for --simulate.</summary>
+    public SimulatedProvider Simulator { get; }
     public string DataDirectory { get; }
     public CapturedLogs Logs { get; }
     public Uri BaseUrl => App.BaseUrl;
-    public SimulatorBill Bill => App.Simulator!.Services.GetRequiredService<SimulatorBill>();
-    public SimulatorOptions SimulatorOptions => App.Simulator!.Services.GetRequiredService<SimulatorOptions>();
-    public SqliteKeyStore Keys => App.Services.GetRequiredService<SqliteKeyStore>();
+    public SimulatorBill Bill => Simulator.Services.GetRequiredService<SimulatorBill>();
+    public SimulatorOptions SimulatorOptions => Simulator.Services.GetRequiredService<SimulatorOptions>();
+    public IKeyStore Keys => App.Services.GetRequiredService<IKeyStore>();
 
     public static async Task<GatewayFixture> StartAsync(Action<GatewayOptions>? configure = null, SimulatorOptions? simulator = null, TimeSpan? upstreamTimeout = null, string? providerKey = null)
     {
@@ -37,18 +41,18 @@ public sealed class GatewayFixture : IAsyncDisposable
         var options = new GatewayOptions { DataDirectory = dir, AdminTokenEnv = AdminTokenVariable };
         configure?.Invoke(options);
         var logs = new CapturedLogs();
+        var provider = await SimulatedProvider.StartAsync(simulator);
         var app = await GatewayHost.StartAsync(new GatewaySettings
         {
             Options = options,
             Urls = ["http://127.0.0.1:0"],
-            Simulate = true,
-            SimulatorOptions = simulator,
+            SimulatorUrl = provider.Url,
             SimulatorTimeout = upstreamTimeout ?? TimeSpan.FromSeconds(30),
             SimulatorApiKey = new TokenOps.Gateway.Configuration.Secret(providerKey ?? "sim-key"),
             MinimumLogLevel = LogLevel.Debug,
             ConfigureLogging = b => b.AddProvider(logs),
         });
-        return new GatewayFixture(app, options.DataDirectory, logs);
+        return new GatewayFixture(app, provider, options.DataDirectory, logs);
     }
 
     public string CreateKey(string person = "ada", string team = "core") => Keys.Create(person, team).Secret;
@@ -56,7 +60,7 @@ public sealed class GatewayFixture : IAsyncDisposable
     public async Task<IReadOnlyList<LedgerEntry>> LedgerAsync()
     {
         await App.FlushLedgerAsync();
-        return App.Services.GetRequiredService<SqliteLedgerStore>().Read();
+        return App.Services.GetRequiredService<TokenOps.Core.Ledger.ILedgerStore>().Read();
     }
 
     /// <summary>Waits until the ledger holds <paramref name="count"/> rows (settling can finish just after the client returns).</summary>
@@ -88,6 +92,7 @@ public sealed class GatewayFixture : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await App.DisposeAsync();
+        await Simulator.DisposeAsync();
         try { Directory.Delete(DataDirectory, true); } catch (IOException) { }
     }
 }

@@ -1,3 +1,4 @@
+using TokenOps.Cli.Simulation;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,13 +44,14 @@ public sealed class OutcomeLinkingClockTests
         var options = new GatewayOptions { DataDirectory = dir, AdminTokenEnv = GatewayFixture.AdminTokenVariable };
         options.Outcomes.GitHubSecretEnv = "TOKENOPS_TEST_CLOCK_GH_SECRET";
         options.Outcomes.People["octocat"] = "ada";
+        await using var simulator = await SimulatedProvider.StartAsync();
         var app = await GatewayHost.StartAsync(new GatewaySettings
         {
-            Options = options, Urls = ["http://127.0.0.1:0"], Simulate = true, Time = clock,
+            Options = options, Urls = ["http://127.0.0.1:0"], SimulatorUrl = simulator.Url, Time = clock,
         });
         try
         {
-            var key = app.Services.GetRequiredService<SqliteKeyStore>().Create("ada", "core").Secret;
+            var key = app.Services.GetRequiredService<IKeyStore>().Create("ada", "core").Secret;
             using var http = new HttpClient { BaseAddress = app.BaseUrl };
             using var admin = new HttpClient { BaseAddress = app.BaseUrl };
             admin.DefaultRequestHeaders.Authorization = new("Bearer", GatewayFixture.AdminToken);
@@ -88,7 +90,7 @@ public sealed class OutcomeLinkingClockTests
             await Chat(Monday.AddDays(1).AddHours(12), "X-TokenOps-Tags", "branch=feat/cart"); // after PR 42 merged: no branch link
             await Chat(Monday.AddDays(1).AddHours(13), "X-TokenOps-PR", "acme/shop#42");    // explicit, even after the merge
             await app.FlushLedgerAsync();
-            var rows = app.Services.GetRequiredService<SqliteLedgerStore>().Read();
+            var rows = app.Services.GetRequiredService<TokenOps.Core.Ledger.ILedgerStore>().Read();
             Assert.Equal(4, rows.Count);
             Assert.Equal(Monday.AddHours(10), rows[0].StartedAt); // the fake clock stamps the ledger
             long Cost(int i) => rows[i].CostNanos;

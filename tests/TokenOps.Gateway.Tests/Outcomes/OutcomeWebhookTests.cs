@@ -17,7 +17,7 @@ public sealed class OutcomeWebhookTests
     private const string GitHubSecret = "gh-CANARY-webhook-secret-5d1e";
     private const string TicketSecret = "ticket-CANARY-webhook-secret-9a2b";
 
-    internal static Task<GatewayFixture> StartAsync(Action<Configuration.GatewayOptions>? configure = null)
+    internal static Task<GatewayFixture> StartAsync(Action<TokenOps.Gateway.Configuration.GatewayOptions>? configure = null)
     {
         Environment.SetEnvironmentVariable(GitHubSecretVariable, GitHubSecret);
         Environment.SetEnvironmentVariable(TicketSecretVariable, TicketSecret);

@@ -53,6 +53,23 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task ServeSimulate_TheCliStartsTheSimulator_AndTheGatewayServesFromIt()
+    {
+        var (exit, created, _) = await CliProcess.RunAsync("keys", "create", "--person", "sim", "--team", "core", "--data", _dir);
+        Assert.Equal(0, exit);
+        var key = created.TrimEnd().Split('\n')[^1];
+        using var serve = CliProcess.Start("serve", "--simulate", "--urls", "http://127.0.0.1:0", "--data", _dir);
+        var listening = await serve.WaitForLineAsync("TokenOps gateway listening on ", TimeSpan.FromSeconds(30));
+        await serve.WaitForLineAsync("Simulated provider on http://127.0.0.1:", TimeSpan.FromSeconds(30));
+        var url = listening.Split("TokenOps gateway listening on ")[1].Split(' ')[0];
+        using var http = new HttpClient { BaseAddress = new Uri(url) };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", key);
+        using var response = await http.PostAsync("/v1/chat/completions", new StringContent(
+            """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
     public async Task KeysCreate_PrintsKeyAloneOnLastLine_ListNeverShowsIt_Revoke()
     {
         var (exit, stdout, _) = await CliProcess.RunAsync("keys", "create", "--person", "mia", "--team", "data", "--data", _dir);

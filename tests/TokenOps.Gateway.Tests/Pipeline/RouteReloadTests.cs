@@ -1,3 +1,4 @@
+using TokenOps.Cli.Simulation;
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,6 +15,7 @@ public sealed class RouteReloadTests : IAsyncDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "tokenops-reload", Guid.NewGuid().ToString("N"));
     private GatewayApp? _app;
+    private SimulatedProvider? _simulator;
 
     private string ConfigPath => Path.Combine(_dir, "tokenops.json");
 
@@ -29,7 +31,7 @@ public sealed class RouteReloadTests : IAsyncDisposable
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var id = response.Headers.GetValues("X-TokenOps-Request-Id").Single();
         await _app!.FlushLedgerAsync();
-        return _app.Services.GetRequiredService<SqliteLedgerStore>().Read().Single(r => r.Id == id);
+        return _app.Services.GetRequiredService<TokenOps.Core.Ledger.ILedgerStore>().Read().Single(r => r.Id == id);
     }
 
     private async Task<LedgerEntry> SendUntilAsync(HttpClient http, Func<LedgerEntry, bool> condition)
@@ -50,12 +52,13 @@ public sealed class RouteReloadTests : IAsyncDisposable
         await File.WriteAllTextAsync(ConfigPath, Config("gpt-4o-mini", 0.60m));
         var options = ConfigurationLoader.Load(ConfigPath);
         options.DataDirectory = _dir;
+        _simulator = await SimulatedProvider.StartAsync();
         _app = await GatewayHost.StartAsync(new GatewaySettings
         {
             Options = options, ConfigPath = ConfigPath, ConfigReloadInterval = TimeSpan.FromMilliseconds(100),
-            Urls = ["http://127.0.0.1:0"], Simulate = true, MinimumLogLevel = LogLevel.Warning,
+            Urls = ["http://127.0.0.1:0"], SimulatorUrl = _simulator.Url, MinimumLogLevel = LogLevel.Warning,
         });
-        var key = _app.Services.GetRequiredService<SqliteKeyStore>().Create("ada", "core").Secret;
+        var key = _app.Services.GetRequiredService<IKeyStore>().Create("ada", "core").Secret;
         using var http = new HttpClient { BaseAddress = _app.BaseUrl };
         http.DefaultRequestHeaders.Authorization = new("Bearer", key);
 
@@ -83,6 +86,7 @@ public sealed class RouteReloadTests : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (_app is not null) await _app.DisposeAsync();
+        if (_simulator is not null) await _simulator.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(_dir, true); } catch (IOException) { }
     }

@@ -141,7 +141,9 @@ public sealed class LedgerJournalTests : IDisposable
             if (Failed < failures) { Failed++; throw new IOException("database is unavailable"); }
             return inner.Write(entries);
         }
+        public int Merge(IReadOnlyList<LedgerEntry> entries) => inner.Merge(entries);
         public IReadOnlyList<LedgerEntry> Read(DateTimeOffset? since = null, DateTimeOffset? until = null) => inner.Read(since, until);
+        public IEnumerable<LedgerEntry> Stream(DateTimeOffset? since = null, DateTimeOffset? until = null) => inner.Stream(since, until);
         public long Count() => inner.Count();
     }
 }

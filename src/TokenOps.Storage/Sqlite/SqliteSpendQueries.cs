@@ -2,12 +2,11 @@ using TokenOps.Core.Budgets;
 using TokenOps.Core.Forecasting;
 using TokenOps.Core.Poker;
 using TokenOps.Core.Pricing;
-using TokenOps.Storage.Sqlite;
 
-namespace TokenOps.Storage.Alerts;
+namespace TokenOps.Storage.Sqlite;
 
 /// <summary>Ledger reads for forecasts and token poker: daily spend per budget scope, and each person's week.</summary>
-public sealed class SqliteSpendQueries(SqliteDatabase database)
+public sealed class SqliteSpendQueries(SqliteDatabase database) : ISpendQueries
 {
     /// <summary>
     /// Spend per UTC day, for the whole days covering [from, until), in a budget's scope: a person, team or project by

@@ -1,14 +1,13 @@
 using System.Globalization;
 using TokenOps.Core.Pricing;
 using TokenOps.Core.Reports;
-using TokenOps.Storage.Sqlite;
 
-namespace TokenOps.Storage.Import;
+namespace TokenOps.Storage.Sqlite;
 
 /// <summary>Reads the ledger as <see cref="PricedUsage"/> for reports: only the columns a report needs, row by row.</summary>
-public static class LedgerUsageReader
+public sealed class SqliteUsageReader(SqliteDatabase database) : ILedgerUsageReader
 {
-    public static IEnumerable<PricedUsage> Read(SqliteDatabase database)
+    public IEnumerable<PricedUsage> Read()
     {
         using var connection = database.Open();
         using var query = connection.CreateCommand();

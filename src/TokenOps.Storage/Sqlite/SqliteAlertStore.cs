@@ -3,21 +3,14 @@ using Microsoft.Data.Sqlite;
 using TokenOps.Core.Alerts;
 using TokenOps.Core.Budgets;
 using TokenOps.Core.Pricing;
-using TokenOps.Storage.Sqlite;
 
-namespace TokenOps.Storage.Alerts;
-
-/// <summary>One webhook's delivery state for one alert.</summary>
-public sealed record AlertDelivery(string AlertId, string Webhook, int Attempts, DateTimeOffset NextAttemptAt, DateTimeOffset? DeliveredAt, string? LastError);
-
-/// <summary>An alert with its delivery state per webhook.</summary>
-public sealed record StoredAlert(Alert Alert, IReadOnlyList<AlertDelivery> Deliveries);
+namespace TokenOps.Storage.Sqlite;
 
 /// <summary>
 /// Alerts and their webhook outbox in SQLite. An alert is inserted once per dedupe key (budget|period|kind|threshold),
 /// together with one outbox row per webhook in the same transaction; delivery state survives restarts.
 /// </summary>
-public sealed class SqliteAlertStore(SqliteDatabase database)
+public sealed class SqliteAlertStore(SqliteDatabase database) : IAlertStore
 {
     /// <summary>Records the alert and queues it for each webhook, unless an alert with its dedupe key exists. Returns true when new.</summary>
     public bool TryAdd(Alert alert, IEnumerable<string> webhooks)

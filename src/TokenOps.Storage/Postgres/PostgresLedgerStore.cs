@@ -123,7 +123,7 @@ public sealed class PostgresLedgerStore(PostgresDatabase database) : ILedgerStor
             LedgerEntry? old = null;
             using (var reader = find.ExecuteReader())
             {
-                if (reader.Read()) old = ReadRow(reader);
+                if (reader.Read()) old = LedgerRowText.Read(reader);
             }
             using var upsert = new NpgsqlCommand(MergeSql, connection, tx);
             foreach (var c in Columns) upsert.Parameters.Add(c.Parameter([e]));
@@ -194,7 +194,7 @@ public sealed class PostgresLedgerStore(PostgresDatabase database) : ILedgerStor
         query.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = Time(since ?? DateTimeOffset.MinValue) });
         query.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = Time(until ?? DateTimeOffset.MaxValue) });
         using var reader = query.ExecuteReader();
-        while (reader.Read()) yield return ReadRow(reader);
+        while (reader.Read()) yield return LedgerRowText.Read(reader);
     }
 
     public long Count()
@@ -204,42 +204,10 @@ public sealed class PostgresLedgerStore(PostgresDatabase database) : ILedgerStor
         return (long)query.ExecuteScalar()!;
     }
 
-    // ISO 8601 UTC with fixed width, exactly SQLite's text, so that text order ("C" collation) is time order.
-    private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+    private static string Time(DateTimeOffset t) => LedgerRowText.Time(t);
 
-    private static readonly Dictionary<ServiceTier, string> TierNames = Enum.GetValues<ServiceTier>().ToDictionary(t => t, t => t.ToString());
-    private static string TierName(ServiceTier t) => TierNames.TryGetValue(t, out var n) ? n : t.ToString();
+    private static string TierName(ServiceTier t) => LedgerRowText.TierName(t);
 
-    private static LedgerEntry ReadRow(NpgsqlDataReader r)
-    {
-        string? S(int i) => r.IsDBNull(i) ? null : r.GetString(i);
-        DateTimeOffset T(int i) => DateTimeOffset.Parse(r.GetString(i), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
-        return new LedgerEntry
-        {
-            Id = r.GetString(0), StartedAt = T(1), EndedAt = T(2), Route = r.GetString(3), KeyId = S(4), Person = S(5),
-            Team = S(6), Project = S(7), Feature = S(8), Ticket = S(9), PullRequest = S(10), Tags = S(11), Provider = S(12),
-            RequestedModel = S(13), ServedModel = S(14),
-            Usage = new TokenUsage
-            {
-                UncachedInput = r.GetInt64(15), CacheRead = r.GetInt64(16), CacheWrite5m = r.GetInt64(17),
-                CacheWrite1h = r.GetInt64(18), Output = r.GetInt64(19), Reasoning = r.GetInt64(20),
-                Tier = Enum.Parse<ServiceTier>(r.GetString(21)),
-                WebSearchCalls = r.GetInt64(42), WebFetchCalls = r.GetInt64(43), FileSearchCalls = r.GetInt64(44),
-            },
-            Cost = new CostBreakdown
-            {
-                UncachedInput = NanoUsd.ToUsd(r.GetInt64(22)), CacheRead = NanoUsd.ToUsd(r.GetInt64(23)),
-                CacheWrite5m = NanoUsd.ToUsd(r.GetInt64(24)), CacheWrite1h = NanoUsd.ToUsd(r.GetInt64(25)),
-                Output = NanoUsd.ToUsd(r.GetInt64(26)), Reasoning = NanoUsd.ToUsd(r.GetInt64(27)),
-                ToolCalls = NanoUsd.ToUsd(r.GetInt64(45)),
-            },
-            CostNanos = r.GetInt64(28),
-            CatalogVersion = S(29), Streamed = r.GetBoolean(30), Estimated = r.GetBoolean(31), Status = r.GetInt32(32),
-            Outcome = Enum.Parse<LedgerOutcome>(r.GetString(33)), ErrorCode = S(34), LatencyMs = r.GetDouble(35),
-            TimeToFirstTokenMs = r.IsDBNull(36) ? null : r.GetDouble(36), ProviderRequestId = S(37),
-            Source = r.GetString(38), SessionId = S(39), BudgetAction = S(40), Justification = S(41),
-        };
-    }
 
     /// <summary>A ledger column: its name and how to turn a batch into its array parameter.</summary>
     private sealed record Column(string Name, Func<IReadOnlyList<LedgerEntry>, NpgsqlParameter> Parameter);

@@ -88,9 +88,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore, I
         public void Dispose() => _statement.Dispose();
     }
 
-    // Tier names cached once: Enum.ToString allocates on every call.
-    private static readonly Dictionary<ServiceTier, string> TierNames = Enum.GetValues<ServiceTier>().ToDictionary(t => t, t => t.ToString());
-    private static string TierName(ServiceTier t) => TierNames.TryGetValue(t, out var n) ? n : t.ToString();
+    private static string TierName(ServiceTier t) => LedgerRowText.TierName(t);
 
     private readonly Lock _writeGate = new();
     private WriteSession? _session;
@@ -185,7 +183,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore, I
             id.Value = e.Id;
             LedgerEntry? old = null;
             using (var reader = find.ExecuteReader())
-                if (reader.Read()) old = ReadRow(reader);
+                if (reader.Read()) old = LedgerRowText.Read(reader);
             if (upsert.Execute(e) == 0) continue;
             if (old is not null) replaced.Add(old);
             added.Add(e);
@@ -210,7 +208,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore, I
         query.Parameters.AddWithValue("$since", Time(since ?? DateTimeOffset.MinValue));
         query.Parameters.AddWithValue("$until", Time(until ?? DateTimeOffset.MaxValue));
         using var reader = query.ExecuteReader();
-        while (reader.Read()) yield return ReadRow(reader);
+        while (reader.Read()) yield return LedgerRowText.Read(reader);
     }
 
     public long Count()
@@ -221,37 +219,6 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore, I
         return (long)query.ExecuteScalar()!;
     }
 
-    // ISO 8601 UTC with fixed width so that text order is time order.
-    private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+    private static string Time(DateTimeOffset t) => LedgerRowText.Time(t);
 
-    private static LedgerEntry ReadRow(SqliteDataReader r)
-    {
-        string? S(int i) => r.IsDBNull(i) ? null : r.GetString(i);
-        DateTimeOffset T(int i) => DateTimeOffset.Parse(r.GetString(i), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
-        return new LedgerEntry
-        {
-            Id = r.GetString(0), StartedAt = T(1), EndedAt = T(2), Route = r.GetString(3), KeyId = S(4), Person = S(5),
-            Team = S(6), Project = S(7), Feature = S(8), Ticket = S(9), PullRequest = S(10), Tags = S(11), Provider = S(12),
-            RequestedModel = S(13), ServedModel = S(14),
-            Usage = new TokenUsage
-            {
-                UncachedInput = r.GetInt64(15), CacheRead = r.GetInt64(16), CacheWrite5m = r.GetInt64(17),
-                CacheWrite1h = r.GetInt64(18), Output = r.GetInt64(19), Reasoning = r.GetInt64(20),
-                Tier = Enum.Parse<ServiceTier>(r.GetString(21)),
-                WebSearchCalls = r.GetInt64(42), WebFetchCalls = r.GetInt64(43), FileSearchCalls = r.GetInt64(44),
-            },
-            Cost = new CostBreakdown
-            {
-                UncachedInput = NanoUsd.ToUsd(r.GetInt64(22)), CacheRead = NanoUsd.ToUsd(r.GetInt64(23)),
-                CacheWrite5m = NanoUsd.ToUsd(r.GetInt64(24)), CacheWrite1h = NanoUsd.ToUsd(r.GetInt64(25)),
-                Output = NanoUsd.ToUsd(r.GetInt64(26)), Reasoning = NanoUsd.ToUsd(r.GetInt64(27)),
-                ToolCalls = NanoUsd.ToUsd(r.GetInt64(45)),
-            },
-            CostNanos = r.GetInt64(28),
-            CatalogVersion = S(29), Streamed = r.GetInt64(30) != 0, Estimated = r.GetInt64(31) != 0, Status = r.GetInt32(32),
-            Outcome = Enum.Parse<LedgerOutcome>(r.GetString(33)), ErrorCode = S(34), LatencyMs = r.GetDouble(35),
-            TimeToFirstTokenMs = r.IsDBNull(36) ? null : r.GetDouble(36), ProviderRequestId = S(37),
-            Source = r.GetString(38), SessionId = S(39), BudgetAction = S(40), Justification = S(41),
-        };
-    }
 }

@@ -1,0 +1,55 @@
+using System.Data.Common;
+using System.Globalization;
+using TokenOps.Core.Ledger;
+using TokenOps.Core.Metering;
+using TokenOps.Core.Pricing;
+
+namespace TokenOps.Storage;
+
+/// <summary>
+/// What every backend stores the same way, so that a row reads back identically from each: times as fixed-width ISO
+/// 8601 UTC text (text order is time order, to the 100 ns tick), tiers by name, and one ledger row read from the
+/// shared column order (id … justification, then the tool-call columns).
+/// </summary>
+public static class LedgerRowText
+{
+    public static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    // Tier names cached once: Enum.ToString allocates on every call.
+    private static readonly Dictionary<ServiceTier, string> TierNames = Enum.GetValues<ServiceTier>().ToDictionary(t => t, t => t.ToString());
+
+    public static string TierName(ServiceTier t) => TierNames.TryGetValue(t, out var n) ? n : t.ToString();
+
+    /// <summary>One ledger row from a reader positioned on it, columns in the shared order (SQLite stores flags as 0/1, PostgreSQL as booleans).</summary>
+    public static LedgerEntry Read(DbDataReader r)
+    {
+        string? S(int i) => r.IsDBNull(i) ? null : r.GetString(i);
+        DateTimeOffset T(int i) => DateTimeOffset.Parse(r.GetString(i), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+        bool Flag(int i) => r.GetFieldType(i) == typeof(bool) ? r.GetBoolean(i) : r.GetInt64(i) != 0;
+        return new LedgerEntry
+        {
+            Id = r.GetString(0), StartedAt = T(1), EndedAt = T(2), Route = r.GetString(3), KeyId = S(4), Person = S(5),
+            Team = S(6), Project = S(7), Feature = S(8), Ticket = S(9), PullRequest = S(10), Tags = S(11), Provider = S(12),
+            RequestedModel = S(13), ServedModel = S(14),
+            Usage = new TokenUsage
+            {
+                UncachedInput = r.GetInt64(15), CacheRead = r.GetInt64(16), CacheWrite5m = r.GetInt64(17),
+                CacheWrite1h = r.GetInt64(18), Output = r.GetInt64(19), Reasoning = r.GetInt64(20),
+                Tier = Enum.Parse<ServiceTier>(r.GetString(21)),
+                WebSearchCalls = r.GetInt64(42), WebFetchCalls = r.GetInt64(43), FileSearchCalls = r.GetInt64(44),
+            },
+            Cost = new CostBreakdown
+            {
+                UncachedInput = NanoUsd.ToUsd(r.GetInt64(22)), CacheRead = NanoUsd.ToUsd(r.GetInt64(23)),
+                CacheWrite5m = NanoUsd.ToUsd(r.GetInt64(24)), CacheWrite1h = NanoUsd.ToUsd(r.GetInt64(25)),
+                Output = NanoUsd.ToUsd(r.GetInt64(26)), Reasoning = NanoUsd.ToUsd(r.GetInt64(27)),
+                ToolCalls = NanoUsd.ToUsd(r.GetInt64(45)),
+            },
+            CostNanos = r.GetInt64(28),
+            CatalogVersion = S(29), Streamed = Flag(30), Estimated = Flag(31), Status = r.GetInt32(32),
+            Outcome = Enum.Parse<LedgerOutcome>(r.GetString(33)), ErrorCode = S(34), LatencyMs = r.GetDouble(35),
+            TimeToFirstTokenMs = r.IsDBNull(36) ? null : r.GetDouble(36), ProviderRequestId = S(37),
+            Source = r.GetString(38), SessionId = S(39), BudgetAction = S(40), Justification = S(41),
+        };
+    }
+}

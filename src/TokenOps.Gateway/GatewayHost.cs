@@ -124,6 +124,7 @@ public static class GatewayHost
         }
         app.MapGet("/v1/models", (HttpContext http, ModelsEndpoint models) => models.InvokeAsync(http))
             .WithMetadata(new MeteredRouteAttribute(ModelsEndpoint.RouteName));
+        app.MapUnknownEndpoints(ProxiedRoutes.Select(r => r.Path));
         app.MapHealth();
         AdminEndpoints.Map(app);
         Alerts.AlertEndpoints.Map(app);

@@ -124,6 +124,8 @@ public static class GatewayHost
         }
         app.MapGet("/v1/models", (HttpContext http, ModelsEndpoint models) => models.InvokeAsync(http))
             .WithMetadata(new MeteredRouteAttribute(ModelsEndpoint.RouteName));
+        app.MapGet("/v1/models/{**id}", (HttpContext http, string id, ModelsEndpoint models) => models.InvokeOneAsync(http, id))
+            .WithMetadata(new MeteredRouteAttribute(ModelsEndpoint.RouteName));
         app.MapUnknownEndpoints(ProxiedRoutes.Select(r => r.Path));
         app.MapHealth();
         AdminEndpoints.Map(app);

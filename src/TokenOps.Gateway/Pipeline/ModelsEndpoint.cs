@@ -7,14 +7,27 @@ using TokenOps.Gateway.Protocols;
 namespace TokenOps.Gateway.Pipeline;
 
 /// <summary>
-/// GET /v1/models, answered by TokenOps itself: the models this gateway routes, in the OpenAI list shape, or the
-/// Anthropic shape when the client sends anthropic-version. Authenticated and recorded like every request.
+/// GET /v1/models and /v1/models/{id}, answered by TokenOps itself: the models this gateway routes, in the OpenAI shape,
+/// or the Anthropic shape when the client sends anthropic-version. Authenticated and recorded like every request.
 /// </summary>
 public sealed class ModelsEndpoint(AuthenticateStage authenticate, ModelRouterHolder router, SettleStage settle, TimeProvider time)
 {
     public const string RouteName = "gateway.models";
 
-    public async Task InvokeAsync(HttpContext http)
+    public Task InvokeAsync(HttpContext http) =>
+        AnswerAsync(http, (anthropic, models) => anthropic ? AnthropicList(models) : OpenAIList(models));
+
+    /// <summary>GET /v1/models/{id}: one routable model in the client's shape, or 404 model_not_found.</summary>
+    public Task InvokeOneAsync(HttpContext http, string id) =>
+        AnswerAsync(http, (anthropic, models) =>
+        {
+            if (!models.Contains(id, StringComparer.Ordinal))
+                throw new GatewayException(404, "model_not_found", $"The model '{id}' is not routed by this gateway. GET /v1/models lists those that are.", "model");
+            return Json(w => WriteModel(w, id, anthropic));
+        });
+
+    /// <summary>Authenticates, answers from the routable models, and records one $0 row, whatever happens.</summary>
+    private async Task AnswerAsync(HttpContext http, Func<bool, List<string>, byte[]> answer)
     {
         var anthropic = http.Request.Headers.ContainsKey("anthropic-version");
         var route = anthropic ? ListRoute.Anthropic : ListRoute.OpenAI;
@@ -23,7 +36,7 @@ public sealed class ModelsEndpoint(AuthenticateStage authenticate, ModelRouterHo
         {
             authenticate.Run(context);
             var models = router.Current.RoutableModels(route.Dialect).Distinct().Order(StringComparer.Ordinal).ToList();
-            var body = anthropic ? AnthropicList(models) : OpenAIList(models);
+            var body = answer(anthropic, models);
             http.Response.ContentType = "application/json";
             http.Response.Headers["X-TokenOps-Request-Id"] = context.EventId;
             settle.Settle(context);
@@ -33,7 +46,7 @@ public sealed class ModelsEndpoint(AuthenticateStage authenticate, ModelRouterHo
         {
             context.Fail(ex.Status, LedgerOutcome.Refused, ex.Code);
             settle.Settle(context);
-            var body = ErrorBodies.Write(route.Dialect, ex.Status, ex.Code, ex.Message);
+            var body = ErrorBodies.Write(route.Dialect, ex.Status, ex.Code, ex.Message, ex.Param);
             http.Response.StatusCode = ex.Status;
             http.Response.ContentType = "application/json";
             await http.Response.Body.WriteAsync(body, http.RequestAborted);
@@ -44,53 +57,54 @@ public sealed class ModelsEndpoint(AuthenticateStage authenticate, ModelRouterHo
         }
     }
 
-    private static byte[] OpenAIList(List<string> models)
+    private static byte[] Json(Action<Utf8JsonWriter> write)
     {
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("object", "list");
-            w.WriteStartArray("data");
-            foreach (var m in models)
-            {
-                w.WriteStartObject();
-                w.WriteString("id", m);
-                w.WriteString("object", "model");
-                w.WriteNumber("created", 0);
-                w.WriteString("owned_by", "tokenops");
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
+        using (var w = new Utf8JsonWriter(buffer)) write(w);
         return buffer.ToArray();
     }
 
-    private static byte[] AnthropicList(List<string> models)
+    private static void WriteModel(Utf8JsonWriter w, string id, bool anthropic)
     {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+        w.WriteStartObject();
+        if (anthropic)
         {
-            w.WriteStartObject();
-            w.WriteStartArray("data");
-            foreach (var m in models)
-            {
-                w.WriteStartObject();
-                w.WriteString("type", "model");
-                w.WriteString("id", m);
-                w.WriteString("display_name", m);
-                w.WriteString("created_at", "1970-01-01T00:00:00Z");
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteBoolean("has_more", false);
-            if (models.Count > 0) { w.WriteString("first_id", models[0]); w.WriteString("last_id", models[^1]); }
-            else { w.WriteNull("first_id"); w.WriteNull("last_id"); }
-            w.WriteEndObject();
+            w.WriteString("type", "model");
+            w.WriteString("id", id);
+            w.WriteString("display_name", id);
+            w.WriteString("created_at", "1970-01-01T00:00:00Z");
         }
-        return buffer.ToArray();
+        else
+        {
+            w.WriteString("id", id);
+            w.WriteString("object", "model");
+            w.WriteNumber("created", 0);
+            w.WriteString("owned_by", "tokenops");
+        }
+        w.WriteEndObject();
     }
+
+    private static byte[] OpenAIList(List<string> models) => Json(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("object", "list");
+        w.WriteStartArray("data");
+        foreach (var m in models) WriteModel(w, m, anthropic: false);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    });
+
+    private static byte[] AnthropicList(List<string> models) => Json(w =>
+    {
+        w.WriteStartObject();
+        w.WriteStartArray("data");
+        foreach (var m in models) WriteModel(w, m, anthropic: true);
+        w.WriteEndArray();
+        w.WriteBoolean("has_more", false);
+        if (models.Count > 0) { w.WriteString("first_id", models[0]); w.WriteString("last_id", models[^1]); }
+        else { w.WriteNull("first_id"); w.WriteNull("last_id"); }
+        w.WriteEndObject();
+    });
 
     /// <summary>The models list is answered locally, so it has no request body or meter; it is a route only for the ledger.</summary>
     private sealed class ListRoute(Dialect dialect) : ProtocolRoute

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -118,6 +119,29 @@ public sealed class SecretsAndRoutesTests
         var anthropic = await (await http.SendAsync(request)).Content.ReadAsStringAsync();
         Assert.Contains("\"claude-haiku-4-5\"", anthropic);
         Assert.Contains("\"has_more\":false", anthropic);
+    }
+
+    [Fact]
+    public async Task OneModel_IsFoundInBothShapes_AnUnroutedOneIs404_AndEachCallLeavesARow()
+    {
+        await using var gateway = await GatewayFixture.StartAsync();
+        using var http = gateway.Client(gateway.CreateKey());
+        using (var doc = JsonDocument.Parse(await http.GetStringAsync("/v1/models/gpt-4o-mini")))
+            Assert.Equal(("gpt-4o-mini", "model"), (doc.RootElement.GetProperty("id").GetString(), doc.RootElement.GetProperty("object").GetString()));
+        using (var request = new HttpRequestMessage(HttpMethod.Get, "/v1/models/claude-haiku-4-5"))
+        {
+            request.Headers.Add("anthropic-version", "2023-06-01");
+            using var doc = JsonDocument.Parse(await (await http.SendAsync(request)).Content.ReadAsStringAsync());
+            Assert.Equal(("claude-haiku-4-5", "model"), (doc.RootElement.GetProperty("id").GetString(), doc.RootElement.GetProperty("type").GetString()));
+        }
+        using (var missing = await http.GetAsync("/v1/models/no-such-model"))
+        {
+            Assert.Equal(404, (int)missing.StatusCode);
+            Assert.Contains("model_not_found", await missing.Content.ReadAsStringAsync());
+        }
+        using var anonymous = gateway.Client();
+        Assert.Equal(401, (int)(await anonymous.GetAsync("/v1/models/gpt-4o-mini")).StatusCode);
+        Assert.Equal(4, (await gateway.LedgerAsync(4)).Count(r => r.Route == "gateway.models"));
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public static class GatewayHost
 {
     /// <summary>Every proxied route. The route-inventory test checks each is mapped through the metered pipeline.</summary>
     public static readonly IReadOnlyList<ProtocolRoute> ProxiedRoutes =
-        [new ChatCompletionsRoute(), new ResponsesRoute(), new EmbeddingsRoute(), new MessagesRoute()];
+        [new ChatCompletionsRoute(), new ResponsesRoute(), new EmbeddingsRoute(), new MessagesRoute(), new CountTokensRoute()];
 
     public static async Task<GatewayApp> StartAsync(GatewaySettings settings, CancellationToken cancellationToken = default)
     {

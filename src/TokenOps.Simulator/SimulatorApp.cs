@@ -56,6 +56,7 @@ public static class SimulatorApp
         app.MapPost("/v1/embeddings", (RequestDelegate)embeddings.HandleAsync);
         app.MapGet("/v1/models", (RequestDelegate)models.HandleAsync);
         app.MapPost("/v1/messages", (RequestDelegate)messages.HandleAsync);
+        app.MapPost("/v1/messages/count_tokens", (RequestDelegate)new CountTokensEndpoint(host).HandleAsync);
         app.MapGet("/_sim/bill", (RequestDelegate)(context => BillEndpoint.GetAsync(context, bill)));
         app.MapDelete("/_sim/bill", (RequestDelegate)(context => BillEndpoint.DeleteAsync(context, bill)));
         app.MapFallback((RequestDelegate)(context =>

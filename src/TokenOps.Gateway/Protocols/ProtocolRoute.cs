@@ -15,6 +15,9 @@ public abstract class ProtocolRoute
     public abstract string Path { get; }
     public abstract Dialect Dialect { get; }
 
+    /// <summary>False for endpoints the provider never bills (counting tokens): no reservation, a $0 row.</summary>
+    public virtual bool Billable => true;
+
     /// <summary>Validates the body and extracts what the pipeline needs. Throws <see cref="GatewayException"/>.</summary>
     public abstract RequestFacts Read(JsonElement root);
 

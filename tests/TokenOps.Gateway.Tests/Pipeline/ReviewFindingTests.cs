@@ -38,8 +38,15 @@ public sealed class ReviewFindingTests
     {
         await using var gateway = await GatewayFixture.StartAsync(o => o.Budgets.People["ada"] = new BudgetOptions { LimitUsd = 100m, Period = "daily" });
         using var http = gateway.Client(gateway.CreateKey());
-        http.Timeout = TimeSpan.FromMilliseconds(400);
-        await Assert.ThrowsAnyAsync<Exception>(() => http.SendAsync(Post(path, json, ("x-sim-latency-ms", "1500"))));
+        using var cts = new CancellationTokenSource();
+        var send = http.SendAsync(Post(path, json, ("x-sim-latency-ms", "1500")), HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        // The client gives up once the gateway has admitted the request (its hold exists: it is on its way upstream),
+        // while the provider is still working on it.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (gateway.Engine().Book.OpenReservations == 0 && DateTime.UtcNow < deadline) await Task.Delay(5);
+        await Task.Delay(100);
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send);
         var row = Assert.Single(await gateway.LedgerAsync(1));
         Assert.Equal(LedgerOutcome.ClientAborted, row.Outcome);
         Assert.True(row.CostNanos > 0, "the provider billed the request; the ledger must not record it as free");

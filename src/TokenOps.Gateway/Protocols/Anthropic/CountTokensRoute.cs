@@ -14,6 +14,7 @@ public sealed class CountTokensRoute : ProtocolRoute
     public override string Name => "anthropic.count_tokens";
     public override string Path => "/v1/messages/count_tokens";
     public override Dialect Dialect => Dialect.Anthropic;
+    public override bool Billable => false;
 
     public override RequestFacts Read(JsonElement root)
     {

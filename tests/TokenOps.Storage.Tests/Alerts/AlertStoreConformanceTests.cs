@@ -155,6 +155,21 @@ public abstract class AlertStoreConformanceTests
     }
 
     [Fact]
+    public virtual void Due_breaks_a_tie_on_next_attempt_by_alert_time_before_id()
+    {
+        var older = NewAlert("older", T0);
+        // A newer alert whose id sorts first: the alert time must still win.
+        var newer = Enumerable.Range(0, 100).Select(i => NewAlert("newer" + i, T0.AddMinutes(1))).First(a => string.CompareOrdinal(a.Id, older.Id) < 0);
+        Assert.True(Store.TryAdd(newer, ["https://h"]));
+        Assert.True(Store.TryAdd(older, ["https://h"]));
+        var retry = T0.AddMinutes(5);
+        Store.MarkFailed(newer.Id, "https://h", retry, "x");
+        Store.MarkFailed(older.Id, "https://h", retry, "y");
+        Assert.Equal([older, newer], Store.Due(retry).Select(d => d.Alert));
+        Assert.Equal([older], Store.Due(retry, max: 1).Select(d => d.Alert));
+    }
+
+    [Fact]
     public virtual void MarkFailed_counts_the_attempt_keeps_the_error_and_holds_the_row_until_its_next_attempt()
     {
         var alert = NewAlert("team-core", T0);

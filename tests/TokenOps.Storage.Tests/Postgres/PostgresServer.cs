@@ -91,12 +91,15 @@ public sealed class PostgresServer : IDisposable
         }.ToString();
 
     /// <summary>A fresh database, created on the first call for a name (one per test class) and reused after.</summary>
-    public string Database(string name) => _databases.GetOrAdd(name, n => new Lazy<string>(() => Create(n))).Value;
+    /// <param name="icuLocale">When set (e.g. "en-US"), the database's default collation is that ICU locale's linguistic
+    /// order instead of the server's (C on CI), to show that a store sorts in byte order wherever it must.</param>
+    public string Database(string name, string? icuLocale = null) =>
+        _databases.GetOrAdd(name, n => new Lazy<string>(() => Create(n, icuLocale))).Value;
 
     /// <summary>A fresh database under a new name (for tests that need a database nobody has opened yet).</summary>
     public string NewDatabase(string prefix) => Create(prefix + "_" + Guid.NewGuid().ToString("N")[..8]);
 
-    private string Create(string name)
+    private string Create(string name, string? icuLocale = null)
     {
         var safe = new string(name.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray());
         if (safe.Length > 50) safe = safe[..40] + "_" + (uint)name.GetHashCode(StringComparison.Ordinal) % 100000;
@@ -105,7 +108,8 @@ public sealed class PostgresServer : IDisposable
         using var connection = new NpgsqlConnection(AdminConnectionString);
         connection.Open();
         using var create = connection.CreateCommand();
-        create.CommandText = $"DROP DATABASE IF EXISTS \"{safe}\"; CREATE DATABASE \"{safe}\";";
+        var locale = icuLocale is null ? "" : $" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '{icuLocale.Replace("'", "''")}'";
+        create.CommandText = $"DROP DATABASE IF EXISTS \"{safe}\"; CREATE DATABASE \"{safe}\"{locale};";
         create.ExecuteNonQuery();
         _created.Add(safe);
         return ConnectionString(safe);

@@ -211,4 +211,24 @@ public abstract class BudgetStoreConformanceTests
 
         Assert.Equal(2 * big, Store.SpentNanos(Policy(BudgetLevel.Person, "ada-" + u), w, w.AddDays(1)));
     }
+
+    [Fact]
+    public virtual async Task Concurrent_changes_each_bump_the_version_exactly_once()
+    {
+        var u = Unique();
+        var before = Store.Version();
+        using var start = new Barrier(6);
+
+        await Task.WhenAll(Enumerable.Range(0, 6).Select(i => Task.Run(() =>
+        {
+            var store = CreateStore(Clock);
+            start.SignalAndWait();
+            for (var n = 0; n < 5; n++) store.Set(Budget($"c-{u}-{i}", limit: n));
+            Assert.True(store.Delete($"c-{u}-{i}"));
+            store.Set(Budget($"c-{u}-{i}", limit: 99));
+        })));
+
+        Assert.Equal(before + 6 * 7, Store.Version());
+        Assert.Equal(Enumerable.Repeat(99L, 6), Store.List().Where(b => b.Id.StartsWith($"c-{u}-", StringComparison.Ordinal)).Select(b => b.LimitNanos));
+    }
 }

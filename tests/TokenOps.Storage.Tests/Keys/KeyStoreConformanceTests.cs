@@ -211,4 +211,43 @@ public abstract class KeyStoreConformanceTests
         Assert.DoesNotContain(Store.People(), p => p.Name.EndsWith(u, StringComparison.Ordinal) || p.Team.EndsWith(u, StringComparison.Ordinal));
         Assert.DoesNotContain(Store.Teams(), t => t.EndsWith(u, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public virtual async Task Concurrent_creates_for_one_new_person_all_succeed_with_one_person_row()
+    {
+        var u = Unique();
+        using var start = new Barrier(8);
+        var created = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        {
+            start.SignalAndWait();
+            return Store.Create("ada-" + u, "core-" + u);
+        })));
+
+        Assert.Equal(8, created.Select(c => c.Key.Id).Distinct().Count());
+        Assert.All(created, c => Assert.Equal(c.Key.Id, Store.FindBySecret(c.Secret)!.Id));
+        Assert.Equal([("ada-" + u, "core-" + u)], Store.People().Where(p => p.Name == "ada-" + u));
+        Assert.Single(Store.Teams(), t => t == "core-" + u);
+    }
+
+    [Fact]
+    public virtual async Task Concurrent_creates_for_one_new_person_in_two_teams_leave_the_person_in_one()
+    {
+        var u = Unique();
+        using var start = new Barrier(8);
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() =>
+        {
+            start.SignalAndWait();
+            try { return (Team: Store.Create("ada-" + u, (i % 2 == 0 ? "core-" : "web-") + u).Key.Team, Refused: false); }
+            catch (InvalidOperationException) { return (Team: (string?)null, Refused: true); }
+        })));
+
+        var person = Assert.Single(Store.People(), p => p.Name == "ada-" + u);
+        var won = outcomes.Where(o => !o.Refused).ToList();
+        Assert.NotEmpty(won);
+        Assert.All(won, o => Assert.Equal(person.Team, o.Team));
+        Assert.Equal(won.Count, Store.List().Count(k => k.Person == "ada-" + u));
+        Assert.All(Store.List().Where(k => k.Person == "ada-" + u), k => Assert.Equal(person.Team, k.Team));
+        // The losing team was rolled back with its creations.
+        Assert.Equal([person.Team], Store.Teams().Where(t => t.EndsWith(u, StringComparison.Ordinal)));
+    }
 }

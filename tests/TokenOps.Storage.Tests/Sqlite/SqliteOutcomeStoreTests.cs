@@ -18,24 +18,3 @@ public sealed class SqliteSpendReaderTests(SqliteStoreFixture fixture) : SpendRe
 
     protected override ILedgerStore Ledger => fixture.Ledger;
 }
-
-/// <summary>A SQLite database in its own temporary directory, with a ledger store over it; deleted at the end.</summary>
-public sealed class SqliteStoreFixture : IDisposable
-{
-    public string Directory { get; } = Path.Combine(Path.GetTempPath(), "tokenops-storage-tests", Guid.NewGuid().ToString("N"));
-    public SqliteDatabase Database { get; }
-    public SqliteLedgerStore Ledger { get; }
-
-    public SqliteStoreFixture()
-    {
-        Database = new SqliteDatabase(Directory);
-        Ledger = new SqliteLedgerStore(Database);
-    }
-
-    public void Dispose()
-    {
-        Ledger.Dispose();
-        SqliteConnection.ClearAllPools();
-        try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
-    }
-}

@@ -25,7 +25,7 @@ public static class GatewayHost
 {
     /// <summary>Every proxied route. The route-inventory test checks each is mapped through the metered pipeline.</summary>
     public static readonly IReadOnlyList<ProtocolRoute> ProxiedRoutes =
-        [new ChatCompletionsRoute(), new ResponsesRoute(), new EmbeddingsRoute(), new MessagesRoute(), new CountTokensRoute()];
+        [new ChatCompletionsRoute(), new ResponsesRoute(), new EmbeddingsRoute(), new MessagesRoute(), new CountTokensRoute(), new ModerationsRoute()];
 
     public static async Task<GatewayApp> StartAsync(GatewaySettings settings, CancellationToken cancellationToken = default)
     {
@@ -178,7 +178,7 @@ public static class GatewayHost
         if (!providers.TryGetValue(SimulatedOpenAI, out var openai) || !providers.TryGetValue(SimulatedAnthropic, out var anthropic)) return null;
         return price => !price.IsPriced ? null : price.Mode switch
         {
-            "chat" or "responses" or "embedding" or "completion" => price.Provider == "anthropic" ? anthropic : openai,
+            "chat" or "responses" or "embedding" or "completion" or "moderation" => price.Provider == "anthropic" ? anthropic : openai,
             _ => null,
         };
     }

@@ -29,7 +29,7 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
     public void Run(ProxyContext context)
     {
         var policies = engine.Policies;
-        if (policies.IsEmpty || !context.Facts!.Billable) return;
+        if (policies.IsEmpty || !context.Route.Billable) return;
         var key = context.Key!;
         var facts = context.Facts!;
         var tier = policies.TierOf(key.Person);

@@ -7,11 +7,10 @@ namespace TokenOps.Gateway.Protocols;
 /// <param name="UnseenInput">Input the body does not hold (media parts, files, stored conversations, built-in tools that feed results back):
 /// its size cannot be read from the body, so a reservation assumes the model's whole context window.</param>
 /// <param name="ToolCalls">The most provider-side tool calls billed per call (web search, web fetch, file search) the request may make.</param>
-/// <param name="Billable">False for calls the provider does not bill (counting tokens): nothing is reserved, the row is $0.</param>
 /// <param name="Tier">The price lane the request asks for (<c>service_tier: "priority"</c> is dearer), for its reservation.</param>
 public sealed record RequestFacts(string Model, bool Stream, long? MaxOutputTokens, bool ClientAskedForUsage,
     int Choices = 1, bool StreamOptionsSent = false, bool UnseenInput = false, long ToolCalls = 0,
-    TokenOps.Core.Metering.ServiceTier Tier = TokenOps.Core.Metering.ServiceTier.Standard, bool Billable = true)
+    TokenOps.Core.Metering.ServiceTier Tier = TokenOps.Core.Metering.ServiceTier.Standard)
 {
     /// <summary>Every output token the request may generate, all choices together; null when the client set no limit.</summary>
     public long? MaxTotalOutputTokens => MaxOutputTokens * Choices;

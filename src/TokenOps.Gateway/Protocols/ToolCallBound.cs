@@ -41,15 +41,10 @@ internal static class ToolCallBound
     /// <summary>Sums, over the tools whose type starts with one of <paramref name="prefixes"/>, each one's cap (or <see cref="Unbounded"/>).</summary>
     private static long CountTools(JsonElement root, string[] prefixes, bool maxUses)
     {
-        if (!root.TryGetProperty("tools", out var tools) || tools.ValueKind != JsonValueKind.Array) return 0;
         long total = 0;
-        foreach (var tool in tools.EnumerateArray())
-        {
-            if (tool.ValueKind != JsonValueKind.Object || !tool.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String) continue;
-            var name = JsonText.SafeString(type);
-            if (!prefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal))) continue;
-            total += maxUses && tool.TryGetProperty("max_uses", out var cap) && Cap(cap) is { } n ? n : Unbounded;
-        }
+        foreach (var (tool, type) in RequestTools.Typed(root))
+            if (RequestTools.StartsWithAny(type, prefixes))
+                total += maxUses && tool.TryGetProperty("max_uses", out var cap) && Cap(cap) is { } n ? n : Unbounded;
         return total;
     }
 }

@@ -19,11 +19,11 @@ internal static class UnseenInput
 
     public static bool InResponses(JsonElement root) =>
         Has(root, "previous_response_id") || Has(root, "conversation") || Has(root, "prompt")
-        || AnyPart(root, "input", OpenAIParts) || AnyTool(root, static type => !type.ValueEquals("function") && !type.ValueEquals("custom"));
+        || AnyPart(root, "input", OpenAIParts) || RequestTools.Typed(root).Any(static t => t.Type is not ("function" or "custom"));
 
     public static bool InMessages(JsonElement root) =>
         Has(root, "mcp_servers") || Has(root, "container") || AnyPart(root, "messages", AnthropicParts)
-        || AnyTool(root, static type => AnthropicServerTools.Any(prefix => StartsWith(type, prefix)));
+        || RequestTools.Typed(root).Any(static t => RequestTools.StartsWithAny(t.Type, AnthropicServerTools));
 
     private static bool Has(JsonElement root, string name) =>
         root.TryGetProperty(name, out var v) && v.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined);
@@ -54,15 +54,6 @@ internal static class UnseenInput
         }
     }
 
-    private static bool AnyTool(JsonElement root, Func<JsonElement, bool> builtIn)
-    {
-        if (!root.TryGetProperty("tools", out var tools) || tools.ValueKind != JsonValueKind.Array) return false;
-        foreach (var tool in tools.EnumerateArray())
-            if (tool.ValueKind == JsonValueKind.Object && tool.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && builtIn(type))
-                return true;
-        return false;
-    }
-
     private static bool TypeIs(JsonElement item, string[] types)
     {
         if (!item.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String) return false;
@@ -70,6 +61,4 @@ internal static class UnseenInput
             if (type.ValueEquals(t)) return true;
         return false;
     }
-
-    private static bool StartsWith(JsonElement type, string prefix) => JsonText.SafeString(type).StartsWith(prefix, StringComparison.Ordinal);
 }

@@ -20,7 +20,7 @@ public sealed class CountTokensRoute : ProtocolRoute
     {
         var model = JsonFields.RequiredModel(root);
         JsonFields.RequireArray(root, "messages");
-        return new RequestFacts(model, false, null, true, Billable: false);
+        return new RequestFacts(model, false, null, true);
     }
 
     public override UsageMeter CreateMeter(RequestFacts facts) => new FreeMeter();

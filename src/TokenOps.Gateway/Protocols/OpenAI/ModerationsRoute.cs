@@ -21,7 +21,7 @@ public sealed class ModerationsRoute : ProtocolRoute
         var model = root.TryGetProperty("model", out var m) && m.ValueKind != JsonValueKind.Null ? JsonFields.RequiredModel(root) : DefaultModel;
         if (!root.TryGetProperty("input", out var input) || input.ValueKind is not (JsonValueKind.String or JsonValueKind.Array))
             throw GatewayException.BadRequest("missing_field", "The request body needs 'input' as a string or an array.", "input");
-        return new RequestFacts(model, false, null, true, Billable: false);
+        return new RequestFacts(model, false, null, true);
     }
 
     public override UsageMeter CreateMeter(RequestFacts facts) => new FreeMeter();

@@ -65,4 +65,58 @@ internal static class AnthropicRequest
         await ProtocolErrors.AnthropicAsync(context, 400, "There was an issue with your request body: the body is not a valid JSON object.");
         return null;
     }
+
+    /// <summary>
+    /// The entry step both Messages endpoints share: key and version, body, JSON object, a model. Writes the error and
+    /// returns null when any of them fails; the caller disposes the input.
+    /// </summary>
+    public static async Task<AnthropicInput?> ReadAsync(HttpContext context, SimHost host)
+    {
+        if (!await AuthenticateAsync(context, host))
+        {
+            return null;
+        }
+
+        var body = await RequestBody.ReadAsync(context.Request, context.RequestAborted);
+        var document = await ParseAsync(context, body);
+        if (document?.RootElement.StringProp("model"u8) is { Length: > 0 } model)
+        {
+            return new AnthropicInput(body, document, model);
+        }
+
+        if (document is not null)
+        {
+            await ProtocolErrors.AnthropicAsync(context, 400, "model: Field required");
+        }
+
+        document?.Dispose();
+        body.Dispose();
+        return null;
+    }
+
+    /// <summary>A non-empty <c>messages</c> array, or the API's 400 (written) and false.</summary>
+    public static async Task<bool> HasMessagesAsync(HttpContext context, JsonElement root)
+    {
+        if (root.Prop("messages"u8) is { ValueKind: JsonValueKind.Array } messages && messages.GetArrayLength() > 0)
+        {
+            return true;
+        }
+
+        await ProtocolErrors.AnthropicAsync(context, 400, "messages: Field required");
+        return false;
+    }
+}
+
+/// <summary>A parsed Anthropic request: the pooled body and the document over it live and die together.</summary>
+internal sealed class AnthropicInput(RequestBody body, JsonDocument document, string model) : IDisposable
+{
+    public JsonElement Root => document.RootElement;
+
+    public string Model { get; } = model;
+
+    public void Dispose()
+    {
+        document.Dispose();
+        body.Dispose();
+    }
 }

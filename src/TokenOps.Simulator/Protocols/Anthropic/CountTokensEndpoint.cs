@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using TokenOps.Simulator.Generation;
 using TokenOps.Simulator.Infrastructure;
@@ -13,32 +12,13 @@ internal sealed class CountTokensEndpoint(SimHost host)
 {
     public async Task HandleAsync(HttpContext context)
     {
-        if (!await AnthropicRequest.AuthenticateAsync(context, host))
+        using var request = await AnthropicRequest.ReadAsync(context, host);
+        if (request is null || !await AnthropicRequest.HasMessagesAsync(context, request.Root))
         {
             return;
         }
 
-        using var body = await RequestBody.ReadAsync(context.Request, context.RequestAborted);
-        using var document = await AnthropicRequest.ParseAsync(context, body);
-        if (document is null)
-        {
-            return;
-        }
-
-        var root = document.RootElement;
-        if (root.StringProp("model"u8) is not { Length: > 0 } model)
-        {
-            await ProtocolErrors.AnthropicAsync(context, 400, "model: Field required");
-            return;
-        }
-
-        if (root.Prop("messages"u8) is not { ValueKind: JsonValueKind.Array } messages || messages.GetArrayLength() == 0)
-        {
-            await ProtocolErrors.AnthropicAsync(context, 400, "messages: Field required");
-            return;
-        }
-
-        var input = UsageRules.AnthropicMessages(root, model, 1).InputTotal;
+        var input = UsageRules.AnthropicMessages(request.Root, request.Model, 1).InputTotal;
         context.Response.ContentType = "application/json";
         context.Response.Headers["request-id"] = host.NewId("req_");
         await context.Response.WriteAsync($"{{\"input_tokens\":{input}}}", context.RequestAborted);

@@ -15,24 +15,13 @@ internal sealed class MessagesEndpoint(SimHost host)
 {
     public async Task HandleAsync(HttpContext context)
     {
-        if (!await AnthropicRequest.AuthenticateAsync(context, host))
+        using var input = await AnthropicRequest.ReadAsync(context, host);
+        if (input is null)
         {
             return;
         }
 
-        using var body = await RequestBody.ReadAsync(context.Request, context.RequestAborted);
-        using var document = await AnthropicRequest.ParseAsync(context, body);
-        if (document is null)
-        {
-            return;
-        }
-
-        var root = document.RootElement;
-        if (root.StringProp("model"u8) is not { Length: > 0 } model)
-        {
-            await ProtocolErrors.AnthropicAsync(context, 400, "model: Field required");
-            return;
-        }
+        var (root, model) = (input.Root, input.Model);
 
         if (root.Prop("max_tokens"u8) is not { ValueKind: JsonValueKind.Number } maxTokensValue)
         {
@@ -46,9 +35,8 @@ internal sealed class MessagesEndpoint(SimHost host)
             return;
         }
 
-        if (root.Prop("messages"u8) is not { ValueKind: JsonValueKind.Array } messages || messages.GetArrayLength() == 0)
+        if (!await AnthropicRequest.HasMessagesAsync(context, root))
         {
-            await ProtocolErrors.AnthropicAsync(context, 400, "messages: Field required");
             return;
         }
 

@@ -144,9 +144,9 @@ public sealed class PostgresAlertStore(PostgresDatabase database) : IAlertStore
     private static Alert ReadAlert(NpgsqlDataReader r) => new(
         r.GetString(0), r.GetString(1), Enum.Parse<AlertKind>(r.GetString(2)), r.GetString(3), Enum.Parse<BudgetLevel>(r.GetString(4)),
         r.GetString(5), r.IsDBNull(6) ? null : checked((int)r.GetInt64(6)), NanoUsd.ToUsd(r.GetInt64(7)), NanoUsd.ToUsd(r.GetInt64(8)),
-        r.IsDBNull(9) ? null : ParseTime(r.GetString(9)), ParseTime(r.GetString(10)), ParseTime(r.GetString(11)), r.GetString(12), ParseTime(r.GetString(13)));
+        r.IsDBNull(9) ? null : StoredRows.ParseTime(r.GetString(9)), StoredRows.ParseTime(r.GetString(10)), StoredRows.ParseTime(r.GetString(11)), r.GetString(12), StoredRows.ParseTime(r.GetString(13)));
 
     private static AlertDelivery ReadDelivery(NpgsqlDataReader r, int o) => new(
-        r.GetString(o), r.GetString(o + 1), checked((int)r.GetInt64(o + 2)), ParseTime(r.GetString(o + 3)),
-        r.IsDBNull(o + 4) ? null : ParseTime(r.GetString(o + 4)), r.IsDBNull(o + 5) ? null : r.GetString(o + 5));
+        r.GetString(o), r.GetString(o + 1), checked((int)r.GetInt64(o + 2)), StoredRows.ParseTime(r.GetString(o + 3)),
+        r.IsDBNull(o + 4) ? null : StoredRows.ParseTime(r.GetString(o + 4)), r.IsDBNull(o + 5) ? null : r.GetString(o + 5));
 }

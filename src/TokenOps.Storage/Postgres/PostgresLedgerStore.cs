@@ -123,7 +123,7 @@ public sealed class PostgresLedgerStore(PostgresDatabase database) : ILedgerStor
             LedgerEntry? old = null;
             using (var reader = find.ExecuteReader())
             {
-                if (reader.Read()) old = LedgerRowText.Read(reader);
+                if (reader.Read()) old = StoredRows.Ledger(reader);
             }
             using var upsert = new NpgsqlCommand(MergeSql, connection, tx);
             foreach (var c in Columns) upsert.Parameters.Add(c.Parameter([e]));
@@ -194,7 +194,7 @@ public sealed class PostgresLedgerStore(PostgresDatabase database) : ILedgerStor
         query.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = Time(since ?? DateTimeOffset.MinValue) });
         query.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = Time(until ?? DateTimeOffset.MaxValue) });
         using var reader = query.ExecuteReader();
-        while (reader.Read()) yield return LedgerRowText.Read(reader);
+        while (reader.Read()) yield return StoredRows.Ledger(reader);
     }
 
     public long Count()
@@ -204,9 +204,9 @@ public sealed class PostgresLedgerStore(PostgresDatabase database) : ILedgerStor
         return (long)query.ExecuteScalar()!;
     }
 
-    private static string Time(DateTimeOffset t) => LedgerRowText.Time(t);
+    private static string Time(DateTimeOffset t) => StoredRows.Time(t);
 
-    private static string TierName(ServiceTier t) => LedgerRowText.TierName(t);
+    private static string TierName(ServiceTier t) => StoredRows.TierName(t);
 
 
     /// <summary>A ledger column: its name and how to turn a batch into its array parameter.</summary>

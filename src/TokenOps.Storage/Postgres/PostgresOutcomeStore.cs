@@ -83,7 +83,7 @@ public sealed class PostgresOutcomeStore(PostgresDatabase database, TimeProvider
         using var query = new NpgsqlCommand($"SELECT {Columns} FROM outcomes WHERE id = $1;", connection);
         query.Parameters.Add(Text(id));
         using var reader = query.ExecuteReader();
-        return reader.Read() ? ReadRow(reader) : null;
+        return reader.Read() ? StoredRows.Outcome(reader) : null;
     }
 
     /// <summary>Outcomes completed in [since, until), oldest first.</summary>
@@ -98,7 +98,7 @@ public sealed class PostgresOutcomeStore(PostgresDatabase database, TimeProvider
         if (person is not null) query.Parameters.Add(Text(person));
         using var reader = query.ExecuteReader();
         var rows = new List<Outcome>();
-        while (reader.Read()) rows.Add(ReadRow(reader));
+        while (reader.Read()) rows.Add(StoredRows.Outcome(reader));
         return rows;
     }
 
@@ -110,24 +110,10 @@ public sealed class PostgresOutcomeStore(PostgresDatabase database, TimeProvider
     }
 
     // The fixed-width ISO 8601 UTC text SQLite stores (the columns are text COLLATE "C": byte order is time order).
-    internal static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+    internal static string Time(DateTimeOffset t) => StoredRows.Time(t);
 
-    internal static DateTimeOffset ParseTime(string s) =>
-        DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
     internal static NpgsqlParameter Text(string? value) => new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)value ?? DBNull.Value };
-
-    private static Outcome ReadRow(NpgsqlDataReader r)
-    {
-        string? S(int i) => r.IsDBNull(i) ? null : r.GetString(i);
-        OutcomeTypes.TryParse(r.GetString(2), out var type);
-        return new Outcome
-        {
-            Source = r.GetString(0), SourceId = r.GetString(1), Type = type, Title = S(3), Person = S(4), Team = S(5), Project = S(6),
-            Repository = S(7), Branch = S(8), Key = S(9), StartedAt = S(10) is { } s ? ParseTime(s) : null, CompletedAt = ParseTime(r.GetString(11)),
-            ValueUsd = r.IsDBNull(12) ? null : NanoUsd.ToUsd(r.GetInt64(12)),
-        };
-    }
 }
 
 /// <summary>
@@ -145,8 +131,7 @@ public sealed class PostgresSpendReader(PostgresDatabase database) : ISpendReade
         query.Parameters.Add(PostgresOutcomeStore.Text(PostgresOutcomeStore.Time(since)));
         query.Parameters.Add(PostgresOutcomeStore.Text(PostgresOutcomeStore.Time(until)));
         using var reader = query.ExecuteReader();
-        string? S(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
         while (reader.Read())
-            yield return new SpendRow(reader.GetString(0), PostgresOutcomeStore.ParseTime(reader.GetString(1)), S(2), S(3), S(4), S(5), S(6), S(7), S(8), reader.GetInt64(9));
+            yield return StoredRows.Spend(reader);
     }
 }

@@ -10,13 +10,8 @@ public sealed class SqliteKeyStore(SqliteDatabase database, TimeProvider time) :
     /// <summary>Creates a key for a person (creating the person and team if new); returns the record and the clear key, shown once.</summary>
     public (VirtualKey Key, string Secret) Create(string person, string team)
     {
-        if (string.IsNullOrWhiteSpace(person)) throw new ArgumentException("person must not be empty", nameof(person));
-        if (string.IsNullOrWhiteSpace(team)) throw new ArgumentException("team must not be empty", nameof(team));
-        Names.Check("person", person);
-        Names.Check("team", team);
-        var secret = VirtualKeyFormat.NewKey();
         var now = time.GetUtcNow();
-        var key = new VirtualKey("key_" + Guid.NewGuid().ToString("N")[..12], person, team, VirtualKeyFormat.Display(secret), now, null);
+        var (key, secret) = NewKeys.For(person, team, now);
         using var connection = database.Open();
         using var tx = connection.BeginTransaction();
         Execute(connection, tx, "INSERT OR IGNORE INTO teams(name, created_at) VALUES ($team, $now);", ("$team", team), ("$now", Iso(now)));

@@ -88,7 +88,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore, I
         public void Dispose() => _statement.Dispose();
     }
 
-    private static string TierName(ServiceTier t) => LedgerRowText.TierName(t);
+    private static string TierName(ServiceTier t) => StoredRows.TierName(t);
 
     private readonly Lock _writeGate = new();
     private WriteSession? _session;
@@ -183,7 +183,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore, I
             id.Value = e.Id;
             LedgerEntry? old = null;
             using (var reader = find.ExecuteReader())
-                if (reader.Read()) old = LedgerRowText.Read(reader);
+                if (reader.Read()) old = StoredRows.Ledger(reader);
             if (upsert.Execute(e) == 0) continue;
             if (old is not null) replaced.Add(old);
             added.Add(e);
@@ -208,7 +208,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore, I
         query.Parameters.AddWithValue("$since", Time(since ?? DateTimeOffset.MinValue));
         query.Parameters.AddWithValue("$until", Time(until ?? DateTimeOffset.MaxValue));
         using var reader = query.ExecuteReader();
-        while (reader.Read()) yield return LedgerRowText.Read(reader);
+        while (reader.Read()) yield return StoredRows.Ledger(reader);
     }
 
     public long Count()
@@ -219,6 +219,6 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore, I
         return (long)query.ExecuteScalar()!;
     }
 
-    private static string Time(DateTimeOffset t) => LedgerRowText.Time(t);
+    private static string Time(DateTimeOffset t) => StoredRows.Time(t);
 
 }

@@ -67,7 +67,7 @@ public sealed class SqliteOutcomeStore(SqliteDatabase database, TimeProvider tim
         query.CommandText = $"SELECT {Columns} FROM outcomes WHERE id = $id;";
         query.Parameters.AddWithValue("$id", id);
         using var reader = query.ExecuteReader();
-        return reader.Read() ? ReadRow(reader) : null;
+        return reader.Read() ? StoredRows.Outcome(reader) : null;
     }
 
     /// <summary>Outcomes completed in [since, until), oldest first.</summary>
@@ -82,7 +82,7 @@ public sealed class SqliteOutcomeStore(SqliteDatabase database, TimeProvider tim
         if (person is not null) query.Parameters.AddWithValue("$person", person);
         using var reader = query.ExecuteReader();
         var rows = new List<Outcome>();
-        while (reader.Read()) rows.Add(ReadRow(reader));
+        while (reader.Read()) rows.Add(StoredRows.Outcome(reader));
         return rows;
     }
 
@@ -94,22 +94,8 @@ public sealed class SqliteOutcomeStore(SqliteDatabase database, TimeProvider tim
         return (long)query.ExecuteScalar()!;
     }
 
-    internal static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+    internal static string Time(DateTimeOffset t) => StoredRows.Time(t);
 
-    internal static DateTimeOffset ParseTime(string s) =>
-        DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
-
-    private static Outcome ReadRow(SqliteDataReader r)
-    {
-        string? S(int i) => r.IsDBNull(i) ? null : r.GetString(i);
-        OutcomeTypes.TryParse(r.GetString(2), out var type);
-        return new Outcome
-        {
-            Source = r.GetString(0), SourceId = r.GetString(1), Type = type, Title = S(3), Person = S(4), Team = S(5), Project = S(6),
-            Repository = S(7), Branch = S(8), Key = S(9), StartedAt = S(10) is { } s ? ParseTime(s) : null, CompletedAt = ParseTime(r.GetString(11)),
-            ValueUsd = r.IsDBNull(12) ? null : NanoUsd.ToUsd(r.GetInt64(12)),
-        };
-    }
 }
 
 /// <summary>Streams the ledger columns outcome linking needs, in time order, one row at a time.</summary>
@@ -124,8 +110,7 @@ public sealed class SqliteSpendReader(SqliteDatabase database) : ISpendReader
         query.Parameters.AddWithValue("$since", SqliteOutcomeStore.Time(since));
         query.Parameters.AddWithValue("$until", SqliteOutcomeStore.Time(until));
         using var reader = query.ExecuteReader();
-        string? S(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
         while (reader.Read())
-            yield return new SpendRow(reader.GetString(0), SqliteOutcomeStore.ParseTime(reader.GetString(1)), S(2), S(3), S(4), S(5), S(6), S(7), S(8), reader.GetInt64(9));
+            yield return StoredRows.Spend(reader);
     }
 }

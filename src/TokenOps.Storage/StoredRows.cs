@@ -2,18 +2,22 @@ using System.Data.Common;
 using System.Globalization;
 using TokenOps.Core.Ledger;
 using TokenOps.Core.Metering;
+using TokenOps.Core.Outcomes;
 using TokenOps.Core.Pricing;
 
 namespace TokenOps.Storage;
 
 /// <summary>
 /// What every backend stores the same way, so that a row reads back identically from each: times as fixed-width ISO
-/// 8601 UTC text (text order is time order, to the 100 ns tick), tiers by name, and one ledger row read from the
-/// shared column order (id … justification, then the tool-call columns).
+/// 8601 UTC text (text order is time order, to the 100 ns tick), tiers by name, and the rows read in their shared column
+/// order (ledger, outcomes, the spend rows outcome linking reads).
 /// </summary>
-public static class LedgerRowText
+public static class StoredRows
 {
     public static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    public static DateTimeOffset ParseTime(string s) =>
+        DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
     // Tier names cached once: Enum.ToString allocates on every call.
     private static readonly Dictionary<ServiceTier, string> TierNames = Enum.GetValues<ServiceTier>().ToDictionary(t => t, t => t.ToString());
@@ -21,10 +25,10 @@ public static class LedgerRowText
     public static string TierName(ServiceTier t) => TierNames.TryGetValue(t, out var n) ? n : t.ToString();
 
     /// <summary>One ledger row from a reader positioned on it, columns in the shared order (SQLite stores flags as 0/1, PostgreSQL as booleans).</summary>
-    public static LedgerEntry Read(DbDataReader r)
+    public static LedgerEntry Ledger(DbDataReader r)
     {
         string? S(int i) => r.IsDBNull(i) ? null : r.GetString(i);
-        DateTimeOffset T(int i) => DateTimeOffset.Parse(r.GetString(i), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+        DateTimeOffset T(int i) => ParseTime(r.GetString(i));
         bool Flag(int i) => r.GetFieldType(i) == typeof(bool) ? r.GetBoolean(i) : r.GetInt64(i) != 0;
         return new LedgerEntry
         {
@@ -51,5 +55,25 @@ public static class LedgerRowText
             TimeToFirstTokenMs = r.IsDBNull(36) ? null : r.GetDouble(36), ProviderRequestId = S(37),
             Source = r.GetString(38), SessionId = S(39), BudgetAction = S(40), Justification = S(41),
         };
+    }
+
+    /// <summary>One outcome: source, source_id, type, title, person, team, project, repository, branch, key, started_at, completed_at, value_nanos.</summary>
+    public static Outcome Outcome(DbDataReader r)
+    {
+        string? S(int i) => r.IsDBNull(i) ? null : r.GetString(i);
+        OutcomeTypes.TryParse(r.GetString(2), out var type);
+        return new Outcome
+        {
+            Source = r.GetString(0), SourceId = r.GetString(1), Type = type, Title = S(3), Person = S(4), Team = S(5), Project = S(6),
+            Repository = S(7), Branch = S(8), Key = S(9), StartedAt = S(10) is { } s ? ParseTime(s) : null, CompletedAt = ParseTime(r.GetString(11)),
+            ValueUsd = r.IsDBNull(12) ? null : NanoUsd.ToUsd(r.GetInt64(12)),
+        };
+    }
+
+    /// <summary>One spend row: id, started_at, person, team, project, feature, ticket, pull_request, tags, cost_nanos.</summary>
+    public static SpendRow Spend(DbDataReader r)
+    {
+        string? S(int i) => r.IsDBNull(i) ? null : r.GetString(i);
+        return new SpendRow(r.GetString(0), ParseTime(r.GetString(1)), S(2), S(3), S(4), S(5), S(6), S(7), S(8), r.GetInt64(9));
     }
 }

@@ -1,3 +1,4 @@
+using TokenOps.TestServers;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using TokenOps.Storage.Postgres;

@@ -1,3 +1,4 @@
+using TokenOps.TestServers;
 using TokenOps.Storage.Postgres;
 using TokenOps.Storage.Tests.Import;
 

@@ -1,3 +1,4 @@
+using TokenOps.TestServers;
 using System.Data.Common;
 using TokenOps.Storage.Postgres;
 using TokenOps.Storage.Tests.Keys;

@@ -1,3 +1,4 @@
+using TokenOps.TestServers;
 using System.Data.Common;
 using TokenOps.Core.Ledger;
 using TokenOps.Storage.Postgres;

@@ -1,3 +1,4 @@
+using TokenOps.TestServers;
 using TokenOps.Core.Ledger;
 using TokenOps.Storage.Postgres;
 using TokenOps.Storage.Tests.Alerts;

@@ -1,3 +1,4 @@
+using TokenOps.TestServers;
 namespace TokenOps.Storage.Tests.Postgres;
 
 /// <summary>The fixture itself: without the server binaries it fails (never skips) and names the package to install.</summary>

@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 
-namespace TokenOps.Storage.Tests.Postgres;
+namespace TokenOps.TestServers;
 
 /// <summary>
 /// A throwaway PostgreSQL server for the tests, started from the machine's binaries (Debian's <c>postgresql</c> package:
@@ -139,7 +139,7 @@ public sealed class PostgresServer : IDisposable
     }
 
     /// <summary>The newest installed server's bin directory (Debian: /usr/lib/postgresql/&lt;major&gt;/bin), else initdb on PATH.</summary>
-    internal static string FindBinaries(string root = "/usr/lib/postgresql", string? path = null)
+    public static string FindBinaries(string root = "/usr/lib/postgresql", string? path = null)
     {
         if (Directory.Exists(root))
         {
@@ -208,11 +208,4 @@ public sealed class PostgresServer : IDisposable
         catch (IOException) { return ""; }
         catch (UnauthorizedAccessException) { return ""; }
     }
-}
-
-/// <summary>Every test class that needs PostgreSQL joins this collection: one server for all of them.</summary>
-[CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresServer>
-{
-    public const string Name = "PostgreSQL";
 }

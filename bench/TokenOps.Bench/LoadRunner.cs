@@ -5,12 +5,31 @@ using System.Text;
 namespace TokenOps.Bench;
 
 /// <summary>One place the load is sent: the simulator directly, or the gateway in front of it.</summary>
-internal sealed class Target(string name, Uri baseUrl, string apiKey, int? pid) : IDisposable
+internal sealed class Target : IDisposable
 {
-    public string Name { get; } = name;
-    public Uri Url { get; } = new(baseUrl, "v1/chat/completions");
-    public string Authorization { get; } = "Bearer " + apiKey;
-    public int? Pid { get; } = pid;
+    private readonly Uri[] _urls;
+    private long _next;
+
+    /// <param name="baseUrls">One URL, or several replicas behind no balancer: requests go round-robin, as a load balancer would.</param>
+    /// <param name="pids">The processes whose CPU is this target's (every replica's), the first one's threads broken down.</param>
+    public Target(string name, IReadOnlyList<Uri> baseUrls, string apiKey, IReadOnlyList<int> pids)
+    {
+        Name = name;
+        _urls = baseUrls.Select(u => new Uri(u, "v1/chat/completions")).ToArray();
+        Authorization = "Bearer " + apiKey;
+        Pids = pids.ToArray();
+    }
+
+    public Target(string name, Uri baseUrl, string apiKey, int? pid) : this(name, [baseUrl], apiKey, pid is { } p ? [p] : []) { }
+
+    public string Name { get; }
+    public Uri Url => _urls[0];
+    public string Authorization { get; }
+    public int[] Pids { get; }
+    public int? Pid => Pids.Length > 0 ? Pids[0] : null;
+
+    /// <summary>The next replica's URL, round-robin.</summary>
+    public Uri NextUrl() => _urls.Length == 1 ? _urls[0] : _urls[(int)((ulong)Interlocked.Increment(ref _next) % (ulong)_urls.Length)];
 
     /// <summary>Requests sent to this target in total (warm-up included), for the ledger check.</summary>
     public long Sent;
@@ -111,7 +130,7 @@ internal static class LoadRunner
 
         // Warm-up is not counted: from here on, requests that start are measured.
         await Task.Delay(warmup);
-        var split0 = target.Pid is { } p0 ? ProcStat.CpuTicksSplit(p0) : default;
+        var split0 = ProcStat.CpuTicksSplit(target.Pids);
         var threads0 = target.Pid is { } q0 ? ProcStat.ThreadTicks(q0) : [];
         var sim0 = simulatorPid is { } s0 ? ProcStat.CpuTicks(s0) : 0;
         var self0 = Process.GetCurrentProcess().TotalProcessorTime;
@@ -120,7 +139,7 @@ internal static class LoadRunner
 
         await Task.WhenAll(tasks);
         var t1 = Stopwatch.GetTimestamp();
-        var split1 = target.Pid is { } p1 ? ProcStat.CpuTicksSplit(p1) : default;
+        var split1 = ProcStat.CpuTicksSplit(target.Pids);
         var threads1 = target.Pid is { } q1 ? ProcStat.ThreadTicks(q1) : [];
         var cpu0 = split0.User + split0.System;
         var cpu1 = split1.User + split1.System;
@@ -234,7 +253,7 @@ internal static class LoadRunner
         var begin = Stopwatch.GetTimestamp();
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, target.Url)
+            using var request = new HttpRequestMessage(HttpMethod.Post, target.NextUrl())
             {
                 Version = HttpVersion.Version11,
                 VersionPolicy = HttpVersionPolicy.RequestVersionExact,

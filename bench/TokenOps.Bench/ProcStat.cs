@@ -63,6 +63,19 @@ internal static class ProcStat
         return (long.Parse(rest[14 - 3], CultureInfo.InvariantCulture), long.Parse(rest[15 - 3], CultureInfo.InvariantCulture));
     }
 
+    /// <summary>utime and stime summed over several processes (every replica of one target); zero for none.</summary>
+    public static (long User, long System) CpuTicksSplit(IReadOnlyList<int> pids)
+    {
+        long user = 0, system = 0;
+        foreach (var pid in pids)
+        {
+            var (u, s) = CpuTicksSplit(pid);
+            user += u;
+            system += s;
+        }
+        return (user, system);
+    }
+
     /// <summary>A "VmRSS" / "VmHWM" line of /proc/pid/status, in kB (null when the process is gone).</summary>
     public static long? StatusKb(int pid, string field)
     {

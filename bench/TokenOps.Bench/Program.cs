@@ -62,8 +62,11 @@ using var gateway = new Target("gateway", gatewayUrl, key, gatewayPid);
 using var enforced = opts.TryGetValue("enforced", out var enforcedUrl)
     ? new Target("enforced", new Uri(enforcedUrl.TrimEnd('/') + "/"), Opt("enforced-key"), OptPid("enforced-pid"))
     : null;
-// Run order within each scenario and concurrency: direct, relay, gateway, enforced (those present).
-Target[] targets = new[] { direct, relay, gateway, enforced }.OfType<Target>().ToArray();
+// More targets, each "name|url[,url...]|key|pid[,pid...]" and separated by ';' (bench/fleet.sh: the metering forwarder,
+// a gateway on PostgreSQL + Redis, three replicas taking requests round-robin). Run after the others, in the order given.
+var extras = opts.TryGetValue("targets", out var extraSpecs) ? ExtraTargets.Parse(extraSpecs) : [];
+// Run order within each scenario and concurrency: direct, relay, gateway, enforced (those present), then the extras.
+Target[] targets = new[] { direct, relay, gateway, enforced }.OfType<Target>().Concat(extras).ToArray();
 var scenarios = scenarioNames.Select(n => n switch
 {
     "json" or "stream" => Scenario.Create(n, model, maxTokens, simLatencyMs),
@@ -142,4 +145,7 @@ File.WriteAllText(Path.Combine(outDir, "results.json"), JsonSerializer.Serialize
 // Every request sent through the gateway, warm-up and preflight included: run.sh compares it with the ledger.
 File.WriteAllText(Path.Combine(outDir, "gateway-requests.txt"), gateway.Sent.ToString(CultureInfo.InvariantCulture) + "\n");
 if (enforced is not null) File.WriteAllText(Path.Combine(outDir, "enforced-requests.txt"), enforced.Sent.ToString(CultureInfo.InvariantCulture) + "\n");
+foreach (var extra in extras)
+    File.WriteAllText(Path.Combine(outDir, extra.Name + "-requests.txt"), extra.Sent.ToString(CultureInfo.InvariantCulture) + "\n");
+foreach (var extra in extras) extra.Dispose();
 return results.Any(r => r.Errors > 0) ? 3 : 0;

@@ -147,10 +147,37 @@ internal static class Report
         }
         if (vmHwmKb is { } hwm)
             Line($"| Gateway RSS (peak, VmHWM) | ≤ {RssTargetMb:0} MB | {hwm / 1024.0:0.0} MB | {Met(hwm / 1024.0 <= RssTargetMb)} |");
+        AllTargets(sb, results);
         return sb.ToString();
     }
 
     private static string Met(bool met) => met ? "met" : "**NOT met**";
 
     private static string Mb(long? kb) => kb is { } k ? string.Create(CultureInfo.InvariantCulture, $"{k / 1024.0:0.0} MB") : "n/a";
+
+    /// <summary>
+    /// Every target of the run side by side (bench/fleet.sh adds the forwarder, PostgreSQL + Redis and three replicas),
+    /// each read against the metering forwarder when it ran, else against the gateway.
+    /// </summary>
+    private static void AllTargets(StringBuilder sb, IReadOnlyList<RunResult> results)
+    {
+        if (results.Select(r => r.Target).Distinct().Count() <= 2) return;
+        var baseline = results.Any(r => r.Target == "forwarder") ? "forwarder" : "gateway";
+        sb.AppendLine();
+        sb.AppendLine($"Every target, read against the {baseline} of the same scenario and concurrency:");
+        sb.AppendLine();
+        sb.AppendLine($"| Scenario | Conc. | Target | req/s | % of {baseline} | p50 ms | p99 ms | p99 / {baseline} p99 | CPU µs/req | Errors |");
+        sb.AppendLine("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var g in results.GroupBy(r => (r.Scenario, r.Concurrency)))
+        {
+            var b = g.FirstOrDefault(r => r.Target == baseline);
+            foreach (var r in g)
+            {
+                var share = b is null || b.RequestsPerSecond == 0 ? "" : (r.RequestsPerSecond / b.RequestsPerSecond).ToString("P0", CultureInfo.InvariantCulture);
+                var tail = b is null || b.LatencyMs.P99 == 0 ? "" : (r.LatencyMs.P99 / b.LatencyMs.P99).ToString("0.00", CultureInfo.InvariantCulture);
+                sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {r.Scenario} | {r.Concurrency} | {r.Target} | {r.RequestsPerSecond:0} | {share} | {r.LatencyMs.P50:0.000} | {r.LatencyMs.P99:0.000} | {tail} | {r.TargetCpuUsPerRequest:0} | {r.Errors} |"));
+            }
+        }
+    }
 }

@@ -36,6 +36,7 @@ public static class TelemetrySetup
         telemetry.WithMetrics(m =>
         {
             m.AddMeter(GatewayTelemetry.Name);
+            m.AddMeter(TokenOps.Storage.Journal.LedgerWriterMetrics.MeterName);
             // The runtime's own meter (GC, allocations, thread pool, exceptions): what an operator needs to size the
             // gateway, and what bench/ reads to report bytes allocated and collections per request.
             m.AddMeter("System.Runtime");

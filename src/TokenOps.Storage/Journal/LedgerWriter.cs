@@ -113,6 +113,7 @@ public sealed class LedgerWriter : IAsyncDisposable
             try
             {
                 _store.Write(entries);
+                LedgerWriterMetrics.BatchRows.Record(entries.Count);
                 return true;
             }
             catch (Exception ex)

@@ -21,6 +21,8 @@
 #                   and runs the same load through it right after the metering-only gateway: enforcement on vs off
 #   RELAY           1 (default) also starts the bare relay in front of the simulator and runs the same load through it
 #                   between direct and gateway; 0 leaves it out
+#   FORWARDER       1 also runs the same load through the minimal metering forwarder of ../shared/bench (published
+#                   here), after the gateway(s): the floor of any .NET metering proxy, read beside TokenOps
 #   GATEWAY_ENV     extra NAME=value pairs for the gateway process(es), for diagnostics, e.g.
 #                   GATEWAY_ENV='Logging__LogLevel__Microsoft.AspNetCore=Warning'; the relay gets them too, so that a
 #                   runtime knob (DOTNET_...) applies to both sides of the comparison
@@ -51,6 +53,7 @@ SIM_PID=""
 GW_PID=""
 EN_PID=""
 RELAY_PID=""
+FWD_PID=""
 
 stop() { # stop PID [seconds]: SIGTERM, wait (bounded), then SIGKILL
   local pid="$1" limit="${2:-30}"
@@ -69,6 +72,7 @@ cleanup() {
   stop "$GW_PID" 30 || true
   stop "$EN_PID" 30 || true
   stop "$RELAY_PID" 10 || true
+  stop "$FWD_PID" 10 || true
   stop "$SIM_PID" 10 || true
   if [[ "${KEEP:-0}" == "1" ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
 }
@@ -102,6 +106,18 @@ if [[ "${RELAY:-1}" == "1" ]]; then
   RELAY_URL="$(wait_for_line "$WORK/relay.log" 'relay listening on http://127\.0\.0\.1:[0-9]+' "$RELAY_PID" 60 | grep -Eo 'http://127\.0\.0\.1:[0-9]+')"
   echo "relay pid $RELAY_PID at $RELAY_URL"
   RELAY_ARGS=(--relay "$RELAY_URL" --relay-pid "$RELAY_PID")
+fi
+
+EXTRA_ARGS=()
+if [[ "${FORWARDER:-0}" == "1" ]]; then
+  echo "== starting the minimal metering forwarder (../shared/bench/forwarder) =="
+  dotnet publish "$ROOT/../shared/bench/forwarder" -c Release -o "$WORK/forwarder" -nologo -v q -clp:ErrorsOnly >/dev/null
+  FWD_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
+  # shellcheck disable=SC2086
+  env ${GATEWAY_ENV:-} UPSTREAM="$SIM_URL" LISTEN="http://127.0.0.1:$FWD_PORT" dotnet "$WORK/forwarder/forwarder.dll" >"$WORK/forwarder.log" 2>&1 &
+  FWD_PID=$!
+  for ((i = 0; i < 100; i++)); do curl -sf "http://127.0.0.1:$FWD_PORT/stats" >/dev/null && break; sleep 0.1; done
+  EXTRA_ARGS=(--targets "forwarder|http://127.0.0.1:$FWD_PORT|none|$FWD_PID")
 fi
 
 # The gateway routes gpt-4o-mini to the separate simulator process (no --simulate, so its CPU is the gateway's alone).
@@ -151,14 +167,14 @@ fi
 echo "== load: $SCENARIOS x concurrency $CONCURRENCY, ${WARMUP}s warm-up + ${DURATION}s per run, direct then relay (if on) then gateway(s) =="
 mkdir -p "$OUT"
 rm -f "$OUT/gateway-requests.txt"
-TARGETS=$(( 2 + (${#ENFORCED_ARGS[@]} > 0) + (${#RELAY_ARGS[@]} > 0) )) # direct and gateway, plus the enforcing gateway and the relay when on
+TARGETS=$(( 2 + (${#ENFORCED_ARGS[@]} > 0) + (${#RELAY_ARGS[@]} > 0) + (${#EXTRA_ARGS[@]} > 0) )) # direct and gateway, plus the enforcing gateway and the relay when on
 RUNS=$(( $(tr ',' '\n' <<<"$SCENARIOS" | wc -l) * $(tr ',' '\n' <<<"$CONCURRENCY" | wc -l) * TARGETS ))
 LIMIT=$(( RUNS * (${DURATION%.*} + ${WARMUP%.*} + ${INITIAL_WARMUP%.*} + 65) + 60 ))
 set +e
 timeout --signal=TERM "$LIMIT" dotnet "$BENCH" --simulator "$SIM_URL" --gateway "$GW_URL" --key "$KEY" \
   --gateway-pid "$GW_PID" --simulator-pid "$SIM_PID" --clk-tck "$(getconf CLK_TCK)" \
   --duration "$DURATION" --warmup "$WARMUP" --initial-warmup "$INITIAL_WARMUP" --concurrency "$CONCURRENCY" --scenarios "$SCENARIOS" \
-  --sim-latency-ms "$SIM_LATENCY_MS" --out "$OUT" "${ENFORCED_ARGS[@]}" "${RELAY_ARGS[@]}"
+  --sim-latency-ms "$SIM_LATENCY_MS" --out "$OUT" "${ENFORCED_ARGS[@]}" "${RELAY_ARGS[@]}" "${EXTRA_ARGS[@]}"
 BENCH_RC=$?
 set -e
 

@@ -39,7 +39,7 @@ public sealed class LedgerWriter : IAsyncDisposable
         _journal = journal;
         _onStoreError = onStoreError;
         Recover();
-        _loop = Task.Run(DrainAsync);
+        _loop = WriterThread.Start("TokenOps ledger writer", Drain);
     }
 
     /// <summary>How many events a previous process left in the journal and this one replayed at start.</summary>
@@ -81,18 +81,21 @@ public sealed class LedgerWriter : IAsyncDisposable
         _journal.DiscardRecovered();
     }
 
-    private async Task DrainAsync()
+    // On its own thread, below the request threads' priority (WriterThread): a batch's transaction holds a core for
+    // milliseconds, and on a small machine requests queued behind it were the latency tail. Rows are in the journal
+    // already, so the store write can wait for a free core.
+    private void Drain()
     {
         var batch = new List<(LedgerEntry Entry, long Segment)>(MaxBatch);
         var reader = _channel.Reader;
-        while (await reader.WaitToReadAsync())
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             // Group commit: let a batch gather for a moment. Each store write parses and prepares its statements,
             // opens a transaction and updates the rollups; per row that overhead dominated at a few rows per batch.
             // Durability does not wait for this: every event is already in the journal.
-            if (_batchWindow > TimeSpan.Zero) await _flushNow.WaitAsync(_batchWindow);
+            if (_batchWindow > TimeSpan.Zero) _flushNow.Wait(_batchWindow);
             while (batch.Count < MaxBatch && reader.TryRead(out var item)) batch.Add(item);
-            if (!await WriteWithRetryAsync(batch)) return; // shutting down with a store that cannot write
+            if (!WriteWithRetry(batch)) return; // shutting down with a store that cannot write
             foreach (var group in batch.GroupBy(b => b.Segment))
             {
                 if (group.Key == LedgerJournal.NotJournalled) Interlocked.Add(ref _heldInMemory, -group.Count());
@@ -105,7 +108,7 @@ public sealed class LedgerWriter : IAsyncDisposable
 
     /// <summary>Retries until the store takes the batch, however long it is down (a full disk, a locked file); gives up
     /// only at shutdown, after <see cref="ShutdownGrace"/>.</summary>
-    private async Task<bool> WriteWithRetryAsync(List<(LedgerEntry Entry, long Segment)> batch)
+    private bool WriteWithRetry(List<(LedgerEntry Entry, long Segment)> batch)
     {
         var entries = batch.Select(b => b.Entry).ToList();
         for (var attempt = 0; ; attempt++)
@@ -119,14 +122,8 @@ public sealed class LedgerWriter : IAsyncDisposable
             catch (Exception ex)
             {
                 _onStoreError?.Invoke(ex);
-                try
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 50 * (1 << Math.Min(attempt, 7)))), _giveUp.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    return false;
-                }
+                var backoff = TimeSpan.FromMilliseconds(Math.Min(5000, 50 * (1 << Math.Min(attempt, 7))));
+                if (_giveUp.Token.WaitHandle.WaitOne(backoff)) return false;
             }
         }
     }

@@ -39,7 +39,7 @@ public sealed class LedgerWriter : IAsyncDisposable
         _journal = journal;
         _onStoreError = onStoreError;
         Recover();
-        _loop = WriterThread.Start("TokenOps ledger writer", Drain);
+        _loop = Task.Run(DrainAsync);
     }
 
     /// <summary>How many events a previous process left in the journal and this one replayed at start.</summary>
@@ -81,21 +81,18 @@ public sealed class LedgerWriter : IAsyncDisposable
         _journal.DiscardRecovered();
     }
 
-    // On its own thread, below the request threads' priority (WriterThread): a batch's transaction holds a core for
-    // milliseconds, and on a small machine requests queued behind it were the latency tail. Rows are in the journal
-    // already, so the store write can wait for a free core.
-    private void Drain()
+    private async Task DrainAsync()
     {
         var batch = new List<(LedgerEntry Entry, long Segment)>(MaxBatch);
         var reader = _channel.Reader;
-        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        while (await reader.WaitToReadAsync())
         {
             // Group commit: let a batch gather for a moment. Each store write parses and prepares its statements,
             // opens a transaction and updates the rollups; per row that overhead dominated at a few rows per batch.
             // Durability does not wait for this: every event is already in the journal.
-            if (_batchWindow > TimeSpan.Zero) _flushNow.Wait(_batchWindow);
+            if (_batchWindow > TimeSpan.Zero) await _flushNow.WaitAsync(_batchWindow);
             while (batch.Count < MaxBatch && reader.TryRead(out var item)) batch.Add(item);
-            if (!WriteWithRetry(batch)) return; // shutting down with a store that cannot write
+            if (!await WriteWithRetryAsync(batch)) return; // shutting down with a store that cannot write
             foreach (var group in batch.GroupBy(b => b.Segment))
             {
                 if (group.Key == LedgerJournal.NotJournalled) Interlocked.Add(ref _heldInMemory, -group.Count());
@@ -108,7 +105,7 @@ public sealed class LedgerWriter : IAsyncDisposable
 
     /// <summary>Retries until the store takes the batch, however long it is down (a full disk, a locked file); gives up
     /// only at shutdown, after <see cref="ShutdownGrace"/>.</summary>
-    private bool WriteWithRetry(List<(LedgerEntry Entry, long Segment)> batch)
+    private async Task<bool> WriteWithRetryAsync(List<(LedgerEntry Entry, long Segment)> batch)
     {
         var entries = batch.Select(b => b.Entry).ToList();
         for (var attempt = 0; ; attempt++)
@@ -122,8 +119,14 @@ public sealed class LedgerWriter : IAsyncDisposable
             catch (Exception ex)
             {
                 _onStoreError?.Invoke(ex);
-                var backoff = TimeSpan.FromMilliseconds(Math.Min(5000, 50 * (1 << Math.Min(attempt, 7))));
-                if (_giveUp.Token.WaitHandle.WaitOne(backoff)) return false;
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 50 * (1 << Math.Min(attempt, 7)))), _giveUp.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return false;
+                }
             }
         }
     }

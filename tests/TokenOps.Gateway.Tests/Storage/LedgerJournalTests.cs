@@ -118,22 +118,6 @@ public sealed class LedgerJournalTests : IDisposable
     }
 
     [Fact]
-    public async Task StoreWrites_RunOnTheWriterThread_BelowRequestPriority()
-    {
-        var store = new FlakyStore(new SqliteLedgerStore(new SqliteDatabase(_dir)), failures: 0);
-        await using (var writer = new LedgerWriter(store, new LedgerJournal(Path.Combine(_dir, "journal"))))
-        {
-            writer.Record(Entry("evt_nice"));
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            await writer.FlushAsync(timeout.Token);
-        }
-        Assert.Equal("TokenOps ledger writer", store.WriterThreadName);
-        // Linux (CI, this machine): the thread's own nice value, raised so that request threads run first.
-        Assert.Equal(WriterThread.Nice, store.WriterNice);
-        Assert.Equal(0, WriterThread.CurrentNice()); // and only that thread: the test's own is untouched
-    }
-
-    [Fact]
     public void WritesAreIdempotentOnTheEventId()
     {
         var store = new SqliteLedgerStore(new SqliteDatabase(_dir));
@@ -152,12 +136,8 @@ public sealed class LedgerJournalTests : IDisposable
     {
         public SqliteLedgerStore Inner => inner;
         public int Failed { get; private set; }
-        public string? WriterThreadName { get; private set; }
-        public int? WriterNice { get; private set; }
         public int Write(IReadOnlyList<LedgerEntry> entries)
         {
-            WriterThreadName = Thread.CurrentThread.Name;
-            WriterNice = WriterThread.CurrentNice();
             if (Failed < failures) { Failed++; throw new IOException("database is unavailable"); }
             return inner.Write(entries);
         }

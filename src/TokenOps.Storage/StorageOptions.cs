@@ -15,6 +15,24 @@ public sealed class StorageOptions
 
     /// <summary>File holding the connection string (postgres), for example a mounted secret.</summary>
     public string? ConnectionStringFile { get; set; }
+
+    /// <summary>
+    /// The connection string from <see cref="ConnectionStringEnv"/> or <see cref="ConnectionStringFile"/>, or null when
+    /// neither gives one. A secret: hand it to the backend and keep it out of logs, messages and objects that print.
+    /// </summary>
+    public string? ReadConnectionString() => ConnectionStrings.Read(ConnectionStringEnv, ConnectionStringFile);
+}
+
+/// <summary>Reads a connection string from an environment variable or a file (storage, redis): the one rule for both.</summary>
+public static class ConnectionStrings
+{
+    /// <summary>The variable's value when set and not empty, else the file's trimmed content when it exists, else null.</summary>
+    public static string? Read(string? env, string? file)
+    {
+        if (env is not null && Environment.GetEnvironmentVariable(env) is { Length: > 0 } value) return value;
+        if (file is not null && File.Exists(file) && File.ReadAllText(file).Trim() is { Length: > 0 } text) return text;
+        return null;
+    }
 }
 
 /// <summary>The storage backends tokenops.json may name.</summary>

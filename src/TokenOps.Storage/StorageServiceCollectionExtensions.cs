@@ -1,6 +1,9 @@
+using System.Data.Common;
 using Microsoft.Extensions.DependencyInjection;
 using TokenOps.Core.Budgets;
 using TokenOps.Core.Ledger;
+using TokenOps.Storage.Postgres;
+using TokenOps.Storage.Sql;
 using TokenOps.Storage.Sqlite;
 
 namespace TokenOps.Storage;
@@ -33,11 +36,12 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Explorer);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().ImportState);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Usage);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Probe);
         return services;
     }
 
     /// <summary>True when this build can compose the backend (config validation refuses the others at start).</summary>
-    public static bool IsAvailable(string kind) => kind == StorageKinds.Sqlite;
+    public static bool IsAvailable(string kind) => kind is StorageKinds.Sqlite or StorageKinds.Postgres;
 
     /// <summary>Shared Redis budget counters: not in this build yet.</summary>
     public static bool RedisAvailable => false;
@@ -60,18 +64,19 @@ public static class StorageServiceCollectionExtensions
 /// <summary>
 /// Every store of one backend, opened from the storage options: the only place that names the implementations. The
 /// gateway registers its properties (<see cref="StorageServiceCollectionExtensions.AddTokenOpsStorage"/>); a CLI
-/// command opens one for itself. A new backend adds its branch to
-/// <see cref="Open"/>.
+/// command opens one for itself. A new backend adds its branch to <see cref="Open"/>.
 /// </summary>
 public sealed class StorageSession : IDisposable
 {
-    private readonly SqliteLedgerStore _ledger;
+    private readonly IDisposable _owned;
 
     // The stores are thin wrappers over the database (nothing opens until a call), so all are created up front: no lazy
     // initialisation to race when the gateway's container resolves several contracts at once.
     private StorageSession(SqliteDatabase database, TimeProvider time)
     {
-        _ledger = new SqliteLedgerStore(database);
+        var ledger = new SqliteLedgerStore(database);
+        _owned = ledger;
+        Ledger = ledger;
         Keys = new SqliteKeyStore(database, time);
         Budgets = new SqliteBudgetStore(database, time);
         Outcomes = new SqliteOutcomeStore(database, time);
@@ -82,16 +87,54 @@ public sealed class StorageSession : IDisposable
         Explorer = new LedgerExplorer(database);
         ImportState = new SqliteImportState(database);
         Usage = new SqliteUsageReader(database);
+        Probe = new SqlStorageProbe(StorageServiceCollectionExtensions.DisplayName(StorageKinds.Sqlite), _ => Task.FromResult<DbConnection>(database.Open()));
     }
 
-    /// <summary>Opens the backend <paramref name="options"/> names (the SQLite database is created and migrated here).</summary>
+    private StorageSession(PostgresDatabase database, TimeProvider time)
+    {
+        _owned = database;
+        Ledger = new PostgresLedgerStore(database);
+        Keys = new PostgresKeyStore(database, time);
+        Budgets = new PostgresBudgetStore(database, time);
+        Outcomes = new PostgresOutcomeStore(database, time);
+        Spend = new PostgresSpendReader(database);
+        Alerts = new PostgresAlertStore(database);
+        SpendQueries = new PostgresSpendQueries(database);
+        Rollups = new PostgresRollupQueries(database);
+        Explorer = new PostgresLedgerExplorer(database);
+        ImportState = new PostgresImportState(database);
+        Usage = new PostgresUsageReader(database);
+        Probe = new SqlStorageProbe(StorageServiceCollectionExtensions.DisplayName(StorageKinds.Postgres),
+            async cancel => await database.DataSource.OpenConnectionAsync(cancel));
+    }
+
+    /// <summary>
+    /// Opens the backend <paramref name="options"/> names and migrates its schema: SQLite in
+    /// <paramref name="dataDirectory"/> (created if missing), PostgreSQL from the options' connection string (the data
+    /// directory is then not used here; the gateway keeps its journal there either way).
+    /// </summary>
     public static StorageSession Open(StorageOptions options, string dataDirectory, TimeProvider? time = null)
     {
         StorageServiceCollectionExtensions.EnsureAvailable(options);
-        return new StorageSession(new SqliteDatabase(dataDirectory), time ?? TimeProvider.System);
+        time ??= TimeProvider.System;
+        return options.Kind switch
+        {
+            StorageKinds.Postgres => new StorageSession(new PostgresDatabase(ConnectionString(options)), time),
+            _ => new StorageSession(new SqliteDatabase(dataDirectory), time),
+        };
     }
 
-    public ILedgerStore Ledger => _ledger;
+    /// <summary>Where a session's data lives, for people (a path, or the backend's name: never a connection string).</summary>
+    public static string Describe(StorageOptions options, string dataDirectory) => options.Kind == StorageKinds.Postgres
+        ? StorageServiceCollectionExtensions.DisplayName(options.Kind)
+        : Path.GetFullPath(dataDirectory);
+
+    private static string ConnectionString(StorageOptions options) =>
+        options.ReadConnectionString() ?? throw new InvalidOperationException(
+            // Names where it was looked for, never a value.
+            $"storage.kind \"postgres\": no connection string in {(options.ConnectionStringEnv is { } env ? "the environment variable " + env : options.ConnectionStringFile is { } file ? file : "storage.connectionStringEnv or storage.connectionStringFile (neither is set)")}");
+
+    public ILedgerStore Ledger { get; }
     public IKeyStore Keys { get; }
     public IBudgetStore Budgets { get; }
     public IOutcomeStore Outcomes { get; }
@@ -102,7 +145,8 @@ public sealed class StorageSession : IDisposable
     public ILedgerExplorer Explorer { get; }
     public IImportState ImportState { get; }
     public ILedgerUsageReader Usage { get; }
+    public IStorageProbe Probe { get; }
 
-    /// <summary>Closes the ledger's write connection, if a write opened one.</summary>
-    public void Dispose() => _ledger.Dispose();
+    /// <summary>Closes what the session holds: SQLite's ledger write connection, PostgreSQL's connection pool.</summary>
+    public void Dispose() => _owned.Dispose();
 }

@@ -80,12 +80,8 @@ public static class GatewayOptionsValidator
     }
 
     /// <summary>The connection string from its variable or file, wrapped so it prints as "***".</summary>
-    public static Secret? ResolveConnectionString(string? env, string? file)
-    {
-        if (env is not null && Environment.GetEnvironmentVariable(env) is { Length: > 0 } value) return new Secret(value);
-        if (file is not null && File.Exists(file)) return new Secret(File.ReadAllText(file).Trim());
-        return null;
-    }
+    public static Secret? ResolveConnectionString(string? env, string? file) =>
+        ConnectionStrings.Read(env, file) is { } value ? new Secret(value) : null;
 
     public static Secret? ResolveApiKey(ProviderOptions p)
     {

@@ -7,7 +7,7 @@ namespace TokenOps.Gateway.Pipeline;
 
 /// <summary>
 /// Finds the virtual key (Authorization: Bearer, or Anthropic's x-api-key). Lookups are cached for a few seconds so
-/// the hot path does not touch SQLite; revocation through the admin API clears the cache at once, revocation from
+/// the hot path does not touch the database; revocation through the admin API clears the cache at once, revocation from
 /// the CLI (another process) takes effect within <see cref="CacheTtl"/>.
 /// </summary>
 public sealed class AuthenticateStage(IKeyStore keys, TimeProvider time)
@@ -30,7 +30,7 @@ public sealed class AuthenticateStage(IKeyStore keys, TimeProvider time)
         var now = time.GetTimestamp();
         if (!_cache.TryGetValue(hash, out var cached) || cached.Expires < now)
         {
-            cached = (keys.FindBySecret(secret), now + (long)(CacheTtl.TotalSeconds * time.TimestampFrequency));
+            cached = (Find(secret, cached.Key), now + (long)(CacheTtl.TotalSeconds * time.TimestampFrequency));
             // Only real keys are cached, and the cache is bounded: random tok_ guesses cannot grow memory.
             if (cached.Key is not null)
             {
@@ -44,6 +44,27 @@ public sealed class AuthenticateStage(IKeyStore keys, TimeProvider time)
     }
 
     public void Invalidate() => _cache.Clear();
+
+    /// <summary>
+    /// The store's answer; while the store is unreachable (a database outage), the last answer for this key stands and
+    /// is asked again after another <see cref="CacheTtl"/>, so requests keep flowing (their rows wait in the journal). A
+    /// key never seen before cannot be checked then: 503, retryable.
+    /// </summary>
+    private VirtualKey? Find(string secret, VirtualKey? lastKnown)
+    {
+        try
+        {
+            return keys.FindBySecret(secret);
+        }
+        catch (Exception) when (lastKnown is not null)
+        {
+            return lastKnown;
+        }
+        catch (Exception ex) when (ex is not GatewayException)
+        {
+            throw new GatewayException(503, "key_store_unavailable", "API keys cannot be checked right now (the gateway's database is unreachable); retry shortly.");
+        }
+    }
 
     private static string? ReadSecret(HttpRequest request)
     {

@@ -49,6 +49,9 @@ public sealed class LedgerWriter : IAsyncDisposable
     /// Few by design: while the journal cannot record, the gateway forwards no new requests.</summary>
     public long HeldInMemory => Interlocked.Read(ref _heldInMemory);
 
+    /// <summary>Events recorded but not yet in the store (a store outage makes this grow; they are safe in the journal).</summary>
+    public long Pending => Interlocked.Read(ref _recorded) - Interlocked.Read(ref _committed);
+
     public void Record(LedgerEntry entry)
     {
         var segment = _journal.Append(entry);

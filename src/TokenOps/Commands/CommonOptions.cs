@@ -9,7 +9,7 @@ internal static class CommonOptions
 {
     public const string DefaultDataDirectory = ".tokenops";
 
-    public static Option<string?> Data() => new("--data") { Description = $"Data directory holding the SQLite ledger and journal (default {DefaultDataDirectory}, or dataDirectory in the config)" };
+    public static Option<string?> Data() => new("--data") { Description = $"Data directory: the journal, and the ledger when storage.kind is sqlite (default {DefaultDataDirectory}, or dataDirectory in the config)" };
 
     public static Option<string?> Config() => new("--config") { Description = "Path to tokenops.json" };
 

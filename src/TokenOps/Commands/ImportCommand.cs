@@ -21,14 +21,15 @@ internal static class ImportCommand
         var dirs = new Argument<string[]>("dir") { Description = "Log directories (a Claude config dir, or its projects/ folder; a Codex sessions folder)", Arity = ArgumentArity.ZeroOrMore };
         var person = Person();
         var data = CommonOptions.Data();
-        var command = new Command(name, description) { dirs, person, data };
+        var config = CommonOptions.Config();
+        var command = new Command(name, description) { dirs, person, data, config };
         command.SetAction(parse =>
         {
             var given = parse.GetValue(dirs) ?? [];
             var roots = claude ? LogLocations.ClaudeRoots(given) : LogLocations.CodexRoots(given);
             if (roots.Count == 0) throw new CliException($"no {name} logs found{(given.Length > 0 ? " in " + string.Join(", ", given) : " in the default locations")}");
             var files = claude ? LogLocations.ClaudeFiles(roots) : LogLocations.CodexFiles(roots);
-            using var storage = CommonOptions.OpenStorage(parse.GetValue(data), null);
+            using var storage = CommonOptions.OpenStorage(parse.GetValue(data), parse.GetValue(config));
             var importer = new LedgerImporter(storage.Ledger, storage.ImportState, BundledCatalog.Load(), parse.GetValue(person) ?? Environment.UserName);
             var summary = claude ? importer.ImportClaude(files) : importer.ImportCodex(files);
             Print(name, summary);
@@ -42,10 +43,11 @@ internal static class ImportCommand
         var file = new Argument<string[]>("file") { Description = "JSON file(s): a page, an array of pages, or one page per line", Arity = ArgumentArity.OneOrMore };
         var person = new Option<string?>("--person") { Description = "Person to attribute the rows to (default none: provider exports are organisation-wide)" };
         var data = CommonOptions.Data();
-        var command = new Command(name, description) { file, person, data };
+        var config = CommonOptions.Config();
+        var command = new Command(name, description) { file, person, data, config };
         command.SetAction(parse =>
         {
-            using var storage = CommonOptions.OpenStorage(parse.GetValue(data), null);
+            using var storage = CommonOptions.OpenStorage(parse.GetValue(data), parse.GetValue(config));
             var importer = new ProviderExportImporter(storage.Ledger, BundledCatalog.Load(), parse.GetValue(person));
             foreach (var path in parse.GetValue(file) ?? []) Print(name, importer.Import(path, provider));
             return 0;

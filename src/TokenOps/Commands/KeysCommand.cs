@@ -8,12 +8,13 @@ internal static class KeysCommand
     public static Command Create()
     {
         var data = CommonOptions.Data();
+        var config = CommonOptions.Config();
         var person = new Option<string>("--person") { Description = "Person who owns the key", Required = true };
         var team = new Option<string>("--team") { Description = "Team the person belongs to", Required = true };
-        var create = new Command("create", "Create a virtual key; the key is printed once, alone on the last line") { person, team, data };
+        var create = new Command("create", "Create a virtual key; the key is printed once, alone on the last line") { person, team, data, config };
         create.SetAction(parse =>
         {
-            var store = Open(parse.GetValue(data));
+            var store = Open(parse.GetValue(data), parse.GetValue(config));
             try
             {
                 var (key, secret) = store.Create(parse.GetValue(person)!, parse.GetValue(team)!);
@@ -28,10 +29,11 @@ internal static class KeysCommand
         });
 
         var listData = CommonOptions.Data();
-        var list = new Command("list", "List keys (never the keys themselves)") { listData };
+        var listConfig = CommonOptions.Config();
+        var list = new Command("list", "List keys (never the keys themselves)") { listData, listConfig };
         list.SetAction(parse =>
         {
-            var keys = Open(parse.GetValue(listData)).List();
+            var keys = Open(parse.GetValue(listData), parse.GetValue(listConfig)).List();
             Console.WriteLine($"{"ID",-18} {"PERSON",-16} {"TEAM",-14} {"KEY",-10} {"CREATED",-20} STATUS");
             foreach (var k in keys)
                 Console.WriteLine($"{k.Id,-18} {k.Person,-16} {k.Team,-14} {k.DisplayPrefix,-10} {k.CreatedAt:yyyy-MM-dd HH:mm:ss}  {(k.IsRevoked ? $"revoked {k.RevokedAt:yyyy-MM-dd HH:mm}" : "active")}");
@@ -40,11 +42,12 @@ internal static class KeysCommand
 
         var id = new Argument<string>("id") { Description = "Key id (from 'keys list')" };
         var revokeData = CommonOptions.Data();
-        var revoke = new Command("revoke", "Revoke a key; a running gateway refuses it within 5 seconds") { id, revokeData };
+        var revokeConfig = CommonOptions.Config();
+        var revoke = new Command("revoke", "Revoke a key; a running gateway refuses it within 5 seconds") { id, revokeData, revokeConfig };
         revoke.SetAction(parse =>
         {
             var keyId = parse.GetValue(id)!;
-            if (!Open(parse.GetValue(revokeData)).Revoke(keyId)) throw new CliException($"no key with id '{keyId}'", 2);
+            if (!Open(parse.GetValue(revokeData), parse.GetValue(revokeConfig)).Revoke(keyId)) throw new CliException($"no key with id '{keyId}'", 2);
             Console.WriteLine($"Revoked {keyId}.");
             return 0;
         });
@@ -52,5 +55,5 @@ internal static class KeysCommand
         return new Command("keys", "Manage virtual keys") { create, list, revoke };
     }
 
-    private static IKeyStore Open(string? data) => CommonOptions.OpenStorage(data, null).Keys;
+    private static IKeyStore Open(string? data, string? config) => CommonOptions.OpenStorage(data, config).Keys;
 }

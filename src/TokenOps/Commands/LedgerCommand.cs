@@ -12,14 +12,15 @@ internal static class LedgerCommand
     public static Command Create()
     {
         var data = CommonOptions.Data();
+        var config = CommonOptions.Config();
         var since = new Option<string?>("--since") { Description = "Only rows from this time: ISO 8601 (2026-11-01, 2026-11-01T09:00Z) or a span back from now (30m, 24h, 7d)" };
         var format = new Option<string>("--format") { Description = "table or json (JSON lines)", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json");
-        var command = new Command("ledger", "Print ledger rows, one per request") { data, since, format };
+        var command = new Command("ledger", "Print ledger rows, one per request") { data, config, since, format };
         command.SetAction(parse =>
         {
             var from = ParseSince(parse.GetValue(since), TimeProvider.System.GetUtcNow());
-            using var storage = CommonOptions.OpenStorage(parse.GetValue(data), null);
+            using var storage = CommonOptions.OpenStorage(parse.GetValue(data), parse.GetValue(config));
             var rows = storage.Ledger.Read(from);
             if (parse.GetValue(format) == "json") WriteJson(rows);
             else WriteTable(rows);

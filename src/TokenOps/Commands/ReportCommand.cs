@@ -38,6 +38,7 @@ internal static class ReportCommand
         public readonly Option<string> From = new("--from") { Description = "ledger (default), claude-code or codex (read the logs directly)", DefaultValueFactory = _ => "ledger" };
         public readonly Option<string[]> Path = new("--path") { Description = "Log directories for --from claude-code|codex (default: CLAUDE_CONFIG_DIR / CODEX_HOME rules)", AllowMultipleArgumentsPerToken = true };
         public readonly Option<string?> Data = CommonOptions.Data();
+        public readonly Option<string?> Config = CommonOptions.Config();
         public readonly Option<string?> Since = new("--since") { Description = "First day, inclusive: YYYYMMDD or YYYY-MM-DD (in --timezone)" };
         public readonly Option<string?> Until = new("--until") { Description = "Last day, inclusive: YYYYMMDD or YYYY-MM-DD (in --timezone)" };
         public readonly Option<string?> TimeZone = new("--timezone") { Description = "IANA time zone for day/week/month buckets (default: the system's)" };
@@ -53,7 +54,7 @@ internal static class ReportCommand
 
         public void AddTo(Command c)
         {
-            foreach (var o in new Option[] { From, Path, Data, Since, Until, TimeZone, Json, Breakdown, Mode }) c.Options.Add(o);
+            foreach (var o in new Option[] { From, Path, Data, Config, Since, Until, TimeZone, Json, Breakdown, Mode }) c.Options.Add(o);
         }
     }
 
@@ -125,7 +126,7 @@ internal static class ReportCommand
         if (from == "ledger")
         {
             // The ledger holds costs priced when the row was written (gateway or import); --mode applies to logs only.
-            using var storage = CommonOptions.OpenStorage(parse.GetValue(c.Data), null);
+            using var storage = CommonOptions.OpenStorage(parse.GetValue(c.Data), parse.GetValue(c.Config));
             return ([.. storage.Usage.Read()], new SkipCounter());
         }
         var claude = from == "claude-code";

@@ -2,6 +2,7 @@ using System.CommandLine;
 using TokenOps.Cli.Simulation;
 using TokenOps.Gateway;
 using TokenOps.Gateway.Configuration;
+using TokenOps.Storage;
 
 namespace TokenOps.Cli.Commands;
 
@@ -29,7 +30,7 @@ internal static class ServeCommand
                 SimulatorUrl = simulator?.Url,
                 MinimumLogLevel = LogLevel.Information,
             }, cancellationToken);
-            Console.WriteLine($"TokenOps gateway listening on {gateway.BaseUrl} (ledger: {Path.GetFullPath(options.DataDirectory)})");
+            Console.WriteLine($"TokenOps gateway listening on {gateway.BaseUrl} (ledger: {StorageSession.Describe(options.Storage, options.DataDirectory)})");
             var replayed = gateway.Services.GetRequiredService<TokenOps.Storage.Journal.LedgerWriter>().Replayed;
             if (replayed > 0) Console.WriteLine($"Replayed {replayed} ledger events left in the journal by an earlier run.");
             if (simulator is not null) Console.WriteLine($"Simulated provider on {simulator.Url}");

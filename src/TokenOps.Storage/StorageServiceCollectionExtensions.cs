@@ -36,6 +36,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Explorer);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().ImportState);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Usage);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Sessions);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Probe);
         return services;
     }
@@ -87,6 +88,7 @@ public sealed class StorageSession : IDisposable
         Explorer = new LedgerExplorer(database);
         ImportState = new SqliteImportState(database);
         Usage = new SqliteUsageReader(database);
+        Sessions = new SqliteSessionStore(database);
         Probe = new SqlStorageProbe(StorageServiceCollectionExtensions.DisplayName(StorageKinds.Sqlite), _ => Task.FromResult<DbConnection>(database.Open()));
     }
 
@@ -104,6 +106,7 @@ public sealed class StorageSession : IDisposable
         Explorer = new PostgresLedgerExplorer(database);
         ImportState = new PostgresImportState(database);
         Usage = new PostgresUsageReader(database);
+        Sessions = new PostgresSessionStore(database);
         Probe = new SqlStorageProbe(StorageServiceCollectionExtensions.DisplayName(StorageKinds.Postgres),
             async cancel => await database.DataSource.OpenConnectionAsync(cancel));
     }
@@ -145,6 +148,7 @@ public sealed class StorageSession : IDisposable
     public ILedgerExplorer Explorer { get; }
     public IImportState ImportState { get; }
     public ILedgerUsageReader Usage { get; }
+    public ISessionStore Sessions { get; }
     public IStorageProbe Probe { get; }
 
     /// <summary>Closes what the session holds: SQLite's ledger write connection, PostgreSQL's connection pool.</summary>

@@ -105,6 +105,14 @@ internal static class Migrations
         ALTER TABLE ledger ADD COLUMN file_search_calls INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE ledger ADD COLUMN tool_call_nanos INTEGER NOT NULL DEFAULT 0;
         """),
+        // Dashboard sessions, shared by every replica (a sign-in on one is valid on all; a sign-out or revocation ends it on all).
+        ("0900_dashboard_sessions", """
+        CREATE TABLE IF NOT EXISTS dashboard_sessions (
+            token_hash TEXT PRIMARY KEY, principal TEXT NOT NULL, role TEXT NOT NULL, person TEXT, team TEXT,
+            transparency INTEGER NOT NULL, key_id TEXT, created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS dashboard_sessions_principal ON dashboard_sessions(principal, created_at);
+        CREATE INDEX IF NOT EXISTS dashboard_sessions_expiry ON dashboard_sessions(expires_at);
+        """),
     ];
 
     public static void Apply(SqliteConnection connection)

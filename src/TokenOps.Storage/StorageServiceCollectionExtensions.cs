@@ -37,6 +37,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().ImportState);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Usage);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Probe);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().RateLimits);
         return services;
     }
 
@@ -87,6 +88,7 @@ public sealed class StorageSession : IDisposable
         Explorer = new LedgerExplorer(database);
         ImportState = new SqliteImportState(database);
         Usage = new SqliteUsageReader(database);
+        RateLimits = new SqliteRateLimitStore(database, time);
         Probe = new SqlStorageProbe(StorageServiceCollectionExtensions.DisplayName(StorageKinds.Sqlite), _ => Task.FromResult<DbConnection>(database.Open()));
     }
 
@@ -104,6 +106,7 @@ public sealed class StorageSession : IDisposable
         Explorer = new PostgresLedgerExplorer(database);
         ImportState = new PostgresImportState(database);
         Usage = new PostgresUsageReader(database);
+        RateLimits = new PostgresRateLimitStore(database, time);
         Probe = new SqlStorageProbe(StorageServiceCollectionExtensions.DisplayName(StorageKinds.Postgres),
             async cancel => await database.DataSource.OpenConnectionAsync(cancel));
     }
@@ -146,6 +149,7 @@ public sealed class StorageSession : IDisposable
     public IImportState ImportState { get; }
     public ILedgerUsageReader Usage { get; }
     public IStorageProbe Probe { get; }
+    public IRateLimitStore RateLimits { get; }
 
     /// <summary>Closes what the session holds: SQLite's ledger write connection, PostgreSQL's connection pool.</summary>
     public void Dispose() => _owned.Dispose();

@@ -36,6 +36,9 @@ public sealed class RateLimitOptions
 /// <summary>One rule: any of the three bounds; an absent bound does not limit.</summary>
 public sealed class RateLimitRuleOptions
 {
+    /// <summary>The largest bound: keeps every count exact (also as a Lua double in a shared backend).</summary>
+    public const long MaxBound = 1_000_000_000_000;
+
     public long? RequestsPerMinute { get; set; }
     public long? TokensPerMinute { get; set; }
     /// <summary>Requests in flight at once (streams count until they end).</summary>
@@ -52,7 +55,6 @@ public sealed class RateLimitRuleOptions
 
     private static void Check(string source, string key, long? value)
     {
-        // The upper bound keeps every count (and a Lua double in a shared backend) exact.
-        if (value is < 1 or > 1_000_000_000_000) throw new ConfigurationException($"{source}: {key} must be between 1 and 1000000000000, not {value}");
+        if (value is < 1 or > MaxBound) throw new ConfigurationException($"{source}: {key} must be between 1 and {MaxBound}, not {value}");
     }
 }

@@ -7,12 +7,12 @@ namespace TokenOps.Core.RateLimits;
 public sealed class InProcessRateLimitCounters : IRateLimitCounters
 {
     private readonly object _gate = new();
-    private readonly Dictionary<(string Scope, long Window), Usage> _windows = new();
+    private readonly Dictionary<(string Scope, long Window), WindowUsage> _windows = new();
     private readonly Dictionary<string, HashSet<string>> _inFlight = new(StringComparer.Ordinal);
     private readonly HashSet<string> _open = new(StringComparer.Ordinal);
     private long _prunedBefore;
 
-    private sealed class Usage
+    private sealed class WindowUsage
     {
         public long Requests;
         public long Tokens;
@@ -22,6 +22,16 @@ public sealed class InProcessRateLimitCounters : IRateLimitCounters
     public int OpenLeases
     {
         get { lock (_gate) return _open.Count; }
+    }
+
+    /// <summary>What a scope has used in the window <paramref name="now"/> falls in, and its requests in flight (diagnostics, tests).</summary>
+    public (long Requests, long Tokens, int InFlight) Usage(string scope, DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            _windows.TryGetValue((scope, RateWindow.Of(now)), out var usage);
+            return (usage?.Requests ?? 0, usage?.Tokens ?? 0, _inFlight.TryGetValue(scope, out var slots) ? slots.Count : 0);
+        }
     }
 
     public ValueTask<RateLimitDecision> TryAcquireAsync(RateLimitAsk ask, CancellationToken cancellationToken = default)
@@ -81,9 +91,9 @@ public sealed class InProcessRateLimitCounters : IRateLimitCounters
         return refusal is not null;
     }
 
-    private Usage Window(string scope, long window)
+    private WindowUsage Window(string scope, long window)
     {
-        if (!_windows.TryGetValue((scope, window), out var usage)) _windows[(scope, window)] = usage = new Usage();
+        if (!_windows.TryGetValue((scope, window), out var usage)) _windows[(scope, window)] = usage = new WindowUsage();
         return usage;
     }
 

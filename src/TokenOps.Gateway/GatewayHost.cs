@@ -13,6 +13,7 @@ using TokenOps.Gateway.Protocols;
 using TokenOps.Gateway.Protocols.Anthropic;
 using TokenOps.Gateway.Protocols.OpenAI;
 using TokenOps.Gateway.Providers;
+using TokenOps.Gateway.RateLimits;
 using TokenOps.Gateway.Telemetry;
 using TokenOps.Storage.Journal;
 using TokenOps.Core.Ledger;
@@ -97,6 +98,7 @@ public static class GatewayHost
         services.AddSingleton<BudgetEngine>();
         services.AddSingleton<IBudgetSnapshots>(sp => sp.GetRequiredService<BudgetEngine>());
         services.AddHostedService<BudgetRefresher>();
+        services.AddRateLimits();
         services.AddSingleton<AdmitStage>();
         services.AddSingleton<SettleStage>();
         services.AddSingleton<ForwardStage>();

@@ -19,6 +19,7 @@ public static class Cli
             LedgerCommand.Create(),
             ExportCommand.Create(),
             BudgetsCommand.Create(),
+            LimitsCommand.Create(),
             StatusCommand.Create(),
             DemoCommand.Create(),
             AlertsCommand.Create(),

@@ -64,6 +64,9 @@ public sealed class GatewayOptions
 
     /// <summary>Budgets: the organisation pool, team caps, personal stipends, tiers and project budgets (the CLI and admin API add more).</summary>
     public BudgetsOptions Budgets { get; set; } = new();
+
+    /// <summary>Rate limits per key, person and team (the CLI's `tokenops limits` adds more).</summary>
+    public RateLimitOptions RateLimits { get; set; } = new();
 }
 
 public sealed class BudgetsOptions

@@ -42,6 +42,7 @@ public static class GatewayOptionsValidator
         // Builds the policy set once: bad periods, modes, actions, time zones and team caps beyond the pool fail here.
         Budgets.BudgetPolicyBuilder.Build(options, [], 0, source);
         options.Alerts.Validate(source);
+        options.RateLimits.Validate(source);
         options.Outcomes.Validate(source);
     }
 

@@ -11,8 +11,8 @@ public static class MigrationVerifier
 {
     internal static Verification Verify(SqliteConnection source, NpgsqlConnection pg, IReadOnlyList<TableResult> tables)
     {
-        var problems = tables.Where(t => t.SqliteRows != t.PostgresRows)
-            .Select(t => $"{t.Table}: {t.SqliteRows} rows in SQLite, {t.PostgresRows} in PostgreSQL").ToList();
+        var problems = tables.Where(t => t.SourceRows != t.PostgresRows)
+            .Select(t => $"{t.Table}: {t.SourceRows} rows in SQLite, {t.PostgresRows} in PostgreSQL").ToList();
         var sqliteCost = Scalar(source, "SELECT COALESCE(SUM(cost_nanos), 0) FROM ledger;");
         var pgCost = Scalar(pg, "SELECT COALESCE(SUM(cost_nanos), 0)::bigint FROM ledger;");
         if (sqliteCost != pgCost) problems.Add($"ledger cost: {sqliteCost} nano-USD in SQLite, {pgCost} in PostgreSQL");
@@ -35,4 +35,4 @@ public static class MigrationVerifier
     }
 }
 
-public sealed record Verification(bool Passed, long SqliteCostNanos, long PostgresCostNanos, IReadOnlyList<string> Problems);
+public sealed record Verification(bool Passed, long SourceCostNanos, long PostgresCostNanos, IReadOnlyList<string> Problems);

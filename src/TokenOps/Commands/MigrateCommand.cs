@@ -26,14 +26,14 @@ internal static class MigrateCommand
             if (!parse.GetValue(toPostgres)) throw new CliException("migrate: say where to: --to-postgres", 2);
             if (parse.GetValue(chunk) is < 1 or > 100_000) throw new CliException("--chunk-rows must be between 1 and 100000", 2);
             var directory = parse.GetValue(data) ?? CommonOptions.DefaultDataDirectory;
-            if (!File.Exists(Path.Combine(directory, "tokenops.db")))
-                throw new CliException($"migrate: no TokenOps installation in {directory} (no tokenops.db)", 2);
+            if (!EmbeddedToPostgres.IsInstallation(directory))
+                throw new CliException($"migrate: no embedded TokenOps installation in {directory}", 2);
             var connectionString = Environment.GetEnvironmentVariable(ConnectionVariable);
             if (string.IsNullOrWhiteSpace(connectionString)) throw new CliException($"migrate: set {ConnectionVariable} to the PostgreSQL connection string", 2);
             MigrationReport report;
             try
             {
-                report = await new SqliteToPostgres(directory, connectionString) { ChunkRows = parse.GetValue(chunk) }.RunAsync(cancellationToken);
+                report = await new EmbeddedToPostgres(directory, connectionString) { ChunkRows = parse.GetValue(chunk) }.RunAsync(cancellationToken);
             }
             catch (Exception ex) when (ex is NpgsqlException or System.Net.Sockets.SocketException or ArgumentException or TimeoutException)
             {
@@ -62,10 +62,10 @@ internal static class MigrateCommand
     private static void Print(MigrationReport report)
     {
         if (report.JournalRowsReplayed > 0) Console.WriteLine($"Replayed {report.JournalRowsReplayed} rows from the journal into SQLite first.");
-        Console.WriteLine($"{"TABLE",-28} {"SQLITE",10} {"POSTGRES",10} {"ADDED",10}");
-        foreach (var t in report.Tables) Console.WriteLine($"{t.Table,-28} {t.SqliteRows,10} {t.PostgresRows,10} {t.Added,10}");
+        Console.WriteLine($"{"TABLE",-28} {"EMBEDDED",10} {"POSTGRES",10} {"ADDED",10}");
+        foreach (var t in report.Tables) Console.WriteLine($"{t.Table,-28} {t.SourceRows,10} {t.PostgresRows,10} {t.Added,10}");
         var v = report.Verification;
-        Console.WriteLine($"Ledger cost: {v.SqliteCostNanos} nano-USD in SQLite, {v.PostgresCostNanos} in PostgreSQL.");
+        Console.WriteLine($"Ledger cost: {v.SourceCostNanos} nano-USD embedded, {v.PostgresCostNanos} in PostgreSQL.");
         if (v.Passed)
         {
             Console.WriteLine("Verified: every table has the same row count on both sides, the ledger's cost is equal to the nano-dollar, and the rollups add up.");

@@ -16,9 +16,12 @@ namespace TokenOps.Storage.Migration;
 /// Run it with the gateway stopped: a gateway still writing would add rows after their table was copied (a rerun
 /// picks them up).
 /// </summary>
-public sealed class SqliteToPostgres(string dataDirectory, string connectionString)
+public sealed class EmbeddedToPostgres(string dataDirectory, string connectionString)
 {
     public int ChunkRows { get; init; } = 2000;
+
+    /// <summary>True when <paramref name="directory"/> holds an embedded installation (its SQLite file).</summary>
+    public static bool IsInstallation(string directory) => File.Exists(SqliteDatabase.FileIn(directory));
 
     /// <summary>Called after each committed chunk (table, rows added so far): progress, and the tests' interruption point.</summary>
     public Action<string, long>? AfterChunk { get; init; }
@@ -112,7 +115,7 @@ public sealed class SqliteToPostgres(string dataDirectory, string connectionStri
 }
 
 /// <summary>One table: rows on each side after the copy, and how many this run added.</summary>
-public sealed record TableResult(string Table, long SqliteRows, long PostgresRows, long Added);
+public sealed record TableResult(string Table, long SourceRows, long PostgresRows, long Added);
 
 public sealed record MigrationReport(int JournalRowsReplayed, IReadOnlyList<TableResult> Tables, Verification Verification);
 

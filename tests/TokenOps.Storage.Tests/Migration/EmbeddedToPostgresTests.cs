@@ -19,7 +19,7 @@ namespace TokenOps.Storage.Tests.Migration;
 /// value, a rerun adds nothing, an interrupted run finishes on rerun, and a difference fails the verification.
 /// </summary>
 [Collection(PostgresCollection.Name)]
-public sealed class SqliteToPostgresTests(PostgresServer server) : IDisposable
+public sealed class EmbeddedToPostgresTests(PostgresServer server) : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "tokenops-migrate-tests", Guid.NewGuid().ToString("N"));
 
@@ -77,7 +77,7 @@ public sealed class SqliteToPostgresTests(PostgresServer server) : IDisposable
         using (var journal = new TokenOps.Storage.Journal.LedgerJournal(Path.Combine(_dir, "journal"))) journal.Append(Row(9999));
         var cs = server.NewDatabase("migrate");
 
-        var first = await new SqliteToPostgres(_dir, cs) { ChunkRows = 40 }.RunAsync();
+        var first = await new EmbeddedToPostgres(_dir, cs) { ChunkRows = 40 }.RunAsync();
         Assert.True(first.Verification.Passed, string.Join("; ", first.Verification.Problems));
         Assert.Equal(1, first.JournalRowsReplayed);
         Assert.Equal(151, first.Tables.Single(t => t.Table == "ledger").Added);
@@ -91,7 +91,7 @@ public sealed class SqliteToPostgresTests(PostgresServer server) : IDisposable
         var rollups = new PostgresRollupQueries(new PostgresDatabase(cs));
         Assert.Equal(151, rollups.Total(new RollupFilter(new DateTimeOffset(2026, 9, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2028, 1, 1, 0, 0, 0, TimeSpan.Zero))).Requests);
 
-        var again = await new SqliteToPostgres(_dir, cs).RunAsync();
+        var again = await new EmbeddedToPostgres(_dir, cs).RunAsync();
         Assert.True(again.Verification.Passed);
         Assert.All(again.Tables, t => Assert.Equal(0, t.Added));
     }
@@ -102,7 +102,7 @@ public sealed class SqliteToPostgresTests(PostgresServer server) : IDisposable
         BuildInstallation(rows: 300);
         var cs = server.NewDatabase("migrate_resume");
         var chunks = 0;
-        var interrupted = new SqliteToPostgres(_dir, cs)
+        var interrupted = new EmbeddedToPostgres(_dir, cs)
         {
             ChunkRows = 25,
             AfterChunk = (table, _) => { if (table == "ledger" && ++chunks == 4) throw new OperationCanceledException("killed"); },
@@ -114,7 +114,7 @@ public sealed class SqliteToPostgresTests(PostgresServer server) : IDisposable
             using var count = new NpgsqlCommand("SELECT COUNT(*) FROM ledger", pg);
             Assert.Equal(100L, (long)count.ExecuteScalar()!);
         }
-        var resumed = await new SqliteToPostgres(_dir, cs) { ChunkRows = 25 }.RunAsync();
+        var resumed = await new EmbeddedToPostgres(_dir, cs) { ChunkRows = 25 }.RunAsync();
         Assert.True(resumed.Verification.Passed, string.Join("; ", resumed.Verification.Problems));
         Assert.Equal(200, resumed.Tables.Single(t => t.Table == "ledger").Added);
     }
@@ -124,14 +124,14 @@ public sealed class SqliteToPostgresTests(PostgresServer server) : IDisposable
     {
         BuildInstallation(rows: 20);
         var cs = server.NewDatabase("migrate_differs");
-        Assert.True((await new SqliteToPostgres(_dir, cs).RunAsync()).Verification.Passed);
+        Assert.True((await new EmbeddedToPostgres(_dir, cs).RunAsync()).Verification.Passed);
         using (var pg = new NpgsqlConnection(cs))
         {
             pg.Open();
             using var tamper = new NpgsqlCommand("UPDATE ledger SET cost_nanos = cost_nanos + 1 WHERE id = 'evt_mig_0003'", pg);
             Assert.Equal(1, tamper.ExecuteNonQuery());
         }
-        var report = await new SqliteToPostgres(_dir, cs).RunAsync();
+        var report = await new EmbeddedToPostgres(_dir, cs).RunAsync();
         Assert.False(report.Verification.Passed);
         Assert.Contains(report.Verification.Problems, p => p.StartsWith("ledger cost", StringComparison.Ordinal));
     }

@@ -81,7 +81,8 @@ public static class GatewayHost
         {
             var log = sp.GetRequiredService<ILogger<LedgerWriter>>();
             return new LedgerWriter(sp.GetRequiredService<ILedgerStore>(), sp.GetRequiredService<LedgerJournal>(),
-                ex => log.LogWarning("Ledger store write failed, will retry (events are safe in the journal): {Message}", ex.Message));
+                ex => log.LogWarning("Ledger store write failed, will retry (events are safe in the journal): {Message}", ex.Message),
+                TimeSpan.FromMilliseconds(options.LedgerBatchWindowMs));
         });
         services.AddSingleton<TokenCounter>();
         services.AddSingleton<AuthenticateStage>();

@@ -36,6 +36,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Explorer);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().ImportState);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Usage);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Sessions);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Probe);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().RateLimits);
         return services;
@@ -89,6 +90,7 @@ public sealed class StorageSession : IDisposable
         ImportState = new SqliteImportState(database);
         Usage = new SqliteUsageReader(database);
         RateLimits = new SqliteRateLimitStore(database, time);
+        Sessions = new SqliteSessionStore(database);
         Probe = new SqlStorageProbe(StorageServiceCollectionExtensions.DisplayName(StorageKinds.Sqlite), _ => Task.FromResult<DbConnection>(database.Open()));
     }
 
@@ -107,6 +109,7 @@ public sealed class StorageSession : IDisposable
         ImportState = new PostgresImportState(database);
         Usage = new PostgresUsageReader(database);
         RateLimits = new PostgresRateLimitStore(database, time);
+        Sessions = new PostgresSessionStore(database);
         Probe = new SqlStorageProbe(StorageServiceCollectionExtensions.DisplayName(StorageKinds.Postgres),
             async cancel => await database.DataSource.OpenConnectionAsync(cancel));
     }
@@ -148,6 +151,7 @@ public sealed class StorageSession : IDisposable
     public ILedgerExplorer Explorer { get; }
     public IImportState ImportState { get; }
     public ILedgerUsageReader Usage { get; }
+    public ISessionStore Sessions { get; }
     public IStorageProbe Probe { get; }
     public IRateLimitStore RateLimits { get; }
 

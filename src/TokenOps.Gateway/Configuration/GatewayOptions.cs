@@ -43,6 +43,10 @@ public sealed class GatewayOptions
     /// leave less. While none can be, the gateway answers 503 ledger_unavailable instead of forwarding.</summary>
     public long JournalMinFreeBytes { get; set; } = 64L << 20;
 
+    /// <summary>How long ledger rows gather before one batch write (group commit), in milliseconds. Longer: bigger
+    /// batches and fewer round trips, rows visible in reports that much later; none is at risk (each is journalled first).</summary>
+    public int LedgerBatchWindowMs { get; set; } = 50;
+
     /// <summary>Token poker: a weekly hand of budget per person, a leaderboard, a bonus for the week's winners.</summary>
     public PokerOptions Poker { get; set; } = new();
 

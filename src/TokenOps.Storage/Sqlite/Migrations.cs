@@ -113,6 +113,14 @@ internal static class Migrations
         CREATE TABLE IF NOT EXISTS rate_limits_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
         INSERT OR IGNORE INTO rate_limits_version (id, version) VALUES (1, 0);
         """),
+        // Dashboard sessions, shared by every replica (a sign-in on one is valid on all; a sign-out or revocation ends it on all).
+        ("0900_dashboard_sessions", """
+        CREATE TABLE IF NOT EXISTS dashboard_sessions (
+            token_hash TEXT PRIMARY KEY, principal TEXT NOT NULL, role TEXT NOT NULL, person TEXT, team TEXT,
+            transparency INTEGER NOT NULL, key_id TEXT, created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS dashboard_sessions_principal ON dashboard_sessions(principal, created_at);
+        CREATE INDEX IF NOT EXISTS dashboard_sessions_expiry ON dashboard_sessions(expires_at);
+        """),
     ];
 
     public static void Apply(SqliteConnection connection)

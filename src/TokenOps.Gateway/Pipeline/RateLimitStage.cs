@@ -14,14 +14,25 @@ namespace TokenOps.Gateway.Pipeline;
 /// slots, once, however the request ended.
 /// </summary>
 public sealed class RateLimitStage(RateLimitEngine engine, IRateLimitCounters counters, TokenCounter tokens, Configuration.GatewayOptions options,
-    RateLimitMetrics metrics)
+    RateLimitMetrics metrics, ILogger<RateLimitStage> logger)
 {
     public async ValueTask RunAsync(ProxyContext context)
     {
         var limits = engine.Policy.For(context.Key!);
         if (limits.Length == 0) return;
         var estimate = NeedsTokens(limits) && context.Route.Billable ? Estimate(context) : 0;
-        var decision = await counters.TryAcquireAsync(new RateLimitAsk(context.EventId, context.StartedAt, estimate, limits), context.Http.RequestAborted);
+        RateLimitDecision decision;
+        try
+        {
+            decision = await counters.TryAcquireAsync(new RateLimitAsk(context.EventId, context.StartedAt, estimate, limits), context.Http.RequestAborted);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Only a shared backend can fail here (Redis unreachable): redis.onFailure decides, as it does for budgets.
+            logger.LogWarning("Rate limit counters unavailable for event {EventId}: {Message}", context.EventId, ex.Message);
+            if (options.Redis?.OnFailure == Storage.RedisFailureModes.FailOpen) return;
+            throw new GatewayException(503, "rate_limits_unavailable", "TokenOps cannot check rate limits right now; retry shortly.") { RetryAfterSeconds = 1 };
+        }
         if (decision.Lease is { } lease)
         {
             context.RateLimitLease = lease;

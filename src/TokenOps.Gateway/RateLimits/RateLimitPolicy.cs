@@ -69,7 +69,8 @@ public sealed class RateLimitPolicy
     private AppliedRateLimit[] Resolve(VirtualKey key)
     {
         var applied = new List<AppliedRateLimit>(3);
-        if (_keys.TryGetValue(key.Id, out var byKey) || _keys.TryGetValue(key.DisplayPrefix, out byKey))
+        // The display prefix as `keys list` shows it ("tok_AbCd…"), or without its ellipsis.
+        if (_keys.TryGetValue(key.Id, out var byKey) || _keys.TryGetValue(key.DisplayPrefix, out byKey) || _keys.TryGetValue(key.DisplayPrefix.TrimEnd('…'), out byKey))
             applied.Add(Applied("key:" + key.Id, byKey));
         if (_people.TryGetValue(key.Person, out var person) || (person = _defaultPerson) is not null)
             applied.Add(Applied("person:" + key.Person, person));

@@ -21,7 +21,7 @@ internal static class LimitsCommand
     {
         var data = CommonOptions.Data();
         var config = CommonOptions.Config();
-        var key = new Option<string?>("--key") { Description = "A key's limit, by key id (see 'tokenops keys list')" };
+        var key = new Option<string?>("--key") { Description = "A key's limit, by key id or display prefix (see 'tokenops keys list')" };
         var person = new Option<string?>("--person") { Description = "A person's limit (all their keys together)" };
         var team = new Option<string?>("--team") { Description = "A team's limit (all its people together)" };
         var defaultPerson = new Option<bool>("--default-person") { Description = "The limit of every person without one of their own (each counted separately)" };

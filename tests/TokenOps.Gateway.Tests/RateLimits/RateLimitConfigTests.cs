@@ -57,11 +57,11 @@ public sealed class RateLimitConfigTests : IDisposable
         Assert.Equal((50000L, 2L, "config"), (policy.Rules[2].TokensPerMinute!.Value, policy.Rules[2].Concurrent!.Value, policy.Rules[2].Source));
 
         // A key matched by its display prefix counts under its id; the person's own rule replaces the default.
-        var key = new TokenOps.Core.Identity.VirtualKey("key_42", "ada", "payments", "tok_abcd", DateTimeOffset.UnixEpoch, null);
+        var key = new TokenOps.Core.Identity.VirtualKey("key_42", "ada", "payments", "tok_abcd…", DateTimeOffset.UnixEpoch, null);
         Assert.Equal(
             [new("key:key_42", null, null, 1), new("person:ada", null, 50000, 2), new("team:payments", 5, null, null)],
             policy.For(key));
-        var other = key with { Id = "key_43", Person = "bo", Team = "ops", DisplayPrefix = "tok_zzzz" };
+        var other = key with { Id = "key_43", Person = "bo", Team = "ops", DisplayPrefix = "tok_zzzz…" };
         Assert.Equal([new TokenOps.Core.RateLimits.AppliedRateLimit("person:bo", 30, null, null)], policy.For(other));
     }
 }

@@ -110,10 +110,10 @@ internal static class CounterScripts
 
     /// <summary>KEYS: x per slot. ARGV: id, ttl ms. Pushes the id's expiry out where the hold still exists.</summary>
     public const string Renew = Helpers + """
-        local until = now_ms() + tonumber(ARGV[2])
+        local expires = now_ms() + tonumber(ARGV[2])
         local renewed = 0
         for i = 1, #KEYS do
-          if redis.call('ZADD', KEYS[i], 'XX', 'CH', until, ARGV[1]) == 1 then renewed = renewed + 1 end
+          if redis.call('ZADD', KEYS[i], 'XX', 'CH', expires, ARGV[1]) == 1 then renewed = renewed + 1 end
         end
         return renewed
         """;

@@ -64,12 +64,12 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
             worst = WorstCase(context, size);
         }
 
-        var result = book.TryReserve(counters, worst, now, engine.ReservationTtl, context);
+        var result = Reserve(counters, worst, context);
         if (result.Reservation is null && size.IsBound)
         {
             size = RequestSize.Measure(context, tokens, engine.Options.DefaultMaxOutputTokens);
             worst = WorstCase(context, size);
-            result = book.TryReserve(counters, worst, now, engine.ReservationTtl, context);
+            result = Reserve(counters, worst, context);
         }
         if (result.Reservation is null && engine.Options.ClampMaxTokens)
             result = TryClamp(context, counters, size, result, ref actions) ?? result;
@@ -143,8 +143,7 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
         var fitTotal = ReservationMath.MaxOutputThatFits(price, size.InputTokens, refused.AvailableNanos, size.MaxOutputTokens * size.Choices, tools, tier);
         var fit = fitTotal / size.Choices;
         if (fit < engine.Options.MinClampedMaxTokens || fit >= size.MaxOutputTokens) return null;
-        var retry = engine.Book.TryReserve(counters, ReservationMath.WorstCaseNanos(price, size.InputTokens, fit * size.Choices, tools, tier), context.StartedAt,
-            engine.ReservationTtl, context);
+        var retry = Reserve(counters, ReservationMath.WorstCaseNanos(price, size.InputTokens, fit * size.Choices, tools, tier), context);
         if (retry.Reservation is null) return retry;
         // Every limit field the body has is set: a provider obeying the one left alone would defeat the clamp.
         foreach (var field in fields)
@@ -152,6 +151,25 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
         context.Facts = context.Facts! with { MaxOutputTokens = fit };
         (actions ??= []).Add($"clamped:{fields[0]}={fit}");
         return retry;
+    }
+
+    /// <summary>
+    /// The reservation, held under the request's event id (shared counters settle by it). Shared counters that cannot be
+    /// reached with redis.onFailure fail-closed refuse the request with 503, recorded in the ledger like any refusal.
+    /// </summary>
+    private ReserveResult Reserve(BudgetCounter[] counters, long nanos, ProxyContext context)
+    {
+        try
+        {
+            return engine.Book.TryReserve(counters, nanos, context.StartedAt, engine.ReservationTtl, context, context.EventId);
+        }
+        catch (BudgetCountersUnavailableException ex)
+        {
+            logger.LogWarning("Request {Event} refused: {Message} and redis.onFailure is fail-closed", context.EventId, ex.Message);
+            throw new GatewayException(503, "budget_counters_unavailable",
+                "Budgets cannot be checked right now (the shared budget counters are unreachable), so the request was not sent. Retry shortly.")
+            { RetryAfterSeconds = 5 };
+        }
     }
 
     private static long WorstCase(ProxyContext context, RequestSize size)

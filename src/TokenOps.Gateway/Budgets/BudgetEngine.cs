@@ -30,7 +30,12 @@ public sealed class BudgetEngine : IBudgetSnapshots
                 : extras.Sum(a => a.ExtraFor(policy.Level, policy.Name, periodStart)));
         Book.UseClock(time.GetUtcNow);
         if (shared is not null)
+        {
             Book.UseShared(shared, options.Redis?.OnFailure == RedisFailureModes.FailOpen, message => logger.LogWarning("{Message}", message));
+            if (!LedgerIsShared)
+                logger.LogWarning("redis with storage.kind \"{Kind}\": each replica's ledger holds only its own spend, so shared counters are seeded " +
+                    "from this one's and not reconciled against it (use storage.kind postgres for a fleet)", options.Storage.Kind);
+        }
         ReservationTtl = TimeSpan.FromMinutes(options.Budgets.ReservationTtlMinutes);
         Reload(store.Version());
     }
@@ -39,6 +44,12 @@ public sealed class BudgetEngine : IBudgetSnapshots
     public BudgetPolicySet Policies => Book.Policies;
     public TimeSpan ReservationTtl { get; }
     public BudgetsOptions Options => _options.Budgets;
+
+    /// <summary>
+    /// True when every replica writes one ledger (PostgreSQL), so it may correct the shared counters. A SQLite ledger
+    /// is one replica's share of the spend: reconciling against it would take the others' spend out of Redis.
+    /// </summary>
+    public bool LedgerIsShared => _options.Storage.Kind == StorageKinds.Postgres;
 
     public IReadOnlyList<BudgetSnapshot> Current() => Book.Current();
 
@@ -103,7 +114,7 @@ public sealed class BudgetRefresher(BudgetEngine engine, TimeProvider time, ILog
     private void Maintain(DateTimeOffset now)
     {
         engine.Book.MaintainShared(now);
-        if (now < _nextReconcile) return;
+        if (!engine.LedgerIsShared || now < _nextReconcile) return;
         _nextReconcile = now + ReconcileInterval;
         try
         {

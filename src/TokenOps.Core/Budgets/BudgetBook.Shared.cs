@@ -36,7 +36,10 @@ public sealed partial class BudgetBook
     /// <summary>The last reconciliation's ledger minus shared spend, in nano-USD, by budget id (0: in agreement).</summary>
     public IReadOnlyDictionary<string, long> CounterDrift => _drift;
 
-    private ReserveResult? TryReserveShared(BudgetCounter[] counters, long nanos, DateTimeOffset now, TimeSpan ttl, IRequestLease? request, string? reservationId)
+    private int _settlesInFlight;
+
+    private async ValueTask<ReserveResult?> TryReserveSharedAsync(BudgetCounter[] counters, long nanos, DateTimeOffset now, TimeSpan ttl, IRequestLease? request,
+        string? reservationId, bool sync)
     {
         if (_usingLocal) return null;
         var id = reservationId ?? "res_" + Guid.NewGuid().ToString("N");
@@ -47,7 +50,7 @@ public sealed partial class BudgetBook
             // Each pass either answers or seeds one counter that was never seeded, so this ends.
             for (var attempt = 0; attempt <= slots.Length; attempt++)
             {
-                var result = _shared!.TryReserve(id, slots, nanos, ttl);
+                var result = sync ? _shared!.TryReserve(id, slots, nanos, ttl) : await _shared!.TryReserveAsync(id, slots, nanos, ttl).ConfigureAwait(false);
                 if (result.Unseeded)
                 {
                     Seed(counters[result.UnseededIndex], slots[result.UnseededIndex], now);
@@ -100,9 +103,19 @@ public sealed partial class BudgetBook
             fields[i] = hold.Slots[i].Rolling
                 ? SharedCounterSlot.DayField(reservation.Counters[i].Policy.Period.DayStart(reservation.AdmittedAt))
                 : SharedCounterSlot.CalendarField;
+        // This replica's mirror follows at once; the next reserve or read takes Redis's totals again.
+        foreach (var c in reservation.Counters)
+            lock (c.Gate) c.Settle(release ? reservation.Nanos : 0, actualNanos, reservation.AdmittedAt);
+        // Settling runs in the request's finally: it is sent without waiting (idempotent, so order does not matter).
+        Interlocked.Increment(ref _settlesInFlight);
+        _ = SendSettleAsync(reservation, hold, fields, actualNanos);
+    }
+
+    private async Task SendSettleAsync(BudgetReservation reservation, SharedHold hold, string[] fields, long actualNanos)
+    {
         try
         {
-            _shared!.Settle(hold.Id, hold.Slots, fields, actualNanos);
+            await _shared!.SettleAsync(hold.Id, hold.Slots, fields, actualNanos).ConfigureAwait(false);
         }
         catch (BudgetCountersUnavailableException ex)
         {
@@ -117,12 +130,16 @@ public sealed partial class BudgetBook
                     var local = CounterFor(c.Policy, now);
                     lock (local.Gate) local.Settle(0, actualNanos, reservation.AdmittedAt);
                 }
-                return;
             }
         }
-        // This replica's mirror follows at once; the next reserve or read takes Redis's totals again.
-        foreach (var c in reservation.Counters)
-            lock (c.Gate) c.Settle(release ? reservation.Nanos : 0, actualNanos, reservation.AdmittedAt);
+        catch (Exception ex)
+        {
+            _log($"Budget settle of {hold.Id} failed: {ex.Message}");
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _settlesInFlight);
+        }
     }
 
     /// <summary>

@@ -23,7 +23,8 @@ public sealed partial class BudgetBook(ISpendHistory history, Func<BudgetPolicy,
     /// <summary>The clock snapshots read (the gateway passes its TimeProvider).</summary>
     public void UseClock(Func<DateTimeOffset> now) => _now = now;
 
-    public int OpenReservations => _open.Count;
+    /// <summary>Holds not yet settled, shared settles still on their way to Redis included.</summary>
+    public int OpenReservations => _open.Count + Volatile.Read(ref _settlesInFlight);
 
     /// <summary>Swaps in a new policy set. Counters whose budget keeps its period keep their totals; others reopen from the ledger.</summary>
     public void Apply(BudgetPolicySet policies)
@@ -94,9 +95,30 @@ public sealed partial class BudgetBook(ISpendHistory history, Func<BudgetPolicy,
     {
         if (_shared is not null)
         {
-            if (TryReserveShared(counters, nanos, now, ttl, request, reservationId) is { } shared) return shared;
+            // Synchronous callers (tests, tools) wait; the gateway's admission awaits TryReserveAsync instead.
+            if (TryReserveSharedAsync(counters, nanos, now, ttl, request, reservationId, sync: true).GetAwaiter().GetResult() is { } shared) return shared;
             counters = Reopened(counters, now); // fail-open: this replica's own counters, freshly opened from the ledger
         }
+        return TryReserveLocal(counters, nanos, now, ttl, request);
+    }
+
+    /// <summary>
+    /// <see cref="TryReserve"/> for the request path: completes synchronously on in-process counters, and awaits the
+    /// one round trip to shared counters without holding a thread.
+    /// </summary>
+    public async ValueTask<ReserveResult> TryReserveAsync(BudgetCounter[] counters, long nanos, DateTimeOffset now, TimeSpan ttl, IRequestLease? request = null,
+        string? reservationId = null)
+    {
+        if (_shared is not null && !_usingLocal)
+        {
+            if (await TryReserveSharedAsync(counters, nanos, now, ttl, request, reservationId, sync: false) is { } shared) return shared;
+            counters = Reopened(counters, now);
+        }
+        return TryReserveLocal(counters, nanos, now, ttl, request);
+    }
+
+    private ReserveResult TryReserveLocal(BudgetCounter[] counters, long nanos, DateTimeOffset now, TimeSpan ttl, IRequestLease? request)
+    {
         var taken = 0;
         long remaining;
         BudgetCounter? tightest = null;

@@ -15,6 +15,9 @@ public interface ISharedBudgetCounters
     /// </summary>
     SharedReserveResult TryReserve(string reservationId, IReadOnlyList<SharedCounterSlot> slots, long nanos, TimeSpan ttl);
 
+    /// <summary><see cref="TryReserve"/> without blocking a thread while Redis answers (the gateway's admission).</summary>
+    Task<SharedReserveResult> TryReserveAsync(string reservationId, IReadOnlyList<SharedCounterSlot> slots, long nanos, TimeSpan ttl);
+
     /// <summary>Seeds a slot's spend from the ledger unless another replica already did (first writer wins).</summary>
     void Seed(SharedCounterSlot slot, IReadOnlyList<SeedField> spent);
 
@@ -23,6 +26,9 @@ public interface ISharedBudgetCounters
     /// <paramref name="spentFields"/> entry, once per reservation id however often it is called.
     /// </summary>
     void Settle(string reservationId, IReadOnlyList<SharedCounterSlot> slots, IReadOnlyList<string> spentFields, long actualNanos);
+
+    /// <summary><see cref="Settle"/> without blocking a thread (the gateway settles in its pipeline's finally).</summary>
+    Task SettleAsync(string reservationId, IReadOnlyList<SharedCounterSlot> slots, IReadOnlyList<string> spentFields, long actualNanos);
 
     /// <summary>Moves the expiry of the reservation's holds to now + <paramref name="ttl"/> (a long stream keeps its hold).</summary>
     void Renew(string reservationId, IReadOnlyList<SharedCounterSlot> slots, TimeSpan ttl);

@@ -42,7 +42,7 @@ public sealed class GatewayPipeline(
             ledgerAvailable.Run(context);
             await read.RunAsync(context);
             context.ModelRoute = router.Current.Resolve(context.Facts!.Model, route.Dialect);
-            admit.Run(context);
+            await admit.RunAsync(context);
             await forward.RunAsync(context);
         }
         catch (GatewayException ex)

@@ -15,6 +15,18 @@ public sealed class RedisBudgetCounters(IConnectionMultiplexer redis, string fle
 
     public SharedReserveResult TryReserve(string reservationId, IReadOnlyList<SharedCounterSlot> slots, long nanos, TimeSpan ttl)
     {
+        var (keys, args) = ReserveCall(reservationId, slots, nanos, ttl);
+        return ReserveResult(Run(CounterScripts.Reserve, keys, args), slots.Count);
+    }
+
+    public async Task<SharedReserveResult> TryReserveAsync(string reservationId, IReadOnlyList<SharedCounterSlot> slots, long nanos, TimeSpan ttl)
+    {
+        var (keys, args) = ReserveCall(reservationId, slots, nanos, ttl);
+        return ReserveResult(await RunAsync(CounterScripts.Reserve, keys, args), slots.Count);
+    }
+
+    private (RedisKey[] Keys, RedisValue[] Args) ReserveCall(string reservationId, IReadOnlyList<SharedCounterSlot> slots, long nanos, TimeSpan ttl)
+    {
         var keys = new RedisKey[slots.Count * 3];
         var args = new RedisValue[3 + slots.Count * 4];
         args[0] = reservationId;
@@ -29,11 +41,16 @@ public sealed class RedisBudgetCounters(IConnectionMultiplexer redis, string fle
             args[5 + i * 4] = s.Rolling ? s.WindowStart.ToUnixTimeSeconds() : -1;
             args[6 + i * 4] = s.ExpireAt.ToUnixTimeMilliseconds();
         }
-        var reply = (RedisResult[])Run(CounterScripts.Reserve, keys, args)!;
+        return (keys, args);
+    }
+
+    private static SharedReserveResult ReserveResult(RedisResult result, int count)
+    {
+        var reply = (RedisResult[])result!;
         var status = (long)reply[0];
         var index = (int)(long)reply[1];
         if (status < 0) return new SharedReserveResult(false, -1, index, []);
-        var states = new SharedCounterState[slots.Count];
+        var states = new SharedCounterState[count];
         for (var i = 0; i < states.Length; i++) states[i] = new SharedCounterState((long)reply[2 + 2 * i], (long)reply[3 + 2 * i]);
         return new SharedReserveResult(status == 1, status == 1 ? -1 : index, -1, states);
     }
@@ -52,6 +69,18 @@ public sealed class RedisBudgetCounters(IConnectionMultiplexer redis, string fle
 
     public void Settle(string reservationId, IReadOnlyList<SharedCounterSlot> slots, IReadOnlyList<string> spentFields, long actualNanos)
     {
+        var (keys, args) = SettleCall(reservationId, slots, spentFields, actualNanos);
+        Run(CounterScripts.Settle, keys, args);
+    }
+
+    public async Task SettleAsync(string reservationId, IReadOnlyList<SharedCounterSlot> slots, IReadOnlyList<string> spentFields, long actualNanos)
+    {
+        var (keys, args) = SettleCall(reservationId, slots, spentFields, actualNanos);
+        await RunAsync(CounterScripts.Settle, keys, args);
+    }
+
+    private (RedisKey[] Keys, RedisValue[] Args) SettleCall(string reservationId, IReadOnlyList<SharedCounterSlot> slots, IReadOnlyList<string> spentFields, long actualNanos)
+    {
         var keys = new RedisKey[slots.Count * 3 + 1];
         for (var i = 0; i < slots.Count; i++) SlotKeys(slots[i], keys, i * 3);
         keys[^1] = _prefix + "s:" + reservationId;
@@ -60,7 +89,7 @@ public sealed class RedisBudgetCounters(IConnectionMultiplexer redis, string fle
         args[1] = actualNanos;
         args[2] = (long)SettledMarkerLife.TotalMilliseconds;
         for (var i = 0; i < slots.Count; i++) args[3 + i] = spentFields[i];
-        Run(CounterScripts.Settle, keys, args);
+        return (keys, args);
     }
 
     public void Renew(string reservationId, IReadOnlyList<SharedCounterSlot> slots, TimeSpan ttl) =>
@@ -109,6 +138,18 @@ public sealed class RedisBudgetCounters(IConnectionMultiplexer redis, string fle
         catch (Exception ex) when (IsOutage(ex))
         {
             // The message names the failure kind only: a connection string's host or password never leaves here.
+            throw new BudgetCountersUnavailableException($"Redis budget counters unreachable ({ex.GetType().Name})", ex);
+        }
+    }
+
+    private async Task<RedisResult> RunAsync(string script, RedisKey[] keys, RedisValue[] args)
+    {
+        try
+        {
+            return await redis.GetDatabase().ScriptEvaluateAsync(script, keys, args).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsOutage(ex))
+        {
             throw new BudgetCountersUnavailableException($"Redis budget counters unreachable ({ex.GetType().Name})", ex);
         }
     }

@@ -66,6 +66,7 @@ public sealed class SharedBudgetBookTests : IDisposable
         // The ledger's 0.40 counted once, not once per replica: exactly 0.60 of holds fit.
         Assert.Equal(60, granted.Count);
         foreach (var r in granted) books[0].Settle(r, NanoUsd.FromUsd(0.005m));
+        Settled(books[0]);
         var snapshot = Assert.Single(books[1].Current());
         Assert.Equal((0.4m + 0.3m, 0m), (snapshot.Spent, snapshot.Reserved));
     }
@@ -85,6 +86,7 @@ public sealed class SharedBudgetBookTests : IDisposable
         // Settling twice (a retried settle) books once.
         a.Settle(held.Reservation, NanoUsd.FromUsd(0.01m));
         a.Settle(held.Reservation, NanoUsd.FromUsd(0.01m));
+        Settled(a);
         Assert.NotNull(b.TryReserve(b.CountersFor([policy], Now), NanoUsd.FromUsd(0.04m), Now, TimeSpan.FromMinutes(5), null, "evt_c").Reservation);
     }
 
@@ -95,6 +97,7 @@ public sealed class SharedBudgetBookTests : IDisposable
         var book = Replica(out _);
         var today = book.TryReserve(book.CountersFor([policy], Now), NanoUsd.FromUsd(0.05m), Now, TimeSpan.FromMinutes(5), null, "evt_1");
         book.Settle(today.Reservation, NanoUsd.FromUsd(0.05m));
+        Settled(book);
         Assert.Null(book.TryReserve(book.CountersFor([policy], Now), 1, Now, TimeSpan.FromMinutes(5), null, "evt_2").Reservation);
         _ledger.Spent = 0; // the ledger has nothing in tomorrow's window yet
         var tomorrow = Now.AddDays(1);
@@ -108,6 +111,7 @@ public sealed class SharedBudgetBookTests : IDisposable
         var book = Replica(out var counters);
         var r = book.TryReserve(book.CountersFor([policy], Now), 1000, Now, TimeSpan.FromMinutes(5), null, "evt_1");
         book.Settle(r.Reservation, 700);
+        Settled(book);
         _ledger.Spent = 700;
         Assert.Equal(0, Assert.Single(book.Reconcile(Now)).DriftNanos);
 
@@ -155,6 +159,14 @@ public sealed class SharedBudgetBookTests : IDisposable
             Thread.Sleep(100);
         }
         Assert.False(open.UsingLocalCounters);
+    }
+
+    /// <summary>Settles go to Redis without waiting: wait (bounded) until this replica has none in flight.</summary>
+    private static void Settled(BudgetBook book)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (book.OpenReservations > 0 && DateTime.UtcNow < deadline) Thread.Sleep(10);
+        Assert.Equal(0, book.OpenReservations);
     }
 
     /// <summary>The ledger's spend for any budget and window: what a test sets.</summary>

@@ -161,6 +161,35 @@ public sealed class SharedBudgetBookTests : IDisposable
         Assert.False(open.UsingLocalCounters);
     }
 
+    [Fact]
+    public void A_killed_replicas_holds_disappear_within_the_ttl_while_an_active_requests_hold_is_renewed()
+    {
+        var policy = Team(0.05m);
+        var dead = Replica(out _);
+        var live = Replica(out _);
+        var ttl = TimeSpan.FromMilliseconds(600);
+        var lease = new Lease { IsActive = true };
+        Assert.NotNull(dead.TryReserve(dead.CountersFor([policy], Now), NanoUsd.FromUsd(0.02m), Now, ttl, null, "evt_dead").Reservation);
+        var stream = live.TryReserve(live.CountersFor([policy], Now), NanoUsd.FromUsd(0.02m), Now, ttl, lease, "evt_stream").Reservation;
+        Assert.NotNull(stream);
+        _connections[0].Dispose(); // the first replica is gone (kill -9): nobody settles or renews its hold
+        // The live replica's refresher runs each second; here it runs every 100 ms (the clock it passes moves with it).
+        var started = DateTime.UtcNow;
+        while (DateTime.UtcNow - started < TimeSpan.FromMilliseconds(1500))
+        {
+            live.MaintainShared(Now + (DateTime.UtcNow - started));
+            Thread.Sleep(100);
+        }
+        // The dead hold is gone, the streaming one kept: 0.03 left, not 0.01 and not 0.05.
+        Assert.Null(live.TryReserve(live.CountersFor([policy], Now), NanoUsd.FromUsd(0.031m), Now, ttl, null, "evt_too_much").Reservation);
+        Assert.NotNull(live.TryReserve(live.CountersFor([policy], Now), NanoUsd.FromUsd(0.03m), Now, ttl, null, "evt_fits").Reservation);
+    }
+
+    private sealed class Lease : IRequestLease
+    {
+        public bool IsActive { get; set; }
+    }
+
     /// <summary>Settles go to Redis without waiting: wait (bounded) until this replica has none in flight.</summary>
     private static void Settled(BudgetBook book)
     {

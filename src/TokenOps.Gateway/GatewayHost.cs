@@ -71,6 +71,7 @@ public static class GatewayHost
         services.AddSingleton(settings.Time);
         services.AddSingleton(options);
         services.AddTokenOpsStorage(options.Storage, options.DataDirectory);
+        services.AddTokenOpsRedisCounters(options.Redis);
         services.AddSingleton(sp => new LedgerJournal(Path.Combine(options.DataDirectory, "journal"), new JournalSettings
         {
             SegmentBytes = options.JournalSegmentBytes,

@@ -42,11 +42,25 @@ public static class StorageServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// Shared budget counters in Redis for a fleet of gateways, when tokenops.json has a "redis" section (else nothing:
+    /// each gateway counts in its own process). One multiplexer for the process, connected at first resolution without
+    /// failing when Redis is down (calls then fail fast, and the book fails closed or open). The connection string is
+    /// read here and handed to the client only: never logged, never in a message.
+    /// </summary>
+    public static IServiceCollection AddTokenOpsRedisCounters(this IServiceCollection services, RedisOptions? options)
+    {
+        if (options is null) return services;
+        services.AddSingleton<StackExchange.Redis.IConnectionMultiplexer>(_ => Redis.RedisConnection.Connect(options));
+        services.AddSingleton<ISharedBudgetCounters>(sp => new Redis.RedisBudgetCounters(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>()));
+        return services;
+    }
+
     /// <summary>True when this build can compose the backend (config validation refuses the others at start).</summary>
     public static bool IsAvailable(string kind) => kind is StorageKinds.Sqlite or StorageKinds.Postgres;
 
-    /// <summary>Shared Redis budget counters: not in this build yet.</summary>
-    public static bool RedisAvailable => false;
+    /// <summary>Shared Redis budget counters (<see cref="AddTokenOpsRedisCounters"/>).</summary>
+    public static bool RedisAvailable => true;
 
     public static string DisplayName(string kind) => kind switch
     {

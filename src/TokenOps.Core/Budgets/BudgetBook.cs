@@ -7,9 +7,10 @@ namespace TokenOps.Core.Budgets;
 /// all of a request's budgets atomically: it takes their gates in ordinal id order (so two requests can never deadlock),
 /// refuses if any hard budget would go past its limit, else adds to every one. Settling frees the reservation and books
 /// the actual cost; a reservation nobody settles (a bug, a lost task) is expired by <see cref="SweepExpired"/>.
-/// Counters open lazily from the ledger (<see cref="ISpendHistory"/>), the source of truth.
+/// Counters open lazily from the ledger (<see cref="ISpendHistory"/>), the source of truth. With shared counters
+/// (<see cref="UseShared"/>, BudgetBook.Shared.cs) spent and held live in Redis and these counters mirror them.
 /// </summary>
-public sealed class BudgetBook(ISpendHistory history, Func<BudgetPolicy, DateTimeOffset, decimal>? allowance = null) : IBudgetSnapshots
+public sealed partial class BudgetBook(ISpendHistory history, Func<BudgetPolicy, DateTimeOffset, decimal>? allowance = null) : IBudgetSnapshots
 {
     private readonly ConcurrentDictionary<string, Lazy<BudgetCounter>> _counters = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, BudgetReservation> _open = new();
@@ -22,7 +23,8 @@ public sealed class BudgetBook(ISpendHistory history, Func<BudgetPolicy, DateTim
     /// <summary>The clock snapshots read (the gateway passes its TimeProvider).</summary>
     public void UseClock(Func<DateTimeOffset> now) => _now = now;
 
-    public int OpenReservations => _open.Count;
+    /// <summary>Holds not yet settled, shared settles still on their way to Redis included.</summary>
+    public int OpenReservations => _open.Count + Volatile.Read(ref _settlesInFlight);
 
     /// <summary>Swaps in a new policy set. Counters whose budget keeps its period keep their totals; others reopen from the ledger.</summary>
     public void Apply(BudgetPolicySet policies)
@@ -54,6 +56,7 @@ public sealed class BudgetBook(ISpendHistory history, Func<BudgetPolicy, DateTim
         BudgetCounter? fresh = null;
         foreach (var r in _open.Values)
         {
+            if (r.Shared is not null) continue; // its holds are keyed in Redis by the window it was admitted in
             lock (r)
             {
                 var i = Array.IndexOf(r.Counters, dropped);
@@ -86,7 +89,35 @@ public sealed class BudgetBook(ISpendHistory history, Func<BudgetPolicy, DateTim
     /// <summary>Reserves <paramref name="nanos"/> against every counter, or refuses naming the first hard budget it would exceed.</summary>
     /// <param name="request">The request the hold covers: while it is active the hold never expires, whatever its age (a stream
     /// may outlive the TTL; freeing its hold then would let new requests spend the same money again). Null: the TTL alone.</param>
-    public ReserveResult TryReserve(BudgetCounter[] counters, long nanos, DateTimeOffset now, TimeSpan ttl, IRequestLease? request = null)
+    /// <param name="reservationId">The ledger event id (shared counters key the hold and its settle by it); null: a fresh id.</param>
+    public ReserveResult TryReserve(BudgetCounter[] counters, long nanos, DateTimeOffset now, TimeSpan ttl, IRequestLease? request = null,
+        string? reservationId = null)
+    {
+        if (_shared is not null)
+        {
+            // Synchronous callers (tests, tools) wait; the gateway's admission awaits TryReserveAsync instead.
+            if (TryReserveSharedAsync(counters, nanos, now, ttl, request, reservationId, sync: true).GetAwaiter().GetResult() is { } shared) return shared;
+            counters = Reopened(counters, now); // fail-open: this replica's own counters, freshly opened from the ledger
+        }
+        return TryReserveLocal(counters, nanos, now, ttl, request);
+    }
+
+    /// <summary>
+    /// <see cref="TryReserve"/> for the request path: completes synchronously on in-process counters, and awaits the
+    /// one round trip to shared counters without holding a thread.
+    /// </summary>
+    public async ValueTask<ReserveResult> TryReserveAsync(BudgetCounter[] counters, long nanos, DateTimeOffset now, TimeSpan ttl, IRequestLease? request = null,
+        string? reservationId = null)
+    {
+        if (_shared is not null && !_usingLocal)
+        {
+            if (await TryReserveSharedAsync(counters, nanos, now, ttl, request, reservationId, sync: false) is { } shared) return shared;
+            counters = Reopened(counters, now);
+        }
+        return TryReserveLocal(counters, nanos, now, ttl, request);
+    }
+
+    private ReserveResult TryReserveLocal(BudgetCounter[] counters, long nanos, DateTimeOffset now, TimeSpan ttl, IRequestLease? request)
     {
         var taken = 0;
         long remaining;
@@ -160,6 +191,11 @@ public sealed class BudgetBook(ISpendHistory history, Func<BudgetPolicy, DateTim
     public void Settle(BudgetReservation? reservation, long actualNanos)
     {
         if (reservation is null) return;
+        if (reservation.Shared is not null)
+        {
+            SettleShared(reservation, actualNanos);
+            return;
+        }
         lock (reservation) // against a concurrent Rehome swapping one of its counters
         {
             var release = reservation.TryClose();
@@ -181,6 +217,7 @@ public sealed class BudgetBook(ISpendHistory history, Func<BudgetPolicy, DateTim
             {
                 if (!r.TryExpire()) continue;
                 _open.TryRemove(id, out _);
+                if (r.Shared is not null) { expired++; continue; } // Redis drops the hold itself, by its TTL
                 foreach (var c in r.Counters)
                     lock (c.Gate) c.Settle(r.Nanos, 0, r.AdmittedAt);
             }
@@ -203,6 +240,7 @@ public sealed class BudgetBook(ISpendHistory history, Func<BudgetPolicy, DateTim
     {
         var now = _now();
         foreach (var policy in _policies.Configured) CounterFor(policy, now);
+        RefreshMirrors(now);
         return _counters.Values.Select(l => Snapshot(l.Value, now)).OrderBy(s => s.BudgetId, StringComparer.Ordinal).ToList();
     }
 
@@ -225,7 +263,7 @@ public interface IRequestLease
 
 /// <summary>One request's hold on its budgets until it settles (or, once its request is gone, the sweeper expires it).</summary>
 public sealed class BudgetReservation(long id, BudgetCounter[] counters, long nanos, DateTimeOffset admittedAt, DateTimeOffset expiresAt,
-    IRequestLease? request = null)
+    IRequestLease? request = null, SharedHold? shared = null)
 {
     private int _state; // 0 open, 1 settled, 2 expired, 3 expired then booked
 
@@ -233,11 +271,17 @@ public sealed class BudgetReservation(long id, BudgetCounter[] counters, long na
     public BudgetCounter[] Counters { get; } = counters;
     public long Nanos { get; } = nanos;
     public DateTimeOffset AdmittedAt { get; } = admittedAt;
-    public DateTimeOffset ExpiresAt { get; } = expiresAt;
+    /// <summary>Moves on when a shared hold is renewed for a request still streaming.</summary>
+    public DateTimeOffset ExpiresAt { get; internal set; } = expiresAt;
     public IRequestLease? Request { get; } = request;
+    /// <summary>Set when the hold is in the shared counters (Redis) rather than in this process.</summary>
+    public SharedHold? Shared { get; } = shared;
 
     internal bool IsOpen => Volatile.Read(ref _state) == 0;
     internal bool TryClose() => Interlocked.CompareExchange(ref _state, 1, 0) == 0;
     internal bool TryExpire() => Interlocked.CompareExchange(ref _state, 2, 0) == 0;
     internal bool TryBookLate() => Interlocked.CompareExchange(ref _state, 3, 2) == 2;
 }
+
+/// <summary>A hold in the shared counters: its id (the ledger event id) and the slots it holds, in reserve order.</summary>
+public sealed record SharedHold(string Id, SharedCounterSlot[] Slots, TimeSpan Ttl);

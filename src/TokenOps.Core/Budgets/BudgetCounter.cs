@@ -42,10 +42,8 @@ public sealed class BudgetCounter
         else
         {
             _days = new SortedDictionary<DateTimeOffset, long>();
-            for (var day = _window.Start; day < _window.End; day = policy.Period.DayStart(day.AddHours(36)))
+            foreach (var (day, spent) in LedgerDays(policy, _window, history))
             {
-                var next = policy.Period.DayStart(day.AddHours(36));
-                var spent = history.SpentNanos(policy, day, next);
                 if (spent != 0) _days[day] = spent;
                 _spent += spent;
             }
@@ -110,6 +108,20 @@ public sealed class BudgetCounter
     }
 
     internal void CountWarning() => Warnings++;
+
+    /// <summary>Takes the shared counters' totals (Redis) as this replica's view, for reads that do not ask Redis.</summary>
+    internal void Mirror(long spent, long held)
+    {
+        _spent = spent;
+        _reserved = held;
+    }
+
+    /// <summary>The ledger's spend per local day of a rolling window.</summary>
+    internal static IEnumerable<(DateTimeOffset Day, long Spent)> LedgerDays(BudgetPolicy policy, PeriodWindow window, ISpendHistory history)
+    {
+        for (var day = window.Start; day < window.End; day = policy.Period.DayStart(day.AddHours(36)))
+            yield return (day, history.SpentNanos(policy, day, policy.Period.DayStart(day.AddHours(36))));
+    }
 
     /// <summary>A new policy with the same period keeps the live totals; only the base limit changes.</summary>
     internal void Update(BudgetPolicy policy)

@@ -16,7 +16,8 @@ public sealed class BudgetEngine : IBudgetSnapshots
     private readonly ILogger<BudgetEngine> _logger;
     private readonly object _reloadGate = new();
 
-    public BudgetEngine(GatewayOptions options, IBudgetStore store, IEnumerable<IBudgetAllowance> allowances, TimeProvider time, ILogger<BudgetEngine> logger)
+    public BudgetEngine(GatewayOptions options, IBudgetStore store, IEnumerable<IBudgetAllowance> allowances, TimeProvider time, ILogger<BudgetEngine> logger,
+        ISharedBudgetCounters? shared = null)
     {
         _options = options;
         _store = store;
@@ -28,6 +29,13 @@ public sealed class BudgetEngine : IBudgetSnapshots
                 ? 0m
                 : extras.Sum(a => a.ExtraFor(policy.Level, policy.Name, periodStart)));
         Book.UseClock(time.GetUtcNow);
+        if (shared is not null)
+        {
+            Book.UseShared(shared, options.Redis?.OnFailure == RedisFailureModes.FailOpen, message => logger.LogWarning("{Message}", message));
+            if (!LedgerIsShared)
+                logger.LogWarning("redis with storage.kind \"{Kind}\": each replica's ledger holds only its own spend, so shared counters are seeded " +
+                    "from this one's and not reconciled against it (use storage.kind postgres for a fleet)", options.Storage.Kind);
+        }
         ReservationTtl = TimeSpan.FromMinutes(options.Budgets.ReservationTtlMinutes);
         Reload(store.Version());
     }
@@ -36,6 +44,12 @@ public sealed class BudgetEngine : IBudgetSnapshots
     public BudgetPolicySet Policies => Book.Policies;
     public TimeSpan ReservationTtl { get; }
     public BudgetsOptions Options => _options.Budgets;
+
+    /// <summary>
+    /// True when every replica writes one ledger (PostgreSQL), so it may correct the shared counters. A SQLite ledger
+    /// is one replica's share of the spend: reconciling against it would take the others' spend out of Redis.
+    /// </summary>
+    public bool LedgerIsShared => _options.Storage.Kind == StorageKinds.Postgres;
 
     public IReadOnlyList<BudgetSnapshot> Current() => Book.Current();
 
@@ -65,10 +79,14 @@ public sealed class BudgetEngine : IBudgetSnapshots
     }
 }
 
-/// <summary>Polls the budget store's version every second (so CLI changes apply within ~1 s) and sweeps expired reservations.</summary>
+/// <summary>Polls the budget store's version every second (so CLI changes apply within ~1 s) and sweeps expired reservations.
+/// With shared counters it also renews the holds of requests still streaming, probes a Redis that fail-open left, and
+/// reconciles the shared counters against the ledger every <see cref="ReconcileInterval"/> (drift logged and exported).</summary>
 public sealed class BudgetRefresher(BudgetEngine engine, TimeProvider time, ILogger<BudgetRefresher> logger) : BackgroundService
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan ReconcileInterval = TimeSpan.FromSeconds(30);
+    private DateTimeOffset _nextReconcile;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -80,6 +98,7 @@ public sealed class BudgetRefresher(BudgetEngine engine, TimeProvider time, ILog
                 if (engine.RefreshIfChanged()) logger.LogInformation("Budgets reloaded (version {Version})", engine.Policies.Version);
                 var expired = engine.Book.SweepExpired(time.GetUtcNow());
                 if (expired > 0) logger.LogWarning("Expired {Count} budget reservations nobody settled", expired);
+                if (engine.Book.HasSharedCounters) Maintain(time.GetUtcNow());
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -89,6 +108,23 @@ public sealed class BudgetRefresher(BudgetEngine engine, TimeProvider time, ILog
             {
                 logger.LogWarning("Budget refresh failed, will retry: {Message}", ex.Message);
             }
+        }
+    }
+
+    private void Maintain(DateTimeOffset now)
+    {
+        engine.Book.MaintainShared(now);
+        if (!engine.LedgerIsShared || now < _nextReconcile) return;
+        _nextReconcile = now + ReconcileInterval;
+        try
+        {
+            foreach (var d in engine.Book.Reconcile(now).Where(d => d.DriftNanos != 0))
+                logger.LogWarning("Budget {Budget}: shared counter differs from the ledger by {Drift} nano-USD{Corrected}", d.BudgetId, d.DriftNanos,
+                    d.Corrected ? " (corrected)" : " (corrected if the next pass sees the same)");
+        }
+        catch (BudgetCountersUnavailableException ex)
+        {
+            logger.LogWarning("Budget reconciliation skipped: {Message}", ex.Message);
         }
     }
 }

@@ -26,10 +26,11 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
     /// <summary>How many times the byte-count bound a budget must have left for the tokenizer to be skipped.</summary>
     private const long BoundHeadroom = 8;
 
-    public void Run(ProxyContext context)
+    /// <summary>Completes synchronously unless the budgets are shared counters in Redis (one awaited round trip per reserve).</summary>
+    public ValueTask RunAsync(ProxyContext context)
     {
         var policies = engine.Policies;
-        if (policies.IsEmpty || !context.Route.Billable) return;
+        if (policies.IsEmpty || !context.Route.Billable) return ValueTask.CompletedTask;
         var key = context.Key!;
         var facts = context.Facts!;
         var tier = policies.TierOf(key.Person);
@@ -37,7 +38,12 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
             throw new GatewayException(403, "model_not_allowed",
                 $"Tier '{tier.Name}' may not call '{facts.Model}'. Allowed models: {string.Join(", ", tier.AllowedModels!.Order(StringComparer.Ordinal))}.", "model");
         var applicable = policies.Applicable(key.Person, key.Team, context.Attribution.Project);
-        if (applicable.Count == 0) return;
+        if (applicable.Count == 0) return ValueTask.CompletedTask;
+        return ReserveAsync(context, tier, applicable);
+    }
+
+    private async ValueTask ReserveAsync(ProxyContext context, TierPolicy? tier, IReadOnlyList<BudgetPolicy> applicable)
+    {
 
         var book = engine.Book;
         var now = context.StartedAt; // the ledger row's started_at: the request counts in the period it started in
@@ -64,15 +70,18 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
             worst = WorstCase(context, size);
         }
 
-        var result = book.TryReserve(counters, worst, now, engine.ReservationTtl, context);
+        var result = await Reserve(counters, worst, context);
         if (result.Reservation is null && size.IsBound)
         {
             size = RequestSize.Measure(context, tokens, engine.Options.DefaultMaxOutputTokens);
             worst = WorstCase(context, size);
-            result = book.TryReserve(counters, worst, now, engine.ReservationTtl, context);
+            result = await Reserve(counters, worst, context);
         }
         if (result.Reservation is null && engine.Options.ClampMaxTokens)
-            result = TryClamp(context, counters, size, result, ref actions) ?? result;
+        {
+            actions ??= [];
+            result = await TryClamp(context, counters, size, result, actions) ?? result;
+        }
         if (result.Reservation is null) throw Refusal(result.RefusedBy!, worst);
 
         context.Reservation = result.Reservation;
@@ -135,7 +144,7 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
         return $"degraded:{from}->{context.ModelRoute.ServedModel}";
     }
 
-    private ReserveResult? TryClamp(ProxyContext context, BudgetCounter[] counters, RequestSize size, ReserveResult refused, ref List<string>? actions)
+    private async ValueTask<ReserveResult?> TryClamp(ProxyContext context, BudgetCounter[] counters, RequestSize size, ReserveResult refused, List<string> actions)
     {
         if (size.MaxOutputFields is not { Length: > 0 } fields || context.ModelRoute!.Price is not { } price) return null;
         // The limit applies to each choice; what must fit is every choice's output together.
@@ -143,15 +152,33 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
         var fitTotal = ReservationMath.MaxOutputThatFits(price, size.InputTokens, refused.AvailableNanos, size.MaxOutputTokens * size.Choices, tools, tier);
         var fit = fitTotal / size.Choices;
         if (fit < engine.Options.MinClampedMaxTokens || fit >= size.MaxOutputTokens) return null;
-        var retry = engine.Book.TryReserve(counters, ReservationMath.WorstCaseNanos(price, size.InputTokens, fit * size.Choices, tools, tier), context.StartedAt,
-            engine.ReservationTtl, context);
+        var retry = await Reserve(counters, ReservationMath.WorstCaseNanos(price, size.InputTokens, fit * size.Choices, tools, tier), context);
         if (retry.Reservation is null) return retry;
         // Every limit field the body has is set: a provider obeying the one left alone would defeat the clamp.
         foreach (var field in fields)
             context.Body = JsonBodyPatcher.SetTopLevel(context.Body!, field, fit.ToString(CultureInfo.InvariantCulture));
         context.Facts = context.Facts! with { MaxOutputTokens = fit };
-        (actions ??= []).Add($"clamped:{fields[0]}={fit}");
+        actions.Add($"clamped:{fields[0]}={fit}");
         return retry;
+    }
+
+    /// <summary>
+    /// The reservation, held under the request's event id (shared counters settle by it). Shared counters that cannot be
+    /// reached with redis.onFailure fail-closed refuse the request with 503, recorded in the ledger like any refusal.
+    /// </summary>
+    private async ValueTask<ReserveResult> Reserve(BudgetCounter[] counters, long nanos, ProxyContext context)
+    {
+        try
+        {
+            return await engine.Book.TryReserveAsync(counters, nanos, context.StartedAt, engine.ReservationTtl, context, context.EventId);
+        }
+        catch (BudgetCountersUnavailableException ex)
+        {
+            logger.LogWarning("Request {Event} refused: {Message} and redis.onFailure is fail-closed", context.EventId, ex.Message);
+            throw new GatewayException(503, "budget_counters_unavailable",
+                "Budgets cannot be checked right now (the shared budget counters are unreachable), so the request was not sent. Retry shortly.")
+            { RetryAfterSeconds = 5 };
+        }
     }
 
     private static long WorstCase(ProxyContext context, RequestSize size)

@@ -47,7 +47,7 @@ public sealed class GatewayPipeline(
             await read.RunAsync(context);
             context.ModelRoute = router.Current.Resolve(context.Facts!.Model, route.Dialect);
             await rateLimit.RunAsync(context);
-            admit.Run(context);
+            await admit.RunAsync(context);
             await forward.RunAsync(context);
         }
         catch (GatewayException ex)

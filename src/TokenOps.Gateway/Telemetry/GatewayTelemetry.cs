@@ -78,6 +78,13 @@ public sealed class GatewayTelemetry
         meter.CreateObservableGauge("tokenops.budget.reserved.usd", () => Budgets(b => b.Reserved), null, "Reservations outstanding: USD held for requests in flight");
         meter.CreateObservableGauge("tokenops.budget.limit.usd", () => Budgets(b => b.Limit), null, "Budget limit in the current period, rollover and allowances included");
         meter.CreateObservableGauge("tokenops.budget.spent.usd", () => Budgets(b => b.Spent), null, "Spent in the current period");
+        // Shared counters (Redis) only: the last reconciliation's ledger minus shared spend, by budget.
+        meter.CreateObservableGauge("tokenops.budget.counter.drift.nanodollars", () =>
+            services.GetService(typeof(Budgets.BudgetEngine)) is Budgets.BudgetEngine { Book.HasSharedCounters: true } engine
+                ? engine.Book.CounterDrift
+                    .Where(d => _personLabels || !d.Key.StartsWith("person:", StringComparison.Ordinal))
+                    .Select(d => new Measurement<long>(d.Value, new KeyValuePair<string, object?>("tokenops.budget.id", d.Key)))
+                : [], null, "Ledger minus shared (Redis) spend at the last reconciliation, in nano-USD; 0 when they agree");
     }
 
     /// <summary>

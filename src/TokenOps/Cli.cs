@@ -27,6 +27,7 @@ public static class Cli
             OutcomesCommand.Create(),
             ImportCommand.Create(),
             ReportCommand.Create(),
+            MigrateCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

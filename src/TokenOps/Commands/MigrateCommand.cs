@@ -35,7 +35,8 @@ internal static class MigrateCommand
                 throw new CliException(e.Message, 2);
             }
             MigrationReport.Write(Console.Out, result);
-            if (!result.Verified) throw new CliException("verification failed: PostgreSQL does not match the SQLite installation (see the table above)", 1);
+            if (!result.Verified) throw new CliException("verification failed: PostgreSQL does not match the SQLite installation (see the table above); " +
+                "if the installation changed after an interrupted run, or the database already held other rows, migrate again into a new, empty database", 1);
             Console.WriteLine("Done. Point tokenops.json at PostgreSQL (storage.kind \"postgres\", storage.connectionStringEnv) and start the gateway.");
             return 0;
         });

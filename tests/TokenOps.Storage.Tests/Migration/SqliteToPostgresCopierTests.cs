@@ -139,6 +139,18 @@ public sealed class SqliteToPostgresCopierTests(PostgresServer server) : IDispos
         foreach (var secret in new[] { "secret_user_x", "hunter2-pw", "secret_db_y", "127.0.0.1" }) Assert.DoesNotContain(secret, refused.Message);
     }
 
+    [Fact]
+    public async Task A_refused_login_masks_the_database_and_user_it_names()
+    {
+        var missing = server.ConnectionString("no_such_db_for_migrate");
+
+        var refused = await Assert.ThrowsAsync<MigrationRefusedException>(() => InstallationMigration.RunAsync(_installation.Directory, missing, "TOKENOPS_PG"));
+
+        // PostgreSQL's own message ("database ... does not exist") with the name masked, and its SQLSTATE for searching.
+        Assert.StartsWith("cannot connect to PostgreSQL (TOKENOPS_PG): database \"***\" does not exist (SQLSTATE 3D000)", refused.Message);
+        Assert.DoesNotContain("no_such_db_for_migrate", refused.Message);
+    }
+
     private static object? Scalar(SqliteInstallation installation, string sql)
     {
         using var connection = installation.Open();

@@ -33,6 +33,8 @@ public static class MigrationTables
         new("import_files", ["source", "path"]),
         .. LedgerRollups.Tables.Select(t => new MigrationTable(t.Table, RollupKey(t))),
         new("dashboard_sessions", ["token_hash"]),
+        new("rate_limits", ["scope"]),
+        new("rate_limits_version", ["id"], "ON CONFLICT (id) DO UPDATE SET version = excluded.version WHERE rate_limits_version.version < excluded.version"),
     ];
 
     /// <summary>Not copied: each backend records its own schema history (see <see cref="SqliteToPostgresCopier"/>).</summary>

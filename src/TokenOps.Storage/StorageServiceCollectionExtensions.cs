@@ -43,7 +43,7 @@ public static class StorageServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Shared budget counters in Redis for a fleet of gateways, when tokenops.json has a "redis" section (else nothing:
+    /// Shared budget counters and rate-limit counters in Redis for a fleet of gateways, when tokenops.json has a "redis" section (else nothing:
     /// each gateway counts in its own process). One multiplexer for the process, connected at first resolution without
     /// failing when Redis is down (calls then fail fast, and the book fails closed or open). The connection string is
     /// read here and handed to the client only: never logged, never in a message.
@@ -53,6 +53,9 @@ public static class StorageServiceCollectionExtensions
         if (options is null) return services;
         services.AddSingleton<StackExchange.Redis.IConnectionMultiplexer>(_ => Redis.RedisConnection.Connect(options));
         services.AddSingleton<ISharedBudgetCounters>(sp => new Redis.RedisBudgetCounters(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>()));
+        // Rate limits count in the same Redis, so a fleet shares one count per key, person and team (registered
+        // before the gateway's in-process default, which it then replaces).
+        services.AddSingleton<TokenOps.Core.RateLimits.IRateLimitCounters>(sp => new Redis.RedisRateLimitCounters(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>()));
         return services;
     }
 

@@ -1,3 +1,4 @@
+using TokenOps.TestServers;
 using StackExchange.Redis;
 using TokenOps.Core.RateLimits;
 using TokenOps.Storage.Redis;
@@ -6,11 +7,11 @@ using TokenOps.Storage.Tests.RateLimits;
 namespace TokenOps.Storage.Tests.Redis;
 
 /// <summary>The rate-limit counters spec on a real redis-server, plus what only a shared store has: two replicas, one count; abandoned leases age out.</summary>
-public sealed class RedisRateLimitCountersTests : RateLimitCountersSpec, IClassFixture<ThrowawayRedis>, IDisposable
+public sealed class RedisRateLimitCountersTests : RateLimitCountersSpec, IClassFixture<RedisServer>, IDisposable
 {
     private readonly ConnectionMultiplexer _redis;
 
-    public RedisRateLimitCountersTests(ThrowawayRedis server)
+    public RedisRateLimitCountersTests(RedisServer server)
     {
         _redis = ConnectionMultiplexer.Connect(server.ConnectionString);
         Counters = new RedisRateLimitCounters(_redis);

@@ -67,7 +67,8 @@ public sealed class SharedBudgetFleetTests
         using var body = JsonDocument.Parse(refusal.Body);
         Assert.Equal("budget_exceeded", body.RootElement.GetProperty("error").GetProperty("code").GetString());
         Assert.Equal("team:core", body.RootElement.GetProperty("error").GetProperty("budget").GetString());
-        Assert.All(results, r => Assert.True(r.StatusCode is HttpStatusCode.OK or HttpStatusCode.PaymentRequired, r.StatusCode.ToString()));
+        Assert.All(results, r => Assert.True(r.StatusCode is HttpStatusCode.OK or HttpStatusCode.PaymentRequired,
+            r.StatusCode + string.Join("\n", a.Logs.Lines.Concat(b.Logs.Lines).Where(l => l.Contains("unreachable", StringComparison.Ordinal)))));
         // Nothing stays held once every request settled, on either replica's view of the shared counter.
         var team = Assert.Single(await a.SettledSnapshotsAsync());
         Assert.Equal((spent, 0m), (NanoUsd.FromUsd(team.Spent), team.Reserved));

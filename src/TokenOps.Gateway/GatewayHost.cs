@@ -13,6 +13,7 @@ using TokenOps.Gateway.Protocols;
 using TokenOps.Gateway.Protocols.Anthropic;
 using TokenOps.Gateway.Protocols.OpenAI;
 using TokenOps.Gateway.Providers;
+using TokenOps.Gateway.RateLimits;
 using TokenOps.Gateway.Telemetry;
 using TokenOps.Storage.Journal;
 using TokenOps.Core.Ledger;
@@ -81,7 +82,8 @@ public static class GatewayHost
         {
             var log = sp.GetRequiredService<ILogger<LedgerWriter>>();
             return new LedgerWriter(sp.GetRequiredService<ILedgerStore>(), sp.GetRequiredService<LedgerJournal>(),
-                ex => log.LogWarning("Ledger store write failed, will retry (events are safe in the journal): {Message}", ex.Message));
+                ex => log.LogWarning("Ledger store write failed, will retry (events are safe in the journal): {Message}", ex.Message),
+                TimeSpan.FromMilliseconds(options.LedgerBatchWindowMs));
         });
         services.AddSingleton<TokenCounter>();
         services.AddSingleton<AuthenticateStage>();
@@ -97,6 +99,7 @@ public static class GatewayHost
         services.AddSingleton<BudgetEngine>();
         services.AddSingleton<IBudgetSnapshots>(sp => sp.GetRequiredService<BudgetEngine>());
         services.AddHostedService<BudgetRefresher>();
+        services.AddRateLimits();
         services.AddSingleton<AdmitStage>();
         services.AddSingleton<SettleStage>();
         services.AddSingleton<ForwardStage>();

@@ -36,7 +36,9 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Explorer);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().ImportState);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Usage);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Sessions);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Probe);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().RateLimits);
         return services;
     }
 
@@ -101,6 +103,8 @@ public sealed class StorageSession : IDisposable
         Explorer = new LedgerExplorer(database);
         ImportState = new SqliteImportState(database);
         Usage = new SqliteUsageReader(database);
+        RateLimits = new SqliteRateLimitStore(database, time);
+        Sessions = new SqliteSessionStore(database);
         Probe = new SqlStorageProbe(StorageServiceCollectionExtensions.DisplayName(StorageKinds.Sqlite), _ => Task.FromResult<DbConnection>(database.Open()));
     }
 
@@ -118,6 +122,8 @@ public sealed class StorageSession : IDisposable
         Explorer = new PostgresLedgerExplorer(database);
         ImportState = new PostgresImportState(database);
         Usage = new PostgresUsageReader(database);
+        RateLimits = new PostgresRateLimitStore(database, time);
+        Sessions = new PostgresSessionStore(database);
         Probe = new SqlStorageProbe(StorageServiceCollectionExtensions.DisplayName(StorageKinds.Postgres),
             async cancel => await database.DataSource.OpenConnectionAsync(cancel));
     }
@@ -159,7 +165,9 @@ public sealed class StorageSession : IDisposable
     public ILedgerExplorer Explorer { get; }
     public IImportState ImportState { get; }
     public ILedgerUsageReader Usage { get; }
+    public ISessionStore Sessions { get; }
     public IStorageProbe Probe { get; }
+    public IRateLimitStore RateLimits { get; }
 
     /// <summary>Closes what the session holds: SQLite's ledger write connection, PostgreSQL's connection pool.</summary>
     public void Dispose() => _owned.Dispose();

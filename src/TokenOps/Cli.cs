@@ -1,10 +1,12 @@
 using System.CommandLine;
+using System.Data.Common;
 using TokenOps.Cli.Commands;
 using TokenOps.Gateway.Configuration;
 
 namespace TokenOps.Cli;
 
-/// <summary>The `tokenops` command tree. Parse errors and bad configuration end in one line on stderr and exit code 2.</summary>
+/// <summary>The `tokenops` command tree. Parse errors and bad configuration end in one line on stderr and exit code 2; an
+/// unusable database in one line and exit code 1.</summary>
 public static class Cli
 {
     public static async Task<int> RunAsync(string[] args)
@@ -19,6 +21,7 @@ public static class Cli
             LedgerCommand.Create(),
             ExportCommand.Create(),
             BudgetsCommand.Create(),
+            LimitsCommand.Create(),
             StatusCommand.Create(),
             DemoCommand.Create(),
             AlertsCommand.Create(),
@@ -27,6 +30,7 @@ public static class Cli
             OutcomesCommand.Create(),
             ImportCommand.Create(),
             ReportCommand.Create(),
+            MigrateCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -51,6 +55,14 @@ public static class Cli
         {
             await Console.Error.WriteLineAsync($"tokenops: {ex.Message}");
             return ex.ExitCode;
+        }
+        catch (DbException ex)
+        {
+            // A database that is down or refuses (PostgreSQL unreachable, wrong role): one line in the driver's words, which
+            // name a host or a role but never a password, instead of a stack trace.
+            var message = string.Join(' ', ex.Message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            await Console.Error.WriteLineAsync($"tokenops: the ledger database could not be used: {message}");
+            return 1;
         }
     }
 }

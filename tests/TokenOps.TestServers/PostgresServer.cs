@@ -82,6 +82,27 @@ public sealed class PostgresServer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Stops the server (fast shutdown: clients are disconnected mid-transaction, as in a restart or failover);
+    /// <see cref="Start"/> brings it back on the same port. Not "immediate": this throwaway server runs with
+    /// synchronous_commit off for speed, and a crash would then lose commits a client was told had landed.
+    /// </summary>
+    public void Stop()
+    {
+        if (_configured is not null) throw new InvalidOperationException("cannot stop a server this fixture did not start (" + ConfiguredVariable + ")");
+        RunServerTool("pg_ctl", ["-D", _data, "-m", "fast", "-w", "stop"]);
+        NpgsqlConnection.ClearAllPools();
+    }
+
+    /// <summary>Starts the server again after <see cref="Stop"/>, on the same port and data directory.</summary>
+    public void Start()
+    {
+        if (_configured is not null) throw new InvalidOperationException("cannot start a server this fixture did not start (" + ConfiguredVariable + ")");
+        RunServerTool("pg_ctl", ["-D", _data, "-l", Path.Combine(_root, "server.log"), "-w", "-t", "60", "-o",
+            $"-p {Port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " +
+            "-c full_page_writes=off -c max_connections=200", "start"]);
+    }
+
     /// <summary>A connection string (no password: trust authentication on loopback) to a database of this server.</summary>
     public string ConnectionString(string database) => _configured is { } configured
         ? new NpgsqlConnectionStringBuilder(configured.ConnectionString) { Database = database }.ToString()

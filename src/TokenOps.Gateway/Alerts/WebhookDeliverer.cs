@@ -17,17 +17,27 @@ public sealed class WebhookDeliverer(IAlertStore store, AlertOptions options, Ti
 {
     public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long a claimed row stays this replica's: far longer than a pass of attempts takes.</summary>
+    public static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(2);
+
     /// <summary>Attempts every due delivery once; returns how many were delivered.</summary>
     public async Task<int> DeliverDueAsync(CancellationToken cancellationToken = default)
     {
         var hooks = options.Webhooks.ToDictionary(w => w.Id, StringComparer.Ordinal);
         var delivered = 0;
         // A webhook that fails is not tried again in this pass: one that times out must not stall the others.
-        var failing = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (alert, delivery) in store.Due(time.GetUtcNow()))
+        var failing = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        // Claimed, not just read: with several replicas on one database, each due row goes to one of them; if that one
+        // dies mid-pass, the row falls due again when the lease ends.
+        foreach (var (alert, delivery) in store.Claim(time.GetUtcNow(), ClaimLease))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (failing.Contains(delivery.Webhook)) continue;
+            if (failing.TryGetValue(delivery.Webhook, out var retryAt))
+            {
+                // Not attempted: back to the queue, due when its webhook is next tried (not at the end of the lease).
+                store.Release(alert.Id, delivery.Webhook, retryAt);
+                continue;
+            }
             if (!hooks.TryGetValue(delivery.Webhook, out var hook) || hook.ResolveUrl() is not { } url)
             {
                 // Kept, not dropped: it is delivered if the webhook is configured again.
@@ -57,8 +67,8 @@ public sealed class WebhookDeliverer(IAlertStore store, AlertOptions options, Ti
             }
             else
             {
-                failing.Add(delivery.Webhook);
                 var wait = Backoff(delivery.Attempts);
+                failing[delivery.Webhook] = time.GetUtcNow(); // its other rows stay due, for the next pass
                 store.MarkFailed(alert.Id, delivery.Webhook, time.GetUtcNow() + wait, error);
                 log?.LogWarning("Alert {Alert} to webhook {Webhook} failed ({Error}); attempt {Attempt}, retrying in {Wait}s",
                     alert.Id, delivery.Webhook, error, delivery.Attempts + 1, wait.TotalSeconds);

@@ -43,6 +43,10 @@ public sealed class GatewayOptions
     /// leave less. While none can be, the gateway answers 503 ledger_unavailable instead of forwarding.</summary>
     public long JournalMinFreeBytes { get; set; } = 64L << 20;
 
+    /// <summary>How long ledger rows gather before one batch write (group commit), in milliseconds. Longer: bigger
+    /// batches and fewer round trips, rows visible in reports that much later; none is at risk (each is journalled first).</summary>
+    public int LedgerBatchWindowMs { get; set; } = 50;
+
     /// <summary>Token poker: a weekly hand of budget per person, a leaderboard, a bonus for the week's winners.</summary>
     public PokerOptions Poker { get; set; } = new();
 
@@ -60,6 +64,9 @@ public sealed class GatewayOptions
 
     /// <summary>Budgets: the organisation pool, team caps, personal stipends, tiers and project budgets (the CLI and admin API add more).</summary>
     public BudgetsOptions Budgets { get; set; } = new();
+
+    /// <summary>Rate limits per key, person and team (the CLI's `tokenops limits` adds more).</summary>
+    public RateLimitOptions RateLimits { get; set; } = new();
 }
 
 public sealed class BudgetsOptions

@@ -35,12 +35,14 @@ public static class GatewayOptionsValidator
             Fail("telemetry.metricsTokenEnv", $"names the environment variable {metricsEnv}, which is not set");
         if (options.JournalSegmentBytes < 64 * 1024) Fail("journalSegmentBytes", "must be at least 65536");
         if (options.JournalMinFreeBytes < 0) Fail("journalMinFreeBytes", "must not be negative");
+        if (options.LedgerBatchWindowMs is < 0 or > 10_000) Fail("ledgerBatchWindowMs", "must be between 0 and 10000 (milliseconds)");
         if (options.Budgets.DefaultMaxOutputTokens < 1) Fail("budgets.defaultMaxOutputTokens", "must be at least 1");
         if (options.Budgets.MinClampedMaxTokens < 1) Fail("budgets.minClampedMaxTokens", "must be at least 1");
         if (options.Budgets.ReservationTtlMinutes is <= 0 or > 24 * 60) Fail("budgets.reservationTtlMinutes", "must be between 0 and 1440");
         // Builds the policy set once: bad periods, modes, actions, time zones and team caps beyond the pool fail here.
         Budgets.BudgetPolicyBuilder.Build(options, [], 0, source);
         options.Alerts.Validate(source);
+        options.RateLimits.Validate(source);
         options.Outcomes.Validate(source);
     }
 

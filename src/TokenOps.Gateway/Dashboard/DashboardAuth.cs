@@ -34,26 +34,20 @@ public sealed record DashboardViewer(DashboardRole Role, string? Person, string?
 
 /// <summary>
 /// Signs people in to the dashboard with a virtual key or the admin token. The browser gets an opaque random session id
-/// in an HttpOnly, SameSite=Strict cookie (never the key); sessions live in memory and expire. Scripts may instead send
-/// "Authorization: Bearer …" on each call.
-/// A session remembers the key that opened it and ends when that key is revoked: every use looks the key id up in
-/// the key store (a primary-key read; dashboard calls are few), so a revocation by the admin API or by
-/// `tokenops keys revoke` from another process ends its sessions at the next call. Sessions are bounded per principal
-/// (a key, or the admin token): a new one beyond <see cref="DashboardOptions.MaxSessionsPerPrincipal"/>, or one that
-/// finds the table full, replaces that principal's oldest; a principal with none in a full table is refused. One
-/// principal never signs out another.
+/// in an HttpOnly, SameSite=Strict cookie (never the key); sessions live in the shared database (<see cref="ISessionStore"/>,
+/// only the id's SHA-256 stored), so every replica behind a load balancer knows them, and expire. Scripts may instead
+/// send "Authorization: Bearer …" on each call.
+/// A session remembers the key that opened it and ends when that key is revoked: every use looks the session and the
+/// key id up (two primary-key reads; dashboard calls are few), so a sign-out or a revocation on any replica, by the admin
+/// API or by `tokenops keys revoke`, ends its sessions on every replica at the next call. Sessions are bounded per
+/// principal (a key, or the admin token): a new one beyond <see cref="DashboardOptions.MaxSessionsPerPrincipal"/>, or
+/// one that finds the table full, replaces that principal's oldest; a principal with none in a full table is refused.
+/// One principal never signs out another.
 /// </summary>
-public sealed class DashboardAuth(IKeyStore keys, AdminToken adminToken, GatewayOptions options, TimeProvider time)
+public sealed class DashboardAuth(IKeyStore keys, ISessionStore sessions, AdminToken adminToken, GatewayOptions options, TimeProvider time)
 {
     public const string CookieName = "tokenops_session";
     private const string AdminPrincipal = "admin";
-
-    private sealed record Session(DashboardViewer Viewer, string Principal, DateTimeOffset Expires);
-
-    private readonly Lock _gate = new();
-    private readonly Dictionary<string, Session> _sessions = new(StringComparer.Ordinal);
-    /// <summary>Each principal's session ids, oldest first.</summary>
-    private readonly Dictionary<string, List<string>> _byPrincipal = new(StringComparer.Ordinal);
 
     private DashboardOptions Options => options.Dashboard;
 
@@ -74,23 +68,15 @@ public sealed class DashboardAuth(IKeyStore keys, AdminToken adminToken, Gateway
     {
         var header = http.Request.Headers.Authorization.ToString();
         if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return FromSecret(header[7..]);
-        if (!http.Request.Cookies.TryGetValue(CookieName, out var id) || id is null) return null;
-        Session? session;
-        lock (_gate)
-        {
-            if (!_sessions.TryGetValue(id, out session)) return null;
-            if (session.Expires <= time.GetUtcNow())
-            {
-                Remove(id);
-                return null;
-            }
-        }
-        if (session.Viewer.KeyId is { } keyId && keys.FindById(keyId) is not { IsRevoked: false })
+        if (!http.Request.Cookies.TryGetValue(CookieName, out var id) || string.IsNullOrEmpty(id) || id.Length > 128) return null;
+        var session = sessions.Find(Hash(id), time.GetUtcNow());
+        if (session is null) return null;
+        if (session.KeyId is { } keyId && keys.FindById(keyId) is not { IsRevoked: false })
         {
             EndSessionsOf(keyId);
             return null;
         }
-        return session.Viewer;
+        return new DashboardViewer(Enum.Parse<DashboardRole>(session.Role), session.Person, session.Team, session.Transparency) { KeyId = session.KeyId };
     }
 
     /// <summary>Opens a session and sets its cookie; false when the table is full of other principals' sessions.</summary>
@@ -100,20 +86,8 @@ public sealed class DashboardAuth(IKeyStore keys, AdminToken adminToken, Gateway
         var principal = viewer.KeyId ?? AdminPrincipal;
         var id = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var expires = now.AddHours(Options.SessionHours);
-        lock (_gate)
-        {
-            if (_sessions.Count >= Options.MaxSessions) RemoveExpired(now);
-            var own = _byPrincipal.GetValueOrDefault(principal);
-            if (own is not null && own.Count >= Options.MaxSessionsPerPrincipal) Remove(own[0]);
-            if (_sessions.Count >= Options.MaxSessions)
-            {
-                if (own is not { Count: > 0 }) return false;
-                Remove(own[0]);
-            }
-            _sessions[id] = new Session(viewer, principal, expires);
-            if (!_byPrincipal.TryGetValue(principal, out own)) _byPrincipal[principal] = own = [];
-            own.Add(id);
-        }
+        var stored = new StoredSession(Hash(id), principal, viewer.Role.ToString(), viewer.Person, viewer.Team, viewer.Transparency, viewer.KeyId, now, expires);
+        if (!sessions.Add(stored, now, Options.MaxSessionsPerPrincipal, Options.MaxSessions)) return false;
         http.Response.Cookies.Append(CookieName, id, new CookieOptions
         {
             HttpOnly = true,
@@ -127,30 +101,14 @@ public sealed class DashboardAuth(IKeyStore keys, AdminToken adminToken, Gateway
 
     public void SignOut(HttpContext http)
     {
-        if (http.Request.Cookies.TryGetValue(CookieName, out var id) && id is not null)
-            lock (_gate) Remove(id);
+        if (http.Request.Cookies.TryGetValue(CookieName, out var id) && !string.IsNullOrEmpty(id) && id.Length <= 128)
+            sessions.Remove(Hash(id));
         http.Response.Cookies.Delete(CookieName, new CookieOptions { Path = "/", SameSite = SameSiteMode.Strict, HttpOnly = true });
     }
 
     /// <summary>Ends every session opened with this key (revocation).</summary>
-    public void EndSessionsOf(string keyId)
-    {
-        lock (_gate)
-            if (_byPrincipal.TryGetValue(keyId, out var own))
-                foreach (var id in own.ToArray()) Remove(id);
-    }
+    public void EndSessionsOf(string keyId) => sessions.RemovePrincipal(keyId);
 
-    private void RemoveExpired(DateTimeOffset now)
-    {
-        foreach (var (id, s) in _sessions.ToArray())
-            if (s.Expires <= now) Remove(id);
-    }
-
-    private void Remove(string id)
-    {
-        if (!_sessions.Remove(id, out var s)) return;
-        var own = _byPrincipal[s.Principal];
-        own.Remove(id);
-        if (own.Count == 0) _byPrincipal.Remove(s.Principal);
-    }
+    /// <summary>What is stored of a session id: its SHA-256 (the id itself is 256 random bits, so no salt is needed).</summary>
+    private static string Hash(string id) => Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(id)));
 }

@@ -13,6 +13,9 @@ namespace TokenOps.Gateway.Pipeline;
 ///     before anything reaches the provider;
 ///  3. read: a bounded body, valid JSON, the route's own fields checked (400 before anything costs money);
 ///  4. route: model to provider and price; an unpriced model is refused here;
+///  4b. rate limits: the key's, person's and team's requests and tokens per minute and requests in flight, or 429 with
+///     Retry-After; tokens are the reservation estimate, so it needs the body (3) and the model (4), and runs before 5 so
+///     a refused request reserves no budget. Its lease is released in the finally, once, however the request ended;
 ///  5. admit: tier model allow-list, soft caps (warn, degrade, require a justification), then reserve the worst case
 ///     against every budget the request falls under, or refuse with 402; it needs the person (1), the project (2),
 ///     max_tokens (3) and the price (4), and must precede 6. A response cache, when added, goes before it: hits reserve nothing;
@@ -26,6 +29,7 @@ public sealed class GatewayPipeline(
     LedgerAvailabilityStage ledgerAvailable,
     ReadRequestStage read,
     ModelRouterHolder router,
+    RateLimitStage rateLimit,
     AdmitStage admit,
     ForwardStage forward,
     SettleStage settle,
@@ -42,13 +46,14 @@ public sealed class GatewayPipeline(
             ledgerAvailable.Run(context);
             await read.RunAsync(context);
             context.ModelRoute = router.Current.Resolve(context.Facts!.Model, route.Dialect);
+            await rateLimit.RunAsync(context);
             await admit.RunAsync(context);
             await forward.RunAsync(context);
         }
         catch (GatewayException ex)
         {
             context.Fail(ex.Status, ex.Outcome, ex.Code);
-            await WriteErrorAsync(context, ex.Status, ex.Code, ex.Message, ex.Param, ex.Budget, ex.RetryAfterSeconds);
+            await WriteErrorAsync(context, ex.Status, ex.Code, ex.Message, ex.Param, ex.Budget, ex.RetryAfterSeconds, ex.RateLimit);
         }
         catch (UpstreamFailure ex)
         {
@@ -81,6 +86,7 @@ public sealed class GatewayPipeline(
             }
             finally
             {
+                await ReleaseRateLimitAsync(context);
                 context.Ended = true;
                 context.Meter?.Dispose();
                 context.Activity?.Dispose();
@@ -88,10 +94,24 @@ public sealed class GatewayPipeline(
         }
     }
 
+    /// <summary>Never throws: a counter backend that fails here must not turn a finished request into an error.</summary>
+    private async ValueTask ReleaseRateLimitAsync(ProxyContext context)
+    {
+        try
+        {
+            await rateLimit.End(context);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning("Rate limit release failed for event {EventId}: {Message}", context.EventId, ex.Message);
+        }
+    }
+
     private string NewEventId() => EventIds.New(time.GetUtcNow());
 
     /// <summary>Journals the row first, then answers: a refusal the client saw is never lost either.</summary>
-    private async Task WriteErrorAsync(ProxyContext context, int status, string code, string message, string? param, Budgets.BudgetRefusal? budget = null, int? retryAfterSeconds = null)
+    private async Task WriteErrorAsync(ProxyContext context, int status, string code, string message, string? param, Budgets.BudgetRefusal? budget = null, int? retryAfterSeconds = null,
+        Core.RateLimits.RateLimitRefusal? rateLimit = null)
     {
         settle.Settle(context);
         var response = context.Http.Response;
@@ -100,7 +120,7 @@ public sealed class GatewayPipeline(
             context.Http.Abort();
             return;
         }
-        var body = ErrorBodies.Write(context.Route.Dialect, status, code, message, param, budget);
+        var body = ErrorBodies.Write(context.Route.Dialect, status, code, message, param, budget, rateLimit);
         response.Clear();
         response.StatusCode = status;
         response.ContentType = "application/json";

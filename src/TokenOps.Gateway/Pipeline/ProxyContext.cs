@@ -28,6 +28,10 @@ public sealed class ProxyContext(HttpContext http, ProtocolRoute route, string e
     /// <summary>What budget enforcement did (degraded, clamped, warned, justified), for the ledger row.</summary>
     public string? BudgetAction { get; set; }
     public string? Justification { get; set; }
+    /// <summary>The rate-limit lease taken by the rate limit stage; released once when the pipeline is done.</summary>
+    public TokenOps.Core.RateLimits.RateLimitLease? RateLimitLease { get; set; }
+    /// <summary>The tokens the ledger row records (input and output), set at settlement; rate limits are corrected to it.</summary>
+    public long? SettledTokens { get; set; }
 
     public int Status { get; set; } = 200;
     public LedgerOutcome Outcome { get; set; } = LedgerOutcome.Ok;

@@ -35,6 +35,7 @@ public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimePr
         }
         // Free the reservation and book the cost the ledger row records, so the counters equal the ledger.
         budgets.Book.Settle(context.Reservation, entry.CostNanos);
+        context.SettledTokens = entry.Usage.Total;
         ledger.Record(entry);
         telemetry.Record(entry, context.Activity);
     }

@@ -5,7 +5,8 @@ namespace TokenOps.Gateway.Protocols;
 /// <summary>Error bodies exactly as each provider shapes them, so that the official SDKs raise their usual exceptions.</summary>
 public static class ErrorBodies
 {
-    public static byte[] Write(Dialect dialect, int status, string code, string message, string? param = null, Budgets.BudgetRefusal? budget = null)
+    public static byte[] Write(Dialect dialect, int status, string code, string message, string? param = null, Budgets.BudgetRefusal? budget = null,
+        Core.RateLimits.RateLimitRefusal? rateLimit = null)
     {
         using var buffer = new MemoryStream(256);
         using (var w = new Utf8JsonWriter(buffer))
@@ -19,6 +20,7 @@ public static class ErrorBodies
                 w.WriteString("message", message);
                 w.WriteString("code", code);
                 WriteBudget(w, budget);
+                WriteRateLimit(w, rateLimit);
                 w.WriteEndObject();
             }
             else
@@ -29,6 +31,7 @@ public static class ErrorBodies
                 if (param is null) w.WriteNull("param"); else w.WriteString("param", param);
                 w.WriteString("code", code);
                 WriteBudget(w, budget);
+                WriteRateLimit(w, rateLimit);
                 w.WriteEndObject();
             }
             w.WriteEndObject();
@@ -45,6 +48,15 @@ public static class ErrorBodies
         w.WriteNumber("reserved_usd", budget.ReservedUsd);
         w.WriteNumber("limit_usd", budget.LimitUsd);
         w.WriteString("resets_at", budget.ResetsAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private static void WriteRateLimit(Utf8JsonWriter w, Core.RateLimits.RateLimitRefusal? limit)
+    {
+        if (limit is null) return;
+        w.WriteString("limit_scope", limit.Scope);
+        w.WriteString("limit_kind", Core.RateLimits.RateLimitKindNames.Name(limit.Kind));
+        w.WriteNumber("limit", limit.Limit);
+        w.WriteNumber("retry_after_seconds", limit.RetryAfterSeconds);
     }
 
     private static string OpenAIType(int status) => status switch

@@ -11,6 +11,8 @@ public sealed class GatewayException(int status, string code, string message, st
     public string? Param { get; } = param;
     /// <summary>Set on budget refusals (402): written into the error body as typed fields.</summary>
     public Budgets.BudgetRefusal? Budget { get; init; }
+    /// <summary>Set on rate-limit refusals (429): the limit, written into the error body as typed fields.</summary>
+    public Core.RateLimits.RateLimitRefusal? RateLimit { get; init; }
     /// <summary>The ledger outcome: a refusal, unless the client itself cut the request short.</summary>
     public Core.Ledger.LedgerOutcome Outcome { get; init; } = Core.Ledger.LedgerOutcome.Refused;
     /// <summary>Sent as Retry-After, for refusals that pass on their own (the SDKs honour it when they retry).</summary>

@@ -14,6 +14,17 @@ public interface IAlertStore
     /// <summary>Undelivered outbox rows due at <paramref name="now"/>, oldest first, with their alerts.</summary>
     IReadOnlyList<(Alert Alert, AlertDelivery Delivery)> Due(DateTimeOffset now, int max = 100);
 
+    /// <summary>
+    /// Takes up to <paramref name="max"/> due rows for this caller to deliver: in one atomic step, each row's next attempt
+    /// moves to <paramref name="now"/> + <paramref name="lease"/>, so no other replica sees it as due meanwhile. The caller
+    /// marks each delivered or failed; a caller that dies leaves rows that fall due again when the lease runs out. Rows are
+    /// returned as they were before the claim.
+    /// </summary>
+    IReadOnlyList<(Alert Alert, AlertDelivery Delivery)> Claim(DateTimeOffset now, TimeSpan lease, int max = 100);
+
+    /// <summary>Gives a claimed row back unattempted, due again at <paramref name="dueAt"/> (its attempts unchanged).</summary>
+    void Release(string alertId, string webhook, DateTimeOffset dueAt);
+
     void MarkDelivered(string alertId, string webhook, DateTimeOffset at);
 
     void MarkFailed(string alertId, string webhook, DateTimeOffset nextAttemptAt, string error);

@@ -15,10 +15,8 @@ namespace TokenOps.Storage.Postgres;
 /// the second waits for the first's transaction and then adds nothing. The outbox rows (one per webhook) are inserted in
 /// the same transaction; delivery state (attempts, next attempt, last error) survives restarts.
 /// <para>
-/// <see cref="Due"/> is a plain read, as SQLite's: <c>FOR UPDATE SKIP LOCKED</c> does not fit the contract, because
-/// its row locks end with the transaction, that is when Due returns, before the caller delivers anything; so two
-/// replicas could still both deliver a row. A real claim needs a lease written by Due (next_attempt_at moved ahead), which
-/// changes what Due means (a second call would not return the row), so it belongs to a contract change, not here.
+/// <see cref="Due"/> is a plain read, as SQLite's; replicas deliver through <see cref="Claim"/>, which leases the rows it
+/// returns (their next attempt moved past the lease), so two replicas never deliver the same row.
 /// </para>
 /// </summary>
 public sealed class PostgresAlertStore(PostgresDatabase database) : IAlertStore
@@ -84,6 +82,41 @@ public sealed class PostgresAlertStore(PostgresDatabase database) : IAlertStore
         while (reader.Read()) rows.Add((ReadAlert(reader), ReadDelivery(reader, 14)));
         return rows;
     }
+
+    /// <summary>
+    /// One statement: the due rows are locked (<c>FOR UPDATE SKIP LOCKED</c>: a replica claiming at the same moment
+    /// skips them instead of waiting) and their next attempt moved past the lease before the locks are released, so
+    /// the claim outlives the transaction. RETURNING gives the rows as they were (the old next attempt comes from the CTE).
+    /// </summary>
+    public IReadOnlyList<(Alert Alert, AlertDelivery Delivery)> Claim(DateTimeOffset now, TimeSpan lease, int max = 100)
+    {
+        using var connection = database.Open();
+        using var query = new NpgsqlCommand($"""
+            WITH due AS (
+                SELECT d.alert_id, d.webhook, d.next_attempt_at FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id
+                WHERE d.delivered_at IS NULL AND d.next_attempt_at <= $1
+                ORDER BY d.next_attempt_at, a.created_at, a.id COLLATE "C" LIMIT $2
+                FOR UPDATE OF d SKIP LOCKED),
+            claimed AS (
+                UPDATE alert_deliveries u SET next_attempt_at = $3 FROM due
+                WHERE u.alert_id = due.alert_id AND u.webhook = due.webhook
+                RETURNING u.alert_id, u.webhook, u.attempts, due.next_attempt_at AS was_due, u.delivered_at, u.last_error)
+            SELECT {AlertColumns}, d.alert_id, d.webhook, d.attempts, d.was_due, d.delivered_at, d.last_error
+            FROM claimed d JOIN alerts a ON a.id = d.alert_id
+            ORDER BY d.was_due, a.created_at, a.id COLLATE "C";
+            """, connection);
+        query.Parameters.Add(Text(Time(now)));
+        query.Parameters.Add(Long(max));
+        query.Parameters.Add(Text(Time(now + lease)));
+        using var reader = query.ExecuteReader();
+        var rows = new List<(Alert, AlertDelivery)>();
+        while (reader.Read()) rows.Add((ReadAlert(reader), ReadDelivery(reader, 14)));
+        return rows;
+    }
+
+    public void Release(string alertId, string webhook, DateTimeOffset dueAt) =>
+        Update(alertId, webhook, "UPDATE alert_deliveries SET next_attempt_at = $3 WHERE alert_id = $1 AND webhook = $2 AND delivered_at IS NULL;",
+            Text(Time(dueAt)));
 
     public void MarkDelivered(string alertId, string webhook, DateTimeOffset at) =>
         Update(alertId, webhook, "UPDATE alert_deliveries SET attempts = attempts + 1, delivered_at = $3, last_error = NULL WHERE alert_id = $1 AND webhook = $2;",

@@ -122,6 +122,19 @@ internal static class PostgresMigrations
         ALTER TABLE ledger ADD COLUMN IF NOT EXISTS file_search_calls bigint NOT NULL DEFAULT 0;
         ALTER TABLE ledger ADD COLUMN IF NOT EXISTS tool_call_nanos bigint NOT NULL DEFAULT 0;
         """),
+        ("0800_rate_limits", $"""
+        CREATE TABLE IF NOT EXISTS rate_limits (
+            scope text COLLATE "C" PRIMARY KEY, requests_per_minute bigint, tokens_per_minute bigint, concurrent bigint, updated_at {Time} NOT NULL);
+        CREATE TABLE IF NOT EXISTS rate_limits_version (id integer PRIMARY KEY CHECK (id = 1), version bigint NOT NULL);
+        INSERT INTO rate_limits_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
+        """),
+        ("0900_dashboard_sessions", """
+        CREATE TABLE IF NOT EXISTS dashboard_sessions (
+            token_hash text COLLATE "C" PRIMARY KEY, principal text COLLATE "C" NOT NULL, role text NOT NULL, person text, team text,
+            transparency boolean NOT NULL, key_id text, created_at text COLLATE "C" NOT NULL, expires_at text COLLATE "C" NOT NULL);
+        CREATE INDEX IF NOT EXISTS dashboard_sessions_principal ON dashboard_sessions(principal, created_at);
+        CREATE INDEX IF NOT EXISTS dashboard_sessions_expiry ON dashboard_sessions(expires_at);
+        """),
     ];
 
     /// <summary>A rollup table with SQLite's columns and primary key (person-level tables lead with team, the others with the bucket).</summary>

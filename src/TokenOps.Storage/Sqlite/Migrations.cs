@@ -105,6 +105,22 @@ internal static class Migrations
         ALTER TABLE ledger ADD COLUMN file_search_calls INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE ledger ADD COLUMN tool_call_nanos INTEGER NOT NULL DEFAULT 0;
         """),
+        // Rate limits set from the CLI (tokenops.json holds the rest), one row per scope; a null bound is no limit.
+        // rate_limits_version moves on every change, so running gateways reload within a second.
+        ("0800_rate_limits", """
+        CREATE TABLE IF NOT EXISTS rate_limits (
+            scope TEXT PRIMARY KEY, requests_per_minute INTEGER, tokens_per_minute INTEGER, concurrent INTEGER, updated_at TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS rate_limits_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+        INSERT OR IGNORE INTO rate_limits_version (id, version) VALUES (1, 0);
+        """),
+        // Dashboard sessions, shared by every replica (a sign-in on one is valid on all; a sign-out or revocation ends it on all).
+        ("0900_dashboard_sessions", """
+        CREATE TABLE IF NOT EXISTS dashboard_sessions (
+            token_hash TEXT PRIMARY KEY, principal TEXT NOT NULL, role TEXT NOT NULL, person TEXT, team TEXT,
+            transparency INTEGER NOT NULL, key_id TEXT, created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS dashboard_sessions_principal ON dashboard_sessions(principal, created_at);
+        CREATE INDEX IF NOT EXISTS dashboard_sessions_expiry ON dashboard_sessions(expires_at);
+        """),
     ];
 
     public static void Apply(SqliteConnection connection)

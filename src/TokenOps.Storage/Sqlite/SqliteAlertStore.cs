@@ -72,6 +72,48 @@ public sealed class SqliteAlertStore(SqliteDatabase database) : IAlertStore
         return rows;
     }
 
+    public IReadOnlyList<(Alert Alert, AlertDelivery Delivery)> Claim(DateTimeOffset now, TimeSpan lease, int max = 100)
+    {
+        using var connection = database.Open();
+        // BEGIN IMMEDIATE takes the write lock first: two gateways on one file claim one after the other, never the same row.
+        using var tx = connection.BeginTransaction(deferred: false);
+        var due = new List<(Alert, AlertDelivery)>();
+        using (var query = connection.CreateCommand())
+        {
+            query.Transaction = tx;
+            query.CommandText = $"""
+                SELECT {AlertColumns}, d.alert_id, d.webhook, d.attempts, d.next_attempt_at, d.delivered_at, d.last_error
+                FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id
+                WHERE d.delivered_at IS NULL AND d.next_attempt_at <= $now
+                ORDER BY d.next_attempt_at, a.created_at, a.id LIMIT $max;
+                """;
+            query.Parameters.AddWithValue("$now", Time(now));
+            query.Parameters.AddWithValue("$max", max);
+            using var reader = query.ExecuteReader();
+            while (reader.Read()) due.Add((ReadAlert(reader), ReadDelivery(reader, 14)));
+        }
+        using (var update = connection.CreateCommand())
+        {
+            update.Transaction = tx;
+            update.CommandText = "UPDATE alert_deliveries SET next_attempt_at = $until WHERE alert_id = $id AND webhook = $webhook;";
+            update.Parameters.AddWithValue("$until", Time(now + lease));
+            var id = update.Parameters.Add("$id", Microsoft.Data.Sqlite.SqliteType.Text);
+            var webhook = update.Parameters.Add("$webhook", Microsoft.Data.Sqlite.SqliteType.Text);
+            foreach (var (_, d) in due)
+            {
+                id.Value = d.AlertId;
+                webhook.Value = d.Webhook;
+                update.ExecuteNonQuery();
+            }
+        }
+        tx.Commit();
+        return due;
+    }
+
+    public void Release(string alertId, string webhook, DateTimeOffset dueAt) =>
+        Update(alertId, webhook, "UPDATE alert_deliveries SET next_attempt_at = $next WHERE alert_id = $id AND webhook = $webhook AND delivered_at IS NULL;",
+            ("$next", Time(dueAt)));
+
     public void MarkDelivered(string alertId, string webhook, DateTimeOffset at) =>
         Update(alertId, webhook, "UPDATE alert_deliveries SET attempts = attempts + 1, delivered_at = $at, last_error = NULL WHERE alert_id = $id AND webhook = $webhook;",
             ("$at", Time(at)));

@@ -8,10 +8,13 @@ public sealed class SqliteDatabase
     public string Path { get; }
     private readonly string _connectionString;
 
+    /// <summary>The database file of a data directory (whether or not it exists yet).</summary>
+    public static string FileIn(string dataDirectory) => System.IO.Path.Combine(dataDirectory, "tokenops.db");
+
     public SqliteDatabase(string dataDirectory)
     {
         Directory.CreateDirectory(dataDirectory);
-        Path = System.IO.Path.Combine(dataDirectory, "tokenops.db");
+        Path = FileIn(dataDirectory);
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = Path,

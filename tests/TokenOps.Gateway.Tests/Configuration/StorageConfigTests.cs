@@ -6,7 +6,8 @@ namespace TokenOps.Gateway.Tests.Configuration;
 
 /// <summary>
 /// "storage" and "redis" in tokenops.json: unknown values fail at start naming the key, a backend this build lacks is
-/// refused (never a silent SQLite), and a connection string never shows in any output.
+/// refused, an unreachable PostgreSQL fails in one line (never a silent SQLite), and a connection string never shows in
+/// any output.
 /// </summary>
 public sealed class StorageConfigTests : IDisposable
 {
@@ -57,14 +58,13 @@ public sealed class StorageConfigTests : IDisposable
     }
 
     [Fact]
-    public void Postgres_IsRefusedWhileThisBuildHasNoBackend()
+    public void Postgres_WithAConnectionSource_IsAccepted()
     {
         var file = Path.Combine(_dir, "pg.conn");
         File.WriteAllText(file, ConnectionString);
-        var ex = Assert.Throws<ConfigurationException>(() =>
-            ConfigurationLoader.Load(Write($$$"""{"storage":{"kind":"postgres","connectionStringFile":"{{{file}}}"}}""")));
-        Assert.Contains("storage.kind \"postgres\": this build has no PostgreSQL backend yet", ex.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(Password, ex.Message, StringComparison.Ordinal);
+        var options = ConfigurationLoader.Load(Write($$$"""{"storage":{"kind":"postgres","connectionStringFile":"{{{file}}}"}}"""));
+        Assert.Equal(StorageKinds.Postgres, options.Storage.Kind);
+        Assert.Equal(ConnectionString, options.Storage.ReadConnectionString());
     }
 
     [Fact]
@@ -96,51 +96,49 @@ public sealed class StorageConfigTests : IDisposable
     }
 
     [Fact]
-    public async Task Cli_Postgres_FromConfigFile_IsRefused_AndTheConnectionStringNeverShows()
+    public async Task Cli_Serve_OnAnUnreachablePostgres_FailsInOneLine_AndTheConnectionStringNeverShows()
     {
-        var env = new Dictionary<string, string> { ["TOKENOPS_PG"] = ConnectionString };
+        var env = new Dictionary<string, string> { ["TOKENOPS_PG"] = Unreachable() };
         var config = Write("""{"storage":{"kind":"postgres","connectionStringEnv":"TOKENOPS_PG"}}""");
         var (exit, stdout, stderr) = await CliProcess.RunAsync(env, "serve", "--config", config, "--urls", "http://127.0.0.1:0", "--data", _dir);
-        Assert.Equal(2, exit);
-        Assert.Contains("storage.kind \"postgres\": this build has no PostgreSQL backend yet", stderr, StringComparison.Ordinal);
+        Assert.Equal(1, exit);
+        Assert.Contains("the ledger database could not be used", stderr, StringComparison.Ordinal);
         Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.DoesNotContain(Password, stdout + stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("TokenOps gateway listening", stdout, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Cli_Postgres_FromEnvironmentOverrides_IsRefused_AndTheConnectionStringNeverShows()
-    {
-        var env = new Dictionary<string, string>
-        {
-            ["TOKENOPS_PG"] = ConnectionString,
-            ["TOKENOPS_CONFIG__Storage__Kind"] = "postgres",
-            ["TOKENOPS_CONFIG__Storage__ConnectionStringEnv"] = "TOKENOPS_PG",
-        };
-        var (exit, stdout, stderr) = await CliProcess.RunAsync(env, "serve", "--urls", "http://127.0.0.1:0", "--data", _dir);
-        Assert.Equal(2, exit);
-        Assert.Contains("no PostgreSQL backend yet", stderr, StringComparison.Ordinal);
-        Assert.DoesNotContain(Password, stdout + stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_dir, "tokenops.db")), "no SQLite database may be created when postgres is asked for");
     }
 
     [Theory]
     [InlineData("keys", "list")]
     [InlineData("status")]
     [InlineData("ledger")]
-    public async Task Cli_OfflineCommands_ReadTheSameStorageSettings_AndRefusePostgres(params string[] command)
+    public async Task Cli_OfflineCommands_ReadTheSameStorageSettings_AndNeverFallBackToSqlite(params string[] command)
     {
-        // No --config: the environment overrides alone choose the backend, as for the gateway. Never a silent SQLite.
+        // No --config: the environment overrides alone choose the backend, as for the gateway. PostgreSQL is down here:
+        // the command fails in one line, never a silent SQLite.
         var env = new Dictionary<string, string>
         {
-            ["TOKENOPS_PG"] = ConnectionString,
+            ["TOKENOPS_PG"] = Unreachable(),
             ["TOKENOPS_CONFIG__Storage__Kind"] = "postgres",
             ["TOKENOPS_CONFIG__Storage__ConnectionStringEnv"] = "TOKENOPS_PG",
         };
         var (exit, stdout, stderr) = await CliProcess.RunAsync(env, [.. command, "--data", _dir]);
-        Assert.Equal(2, exit);
-        Assert.Contains("no PostgreSQL backend yet", stderr, StringComparison.Ordinal);
+        Assert.Equal(1, exit);
+        Assert.Contains("the ledger database could not be used", stderr, StringComparison.Ordinal);
+        Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.DoesNotContain(Password, stdout + stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(_dir, "tokenops.db")), "no SQLite database may be created when postgres is asked for");
+    }
+
+    /// <summary>A connection string to a loopback port nobody listens on (taken, then released), with the fake password.</summary>
+    private static string Unreachable()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return $"Host=127.0.0.1;Port={port};Username=tokenops;Password={Password};Timeout=5";
     }
 
     [Fact]

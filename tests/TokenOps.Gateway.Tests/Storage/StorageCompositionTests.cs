@@ -43,12 +43,22 @@ public sealed class StorageCompositionTests : IDisposable
     }
 
     [Fact]
-    public void AnUnavailableBackend_IsRefused_NotReplacedBySqlite()
+    public void AnUnknownBackend_IsRefused_NotReplacedBySqlite()
     {
-        var postgres = new StorageOptions { Kind = StorageKinds.Postgres, ConnectionStringEnv = "TOKENOPS_PG" };
-        var ex = Assert.Throws<NotSupportedException>(() => new ServiceCollection().AddTokenOpsStorage(postgres, _dir));
-        Assert.Equal("storage.kind \"postgres\": this build has no PostgreSQL backend yet", ex.Message);
-        Assert.Throws<NotSupportedException>(() => StorageSession.Open(postgres, _dir));
+        var mysql = new StorageOptions { Kind = "mysql" };
+        var ex = Assert.Throws<NotSupportedException>(() => new ServiceCollection().AddTokenOpsStorage(mysql, _dir));
+        Assert.Equal("storage.kind \"mysql\": this build has no mysql backend yet", ex.Message);
+        Assert.Throws<NotSupportedException>(() => StorageSession.Open(mysql, _dir));
+        Assert.False(File.Exists(Path.Combine(_dir, "tokenops.db")));
+    }
+
+    [Fact]
+    public void Postgres_WithoutItsConnectionString_FailsNamingWhereItLooked_NotReplacedBySqlite()
+    {
+        Assert.True(StorageServiceCollectionExtensions.IsAvailable(StorageKinds.Postgres));
+        var postgres = new StorageOptions { Kind = StorageKinds.Postgres, ConnectionStringEnv = "TOKENOPS_TEST_UNSET_51c2" };
+        var ex = Assert.Throws<InvalidOperationException>(() => StorageSession.Open(postgres, _dir));
+        Assert.Contains("TOKENOPS_TEST_UNSET_51c2", ex.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(_dir, "tokenops.db")));
     }
 

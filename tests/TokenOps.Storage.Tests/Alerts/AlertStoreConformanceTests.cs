@@ -29,6 +29,54 @@ public abstract class AlertStoreConformanceTests
     private static AlertDelivery Queued(Alert a, string webhook) => new(a.Id, webhook, 0, a.CreatedAt, null, null);
 
     [Fact]
+    public virtual void Claim_leases_due_rows_until_they_are_marked_or_the_lease_ends()
+    {
+        var a = NewAlert("team-claim-a", T0);
+        var b = NewAlert("team-claim-b", T0.AddMinutes(1));
+        Assert.True(Store.TryAdd(a, ["https://a.example/hook"]));
+        Assert.True(Store.TryAdd(b, ["https://a.example/hook", "https://b.example/hook"]));
+        var lease = TimeSpan.FromMinutes(2);
+        var now = T0.AddMinutes(5);
+
+        var claimed = Store.Claim(now, lease);
+        Assert.Equal([(a.Id, "https://a.example/hook"), (b.Id, "https://a.example/hook"), (b.Id, "https://b.example/hook")],
+            claimed.Select(c => (c.Alert.Id, c.Delivery.Webhook)));
+        Assert.Equal(a, claimed[0].Alert);
+        Assert.Equal(a.CreatedAt, claimed[0].Delivery.NextAttemptAt); // as it was before the claim
+        // Leased: nobody else sees them as due, not even the same caller again.
+        Assert.Empty(Store.Claim(now, lease));
+        Assert.Empty(Store.Due(now));
+
+        Store.MarkDelivered(a.Id, "https://a.example/hook", now);
+        Store.MarkFailed(b.Id, "https://a.example/hook", now.AddSeconds(30), "HTTP 503");
+        // The failed row falls due at its backoff; the row never marked (its claimer died) when the lease ends.
+        Assert.Equal([(b.Id, "https://a.example/hook")], Store.Claim(now.AddSeconds(30), lease).Select(c => (c.Alert.Id, c.Delivery.Webhook)));
+        Assert.Empty(Store.Claim(now + lease - TimeSpan.FromSeconds(1), lease));
+        var reclaimed = Assert.Single(Store.Claim(now + lease, lease));
+        Assert.Equal((b.Id, "https://b.example/hook", 0), (reclaimed.Alert.Id, reclaimed.Delivery.Webhook, reclaimed.Delivery.Attempts));
+        // Given back unattempted: due at the time named, attempts unchanged.
+        Store.Release(b.Id, "https://b.example/hook", now + lease + TimeSpan.FromSeconds(10));
+        Assert.Empty(Store.Claim(now + lease + TimeSpan.FromSeconds(9), lease));
+        var released = Assert.Single(Store.Claim(now + lease + TimeSpan.FromSeconds(10), lease));
+        Assert.Equal(0, released.Delivery.Attempts);
+    }
+
+    [Fact]
+    public virtual void Claim_respects_max_and_racing_claimers_never_share_a_row()
+    {
+        for (var i = 0; i < 40; i++) Assert.True(Store.TryAdd(NewAlert($"team-race-{i:D2}", T0.AddSeconds(i)), ["https://a.example/hook"]));
+        Assert.Equal(5, Store.Claim(T0.AddHours(1), TimeSpan.FromMinutes(2), max: 5).Count);
+        var taken = new System.Collections.Concurrent.ConcurrentBag<string>();
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, _ =>
+        {
+            for (var round = 0; round < 10; round++)
+                foreach (var (alert, _) in Store.Claim(T0.AddHours(1), TimeSpan.FromMinutes(2), max: 3)) taken.Add(alert.Id);
+        });
+        Assert.Equal(35, taken.Count);
+        Assert.Equal(35, taken.Distinct().Count());
+    }
+
+    [Fact]
     public virtual void TryAdd_stores_an_alert_once_per_dedupe_key()
     {
         var alert = NewAlert("team-core", T0);

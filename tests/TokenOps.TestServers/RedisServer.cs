@@ -19,7 +19,7 @@ public sealed class RedisServer : IDisposable
     public int Port { get; private set; }
 
     /// <summary>For StackExchange.Redis: fails fast while the server is down, reconnects by itself when it is back.</summary>
-    public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false,connectTimeout=1000,syncTimeout=2000,asyncTimeout=2000,connectRetry=1";
+    public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false,connectTimeout=2000,syncTimeout=5000,asyncTimeout=5000,connectRetry=1";
 
     public RedisServer()
     {

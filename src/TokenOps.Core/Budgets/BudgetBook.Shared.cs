@@ -53,7 +53,9 @@ public sealed partial class BudgetBook
                 var result = sync ? _shared!.TryReserve(id, slots, nanos, ttl) : await _shared!.TryReserveAsync(id, slots, nanos, ttl).ConfigureAwait(false);
                 if (result.Unseeded)
                 {
-                    Seed(counters[result.UnseededIndex], slots[result.UnseededIndex], now);
+                    var fields = SeedFields(counters[result.UnseededIndex], slots[result.UnseededIndex], now);
+                    if (sync) _shared.Seed(slots[result.UnseededIndex], fields);
+                    else await _shared.SeedAsync(slots[result.UnseededIndex], fields).ConfigureAwait(false);
                     continue;
                 }
                 Mirror(counters, result.States);
@@ -254,14 +256,14 @@ public sealed partial class BudgetBook
         }
     }
 
-    private void Seed(BudgetCounter counter, SharedCounterSlot slot, DateTimeOffset now)
+    /// <summary>The ledger's spend in the slot's window: one field, or one per day for a rolling budget.</summary>
+    private SeedField[] SeedFields(BudgetCounter counter, SharedCounterSlot slot, DateTimeOffset now)
     {
         var policy = counter.Policy;
         var window = policy.Period.WindowAt(now);
-        SeedField[] fields = slot.Rolling
+        return slot.Rolling
             ? BudgetCounter.LedgerDays(policy, window, history).Where(d => d.Spent != 0).Select(d => new SeedField(SharedCounterSlot.DayField(d.Day), d.Spent)).ToArray()
             : [new SeedField(SharedCounterSlot.CalendarField, history.SpentNanos(policy, window.Start, window.End))];
-        _shared!.Seed(slot, fields);
     }
 
     private static void Mirror(BudgetCounter[] counters, IReadOnlyList<SharedCounterState> states)

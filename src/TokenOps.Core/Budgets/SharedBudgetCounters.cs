@@ -21,6 +21,9 @@ public interface ISharedBudgetCounters
     /// <summary>Seeds a slot's spend from the ledger unless another replica already did (first writer wins).</summary>
     void Seed(SharedCounterSlot slot, IReadOnlyList<SeedField> spent);
 
+    /// <summary><see cref="Seed"/> without blocking a thread (admission seeds on a period's first request).</summary>
+    Task SeedAsync(SharedCounterSlot slot, IReadOnlyList<SeedField> spent);
+
     /// <summary>
     /// Frees the reservation's holds (if still there) and books <paramref name="actualNanos"/> to each slot's
     /// <paramref name="spentFields"/> entry, once per reservation id however often it is called.

@@ -55,7 +55,12 @@ public sealed class RedisBudgetCounters(IConnectionMultiplexer redis, string fle
         return new SharedReserveResult(status == 1, status == 1 ? -1 : index, -1, states);
     }
 
-    public void Seed(SharedCounterSlot slot, IReadOnlyList<SeedField> spent)
+    public void Seed(SharedCounterSlot slot, IReadOnlyList<SeedField> spent) => Run(CounterScripts.Seed, [Key("c", slot)], SeedArgs(slot, spent));
+
+    public async Task SeedAsync(SharedCounterSlot slot, IReadOnlyList<SeedField> spent) =>
+        await RunAsync(CounterScripts.Seed, [Key("c", slot)], SeedArgs(slot, spent));
+
+    private static RedisValue[] SeedArgs(SharedCounterSlot slot, IReadOnlyList<SeedField> spent)
     {
         var args = new RedisValue[1 + spent.Count * 2];
         args[0] = slot.ExpireAt.ToUnixTimeMilliseconds();
@@ -64,7 +69,7 @@ public sealed class RedisBudgetCounters(IConnectionMultiplexer redis, string fle
             args[1 + 2 * i] = spent[i].Field;
             args[2 + 2 * i] = spent[i].Nanos;
         }
-        Run(CounterScripts.Seed, [Key("c", slot)], args);
+        return args;
     }
 
     public void Settle(string reservationId, IReadOnlyList<SharedCounterSlot> slots, IReadOnlyList<string> spentFields, long actualNanos)

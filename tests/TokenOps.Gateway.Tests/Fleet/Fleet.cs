@@ -118,8 +118,8 @@ public sealed class Fleet : IAsyncDisposable
         throw new InvalidOperationException("no replica is running");
     }
 
-    public static StringContent ChatBody(bool stream, string text = "Summarise the ledger in one line.") =>
-        new($$"""{"model":"gpt-4o-mini","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":{{JsonSerializer.Serialize(text)}}}]}""", Encoding.UTF8, "application/json");
+    public static StringContent ChatBody(bool stream, string text = "Summarise the ledger in one line.", int? maxTokens = null) =>
+        new($$"""{"model":"gpt-4o-mini","stream":{{(stream ? "true" : "false")}},{{(maxTokens is { } m ? $"\"max_tokens\":{m}," : "")}}"messages":[{"role":"user","content":{{JsonSerializer.Serialize(text)}}}]}""", Encoding.UTF8, "application/json");
 
     public long BilledNanos() => new GatewayFixtureBill(Simulator).Nanos();
 
@@ -132,6 +132,15 @@ public sealed class Fleet : IAsyncDisposable
         using var r = q.ExecuteReader();
         r.Read();
         return (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2));
+    }
+
+    /// <summary>Cost in nano-USD of the shared ledger's rows matching a SQL condition on its columns (a test's own literal).</summary>
+    public long SpentNanos(string where)
+    {
+        using var c = new NpgsqlConnection(Postgres);
+        c.Open();
+        using var q = new NpgsqlCommand($"SELECT COALESCE(SUM(cost_nanos), 0)::bigint FROM ledger WHERE {where}", c);
+        return (long)q.ExecuteScalar()!;
     }
 
     /// <summary>Waits until the shared ledger holds <paramref name="rows"/> rows (replicas write in batches, a replayed journal at start).</summary>

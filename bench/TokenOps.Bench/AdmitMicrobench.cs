@@ -58,7 +58,7 @@ internal static class AdmitMicrobench
                 {
                     var context = Context();
                     if (!withAdmit) continue;
-                    admit.Run(context);
+                    admit.RunAsync(context).AsTask().GetAwaiter().GetResult(); // in-process counters: completes synchronously
                     engine.Book.Settle(context.Reservation, actualNanos);
                 }
                 return (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMicroseconds / iterations;

@@ -119,7 +119,7 @@ REDIS_SINGLE="127.0.0.1:$REDIS_PORT,defaultDatabase=1"
 REDIS_FLEET="127.0.0.1:$REDIS_PORT,defaultDatabase=2"
 
 new_key() { # new_key CONFIG DATA PG REDIS
-  TOKENOPS_PG="$3" TOKENOPS_REDIS="$4" dotnet "$CLI" keys create --person bench --team perf --config "$1" --data "$2" | tail -n 1
+  SIM_KEY=sim-provider-key TOKENOPS_PG="$3" TOKENOPS_REDIS="$4" dotnet "$CLI" keys create --person bench --team perf --config "$1" --data "$2" | tail -n 1
 }
 serve() { # serve NAME CONFIG DATA PG REDIS -> sets SERVED_URL, SERVED_PID
   env SIM_KEY=sim-provider-key TOKENOPS_PG="$4" TOKENOPS_REDIS="$5" dotnet "$CLI" serve --config "$2" --data "$3" --urls http://127.0.0.1:0 \
@@ -175,7 +175,7 @@ VERDICT=PASS
 check() { # check NAME SENT_FILE CONFIG DATA PG REDIS
   local sent rows ok est
   sent="$(tr -d '[:space:]' <"$OUT/$2" 2>/dev/null || echo missing)"
-  TOKENOPS_PG="$5" TOKENOPS_REDIS="$6" dotnet "$CLI" ledger --config "$3" --data "$4" --format json >"$WORK/$1-ledger.jsonl"
+  SIM_KEY=sim-provider-key TOKENOPS_PG="$5" TOKENOPS_REDIS="$6" dotnet "$CLI" ledger --config "$3" --data "$4" --format json >"$WORK/$1-ledger.jsonl"
   rows="$(wc -l <"$WORK/$1-ledger.jsonl" | tr -d ' ')"
   ok="$(grep -c '"outcome":"Ok"' "$WORK/$1-ledger.jsonl" || true)"
   est="$(grep -c '"estimated":true' "$WORK/$1-ledger.jsonl" || true)"

@@ -57,7 +57,13 @@ public sealed class SqliteAlertStore(SqliteDatabase database) : IAlertStore
     public IReadOnlyList<(Alert Alert, AlertDelivery Delivery)> Due(DateTimeOffset now, int max = 100)
     {
         using var connection = database.Open();
+        return ReadDue(connection, null, now, max);
+    }
+
+    private static List<(Alert Alert, AlertDelivery Delivery)> ReadDue(SqliteConnection connection, SqliteTransaction? tx, DateTimeOffset now, int max)
+    {
         using var query = connection.CreateCommand();
+        query.Transaction = tx;
         query.CommandText = $"""
             SELECT {AlertColumns}, d.alert_id, d.webhook, d.attempts, d.next_attempt_at, d.delivered_at, d.last_error
             FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id
@@ -77,21 +83,7 @@ public sealed class SqliteAlertStore(SqliteDatabase database) : IAlertStore
         using var connection = database.Open();
         // BEGIN IMMEDIATE takes the write lock first: two gateways on one file claim one after the other, never the same row.
         using var tx = connection.BeginTransaction(deferred: false);
-        var due = new List<(Alert, AlertDelivery)>();
-        using (var query = connection.CreateCommand())
-        {
-            query.Transaction = tx;
-            query.CommandText = $"""
-                SELECT {AlertColumns}, d.alert_id, d.webhook, d.attempts, d.next_attempt_at, d.delivered_at, d.last_error
-                FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id
-                WHERE d.delivered_at IS NULL AND d.next_attempt_at <= $now
-                ORDER BY d.next_attempt_at, a.created_at, a.id LIMIT $max;
-                """;
-            query.Parameters.AddWithValue("$now", Time(now));
-            query.Parameters.AddWithValue("$max", max);
-            using var reader = query.ExecuteReader();
-            while (reader.Read()) due.Add((ReadAlert(reader), ReadDelivery(reader, 14)));
-        }
+        var due = ReadDue(connection, tx, now, max);
         using (var update = connection.CreateCommand())
         {
             update.Transaction = tx;

@@ -39,7 +39,27 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
                 $"Tier '{tier.Name}' may not call '{facts.Model}'. Allowed models: {string.Join(", ", tier.AllowedModels!.Order(StringComparer.Ordinal))}.", "model");
         var applicable = policies.Applicable(key.Person, key.Team, context.Attribution.Project);
         if (applicable.Count == 0) return ValueTask.CompletedTask;
-        return ReserveAsync(context, tier, applicable);
+        return ReserveOrRefuseAsync(context, tier, applicable);
+    }
+
+    /// <summary>
+    /// A budget whose spend must be read from the ledger (a counter opened for a new period, shared counters seeded again
+    /// after Redis restarted empty) while the database is unreachable cannot be checked: the request is refused with a 503
+    /// in its protocol's format and recorded, never forwarded unchecked and never a 500.
+    /// </summary>
+    private async ValueTask ReserveOrRefuseAsync(ProxyContext context, TierPolicy? tier, IReadOnlyList<BudgetPolicy> applicable)
+    {
+        try
+        {
+            await ReserveAsync(context, tier, applicable);
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or TimeoutException or System.Net.Sockets.SocketException or IOException)
+        {
+            logger.LogWarning("Request {Event} refused: budget spend cannot be read from the ledger ({Error})", context.EventId, ex.GetType().Name);
+            throw new GatewayException(503, "budget_state_unavailable",
+                "Budgets cannot be checked right now (the ledger they are read from is unreachable), so the request was not sent. Retry shortly.")
+            { RetryAfterSeconds = 5 };
+        }
     }
 
     private async ValueTask ReserveAsync(ProxyContext context, TierPolicy? tier, IReadOnlyList<BudgetPolicy> applicable)

@@ -4,6 +4,7 @@ using TokenOps.Core.Ledger;
 using TokenOps.Core.Metering;
 using TokenOps.Core.Outcomes;
 using TokenOps.Core.Pricing;
+using TokenOps.Core.Savings;
 
 namespace TokenOps.Storage;
 
@@ -54,6 +55,8 @@ public static class StoredRows
             Outcome = Enum.Parse<LedgerOutcome>(r.GetString(33)), ErrorCode = S(34), LatencyMs = r.GetDouble(35),
             TimeToFirstTokenMs = r.IsDBNull(36) ? null : r.GetDouble(36), ProviderRequestId = S(37),
             Source = r.GetString(38), SessionId = S(39), BudgetAction = S(40), Justification = S(41),
+            Savings = SavingsBreakdown.FromNanos(r.GetInt64(46), r.GetInt64(47), r.GetInt64(48), r.GetInt64(49), r.GetInt64(50), r.GetInt64(51)),
+            Levers = S(52), RouteScore = r.IsDBNull(53) ? null : r.GetDouble(53), ParentId = S(54), OutputControl = S(55),
         };
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using TokenOps.Core.Ledger;
 using TokenOps.Core.Pricing;
+using TokenOps.Core.Savings;
 
 namespace TokenOps.Core.Exports;
 
@@ -16,6 +17,8 @@ public static class LedgerCsv
         "reasoning_nanos", "catalog_version", "streamed", "estimated", "status", "outcome", "error_code", "latency_ms", "ttft_ms",
         "provider_request_id", "source", "session_id", "budget_action", "justification",
         "web_search_calls", "web_fetch_calls", "file_search_calls", "tool_call_nanos",
+        "as_asked_nanos_estimate", "saved_routed_nanos", "saved_degraded_nanos", "saved_capped_nanos", "saved_cache_breakpoint_nanos",
+        "saved_cache_hit_nanos", "saved_batch_nanos", "savings_levers", "route_score", "parent_id", "output_control",
     ];
 
     public static string?[] Row(LedgerEntry e)
@@ -36,6 +39,10 @@ public static class LedgerCsv
             e.TimeToFirstTokenMs is { } ttft ? Math.Round(ttft, 3).ToString(CultureInfo.InvariantCulture) : null,
             e.ProviderRequestId, e.Source, e.SessionId, e.BudgetAction, e.Justification,
             N(u.WebSearchCalls), N(u.WebFetchCalls), N(u.FileSearchCalls), N(NanoUsd.FromUsd(c.ToolCalls)),
+            N(e.AsAskedNanos), N(e.Savings.NanosOf(SavingsLevers.Routed)), N(e.Savings.NanosOf(SavingsLevers.Degraded)),
+            N(e.Savings.NanosOf(SavingsLevers.Capped)), N(e.Savings.NanosOf(SavingsLevers.CacheBreakpoint)),
+            N(e.Savings.NanosOf(SavingsLevers.CacheHit)), N(e.Savings.NanosOf(SavingsLevers.Batch)), e.Levers,
+            e.RouteScore is { } score ? Math.Round(score, 4).ToString(CultureInfo.InvariantCulture) : null, e.ParentId, e.OutputControl,
         ];
     }
 }

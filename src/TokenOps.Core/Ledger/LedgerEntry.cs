@@ -1,5 +1,6 @@
 using TokenOps.Core.Metering;
 using TokenOps.Core.Pricing;
+using TokenOps.Core.Savings;
 
 namespace TokenOps.Core.Ledger;
 
@@ -51,6 +52,19 @@ public sealed record LedgerEntry
     public string? BudgetAction { get; init; }
     /// <summary>The person's stated reason, when a require-justification budget asked for one.</summary>
     public string? Justification { get; init; }
+
+    /// <summary>What each lever saved against the request as the client asked for it (an estimate; see <see cref="SavingsBreakdown"/>).</summary>
+    public SavingsBreakdown Savings { get; init; } = SavingsBreakdown.Zero;
+    /// <summary>The levers applied to the request, comma-separated ledger names (a lever can apply and save nothing).</summary>
+    public string? Levers { get; init; }
+    /// <summary>What the request would have cost as the client asked, in nano-USD: the cost plus every lever's saving.</summary>
+    public long AsAskedNanos => CostNanos + Savings.TotalNanos;
+    /// <summary>The router's strong score (0..1) when the model was chosen by a router.</summary>
+    public double? RouteScore { get; init; }
+    /// <summary>The row this one is an attempt for (a cascade's cheaper attempts name the row of the answer the client got).</summary>
+    public string? ParentId { get; init; }
+    /// <summary>Output control applied, e.g. "max_tokens=1024(default)", "max_tokens=4096(cap)", "reasoning_effort=low(ceiling)".</summary>
+    public string? OutputControl { get; init; }
 }
 
 /// <summary>How a request ended; every value still leaves a row.</summary>

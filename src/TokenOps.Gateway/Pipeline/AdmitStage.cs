@@ -154,7 +154,11 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
         if (target is null || target == from || target == context.Facts!.Model) return null;
         try
         {
+            var before = context.ModelRoute;
             context.ModelRoute = router.Current.Resolve(target, context.Route.Dialect);
+            // Priced as asked at the model served before the degrade (the router's choice, or the one asked for).
+            context.AskedRoute ??= before;
+            context.Degraded = true;
         }
         catch (GatewayException ex)
         {

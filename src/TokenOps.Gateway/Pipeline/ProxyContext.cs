@@ -28,6 +28,23 @@ public sealed class ProxyContext(HttpContext http, ProtocolRoute route, string e
     /// <summary>What budget enforcement did (degraded, clamped, warned, justified), for the ledger row.</summary>
     public string? BudgetAction { get; set; }
     public string? Justification { get; set; }
+
+    // Savings: what TokenOps changed from the request as the client asked for it, recorded by the stage that changed it
+    // and priced at settlement (SavingsCalculator), from the tokens the request actually used.
+    /// <summary>The route of the model the client asked for (for <c>auto</c>, the router's baseline), once another model serves it.</summary>
+    public ModelRoute? AskedRoute { get; set; }
+    /// <summary>The route the router chose, when a router chose the model.</summary>
+    public ModelRoute? RoutedRoute { get; set; }
+    public bool Degraded { get; set; }
+    public bool CacheBreakpointsAdded { get; set; }
+    /// <summary>Output control applied (limits, reasoning ceiling), as the ledger records it; the lever "capped".</summary>
+    public string? OutputControl { get; set; }
+    /// <summary>The router's strong score, for the row and the X-TokenOps-Route-Score header.</summary>
+    public double? RouteScore { get; set; }
+    /// <summary>The row this request is an attempt for (a cascade's cheaper attempts).</summary>
+    public string? ParentId { get; set; }
+
+    public TokenOps.Core.Savings.SavingsInputs SavingsInputs => new(AskedRoute?.Price, RoutedRoute?.Price, Degraded, CacheBreakpointsAdded, OutputControl is not null);
     /// <summary>The rate-limit lease taken by the rate limit stage; released once when the pipeline is done.</summary>
     public TokenOps.Core.RateLimits.RateLimitLease? RateLimitLease { get; set; }
     /// <summary>The tokens the ledger row records (input and output), set at settlement; rate limits are corrected to it.</summary>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using TokenOps.Core.Ledger;
 using TokenOps.Core.Metering;
 using TokenOps.Core.Pricing;
+using TokenOps.Core.Savings;
 using TokenOps.Gateway.Metering;
 using TokenOps.Gateway.Telemetry;
 using TokenOps.Storage.Journal;
@@ -44,6 +45,7 @@ public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimePr
     {
         var route = context.ModelRoute;
         var cost = route?.Price is { } price ? CostCalculator.Compute(price, measured.Usage) : CostBreakdown.Zero;
+        var inputs = context.SavingsInputs;
         var a = context.Attribution;
         return new LedgerEntry
         {
@@ -75,6 +77,11 @@ public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimePr
             ProviderRequestId = context.Meter?.ProviderRequestId,
             BudgetAction = context.BudgetAction,
             Justification = context.Justification,
+            Savings = SavingsCalculator.Compute(measured.Usage, route?.Price, cost, inputs),
+            Levers = SavingsCalculator.LeverNames(inputs),
+            RouteScore = context.RouteScore,
+            ParentId = context.ParentId,
+            OutputControl = context.OutputControl,
         };
     }
 

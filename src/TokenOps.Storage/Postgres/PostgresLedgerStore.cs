@@ -4,6 +4,7 @@ using NpgsqlTypes;
 using TokenOps.Core.Ledger;
 using TokenOps.Core.Metering;
 using TokenOps.Core.Pricing;
+using TokenOps.Core.Savings;
 using TokenOps.Storage.Sqlite;
 
 namespace TokenOps.Storage.Postgres;
@@ -47,6 +48,11 @@ public sealed class PostgresLedgerStore(PostgresDatabase database) : ILedgerStor
         Text("budget_action", e => e.BudgetAction), Text("justification", e => e.Justification),
         Long("web_search_calls", e => e.Usage.WebSearchCalls), Long("web_fetch_calls", e => e.Usage.WebFetchCalls),
         Long("file_search_calls", e => e.Usage.FileSearchCalls), Long("tool_call_nanos", e => NanoUsd.FromUsd(e.Cost.ToolCalls)),
+        Long("saved_routed_nanos", e => e.Savings.NanosOf(SavingsLevers.Routed)), Long("saved_degraded_nanos", e => e.Savings.NanosOf(SavingsLevers.Degraded)),
+        Long("saved_capped_nanos", e => e.Savings.NanosOf(SavingsLevers.Capped)), Long("saved_cache_breakpoint_nanos", e => e.Savings.NanosOf(SavingsLevers.CacheBreakpoint)),
+        Long("saved_cache_hit_nanos", e => e.Savings.NanosOf(SavingsLevers.CacheHit)), Long("saved_batch_nanos", e => e.Savings.NanosOf(SavingsLevers.Batch)),
+        Text("savings_levers", e => e.Levers), NullableDouble("route_score", e => e.RouteScore), Text("parent_id", e => e.ParentId),
+        Text("output_control", e => e.OutputControl),
     ];
 
     private static readonly string ColumnList = string.Join(", ", Columns.Select(c => c.Name));

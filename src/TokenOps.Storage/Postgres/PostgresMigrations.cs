@@ -135,6 +135,19 @@ internal static class PostgresMigrations
         CREATE INDEX IF NOT EXISTS dashboard_sessions_principal ON dashboard_sessions(principal, created_at);
         CREATE INDEX IF NOT EXISTS dashboard_sessions_expiry ON dashboard_sessions(expires_at);
         """),
+        ("1000_ledger_savings", """
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS saved_routed_nanos bigint NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS saved_degraded_nanos bigint NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS saved_capped_nanos bigint NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS saved_cache_breakpoint_nanos bigint NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS saved_cache_hit_nanos bigint NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS saved_batch_nanos bigint NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS savings_levers text;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS route_score double precision;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS parent_id text COLLATE "C";
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS output_control text;
+        CREATE INDEX IF NOT EXISTS ledger_savings ON ledger(started_at) WHERE savings_levers IS NOT NULL;
+        """),
     ];
 
     /// <summary>A rollup table with SQLite's columns and primary key (person-level tables lead with team, the others with the bucket).</summary>

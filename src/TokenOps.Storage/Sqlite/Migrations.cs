@@ -121,6 +121,21 @@ internal static class Migrations
         CREATE INDEX IF NOT EXISTS dashboard_sessions_principal ON dashboard_sessions(principal, created_at);
         CREATE INDEX IF NOT EXISTS dashboard_sessions_expiry ON dashboard_sessions(expires_at);
         """),
+        // Savings: what each lever saved against the request as the client asked (nano-USD, one column per lever so reports by
+        // lever are plain sums), the levers applied, the router's score, the row a cascade attempt belongs to, output control.
+        ("1000_ledger_savings", """
+        ALTER TABLE ledger ADD COLUMN saved_routed_nanos INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN saved_degraded_nanos INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN saved_capped_nanos INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN saved_cache_breakpoint_nanos INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN saved_cache_hit_nanos INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN saved_batch_nanos INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN savings_levers TEXT;
+        ALTER TABLE ledger ADD COLUMN route_score REAL;
+        ALTER TABLE ledger ADD COLUMN parent_id TEXT;
+        ALTER TABLE ledger ADD COLUMN output_control TEXT;
+        CREATE INDEX IF NOT EXISTS ledger_savings ON ledger(started_at) WHERE savings_levers IS NOT NULL;
+        """),
     ];
 
     public static void Apply(SqliteConnection connection)

@@ -4,6 +4,7 @@ using SQLitePCL;
 using TokenOps.Core.Ledger;
 using TokenOps.Core.Metering;
 using TokenOps.Core.Pricing;
+using TokenOps.Core.Savings;
 
 namespace TokenOps.Storage.Sqlite;
 
@@ -16,7 +17,9 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore, I
         "output_tokens, reasoning_tokens, service_tier, uncached_input_nanos, cache_read_nanos, cache_write_5m_nanos, " +
         "cache_write_1h_nanos, output_nanos, reasoning_nanos, cost_nanos, catalog_version, streamed, estimated, status, " +
         "outcome, error_code, latency_ms, ttft_ms, provider_request_id, source, session_id, budget_action, justification, " +
-        "web_search_calls, web_fetch_calls, file_search_calls, tool_call_nanos";
+        "web_search_calls, web_fetch_calls, file_search_calls, tool_call_nanos, " +
+        "saved_routed_nanos, saved_degraded_nanos, saved_capped_nanos, saved_cache_breakpoint_nanos, saved_cache_hit_nanos, saved_batch_nanos, " +
+        "savings_levers, route_score, parent_id, output_control";
 
     private static readonly string[] ColumnNames = Columns.Split(", ");
     private static readonly string ColumnValues = string.Join(", ", ColumnNames.Select((_, i) => "?" + (i + 1).ToString(CultureInfo.InvariantCulture)));
@@ -83,6 +86,10 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore, I
             Real(36, e.LatencyMs); Real(37, e.TimeToFirstTokenMs); Text(38, e.ProviderRequestId);
             Text(39, e.Source); Text(40, e.SessionId); Text(41, e.BudgetAction); Text(42, e.Justification);
             Int(43, u.WebSearchCalls); Int(44, u.WebFetchCalls); Int(45, u.FileSearchCalls); Int(46, NanoUsd.FromUsd(c.ToolCalls));
+            var s = e.Savings;
+            Int(47, s.NanosOf(SavingsLevers.Routed)); Int(48, s.NanosOf(SavingsLevers.Degraded)); Int(49, s.NanosOf(SavingsLevers.Capped));
+            Int(50, s.NanosOf(SavingsLevers.CacheBreakpoint)); Int(51, s.NanosOf(SavingsLevers.CacheHit)); Int(52, s.NanosOf(SavingsLevers.Batch));
+            Text(53, e.Levers); Real(54, e.RouteScore); Text(55, e.ParentId); Text(56, e.OutputControl);
         }
 
         public void Dispose() => _statement.Dispose();

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using TokenOps.Core.Ledger;
 using TokenOps.Core.Pricing;
+using TokenOps.Core.Savings;
 using TokenOps.Storage;
 
 namespace TokenOps.Cli.Commands;
@@ -89,6 +90,13 @@ internal static class LedgerCommand
                 Str(w, "session_id", e.SessionId);
                 Str(w, "budget_action", e.BudgetAction);
                 Str(w, "justification", e.Justification);
+                // As asked: an estimate (the same tokens at the requested model's prices, without TokenOps' changes).
+                w.WriteNumber("as_asked_nanos_estimate", e.AsAskedNanos);
+                foreach (var lever in SavingsLevers.All) w.WriteNumber("saved_" + lever.Replace('-', '_') + "_nanos", e.Savings.NanosOf(lever));
+                Str(w, "savings_levers", e.Levers);
+                if (e.RouteScore is { } score) w.WriteNumber("route_score", Math.Round(score, 4)); else w.WriteNull("route_score");
+                Str(w, "parent_id", e.ParentId);
+                Str(w, "output_control", e.OutputControl);
                 w.WriteEndObject();
             }
             stdout.WriteByte((byte)'\n');

@@ -8,6 +8,8 @@ using OpenAI;
 using OpenAI.Chat;
 using TokenOps.Core.Ledger;
 using TokenOps.Core.Pricing;
+using TokenOps.Core.Savings;
+using TokenOps.Gateway;
 using TokenOps.Gateway.Configuration;
 using TokenOps.Gateway.Tests.Infrastructure;
 
@@ -156,6 +158,13 @@ public sealed class BudgetEnforcementTests
         var row = Assert.Single(await gateway.LedgerAsync(1));
         Assert.Equal(("gpt-4o", "gpt-4o-mini"), (row.RequestedModel, row.ServedModel));
         Assert.Equal("degraded:gpt-4o->gpt-4o-mini", row.BudgetAction);
+        // The saving: the same tokens at gpt-4o's prices, minus what they cost on gpt-4o-mini.
+        Assert.Equal("degraded", row.Levers);
+        Assert.True(BundledCatalog.Load().TryGet("gpt-4o", out var gpt4o));
+        var asked = CostCalculator.Compute(gpt4o, row.Usage).Total;
+        Assert.Equal(NanoUsd.FromUsd(asked - row.Cost.Total), row.Savings.NanosOf(SavingsLevers.Degraded));
+        Assert.True(row.Savings.Degraded > 0);
+        Assert.Equal(0m, row.Savings.Routed);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Globalization;
 using TokenOps.Core.Ledger;
 using TokenOps.Core.Metering;
 using TokenOps.Core.Pricing;
+using TokenOps.Core.Savings;
 using TokenOps.Storage.Sqlite;
 
 namespace TokenOps.Storage.Tests.Ledger;
@@ -165,6 +166,8 @@ public abstract class LedgerStoreConformanceTests
             CatalogVersion = "cat-v7", Streamed = true, Estimated = true, Status = 529, Outcome = LedgerOutcome.ProviderError,
             ErrorCode = "overloaded", LatencyMs = 1234.5678901234, TimeToFirstTokenMs = 0.1, ProviderRequestId = "req_x",
             Source = "claude-code", SessionId = "sess-9", BudgetAction = "degraded:a->b", Justification = "incident #42",
+            Savings = new SavingsBreakdown { Routed = 1.000000001m, Degraded = 0.5m, Capped = 0m, CacheBreakpoint = 0.0000000004m, CacheHit = 2m, Batch = -0.25m },
+            Levers = "routed,degraded,cache-breakpoint", RouteScore = 0.731, ParentId = "evt-parent", OutputControl = "max_tokens=1024(default)",
         };
         Assert.Equal(1, Store.Write([entry]));
         var stored = Assert.Single(Mine(s));
@@ -175,6 +178,7 @@ public abstract class LedgerStoreConformanceTests
             StartedAt = entry.StartedAt.ToUniversalTime(),
             Cost = entry.Cost with { CacheRead = 0.000000002m, CacheWrite5m = 0m, CacheWrite1h = 0m, Output = 0m },
             CostNanos = NanoUsd.FromUsd(entry.Cost.Total),
+            Savings = entry.Savings with { CacheBreakpoint = 0m },
         };
         Assert.Equal(12_380_678_905L, expected.CostNanos);
         Assert.Equal(expected, stored);
@@ -183,6 +187,8 @@ public abstract class LedgerStoreConformanceTests
         Assert.Equal(entry.EndedAt.UtcTicks, stored.EndedAt.UtcTicks);
         Assert.Equal(expected.CostNanos, stored.CostNanos);
         Assert.Equal(entry.LatencyMs, stored.LatencyMs);
+        // As asked = cost + every lever's saving, each lever rounded to the nano-dollar on its own.
+        Assert.Equal(expected.CostNanos + 1_000_000_001L + 500_000_000L + 2_000_000_000L - 250_000_000L, stored.AsAskedNanos);
     }
 
     [Fact]

@@ -101,6 +101,10 @@ public static class GatewayHost
         services.AddHostedService<BudgetRefresher>();
         services.AddRateLimits();
         services.AddSingleton<AdmitStage>();
+        // The scorer's embedding model loads on the first auto request, never at start: no cost when no one routes.
+        services.AddSingleton<TokenOps.Routing.IRouteScorer>(_ => TokenOps.Routing.StrongScorer.LoadDefault());
+        services.AddSingleton(sp => new Routing.SessionPins(settings.Time, TimeSpan.FromMinutes(options.Routing.PinMinutes), options.Routing.MaxPinnedSessions));
+        services.AddSingleton<Routing.RouterStage>();
         services.AddSingleton<SettleStage>();
         services.AddSingleton<ForwardStage>();
         services.AddSingleton<GatewayPipeline>();
@@ -154,7 +158,10 @@ public static class GatewayHost
     {
         var catalog = BundledCatalog.Load(options.Prices);
         var providers = Providers(options, simulatorUrl, settings);
-        return new ModelRouter(catalog, providers, options.Models, options.AllowUnpriced, SimulatorFallback(providers));
+        var models = new ModelRouter(catalog, providers, options.Models, options.AllowUnpriced, SimulatorFallback(providers));
+        // The routers are compiled against these routes and prices, and swapped with them on a reload.
+        models.Routers = Routing.AutoRouters.Build(options.Routing, models);
+        return models;
     }
 
     private static Dictionary<string, ProviderEndpoint> Providers(GatewayOptions options, Uri? simulatorUrl, GatewaySettings settings)

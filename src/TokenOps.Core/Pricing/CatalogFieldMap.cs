@@ -39,11 +39,23 @@ internal static class CatalogFieldMap
             case "output_cost_per_token_priority": b.OutputPriority = Rate(ref reader, m, field); return true;
             case "cache_read_input_token_cost_priority": b.CacheReadPriority = Rate(ref reader, m, field); return true;
             case "cache_creation_input_token_cost_priority": b.CacheWritePriority = Rate(ref reader, m, field); return true;
+            case "supports_function_calling": return Capability(ref reader, b, ModelCapabilities.Tools);
+            case "supports_vision": return Capability(ref reader, b, ModelCapabilities.Images);
+            case "supports_response_schema": return Capability(ref reader, b, ModelCapabilities.JsonSchema);
+            case "supports_reasoning": return Capability(ref reader, b, ModelCapabilities.Reasoning);
             case "tiered_pricing": TieredPricingReader.Read(ref reader, b); return true;
             case "search_context_cost_per_query": b.WebSearchPerCall = SearchContextMedium(ref reader, m); return true;
             case "file_search_cost_per_1k_calls": b.FileSearchPerCall = Rate(ref reader, m, field) / 1000m; return true;
             default: return TryApplyTierField(field, ref reader, b);
         }
+    }
+
+    /// <summary>A <c>supports_*</c> flag: true sets the capability; false, or anything else, leaves it unset (unknown is not supported).</summary>
+    private static bool Capability(ref Utf8JsonReader reader, ModelPriceBuilder b, ModelCapabilities capability)
+    {
+        if (reader.TokenType == JsonTokenType.True) b.Capabilities |= capability;
+        else if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray) reader.Skip();
+        return true;
     }
 
     private static decimal? Rate(ref Utf8JsonReader reader, string model, scoped ReadOnlySpan<char> field) =>

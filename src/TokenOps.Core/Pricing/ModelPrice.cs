@@ -61,6 +61,9 @@ public sealed record ModelPrice
     /// <summary>Long-context tiers, ascending by threshold; empty when the model has flat pricing.</summary>
     public IReadOnlyList<LongContextTier> LongContextTiers { get; init; } = [];
 
+    /// <summary>What the catalog says the model can take (tools, images, a JSON schema, reasoning); the router reads them.</summary>
+    public ModelCapabilities Capabilities { get; init; } = ModelCapabilities.None;
+
     /// <summary>True when both the input and output token rates are known; only priced models can be costed.</summary>
     public bool IsPriced => Input.HasValue && Output.HasValue;
 }

@@ -30,6 +30,7 @@ internal sealed class ModelPriceBuilder(string model)
     public decimal? CacheWritePriority { get; set; }
     public decimal? WebSearchPerCall { get; set; }
     public decimal? FileSearchPerCall { get; set; }
+    public ModelCapabilities Capabilities { get; set; } = ModelCapabilities.None;
 
     /// <summary>Applies one change to the long-context tier of the given threshold, creating the tier if needed.</summary>
     public void UpdateTier(long threshold, Func<LongContextTier, LongContextTier> change)
@@ -69,6 +70,7 @@ internal sealed class ModelPriceBuilder(string model)
             WebSearchPerCall = WebSearchPerCall,
             FileSearchPerCall = FileSearchPerCall,
             LongContextTiers = _tiers.Count == 0 ? [] : [.. _tiers.Values],
+            Capabilities = Capabilities,
         };
         return Input is null && Output is null && _tieredPricing.Count > 0 ? WithTieredPricing(price) : price;
     }

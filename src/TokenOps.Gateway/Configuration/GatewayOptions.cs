@@ -67,6 +67,9 @@ public sealed class GatewayOptions
 
     /// <summary>Rate limits per key, person and team (the CLI's `tokenops limits` adds more).</summary>
     public RateLimitOptions RateLimits { get; set; } = new();
+
+    /// <summary>Model routing: <c>model: "auto"</c> picks the cheapest candidate that will do.</summary>
+    public RoutingOptions Routing { get; set; } = new();
 }
 
 public sealed class BudgetsOptions

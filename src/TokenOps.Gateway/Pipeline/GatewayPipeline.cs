@@ -12,7 +12,9 @@ namespace TokenOps.Gateway.Pipeline;
 ///  2b. ledger available: a request the journal could not record is refused (503) before the body is read, and long
 ///     before anything reaches the provider;
 ///  3. read: a bounded body, valid JSON, the route's own fields checked (400 before anything costs money);
-///  4. route: model to provider and price; an unpriced model is refused here;
+///  4. route: model to provider and price; an unpriced model is refused here. For <c>model: "auto"</c> the router stage
+///     chooses the model first (candidates that can serve the request, the scorer, the dial, the session's pin), so
+///     rate limits and budgets (4b, 5) see the model that will serve;
 ///  4b. rate limits: the key's, person's and team's requests and tokens per minute and requests in flight, or 429 with
 ///     Retry-After; tokens are the reservation estimate, so it needs the body (3) and the model (4), and runs before 5 so
 ///     a refused request reserves no budget. Its lease is released in the finally, once, however the request ended;
@@ -29,6 +31,7 @@ public sealed class GatewayPipeline(
     LedgerAvailabilityStage ledgerAvailable,
     ReadRequestStage read,
     ModelRouterHolder router,
+    Routing.RouterStage autoRouter,
     RateLimitStage rateLimit,
     AdmitStage admit,
     ForwardStage forward,
@@ -45,10 +48,11 @@ public sealed class GatewayPipeline(
             attribute.Run(context);
             ledgerAvailable.Run(context);
             await read.RunAsync(context);
-            context.ModelRoute = router.Current.Resolve(context.Facts!.Model, route.Dialect);
+            if (!autoRouter.TryRoute(context)) context.ModelRoute = router.Current.Resolve(context.Facts!.Model, route.Dialect);
             await rateLimit.RunAsync(context);
             await admit.RunAsync(context);
             await forward.RunAsync(context);
+            autoRouter.AfterAnswer(context);
         }
         catch (GatewayException ex)
         {

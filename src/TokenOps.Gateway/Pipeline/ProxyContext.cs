@@ -41,6 +41,10 @@ public sealed class ProxyContext(HttpContext http, ProtocolRoute route, string e
     public string? OutputControl { get; set; }
     /// <summary>The router's strong score, for the row and the X-TokenOps-Route-Score header.</summary>
     public double? RouteScore { get; set; }
+    /// <summary>The router that chose the model, its rank among the router's candidates (0 = cheapest) and the session it pinned.</summary>
+    public string? RouterName { get; set; }
+    public int RouterRank { get; set; }
+    public string? RouterSession { get; set; }
     /// <summary>The row this request is an attempt for (a cascade's cheaper attempts).</summary>
     public string? ParentId { get; set; }
 

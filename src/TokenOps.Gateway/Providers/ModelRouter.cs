@@ -29,6 +29,9 @@ public sealed class ModelRouter
 
     public PriceCatalog Catalog { get; }
 
+    /// <summary>The <c>auto</c> routers compiled against these routes (set once, when the router is built).</summary>
+    public Routing.AutoRouters Routers { get; internal set; } = Routing.AutoRouters.None;
+
     public ModelRoute Resolve(string requested, Dialect dialect)
     {
         ProviderEndpoint? provider = null;

@@ -1,0 +1,134 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using TokenOps.Core.Pricing;
+using TokenOps.Gateway.Budgets;
+using TokenOps.Gateway.Metering;
+using TokenOps.Gateway.Pipeline;
+using TokenOps.Gateway.Protocols;
+using TokenOps.Gateway.Providers;
+using TokenOps.Routing;
+
+namespace TokenOps.Gateway.Routing;
+
+/// <summary>
+/// <c>model: "auto"</c>: chooses the cheapest candidate that will do, after the body is read and before rate limits and
+/// admission, so that reservations and budgets see the model that will serve. In order: the router the request names (or
+/// its team's or tier's); the candidates that can serve it (tools, images, a JSON schema, reasoning, a context window that
+/// holds the prompt plus max_tokens), within the caller's protocol; the scorer's strong score and the dial; then the
+/// session's pin (escalate, never step down). A request that names a model costs one string comparison here.
+/// </summary>
+public sealed class RouterStage(ModelRouterHolder models, BudgetEngine budgets, IRouteScorer scorer, TokenCounter tokens, SessionPins pins)
+{
+    public const string RoutedModelHeader = "X-TokenOps-Routed-Model";
+    public const string ScoreHeader = "X-TokenOps-Route-Score";
+    public const string ReasonsHeader = "X-TokenOps-Route-Reasons";
+
+    private readonly ConcurrentDictionary<string, ScoreWindow> _windows = new(StringComparer.Ordinal);
+
+    /// <summary>Routes an <c>auto</c> request and returns true; false for a request that names its model.</summary>
+    public bool TryRoute(ProxyContext context)
+    {
+        var model = context.Facts!.Model;
+        if (!AutoRouters.IsAuto(model)) return false;
+        var key = context.Key!;
+        var router = models.Current.Routers.Resolve(model, key.Team, budgets.Policies.TierOf(key.Person)?.Name);
+        var dialect = context.Route.Dialect;
+        var candidates = router.Candidates(dialect);
+        if (candidates.Count == 0)
+            throw GatewayException.BadRequest("no_candidate",
+                $"Router '{router.Name}' has no candidate models for the {dialect} protocol; call it through the other protocol's endpoints or add candidates under routing.routers.{router.Name}.", "model");
+        if (!context.Route.Billable || context.Route.Name == "openai.embeddings")
+            throw GatewayException.BadRequest("not_routable", $"'{model}' chooses among chat models; {context.Route.Name} needs a model named explicitly.", "model");
+
+        using var doc = JsonDocument.Parse(context.Body!);
+        var root = doc.RootElement;
+        var eligible = Eligible(context, root, candidates);
+        var score = scorer.Score(RoutePromptReader.Read(root));
+        var window = _windows.GetOrAdd(router.Name, _ => new ScoreWindow());
+        window.Add(score.StrongScore);
+        var choice = eligible[router.Dial.Pick(score.StrongScore, eligible.Count, window)];
+
+        if (router.PinSessions && SessionKey.Read(context.Http.Request, root) is { } session)
+        {
+            // A pinned session keeps its model unless this turn needs a stronger one (or the pinned one cannot serve it).
+            if (pins.Get(router.Name, session) is { } pin && pin.Rank > choice.Rank)
+                choice = eligible.FirstOrDefault(c => c.Rank >= pin.Rank) ?? choice;
+            pins.Set(router.Name, session, choice.Route.ServedModel, choice.Rank);
+            context.RouterSession = session;
+        }
+
+        context.RouterName = router.Name;
+        context.RouterRank = choice.Rank;
+        context.ModelRoute = choice.Route;
+        context.RoutedRoute = choice.Route;
+        context.AskedRoute = router.Baseline(dialect);
+        context.RouteScore = score.StrongScore;
+        var headers = context.Http.Response.Headers;
+        headers[RoutedModelHeader] = HeaderValues.Encode(choice.Route.ServedModel);
+        headers[ScoreHeader] = score.StrongScore.ToString("0.0000", CultureInfo.InvariantCulture);
+        if (score.Reasons.Count > 0) headers[ReasonsHeader] = HeaderValues.Encode(string.Join(", ", score.Reasons));
+        return true;
+    }
+
+    /// <summary>After a Responses answer: its id is pinned too, so the next turn (previous_response_id) finds the model.</summary>
+    public void AfterAnswer(ProxyContext context)
+    {
+        if (context.RouterName is { } router && context.Meter?.ProviderRequestId is { } id && context.Route.Name == "openai.responses")
+            pins.Set(router, SessionKey.ForResponse(id), context.ModelRoute!.ServedModel, context.RouterRank);
+    }
+
+    private sealed record Candidate(ModelRoute Route, int Rank);
+
+    /// <summary>The candidates that can serve this request, cheapest first; a 400 that says why when none can.</summary>
+    private List<Candidate> Eligible(ProxyContext context, JsonElement root, IReadOnlyList<ModelRoute> candidates)
+    {
+        var needs = RequestNeeds.Read(root);
+        var maxOutput = context.Facts!.MaxOutputTokens ?? 0;
+        long? inputTokens = null;
+        var eligible = new List<Candidate>(candidates.Count);
+        var refusals = new List<string>();
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            var route = candidates[i];
+            var price = route.Price!;
+            var missing = needs & ~price.Capabilities;
+            if (missing != ModelCapabilities.None)
+            {
+                refusals.Add($"{route.ServedModel} cannot take {RequestNeeds.Describe(missing)}");
+                continue;
+            }
+            if (price.MaxOutputTokens is { } outputCap && maxOutput > outputCap)
+            {
+                refusals.Add($"{route.ServedModel} writes at most {outputCap} tokens (max_tokens is {maxOutput})");
+                continue;
+            }
+            if (price.MaxInputTokens is { } window)
+            {
+                // Every token is at least one byte: a body that fits in bytes fits in tokens, with no tokenizer run.
+                if (context.Body!.Length + maxOutput > window)
+                {
+                    inputTokens ??= CountInput(context, root, route.ServedModel);
+                    if (inputTokens + maxOutput > window)
+                    {
+                        refusals.Add($"{route.ServedModel}'s context window ({window} tokens) cannot hold the prompt (~{inputTokens}) plus max_tokens ({maxOutput})");
+                        continue;
+                    }
+                }
+            }
+            eligible.Add(new Candidate(route, i));
+        }
+        if (eligible.Count == 0)
+            throw GatewayException.BadRequest("no_eligible_model",
+                $"No candidate of this router can serve the request: {string.Join("; ", refusals)}.", "model");
+        return eligible;
+    }
+
+    private long CountInput(ProxyContext context, JsonElement root, string model)
+    {
+        var text = new StringBuilder();
+        context.Route.CollectPromptText(root, text);
+        return tokens.Count(model, text.ToString());
+    }
+}

@@ -1,0 +1,56 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace TokenOps.Gateway.Routing;
+
+/// <summary>
+/// Which conversation a request belongs to, so that a conversation stays on one model and keeps its provider prompt cache:
+/// a session header (Claude Code's <c>x-claude-code-session-id</c>, or <c>X-TokenOps-Session</c>); for the Responses API
+/// the <c>previous_response_id</c> (the pin follows the chain: each answer's id is pinned in turn); otherwise a hash of
+/// the conversation's opening (system prompt and first user message), which every later turn repeats.
+/// </summary>
+public static class SessionKey
+{
+    public static readonly string[] Headers = ["x-claude-code-session-id", "X-TokenOps-Session"];
+
+    public static string? Read(HttpRequest request, JsonElement root)
+    {
+        foreach (var header in Headers)
+        {
+            var value = request.Headers[header].ToString();
+            if (value.Length is > 0 and <= 256) return "h:" + value;
+        }
+        if (root.TryGetProperty("previous_response_id", out var previous) && previous.ValueKind == JsonValueKind.String)
+            return "r:" + previous.GetString();
+        return Opening(root) is { } opening ? "o:" + opening : null;
+    }
+
+    /// <summary>The key an answer's own id pins, so that the next turn naming it as previous_response_id finds the model.</summary>
+    public static string ForResponse(string responseId) => "r:" + responseId;
+
+    /// <summary>SHA-256 of the system prompt and the first user message, as JSON text; null for a body with neither.</summary>
+    private static string? Opening(JsonElement root)
+    {
+        var text = new StringBuilder();
+        if (root.TryGetProperty("system", out var system)) text.Append(system.GetRawText());
+        if (root.TryGetProperty("instructions", out var instructions)) text.Append(instructions.GetRawText());
+        var turns = root.TryGetProperty("messages", out var messages) ? messages : root.TryGetProperty("input", out var input) ? input : default;
+        if (turns.ValueKind == JsonValueKind.String)
+        {
+            text.Append(turns.GetRawText());
+        }
+        else if (turns.ValueKind == JsonValueKind.Array)
+        {
+            // System/developer messages, then the first user message: the part of the conversation every turn repeats.
+            foreach (var message in turns.EnumerateArray())
+            {
+                var role = message.ValueKind == JsonValueKind.Object && message.TryGetProperty("role", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
+                text.Append(message.GetRawText());
+                if (role is not ("system" or "developer")) break;
+            }
+        }
+        if (text.Length == 0) return null;
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())), 0, 16);
+    }
+}

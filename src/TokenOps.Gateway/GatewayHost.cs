@@ -105,6 +105,7 @@ public static class GatewayHost
         services.AddSingleton<TokenOps.Routing.IRouteScorer>(_ => TokenOps.Routing.StrongScorer.LoadDefault());
         services.AddSingleton(sp => new Routing.SessionPins(settings.Time, TimeSpan.FromMinutes(options.Routing.PinMinutes), options.Routing.MaxPinnedSessions));
         services.AddSingleton<Routing.RouterStage>();
+        services.AddSingleton<Routing.CascadeStage>();
         services.AddSingleton<SettleStage>();
         services.AddSingleton<ForwardStage>();
         services.AddSingleton<GatewayPipeline>();

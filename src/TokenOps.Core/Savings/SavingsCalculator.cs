@@ -11,12 +11,14 @@ namespace TokenOps.Core.Savings;
 /// <param name="Degraded">A soft budget then served a cheaper model than the one asked for (or routed to).</param>
 /// <param name="CacheBreakpointsAdded">TokenOps added prompt-cache breakpoints the client did not send.</param>
 /// <param name="Capped">An output limit or reasoning ceiling was applied.</param>
+/// <param name="WastedAttempt">A cascade's cheaper attempt whose answer failed its check: the client would never have made
+/// it, so all it cost is a negative saving of the router (its answer's row carries the routed saving against the baseline).</param>
 public sealed record SavingsInputs(ModelPrice? AskedPrice = null, ModelPrice? RoutedPrice = null, bool Degraded = false,
-    bool CacheBreakpointsAdded = false, bool Capped = false)
+    bool CacheBreakpointsAdded = false, bool Capped = false, bool WastedAttempt = false)
 {
     public static readonly SavingsInputs None = new();
 
-    public bool IsNone => AskedPrice is null && RoutedPrice is null && !Degraded && !CacheBreakpointsAdded && !Capped;
+    public bool IsNone => AskedPrice is null && RoutedPrice is null && !Degraded && !CacheBreakpointsAdded && !Capped && !WastedAttempt;
 }
 
 /// <summary>
@@ -38,6 +40,7 @@ public static class SavingsCalculator
     public static SavingsBreakdown Compute(TokenUsage usage, ModelPrice? served, CostBreakdown actual, SavingsInputs inputs)
     {
         if (inputs.IsNone || served is null) return SavingsBreakdown.Zero;
+        if (inputs.WastedAttempt) return new SavingsBreakdown { Routed = -actual.Total };
         var tokens = inputs.CacheBreakpointsAdded ? WithoutCache(usage) : usage;
         var onServed = inputs.CacheBreakpointsAdded ? CostCalculator.Compute(served, tokens).Total : actual.Total;
         decimal On(ModelPrice? price, decimal otherwise) => price is { IsPriced: true } p ? CostCalculator.Compute(p, tokens).Total : otherwise;
@@ -66,7 +69,7 @@ public static class SavingsCalculator
     public static string? LeverNames(SavingsInputs inputs, string? extra = null)
     {
         var names = new List<string>(3);
-        if (inputs.RoutedPrice is not null) names.Add(SavingsLevers.Routed);
+        if (inputs.RoutedPrice is not null || inputs.WastedAttempt) names.Add(SavingsLevers.Routed);
         if (inputs.Degraded) names.Add(SavingsLevers.Degraded);
         if (inputs.Capped) names.Add(SavingsLevers.Capped);
         if (inputs.CacheBreakpointsAdded) names.Add(SavingsLevers.CacheBreakpoint);

@@ -161,6 +161,8 @@ public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle
                 // An unreadable success body (not JSON, a lone surrogate, a count past long) still cost tokens: the
                 // settle stage estimates them.
             }
+            // A cascade judges a cheaper model's answer before anyone sees it; a failing one is billed on its own row.
+            if (context.AnswerCheck?.Invoke(buffer.AsMemory(0, filled)) is { } failed) throw new Routing.CascadeEscalation(failed);
             // The client may have left while the provider answered: the row says so, with the usage the provider reported.
             if (context.Http.RequestAborted.IsCancellationRequested) context.Fail(499, LedgerOutcome.ClientAborted, "client_aborted");
             settle.Settle(context);

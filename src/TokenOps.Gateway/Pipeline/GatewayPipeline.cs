@@ -21,7 +21,9 @@ namespace TokenOps.Gateway.Pipeline;
 ///  5. admit: tier model allow-list, soft caps (warn, degrade, require a justification), then reserve the worst case
 ///     against every budget the request falls under, or refuse with 402; it needs the person (1), the project (2),
 ///     max_tokens (3) and the price (4), and must precede 6. A response cache, when added, goes before it: hits reserve nothing;
-///  6. forward + meter: relay the provider's answer while the meter reads usage from it;
+///  6. forward + meter: relay the provider's answer while the meter reads usage from it; a cascading router judges a
+///     cheaper model's non-streamed answer first and, when it fails, books that attempt on its own row and goes again
+///     to a stronger model (admitted anew);
 ///  7. settle: exactly one ledger row, in a finally, so every exit path (refusal, provider error, timeout,
 ///     client abort, broken stream) is recorded.
 /// </summary>
@@ -34,7 +36,7 @@ public sealed class GatewayPipeline(
     Routing.RouterStage autoRouter,
     RateLimitStage rateLimit,
     AdmitStage admit,
-    ForwardStage forward,
+    Routing.CascadeStage forward,
     SettleStage settle,
     TimeProvider time,
     ILogger<GatewayPipeline> logger)

@@ -45,10 +45,38 @@ public sealed class ProxyContext(HttpContext http, ProtocolRoute route, string e
     public string? RouterName { get; set; }
     public int RouterRank { get; set; }
     public string? RouterSession { get; set; }
+    public IReadOnlyList<string>? RouteReasons { get; set; }
     /// <summary>The row this request is an attempt for (a cascade's cheaper attempts).</summary>
     public string? ParentId { get; set; }
 
-    public TokenOps.Core.Savings.SavingsInputs SavingsInputs => new(AskedRoute?.Price, RoutedRoute?.Price, Degraded, CacheBreakpointsAdded, OutputControl is not null);
+    /// <summary>A cascade's cheaper attempt whose answer failed its check (its row is linked to the answer's by ParentId).</summary>
+    public bool WastedAttempt { get; set; }
+    /// <summary>Stronger candidates that can serve the request, cheapest first, when the router cascades; empty otherwise.</summary>
+    public IReadOnlyList<Routing.RoutedCandidate> CascadeCandidates { get; set; } = [];
+    /// <summary>Set by a cascade: judges a non-streamed answer before it reaches the client (a failure reason, or null).</summary>
+    public Func<ReadOnlyMemory<byte>, string?>? AnswerCheck { get; set; }
+
+    public TokenOps.Core.Savings.SavingsInputs SavingsInputs =>
+        new(AskedRoute?.Price, RoutedRoute?.Price, Degraded, CacheBreakpointsAdded, OutputControl is not null, WastedAttempt);
+
+    /// <summary>
+    /// This attempt as a row of its own (a new event id, linked to this request's by ParentId), holding its meter and
+    /// budget hold; the request itself then starts again on a stronger model.
+    /// </summary>
+    public ProxyContext SplitAttempt(string attemptId, string reason)
+    {
+        var attempt = new ProxyContext(Http, Route, attemptId, StartedAt)
+        {
+            Key = Key, Attribution = Attribution, Body = Body, Facts = Facts, ModelRoute = ModelRoute, Meter = Meter,
+            Reservation = Reservation, BudgetAction = BudgetAction, Justification = Justification, RouterName = RouterName,
+            RouterRank = RouterRank, RoutedRoute = RoutedRoute, RouteScore = RouteScore, OutputControl = OutputControl,
+            CacheBreakpointsAdded = CacheBreakpointsAdded, ParentId = EventId, WastedAttempt = true,
+            Status = Status, Outcome = Outcome, ErrorCode = "cascade_escalated:" + reason,
+        };
+        Meter = null;
+        Reservation = null;
+        return attempt;
+    }
     /// <summary>The rate-limit lease taken by the rate limit stage; released once when the pipeline is done.</summary>
     public TokenOps.Core.RateLimits.RateLimitLease? RateLimitLease { get; set; }
     /// <summary>The tokens the ledger row records (input and output), set at settlement; rate limits are corrected to it.</summary>

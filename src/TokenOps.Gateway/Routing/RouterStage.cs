@@ -12,6 +12,9 @@ using TokenOps.Routing;
 
 namespace TokenOps.Gateway.Routing;
 
+/// <summary>A candidate that can serve a request, with its rank among the router's candidates (0 = cheapest).</summary>
+public sealed record RoutedCandidate(ModelRoute Route, int Rank);
+
 /// <summary>
 /// <c>model: "auto"</c>: chooses the cheapest candidate that will do, after the body is read and before rate limits and
 /// admission, so that reservations and budgets see the model that will serve. In order: the router the request names (or
@@ -60,16 +63,33 @@ public sealed class RouterStage(ModelRouterHolder models, BudgetEngine budgets, 
         }
 
         context.RouterName = router.Name;
+        context.AskedRoute = router.Baseline(dialect);
+        context.RouteScore = score.StrongScore;
+        context.RouteReasons = score.Reasons;
+        // A cascade tries the choice first and keeps the stronger candidates for when its answer fails its check.
+        if (router.Cascade && !context.Facts.Stream) context.CascadeCandidates = eligible.Where(c => c.Rank > choice.Rank).ToList();
+        Serve(context, choice);
+        return true;
+    }
+
+    /// <summary>A cascade's next attempt: the next stronger candidate serves, and the session's pin moves up with it.</summary>
+    public void Escalate(ProxyContext context)
+    {
+        var next = context.CascadeCandidates[0];
+        context.CascadeCandidates = context.CascadeCandidates.Skip(1).ToList();
+        if (context.RouterSession is { } session) pins.Set(context.RouterName!, session, next.Route.ServedModel, next.Rank);
+        Serve(context, next);
+    }
+
+    private static void Serve(ProxyContext context, RoutedCandidate choice)
+    {
         context.RouterRank = choice.Rank;
         context.ModelRoute = choice.Route;
         context.RoutedRoute = choice.Route;
-        context.AskedRoute = router.Baseline(dialect);
-        context.RouteScore = score.StrongScore;
         var headers = context.Http.Response.Headers;
         headers[RoutedModelHeader] = HeaderValues.Encode(choice.Route.ServedModel);
-        headers[ScoreHeader] = score.StrongScore.ToString("0.0000", CultureInfo.InvariantCulture);
-        if (score.Reasons.Count > 0) headers[ReasonsHeader] = HeaderValues.Encode(string.Join(", ", score.Reasons));
-        return true;
+        headers[ScoreHeader] = context.RouteScore!.Value.ToString("0.0000", CultureInfo.InvariantCulture);
+        if (context.RouteReasons is { Count: > 0 } reasons) headers[ReasonsHeader] = HeaderValues.Encode(string.Join(", ", reasons));
     }
 
     /// <summary>After a Responses answer: its id is pinned too, so the next turn (previous_response_id) finds the model.</summary>
@@ -79,15 +99,14 @@ public sealed class RouterStage(ModelRouterHolder models, BudgetEngine budgets, 
             pins.Set(router, SessionKey.ForResponse(id), context.ModelRoute!.ServedModel, context.RouterRank);
     }
 
-    private sealed record Candidate(ModelRoute Route, int Rank);
 
     /// <summary>The candidates that can serve this request, cheapest first; a 400 that says why when none can.</summary>
-    private List<Candidate> Eligible(ProxyContext context, JsonElement root, IReadOnlyList<ModelRoute> candidates)
+    private List<RoutedCandidate> Eligible(ProxyContext context, JsonElement root, IReadOnlyList<ModelRoute> candidates)
     {
         var needs = RequestNeeds.Read(root);
         var maxOutput = context.Facts!.MaxOutputTokens ?? 0;
         long? inputTokens = null;
-        var eligible = new List<Candidate>(candidates.Count);
+        var eligible = new List<RoutedCandidate>(candidates.Count);
         var refusals = new List<string>();
         for (var i = 0; i < candidates.Count; i++)
         {
@@ -117,7 +136,7 @@ public sealed class RouterStage(ModelRouterHolder models, BudgetEngine budgets, 
                     }
                 }
             }
-            eligible.Add(new Candidate(route, i));
+            eligible.Add(new RoutedCandidate(route, i));
         }
         if (eligible.Count == 0)
             throw GatewayException.BadRequest("no_eligible_model",

@@ -104,6 +104,7 @@ public static class GatewayHost
         // The scorer's embedding model loads on the first auto request, never at start: no cost when no one routes.
         services.AddSingleton<TokenOps.Routing.IRouteScorer>(_ => TokenOps.Routing.StrongScorer.LoadDefault());
         services.AddSingleton(sp => new Routing.SessionPins(settings.Time, TimeSpan.FromMinutes(options.Routing.PinMinutes), options.Routing.MaxPinnedSessions));
+        services.AddSingleton<Routing.CandidatePicker>();
         services.AddSingleton<Routing.RouterStage>();
         services.AddSingleton<Routing.CascadeStage>();
         services.AddSingleton<SettleStage>();
@@ -164,6 +165,27 @@ public static class GatewayHost
         models.Routers = Routing.AutoRouters.Build(options.Routing, models);
         return models;
     }
+
+    /// <summary>
+    /// Models and routers for commands that decide without forwarding anything (<c>tokenops route score</c>): the configured
+    /// providers without their keys, and every other priced model as if simulated, so routers validate as the gateway does.
+    /// </summary>
+    public static ModelRouter BuildOfflineRouter(GatewayOptions options)
+    {
+        var catalog = BundledCatalog.Load(options.Prices);
+        var unused = new Uri("http://127.0.0.1:9/");
+        var providers = new Dictionary<string, ProviderEndpoint>(StringComparer.Ordinal);
+        foreach (var (name, p) in options.Providers)
+            providers[name] = new ProviderEndpoint(name, p.Kind == "anthropic" ? Dialect.Anthropic : Dialect.OpenAI, unused, new Secret(""), TimeSpan.FromSeconds(1));
+        providers.TryAdd(SimulatedOpenAI, new ProviderEndpoint(SimulatedOpenAI, Dialect.OpenAI, unused, new Secret(""), TimeSpan.FromSeconds(1)));
+        providers.TryAdd(SimulatedAnthropic, new ProviderEndpoint(SimulatedAnthropic, Dialect.Anthropic, unused, new Secret(""), TimeSpan.FromSeconds(1)));
+        var models = new ModelRouter(catalog, providers, options.Models, options.AllowUnpriced, SimulatorFallback(providers));
+        models.Routers = Routing.AutoRouters.Build(options.Routing, models);
+        return models;
+    }
+
+    /// <summary>The protocol routes, by name, for offline commands that read request bodies as the gateway does.</summary>
+    public static ProtocolRoute Protocol(string name) => ProxiedRoutes.Single(r => r.Name == name);
 
     private static Dictionary<string, ProviderEndpoint> Providers(GatewayOptions options, Uri? simulatorUrl, GatewaySettings settings)
     {

@@ -31,6 +31,7 @@ public static class Cli
             ImportCommand.Create(),
             ReportCommand.Create(),
             MigrateCommand.Create(),
+            new System.CommandLine.Command("route", "Model routing: score requests as the router would") { RouteScoreCommand.Create() },
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -1,14 +1,9 @@
-using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
-using TokenOps.Core.Pricing;
 using TokenOps.Gateway.Budgets;
-using TokenOps.Gateway.Metering;
 using TokenOps.Gateway.Pipeline;
 using TokenOps.Gateway.Protocols;
 using TokenOps.Gateway.Providers;
-using TokenOps.Routing;
 
 namespace TokenOps.Gateway.Routing;
 
@@ -22,13 +17,11 @@ public sealed record RoutedCandidate(ModelRoute Route, int Rank);
 /// holds the prompt plus max_tokens), within the caller's protocol; the scorer's strong score and the dial; then the
 /// session's pin (escalate, never step down). A request that names a model costs one string comparison here.
 /// </summary>
-public sealed class RouterStage(ModelRouterHolder models, BudgetEngine budgets, IRouteScorer scorer, TokenCounter tokens, SessionPins pins)
+public sealed class RouterStage(ModelRouterHolder models, BudgetEngine budgets, CandidatePicker picker, SessionPins pins)
 {
     public const string RoutedModelHeader = "X-TokenOps-Routed-Model";
     public const string ScoreHeader = "X-TokenOps-Route-Score";
     public const string ReasonsHeader = "X-TokenOps-Route-Reasons";
-
-    private readonly ConcurrentDictionary<string, ScoreWindow> _windows = new(StringComparer.Ordinal);
 
     /// <summary>Routes an <c>auto</c> request and returns true; false for a request that names its model.</summary>
     public bool TryRoute(ProxyContext context)
@@ -37,21 +30,12 @@ public sealed class RouterStage(ModelRouterHolder models, BudgetEngine budgets, 
         if (!AutoRouters.IsAuto(model)) return false;
         var key = context.Key!;
         var router = models.Current.Routers.Resolve(model, key.Team, budgets.Policies.TierOf(key.Person)?.Name);
-        var dialect = context.Route.Dialect;
-        var candidates = router.Candidates(dialect);
-        if (candidates.Count == 0)
-            throw GatewayException.BadRequest("no_candidate",
-                $"Router '{router.Name}' has no candidate models for the {dialect} protocol; call it through the other protocol's endpoints or add candidates under routing.routers.{router.Name}.", "model");
         if (!context.Route.Billable || context.Route.Name == "openai.embeddings")
             throw GatewayException.BadRequest("not_routable", $"'{model}' chooses among chat models; {context.Route.Name} needs a model named explicitly.", "model");
 
         using var doc = JsonDocument.Parse(context.Body!);
         var root = doc.RootElement;
-        var eligible = Eligible(context, root, candidates);
-        var score = scorer.Score(RoutePromptReader.Read(root));
-        var window = _windows.GetOrAdd(router.Name, _ => new ScoreWindow());
-        window.Add(score.StrongScore);
-        var choice = eligible[router.Dial.Pick(score.StrongScore, eligible.Count, window)];
+        var (choice, eligible, score) = picker.Decide(router, context.Route, root, context.Body!.Length, context.Facts.MaxOutputTokens ?? 0);
 
         if (router.PinSessions && SessionKey.Read(context.Http.Request, root) is { } session)
         {
@@ -63,7 +47,7 @@ public sealed class RouterStage(ModelRouterHolder models, BudgetEngine budgets, 
         }
 
         context.RouterName = router.Name;
-        context.AskedRoute = router.Baseline(dialect);
+        context.AskedRoute = router.Baseline(context.Route.Dialect);
         context.RouteScore = score.StrongScore;
         context.RouteReasons = score.Reasons;
         // A cascade tries the choice first and keeps the stronger candidates for when its answer fails its check.
@@ -97,57 +81,5 @@ public sealed class RouterStage(ModelRouterHolder models, BudgetEngine budgets, 
     {
         if (context.RouterName is { } router && context.Meter?.ProviderRequestId is { } id && context.Route.Name == "openai.responses")
             pins.Set(router, SessionKey.ForResponse(id), context.ModelRoute!.ServedModel, context.RouterRank);
-    }
-
-
-    /// <summary>The candidates that can serve this request, cheapest first; a 400 that says why when none can.</summary>
-    private List<RoutedCandidate> Eligible(ProxyContext context, JsonElement root, IReadOnlyList<ModelRoute> candidates)
-    {
-        var needs = RequestNeeds.Read(root);
-        var maxOutput = context.Facts!.MaxOutputTokens ?? 0;
-        long? inputTokens = null;
-        var eligible = new List<RoutedCandidate>(candidates.Count);
-        var refusals = new List<string>();
-        for (var i = 0; i < candidates.Count; i++)
-        {
-            var route = candidates[i];
-            var price = route.Price!;
-            var missing = needs & ~price.Capabilities;
-            if (missing != ModelCapabilities.None)
-            {
-                refusals.Add($"{route.ServedModel} cannot take {RequestNeeds.Describe(missing)}");
-                continue;
-            }
-            if (price.MaxOutputTokens is { } outputCap && maxOutput > outputCap)
-            {
-                refusals.Add($"{route.ServedModel} writes at most {outputCap} tokens (max_tokens is {maxOutput})");
-                continue;
-            }
-            if (price.MaxInputTokens is { } window)
-            {
-                // Every token is at least one byte: a body that fits in bytes fits in tokens, with no tokenizer run.
-                if (context.Body!.Length + maxOutput > window)
-                {
-                    inputTokens ??= CountInput(context, root, route.ServedModel);
-                    if (inputTokens + maxOutput > window)
-                    {
-                        refusals.Add($"{route.ServedModel}'s context window ({window} tokens) cannot hold the prompt (~{inputTokens}) plus max_tokens ({maxOutput})");
-                        continue;
-                    }
-                }
-            }
-            eligible.Add(new RoutedCandidate(route, i));
-        }
-        if (eligible.Count == 0)
-            throw GatewayException.BadRequest("no_eligible_model",
-                $"No candidate of this router can serve the request: {string.Join("; ", refusals)}.", "model");
-        return eligible;
-    }
-
-    private long CountInput(ProxyContext context, JsonElement root, string model)
-    {
-        var text = new StringBuilder();
-        context.Route.CollectPromptText(root, text);
-        return tokens.Count(model, text.ToString());
     }
 }

@@ -38,6 +38,22 @@ public sealed class CliProcess : IDisposable
 
     public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args) => RunAsync(null, args);
 
+    /// <summary>Runs the CLI with <paramref name="stdin"/> as its standard input (closed after it).</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunWithInputAsync(string stdin, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tokenops.dll"));
+        foreach (var a in args) info.ArgumentList.Add(a);
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        using var cli = new CliProcess(Process.Start(info)!);
+        await cli.Process.StandardInput.WriteAsync(stdin);
+        cli.Process.StandardInput.Close();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await cli.Process.WaitForExitAsync(timeout.Token);
+        cli.Process.WaitForExit();
+        return (cli.Process.ExitCode, cli.Stdout, cli.Stderr);
+    }
+
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         using var cli = Start(environment, args);

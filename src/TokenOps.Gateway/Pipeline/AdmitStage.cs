@@ -34,9 +34,11 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
         var key = context.Key!;
         var facts = context.Facts!;
         var tier = policies.TierOf(key.Person);
-        if (tier is not null && !tier.Allows(facts.Model))
+        // A routed request is checked on the model the router chose (it only chooses allowed ones), never on "auto".
+        var model = context.RoutedRoute?.ServedModel ?? facts.Model;
+        if (tier is not null && !tier.Allows(model))
             throw new GatewayException(403, "model_not_allowed",
-                $"Tier '{tier.Name}' may not call '{facts.Model}'. Allowed models: {string.Join(", ", tier.AllowedModels!.Order(StringComparer.Ordinal))}.", "model");
+                $"Tier '{tier.Name}' may not call '{model}'. Allowed models: {string.Join(", ", tier.AllowedModels!.Order(StringComparer.Ordinal))}.", "model");
         var applicable = policies.Applicable(key.Person, key.Team, context.Attribution.Project);
         if (applicable.Count == 0) return ValueTask.CompletedTask;
         return ReserveOrRefuseAsync(context, tier, applicable);

@@ -21,13 +21,14 @@ public sealed class CandidatePicker(IRouteScorer scorer, TokenCounter tokens)
 {
     private readonly ConcurrentDictionary<string, ScoreWindow> _windows = new(StringComparer.Ordinal);
 
-    public RouteDecision Decide(AutoRouter router, ProtocolRoute protocol, JsonElement root, int bodyBytes, long maxOutput)
+    /// <param name="allowed">The caller's tier allow-list, when it has one: a router never routes into a 403.</param>
+    public RouteDecision Decide(AutoRouter router, ProtocolRoute protocol, JsonElement root, int bodyBytes, long maxOutput, Func<string, bool>? allowed = null)
     {
         var candidates = router.Candidates(protocol.Dialect);
         if (candidates.Count == 0)
             throw GatewayException.BadRequest("no_candidate",
                 $"Router '{router.Name}' has no candidate models for the {protocol.Dialect} protocol; call it through the other protocol's endpoints or add candidates under routing.routers.{router.Name}.", "model");
-        var eligible = Eligible(protocol, root, candidates, bodyBytes, maxOutput);
+        var eligible = Eligible(protocol, root, candidates, bodyBytes, maxOutput, allowed);
         var score = scorer.Score(RoutePromptReader.Read(root));
         var window = _windows.GetOrAdd(router.Name, _ => new ScoreWindow());
         window.Add(score.StrongScore);
@@ -35,7 +36,8 @@ public sealed class CandidatePicker(IRouteScorer scorer, TokenCounter tokens)
     }
 
     /// <summary>The candidates that can serve this request, cheapest first; a 400 that says why when none can.</summary>
-    private List<RoutedCandidate> Eligible(ProtocolRoute protocol, JsonElement root, IReadOnlyList<ModelRoute> candidates, int bodyBytes, long maxOutput)
+    private List<RoutedCandidate> Eligible(ProtocolRoute protocol, JsonElement root, IReadOnlyList<ModelRoute> candidates, int bodyBytes, long maxOutput,
+        Func<string, bool>? allowed)
     {
         var needs = RequestNeeds.Read(root);
         long? inputTokens = null;
@@ -45,6 +47,11 @@ public sealed class CandidatePicker(IRouteScorer scorer, TokenCounter tokens)
         {
             var route = candidates[i];
             var price = route.Price!;
+            if (allowed is not null && !allowed(route.ServedModel))
+            {
+                refusals.Add($"{route.ServedModel} is not allowed for your tier");
+                continue;
+            }
             var missing = needs & ~price.Capabilities;
             if (missing != ModelCapabilities.None)
             {

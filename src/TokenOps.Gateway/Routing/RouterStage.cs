@@ -29,13 +29,15 @@ public sealed class RouterStage(ModelRouterHolder models, BudgetEngine budgets, 
         var model = context.Facts!.Model;
         if (!AutoRouters.IsAuto(model)) return false;
         var key = context.Key!;
-        var router = models.Current.Routers.Resolve(model, key.Team, budgets.Policies.TierOf(key.Person)?.Name);
+        var tier = budgets.Policies.TierOf(key.Person);
+        var router = models.Current.Routers.Resolve(model, key.Team, tier?.Name);
         if (!context.Route.Billable || context.Route.Name == "openai.embeddings")
             throw GatewayException.BadRequest("not_routable", $"'{model}' chooses among chat models; {context.Route.Name} needs a model named explicitly.", "model");
 
         using var doc = JsonDocument.Parse(context.Body!);
         var root = doc.RootElement;
-        var (choice, eligible, score) = picker.Decide(router, context.Route, root, context.Body!.Length, context.Facts.MaxOutputTokens ?? 0);
+        var (choice, eligible, score) = picker.Decide(router, context.Route, root, context.Body!.Length, context.Facts.MaxOutputTokens ?? 0,
+            tier?.AllowedModels is null ? null : tier.Allows);
 
         if (router.PinSessions && SessionKey.Read(context.Http.Request, root) is { } session)
         {

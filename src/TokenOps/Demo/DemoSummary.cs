@@ -1,6 +1,7 @@
 using System.Globalization;
 using TokenOps.Core.Ledger;
 using TokenOps.Core.Pricing;
+using TokenOps.Core.Savings;
 
 namespace TokenOps.Cli.Demo;
 
@@ -25,6 +26,25 @@ internal static class DemoSummary
         Table(output, "By person", rows, r => $"{r.Person} ({r.Team})", total);
         Table(output, "By model", rows, r => r.ServedModel ?? "-", total);
         Table(output, "By project", rows, r => r.Project ?? "-", total);
+        Savings(output, rows, total);
+    }
+
+    /// <summary>What each lever saved against the requests as asked (an estimate: the same tokens at the asked model's prices).</summary>
+    private static void Savings(TextWriter output, IReadOnlyList<LedgerEntry> rows, long total)
+    {
+        var asked = rows.Sum(r => r.AsAskedNanos);
+        output.WriteLine();
+        output.WriteLine(Invariant($"Savings by lever (estimated: as asked {Usd(asked)}, paid {Usd(total)}, saved {Usd(asked - total)})"));
+        output.WriteLine(Invariant($"{"LEVER",-28} {"REQUESTS",9} {"SAVED USD",12}"));
+        foreach (var lever in SavingsLevers.All)
+        {
+            var applied = rows.Count(r => r.Levers is { } l && l.Split(',').Contains(lever));
+            output.WriteLine(Invariant($"{lever,-28} {applied,9} {Usd(rows.Sum(r => r.Savings.NanosOf(lever))),12}"));
+        }
+        var routed = rows.Where(r => r.RouteScore is not null).ToList();
+        var moved = rows.Count(r => r.Outcome == LedgerOutcome.Ok && r.ServedModel is { } served && r.AsAskedNanos > r.CostNanos
+            && (r.Levers?.Contains(SavingsLevers.Routed, StringComparison.Ordinal) == true || r.Levers?.Contains(SavingsLevers.Degraded, StringComparison.Ordinal) == true));
+        output.WriteLine(Invariant($"Routed requests: {routed.Count}; moved to a cheaper model (routed or degraded): {moved} of {rows.Count} ({(rows.Count == 0 ? 0 : 100.0 * moved / rows.Count):0.0}%)"));
     }
 
     private static void Table(TextWriter output, string title, IReadOnlyList<LedgerEntry> rows, Func<LedgerEntry, string> key, long total)

@@ -223,6 +223,20 @@ public class RouterTests
     }
 
     [Fact]
+    public async Task It_only_routes_to_models_the_callers_tier_allows_and_the_tier_check_sees_the_routed_model()
+    {
+        await using var gateway = await GatewayFixture.StartAsync(o =>
+        {
+            Router(threshold: 0.0)(o); // would always choose gpt-4o
+            o.Budgets.Tiers["junior"] = new TierOptions { People = ["ada"], AllowedModels = ["gpt-4o-mini"] };
+        });
+        using var http = gateway.Client(gateway.CreateKey("ada", "core"));
+        using var response = await http.SendAsync(Chat(Hard));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("gpt-4o-mini", Header(response, RouterStage.RoutedModelHeader));
+    }
+
+    [Fact]
     public async Task A_strong_share_sends_about_that_share_to_the_strong_model()
     {
         await using var gateway = await GatewayFixture.StartAsync(Router(share: 0.25, pin: false));

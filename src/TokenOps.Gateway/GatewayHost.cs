@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using System.Net;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using TokenOps.Core.Pricing;
@@ -71,7 +72,7 @@ public static class GatewayHost
         services.AddSingleton(settings.Time);
         services.AddSingleton(options);
         services.AddTokenOpsStorage(options.Storage, options.DataDirectory);
-        services.AddTokenOpsRedisCounters(options.Redis);
+        services.AddTokenOpsRedisCounters(options.Redis, TimeSpan.FromMinutes(options.Routing.PinMinutes));
         services.AddSingleton(sp => new LedgerJournal(Path.Combine(options.DataDirectory, "journal"), new JournalSettings
         {
             SegmentBytes = options.JournalSegmentBytes,
@@ -103,7 +104,8 @@ public static class GatewayHost
         services.AddSingleton<AdmitStage>();
         // The scorer's embedding model loads on the first auto request, never at start: no cost when no one routes.
         services.AddSingleton<TokenOps.Routing.IRouteScorer>(_ => TokenOps.Routing.StrongScorer.LoadDefault());
-        services.AddSingleton(sp => new Routing.SessionPins(settings.Time, TimeSpan.FromMinutes(options.Routing.PinMinutes), options.Routing.MaxPinnedSessions));
+        // Session pins in this process, unless Redis (registered above) shares them across the fleet.
+        services.TryAddSingleton<TokenOps.Core.Routing.ISessionPins>(new TokenOps.Core.Routing.InProcessSessionPins(TimeSpan.FromMinutes(options.Routing.PinMinutes), options.Routing.MaxPinnedSessions));
         services.AddSingleton<Routing.CandidatePicker>();
         services.AddSingleton<Routing.RouterStage>();
         services.AddSingleton<Routing.CascadeStage>();

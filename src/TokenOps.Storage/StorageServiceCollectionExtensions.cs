@@ -48,7 +48,7 @@ public static class StorageServiceCollectionExtensions
     /// failing when Redis is down (calls then fail fast, and the book fails closed or open). The connection string is
     /// read here and handed to the client only: never logged, never in a message.
     /// </summary>
-    public static IServiceCollection AddTokenOpsRedisCounters(this IServiceCollection services, RedisOptions? options)
+    public static IServiceCollection AddTokenOpsRedisCounters(this IServiceCollection services, RedisOptions? options, TimeSpan? sessionPinLifetime = null)
     {
         if (options is null) return services;
         services.AddSingleton<StackExchange.Redis.IConnectionMultiplexer>(_ => Redis.RedisConnection.Connect(options));
@@ -56,6 +56,9 @@ public static class StorageServiceCollectionExtensions
         // Rate limits count in the same Redis, so a fleet shares one count per key, person and team (registered
         // before the gateway's in-process default, which it then replaces).
         services.AddSingleton<TokenOps.Core.RateLimits.IRateLimitCounters>(sp => new Redis.RedisRateLimitCounters(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>()));
+        // Router session pins too: a conversation's turns stay on one model whichever replica serves them.
+        services.AddSingleton<TokenOps.Core.Routing.ISessionPins>(sp => new Redis.RedisSessionPins(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>(),
+            sessionPinLifetime ?? TimeSpan.FromHours(1)));
         return services;
     }
 

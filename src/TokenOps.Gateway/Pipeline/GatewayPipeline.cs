@@ -50,11 +50,11 @@ public sealed class GatewayPipeline(
             attribute.Run(context);
             ledgerAvailable.Run(context);
             await read.RunAsync(context);
-            if (!autoRouter.TryRoute(context)) context.ModelRoute = router.Current.Resolve(context.Facts!.Model, route.Dialect);
+            if (!await autoRouter.TryRouteAsync(context)) context.ModelRoute = router.Current.Resolve(context.Facts!.Model, route.Dialect);
             await rateLimit.RunAsync(context);
             await admit.RunAsync(context);
             await forward.RunAsync(context);
-            autoRouter.AfterAnswer(context);
+            await autoRouter.AfterAnswerAsync(context);
         }
         catch (GatewayException ex)
         {

@@ -37,7 +37,7 @@ public sealed class CascadeStage(ForwardStage forward, AdmitStage admit, SettleS
                 // Nothing reached the client: what the failed attempt set on the response goes.
                 context.Http.Response.Headers.Clear();
                 context.Http.Response.StatusCode = 200;
-                router.Escalate(context);
+                await router.EscalateAsync(context);
                 await admit.RunAsync(context);
             }
         }

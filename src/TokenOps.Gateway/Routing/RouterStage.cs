@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using TokenOps.Core.Routing;
 using TokenOps.Gateway.Budgets;
 using TokenOps.Gateway.Pipeline;
 using TokenOps.Gateway.Protocols;
@@ -17,14 +18,14 @@ public sealed record RoutedCandidate(ModelRoute Route, int Rank);
 /// holds the prompt plus max_tokens), within the caller's protocol; the scorer's strong score and the dial; then the
 /// session's pin (escalate, never step down). A request that names a model costs one string comparison here.
 /// </summary>
-public sealed class RouterStage(ModelRouterHolder models, BudgetEngine budgets, CandidatePicker picker, SessionPins pins)
+public sealed class RouterStage(ModelRouterHolder models, BudgetEngine budgets, CandidatePicker picker, ISessionPins pins, ILogger<RouterStage> logger)
 {
     public const string RoutedModelHeader = "X-TokenOps-Routed-Model";
     public const string ScoreHeader = "X-TokenOps-Route-Score";
     public const string ReasonsHeader = "X-TokenOps-Route-Reasons";
 
-    /// <summary>Routes an <c>auto</c> request and returns true; false for a request that names its model.</summary>
-    public bool TryRoute(ProxyContext context)
+    /// <summary>Routes an <c>auto</c> request and returns true; false for a request that names its model (synchronously).</summary>
+    public async ValueTask<bool> TryRouteAsync(ProxyContext context)
     {
         var model = context.Facts!.Model;
         if (!AutoRouters.IsAuto(model)) return false;
@@ -42,9 +43,12 @@ public sealed class RouterStage(ModelRouterHolder models, BudgetEngine budgets, 
         if (router.PinSessions && SessionKey.Read(context.Http.Request, root) is { } session)
         {
             // A pinned session keeps its model unless this turn needs a stronger one (or the pinned one cannot serve it).
-            if (pins.Get(router.Name, session) is { } pin && pin.Rank > choice.Rank)
-                choice = eligible.FirstOrDefault(c => c.Rank >= pin.Rank) ?? choice;
-            pins.Set(router.Name, session, choice.Route.ServedModel, choice.Rank);
+            var pin = await PinAsync(context, router.Name, session, choice);
+            if (pin is not null && pin.Rank > choice.Rank && eligible.FirstOrDefault(c => c.Rank >= pin.Rank) is { } pinned)
+            {
+                choice = pinned;
+                if (pinned.Rank != pin.Rank) await PinAsync(context, router.Name, session, pinned);
+            }
             context.RouterSession = session;
         }
 
@@ -59,11 +63,11 @@ public sealed class RouterStage(ModelRouterHolder models, BudgetEngine budgets, 
     }
 
     /// <summary>A cascade's next attempt: the next stronger candidate serves, and the session's pin moves up with it.</summary>
-    public void Escalate(ProxyContext context)
+    public async ValueTask EscalateAsync(ProxyContext context)
     {
         var next = context.CascadeCandidates[0];
         context.CascadeCandidates = context.CascadeCandidates.Skip(1).ToList();
-        if (context.RouterSession is { } session) pins.Set(context.RouterName!, session, next.Route.ServedModel, next.Rank);
+        if (context.RouterSession is { } session) await PinAsync(context, context.RouterName!, session, next);
         Serve(context, next);
     }
 
@@ -79,9 +83,23 @@ public sealed class RouterStage(ModelRouterHolder models, BudgetEngine budgets, 
     }
 
     /// <summary>After a Responses answer: its id is pinned too, so the next turn (previous_response_id) finds the model.</summary>
-    public void AfterAnswer(ProxyContext context)
+    public async ValueTask AfterAnswerAsync(ProxyContext context)
     {
         if (context.RouterName is { } router && context.Meter?.ProviderRequestId is { } id && context.Route.Name == "openai.responses")
-            pins.Set(router, SessionKey.ForResponse(id), context.ModelRoute!.ServedModel, context.RouterRank);
+            await PinAsync(context, router, SessionKey.ForResponse(id), new RoutedCandidate(context.ModelRoute!, context.RouterRank));
+    }
+
+    /// <summary>Never fails a request: pins that cannot be reached (Redis down) leave the turn to its score.</summary>
+    private async ValueTask<SessionPin?> PinAsync(ProxyContext context, string router, string session, RoutedCandidate candidate)
+    {
+        try
+        {
+            return await pins.PinAtLeastAsync(router, session, new SessionPin(candidate.Route.ServedModel, candidate.Rank), context.StartedAt, context.Http.RequestAborted);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning("Session pin for router {Router} unavailable ({Error}); routing by score alone", router, ex.GetType().Name);
+            return null;
+        }
     }
 }

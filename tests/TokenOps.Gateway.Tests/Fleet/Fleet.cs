@@ -40,7 +40,8 @@ public sealed class Fleet : IAsyncDisposable
     public string DataDirectory(int replica) => Path.Combine(_root, "data-" + replica);
 
     /// <param name="extra">More tokenops.json members (budgets, redis, rate limits), as JSON object members.</param>
-    public static async Task<Fleet> StartAsync(int replicas, string postgres, string? redis = null, string extra = "")
+    /// <param name="models">Models the simulator serves (besides gpt-4o-mini).</param>
+    public static async Task<Fleet> StartAsync(int replicas, string postgres, string? redis = null, string extra = "", string[]? models = null)
     {
         var simulator = await SimulatedProvider.StartAsync();
         var fleet = new Fleet(simulator, replicas, postgres, redis);
@@ -50,7 +51,7 @@ public sealed class Fleet : IAsyncDisposable
         await File.WriteAllTextAsync(fleet.ConfigPath, $$"""
             {
               "providers": { "sim": { "kind": "openai", "baseUrl": {{JsonSerializer.Serialize(simulator.Url.ToString())}}, "apiKeyFile": {{JsonSerializer.Serialize(keyFile)}} } },
-              "models": { "gpt-4o-mini": { "provider": "sim" } },
+              "models": { {{string.Join(", ", new[] { "gpt-4o-mini" }.Concat(models ?? []).Select(m => $"\"{m}\": {{ \"provider\": \"sim\" }}"))}} },
               "storage": { "kind": "postgres", "connectionStringEnv": "TOKENOPS_PG" },{{redisMember}}
               {{extra}}
               "dataDirectory": {{JsonSerializer.Serialize(fleet.DataDirectory(0))}}

@@ -55,6 +55,32 @@ internal sealed class Target : IDisposable
 internal sealed record Scenario(string Name, bool Stream, byte[] Body, int SimLatencyMs)
 {
     /// <summary>
+    /// With --prompt-words: a prompt of about that many words whose text differs on every request (a counter in it), so
+    /// nothing downstream (a router's embedding cache, a response cache) can answer from memory. Null: the fixed body.
+    /// </summary>
+    public Func<long, byte[]>? Varying { get; init; }
+
+    private long _sequence;
+
+    public byte[] NextBody() => Varying is { } next ? next(Interlocked.Increment(ref _sequence)) : Body;
+
+    private static readonly string[] Words =
+        ("refactor the payment retry handler so that idempotency keys survive a restart and add tests for the ledger migration " +
+         "explain why the integration test is flaky when the queue is slow summarise this incident timeline compute the integral " +
+         "prove the bound derive the recurrence write a function that parses the log lines and returns the slowest endpoints").Split(' ');
+
+    public static Scenario CreateLong(string name, string model, int maxTokens, int simLatencyMs, int promptWords)
+    {
+        var stream = name == "stream";
+        var text = new StringBuilder();
+        for (var i = 0; i < promptWords; i++) text.Append(Words[(i * 7 + i / 13) % Words.Length]).Append(' ');
+        var prompt = text.ToString();
+        byte[] Body(long n) => Encoding.UTF8.GetBytes(
+            $$"""{"model":"{{model}}","max_tokens":{{maxTokens}},{{(stream ? "\"stream\":true," : "")}}"messages":[{"role":"user","content":"Request {{n}}: {{prompt}}"}]}""");
+        return new Scenario(name, stream, Body(0), simLatencyMs) { Varying = Body };
+    }
+
+    /// <summary>
     /// <paramref name="simLatencyMs"/> &gt; 0 sends <c>x-sim-latency-ms</c> (the gateway forwards it), so the simulator
     /// waits that long before the answer (JSON) or the first token (streams), like a real provider.
     /// </summary>
@@ -257,7 +283,7 @@ internal static class LoadRunner
             {
                 Version = HttpVersion.Version11,
                 VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-                Content = new ByteArrayContent(scenario.Body),
+                Content = new ByteArrayContent(scenario.NextBody()),
             };
             request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
             request.Headers.TryAddWithoutValidation("Authorization", target.Authorization);

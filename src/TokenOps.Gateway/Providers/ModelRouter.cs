@@ -59,6 +59,9 @@ public sealed class ModelRouter
     /// <summary>Model ids this gateway can route, for GET /v1/models.</summary>
     public IEnumerable<string> RoutableModels(Dialect dialect)
     {
+        // Routers are models a client can pick (IDEs and agents choose from this list): "auto" and "auto:<name>".
+        foreach (var auto in Routers.All)
+            if (auto.Candidates(dialect).Count > 0) yield return auto.Name == Routing.AutoRouters.Auto ? Routing.AutoRouters.Auto : "auto:" + auto.Name;
         foreach (var (name, route) in _routes)
             if (route.Provider is null || _providers[route.Provider].Dialect == dialect) yield return name;
         foreach (var price in Catalog.All)

@@ -92,6 +92,28 @@ public class RouterTests
     }
 
     [Fact]
+    public async Task The_routers_are_listed_as_models_a_client_can_pick()
+    {
+        await using var gateway = await GatewayFixture.StartAsync(o =>
+        {
+            Router(threshold: 0.5)(o);
+            Router(threshold: 0.5, name: "cheap", anthropic: [])(o);
+        });
+        using var http = gateway.Client(gateway.CreateKey());
+        using var openai = JsonDocument.Parse(await http.GetStringAsync("/v1/models"));
+        var ids = openai.RootElement.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()).ToList();
+        Assert.Contains("auto", ids);
+        Assert.Contains("auto:cheap", ids);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/models");
+        request.Headers.Add("anthropic-version", "2023-06-01");
+        using var response = await http.SendAsync(request);
+        using var anthropic = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var anthropicIds = anthropic.RootElement.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()).ToList();
+        Assert.Contains("auto", anthropicIds);
+        Assert.DoesNotContain("auto:cheap", anthropicIds); // no Anthropic candidates
+    }
+
+    [Fact]
     public async Task A_request_naming_its_model_is_not_routed()
     {
         await using var gateway = await GatewayFixture.StartAsync(Router(threshold: 0));

@@ -99,6 +99,8 @@ public static class GatewayHost
         services.AddSingleton<BudgetEngine>();
         services.AddSingleton<IBudgetSnapshots>(sp => sp.GetRequiredService<BudgetEngine>());
         services.AddHostedService<BudgetRefresher>();
+        services.AddSingleton(new OutputControl.OutputControlPolicy(options.OutputControl));
+        services.AddSingleton<OutputControlStage>();
         services.AddRateLimits();
         services.AddSingleton<AdmitStage>();
         services.AddSingleton<SettleStage>();

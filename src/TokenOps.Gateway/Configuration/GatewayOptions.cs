@@ -67,6 +67,9 @@ public sealed class GatewayOptions
 
     /// <summary>Rate limits per key, person and team (the CLI's `tokenops limits` adds more).</summary>
     public RateLimitOptions RateLimits { get; set; } = new();
+
+    /// <summary>Output limits and reasoning ceilings per route, tier and team (max_tokens default and cap, reasoning effort, thinking budget).</summary>
+    public OutputControlOptions OutputControl { get; set; } = new();
 }
 
 public sealed class BudgetsOptions

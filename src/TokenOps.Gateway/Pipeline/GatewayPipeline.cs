@@ -13,6 +13,9 @@ namespace TokenOps.Gateway.Pipeline;
 ///     before anything reaches the provider;
 ///  3. read: a bounded body, valid JSON, the route's own fields checked (400 before anything costs money);
 ///  4. route: model to provider and price; an unpriced model is refused here;
+///  4a. output control: the caller's output limit (a default when the request sets none, a cap) and reasoning ceiling are
+///     written into the body; it needs the route, the caller's team and tier (1) and the model's own output limit (4), and
+///     runs before 4b and 5 so that rate limits and reservations size the request from the limit the provider will obey;
 ///  4b. rate limits: the key's, person's and team's requests and tokens per minute and requests in flight, or 429 with
 ///     Retry-After; tokens are the reservation estimate, so it needs the body (3) and the model (4), and runs before 5 so
 ///     a refused request reserves no budget. Its lease is released in the finally, once, however the request ended;
@@ -29,6 +32,7 @@ public sealed class GatewayPipeline(
     LedgerAvailabilityStage ledgerAvailable,
     ReadRequestStage read,
     ModelRouterHolder router,
+    OutputControlStage outputControl,
     RateLimitStage rateLimit,
     AdmitStage admit,
     ForwardStage forward,
@@ -46,6 +50,7 @@ public sealed class GatewayPipeline(
             ledgerAvailable.Run(context);
             await read.RunAsync(context);
             context.ModelRoute = router.Current.Resolve(context.Facts!.Model, route.Dialect);
+            outputControl.Run(context);
             await rateLimit.RunAsync(context);
             await admit.RunAsync(context);
             await forward.RunAsync(context);

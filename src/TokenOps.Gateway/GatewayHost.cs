@@ -100,6 +100,8 @@ public static class GatewayHost
         services.AddSingleton<BudgetEngine>();
         services.AddSingleton<IBudgetSnapshots>(sp => sp.GetRequiredService<BudgetEngine>());
         services.AddHostedService<BudgetRefresher>();
+        services.AddSingleton(new OutputControl.OutputControlPolicy(options.OutputControl));
+        services.AddSingleton<OutputControlStage>();
         services.AddRateLimits();
         services.AddSingleton<AdmitStage>();
         // The scorer's embedding model loads on the first auto request, never at start: no cost when no one routes.

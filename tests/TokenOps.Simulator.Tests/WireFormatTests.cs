@@ -264,6 +264,9 @@ public sealed class WireFormatTests(SimulatorFixture fixture) : IClassFixture<Si
     [InlineData("/v1/messages", """{"max_tokens":10,"messages":[{"role":"user","content":"hi"}]}""", true)]
     [InlineData("/v1/messages", """{"model":"claude-x","messages":[{"role":"user","content":"hi"}]}""", true)]
     [InlineData("/v1/messages", """{"model":"claude-x","max_tokens":10,"messages":[]}""", true)]
+    [InlineData("/v1/messages", """{"model":"claude-x","max_tokens":2000,"thinking":{"type":"enabled","budget_tokens":2000},"messages":[{"role":"user","content":"hi"}]}""", true)]
+    [InlineData("/v1/messages", """{"model":"claude-x","max_tokens":2000,"thinking":{"type":"enabled","budget_tokens":512},"messages":[{"role":"user","content":"hi"}]}""", true)]
+    [InlineData("/v1/messages", """{"model":"claude-x","max_tokens":2000,"thinking":{"type":"enabled"},"messages":[{"role":"user","content":"hi"}]}""", true)]
     public async Task BadRequests_Are400InProtocolShape_AndNotBilled(string path, string body, bool anthropic)
     {
         await using var server = await SimulatorServer.StartAsync();
@@ -280,6 +283,25 @@ public sealed class WireFormatTests(SimulatorFixture fixture) : IClassFixture<Si
         }
 
         Assert.Equal(0, server.Bill.Count);
+    }
+
+    [Fact]
+    public async Task Messages_AThinkingBudgetBelowMaxTokens_IsServed()
+    {
+        var response = await Server.Http.SendAsync(Server.Post("/v1/messages",
+            """{"model":"claude-x","max_tokens":2000,"thinking":{"type":"enabled","budget_tokens":1024},"messages":[{"role":"user","content":"hi"}]}""", anthropic: true));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Responses_EchoTheReasoningEffortAsked()
+    {
+        var response = await Server.Http.SendAsync(Server.Post("/v1/responses", """{"model":"o3","input":"hi","reasoning":{"effort":"low"}}"""));
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("low", json.RootElement.GetProperty("reasoning").GetProperty("effort").GetString());
+        response = await Server.Http.SendAsync(Server.Post("/v1/responses", """{"model":"o3","input":"hi"}"""));
+        using var none = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(JsonValueKind.Null, none.RootElement.GetProperty("reasoning").GetProperty("effort").ValueKind);
     }
 
     [Fact]

@@ -70,6 +70,9 @@ public sealed class GatewayOptions
 
     /// <summary>Model routing: <c>model: "auto"</c> picks the cheapest candidate that will do.</summary>
     public RoutingOptions Routing { get; set; } = new();
+
+    /// <summary>Output limits and reasoning ceilings per route, tier and team (max_tokens default and cap, reasoning effort, thinking budget).</summary>
+    public OutputControlOptions OutputControl { get; set; } = new();
 }
 
 public sealed class BudgetsOptions

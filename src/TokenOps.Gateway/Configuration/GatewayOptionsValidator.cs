@@ -43,6 +43,7 @@ public static class GatewayOptionsValidator
         Budgets.BudgetPolicyBuilder.Build(options, [], 0, source);
         options.Alerts.Validate(source);
         options.RateLimits.Validate(source);
+        options.OutputControl.Validate(source, options.Budgets.Tiers.Keys);
         options.Outcomes.Validate(source);
     }
 

@@ -183,8 +183,11 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
         // Every limit field the body has is set: a provider obeying the one left alone would defeat the clamp.
         foreach (var field in fields)
             context.Body = JsonBodyPatcher.SetTopLevel(context.Body!, field, fit.ToString(CultureInfo.InvariantCulture));
-        context.Facts = context.Facts! with { MaxOutputTokens = fit };
         actions.Add($"clamped:{fields[0]}={fit}");
+        // Anthropic refuses a thinking budget at or above max_tokens: a clamp lowers it with the limit.
+        if (context.Route.Name == "anthropic.messages" && context.Facts.MaxOutputTokens is { } before)
+            context.Body = OutputControl.OutputLimitRewriter.KeepThinkingBelow(context.Body!, before, fit, "clamp", actions);
+        context.Facts = context.Facts! with { MaxOutputTokens = fit };
         return retry;
     }
 

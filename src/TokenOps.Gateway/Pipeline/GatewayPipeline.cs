@@ -15,6 +15,9 @@ namespace TokenOps.Gateway.Pipeline;
 ///  4. route: model to provider and price; an unpriced model is refused here. For <c>model: "auto"</c> the router stage
 ///     chooses the model first (candidates that can serve the request, the scorer, the dial, the session's pin), so
 ///     rate limits and budgets (4b, 5) see the model that will serve;
+///  4a. output control: the caller's output limit (a default when the request sets none, a cap) and reasoning ceiling are
+///     written into the body; it needs the route, the caller's team and tier (1) and the model's own output limit (4), and
+///     runs before 4b and 5 so that rate limits and reservations size the request from the limit the provider will obey;
 ///  4b. rate limits: the key's, person's and team's requests and tokens per minute and requests in flight, or 429 with
 ///     Retry-After; tokens are the reservation estimate, so it needs the body (3) and the model (4), and runs before 5 so
 ///     a refused request reserves no budget. Its lease is released in the finally, once, however the request ended;
@@ -34,6 +37,7 @@ public sealed class GatewayPipeline(
     ReadRequestStage read,
     ModelRouterHolder router,
     Routing.RouterStage autoRouter,
+    OutputControlStage outputControl,
     RateLimitStage rateLimit,
     AdmitStage admit,
     Routing.CascadeStage forward,
@@ -51,6 +55,7 @@ public sealed class GatewayPipeline(
             ledgerAvailable.Run(context);
             await read.RunAsync(context);
             if (!await autoRouter.TryRouteAsync(context)) context.ModelRoute = router.Current.Resolve(context.Facts!.Model, route.Dialect);
+            outputControl.Run(context);
             await rateLimit.RunAsync(context);
             await admit.RunAsync(context);
             await forward.RunAsync(context);

@@ -226,6 +226,40 @@ public sealed class BudgetEnforcementTests
     }
 
     [Fact]
+    public async Task Clamp_BelowAnAnthropicThinkingBudget_LowersTheBudgetToo()
+    {
+        // claude-haiku-4-5: 1 USD/M in, 5 USD/M out. 0.016 USD fits about 3,000 output tokens, not 16,000; the client's
+        // thinking budget (8,000) would then be above max_tokens, which Anthropic (and the simulator) refuses.
+        await using var gateway = await GatewayFixture.StartAsync(o =>
+        {
+            o.Budgets.People["jo"] = Hard(0.016m);
+            o.Budgets.ClampMaxTokens = true;
+        });
+        using var client = new Anthropic.AnthropicClient(new Anthropic.Core.ClientOptions
+        {
+            BaseUrl = gateway.BaseUrl.ToString().TrimEnd('/'),
+            ApiKey = gateway.CreateKey("jo", "core"),
+            MaxRetries = 0,
+        });
+
+        var message = await client.Messages.Create(new MessageCreateParams
+        {
+            Model = "claude-haiku-4-5",
+            MaxTokens = 16000,
+            Thinking = new ThinkingConfigEnabled(8000),
+            Messages = [new UserMessageParam { Content = "Reason about the budget policy." }],
+        });
+
+        var row = Assert.Single(await gateway.LedgerAsync(1));
+        Assert.Equal(message.ID, row.ProviderRequestId);
+        var actions = row.BudgetAction!.Split(';');
+        var clamped = long.Parse(actions[0]["clamped:max_tokens=".Length..], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(clamped, 2000, 3200);
+        // Half of the client's limit was for thinking; half of the clamped one is.
+        Assert.Equal($"thinking.budget_tokens={clamped / 2}(clamp)", actions[1]);
+    }
+
+    [Fact]
     public async Task WithoutClamp_TheSameRequestIsRefused()
     {
         await using var gateway = await GatewayFixture.StartAsync(o => o.Budgets.People["jo"] = Hard(0.0002m));

@@ -14,6 +14,9 @@ public sealed class SharedGateway : IAsyncLifetime
 
     public async Task InitializeAsync() => Gateway = await GatewayFixture.StartAsync();
 
+    /// <summary>For a class fixture that needs its own configuration.</summary>
+    public async Task InitializeAsync(Action<TokenOps.Gateway.Configuration.GatewayOptions> configure) => Gateway = await GatewayFixture.StartAsync(configure);
+
     public async Task DisposeAsync() => await Gateway.DisposeAsync();
 
     public OpenAIClientOptions OpenAIOptions() => new()

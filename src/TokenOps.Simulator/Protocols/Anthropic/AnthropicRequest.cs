@@ -105,6 +105,38 @@ internal static class AnthropicRequest
         await ProtocolErrors.AnthropicAsync(context, 400, "messages: Field required");
         return false;
     }
+
+    /// <summary>
+    /// Extended thinking as the API checks it: an enabled budget of at least 1,024 tokens and below max_tokens (the
+    /// interleaved-thinking beta lifts the second rule; the simulator does not model it), or the API's 400 (written) and false.
+    /// </summary>
+    public static async Task<bool> ThinkingFitsAsync(HttpContext context, JsonElement root, long maxTokens)
+    {
+        if (root.Prop("thinking"u8) is not { ValueKind: JsonValueKind.Object } thinking || thinking.StringProp("type"u8) != "enabled")
+        {
+            return true;
+        }
+
+        if (thinking.Prop("budget_tokens"u8) is not { ValueKind: JsonValueKind.Number } budgetValue || !budgetValue.TryGetInt64(out var budget))
+        {
+            await ProtocolErrors.AnthropicAsync(context, 400, "thinking.enabled.budget_tokens: Field required");
+            return false;
+        }
+
+        if (budget < 1024)
+        {
+            await ProtocolErrors.AnthropicAsync(context, 400, "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024");
+            return false;
+        }
+
+        if (budget >= maxTokens)
+        {
+            await ProtocolErrors.AnthropicAsync(context, 400, "`max_tokens` must be greater than `thinking.budget_tokens`.");
+            return false;
+        }
+
+        return true;
+    }
 }
 
 /// <summary>A parsed Anthropic request: the pooled body and the document over it live and die together.</summary>

@@ -40,6 +40,11 @@ internal sealed class MessagesEndpoint(SimHost host)
             return;
         }
 
+        if (!await AnthropicRequest.ThinkingFitsAsync(context, root, maxTokens))
+        {
+            return;
+        }
+
         if (!host.TryResolveFault(context, out var fault))
         {
             await ProtocolErrors.AnthropicAsync(context, 400,

@@ -371,7 +371,15 @@ internal sealed class ResponsesEndpoint(SimHost host)
         Echo(json, request, "parallel_tool_calls"u8, "true"u8);
         Echo(json, request, "previous_response_id"u8, default);
         json.WriteStartObject("reasoning"u8);
-        json.WriteNull("effort"u8);
+        if (request.Prop("reasoning"u8) is { ValueKind: JsonValueKind.Object } reasoning && reasoning.StringProp("effort"u8) is { } effort)
+        {
+            json.WriteString("effort"u8, effort);
+        }
+        else
+        {
+            json.WriteNull("effort"u8);
+        }
+
         json.WriteNull("summary"u8);
         json.WriteEndObject();
         json.WriteString("service_tier"u8, state.TierName);

@@ -87,6 +87,13 @@ internal static class DemoPolicy
                 },
             },
         };
+        // Output control: juniors' answers are capped at 1,500 tokens, and requests without a limit get 1,024 (so a
+        // reservation is sized from that, not from the model's whole output window).
+        options.OutputControl = new OutputControlOptions
+        {
+            MaxTokens = new MaxTokensOptions { Default = 1024 },
+            Tiers = { ["junior"] = new OutputControlLevelOptions { MaxTokens = new MaxTokensOptions { Cap = 1500 } } },
+        };
         // Threshold and forecast alerts for the pool and the teams (every person's weekly poker hand would flood the list).
         options.Alerts = new AlertOptions { Thresholds = [50, 80, 100], Forecasts = true, Levels = ["organisation", "team"], EvaluateEverySeconds = 3600 };
         options.Poker = new PokerOptions { Enabled = true, WeeklyHandUsd = 2m, WinnerBonusUsd = 0.5m, Winners = 3, Anonymised = false, Scoring = "outcome-value-per-dollar" };

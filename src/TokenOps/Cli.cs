@@ -31,6 +31,7 @@ public static class Cli
             ImportCommand.Create(),
             ReportCommand.Create(),
             MigrateCommand.Create(),
+            PricesCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -48,6 +49,12 @@ public static class Cli
         }
         catch (ConfigurationException ex)
         {
+            await Console.Error.WriteLineAsync($"tokenops: {ex.Message}");
+            return 2;
+        }
+        catch (TokenOps.Core.Pricing.PriceCatalogException ex)
+        {
+            // A bad price override, or a stored catalog that cannot be read: one line, like any configuration problem.
             await Console.Error.WriteLineAsync($"tokenops: {ex.Message}");
             return 2;
         }

@@ -51,7 +51,7 @@ public sealed class ModelRouter
         provider ??= sibling is null ? null : ProviderFor(sibling);
         if (provider is null)
             throw new GatewayException(404, "model_not_found",
-                $"The model '{requested}' does not exist or no configured provider serves it. Route it under \"models\" in tokenops.json (with its provider) or call GET /v1/models; {HowToPrice(served, null)}", "model");
+                $"The model '{requested}' does not exist or no configured provider serves it. Route it under \"models\" in tokenops.json (with its provider) or call GET /v1/models. {HowToPrice(served, null)}", "model");
         if (provider.Dialect != dialect)
             throw GatewayException.BadRequest("wrong_protocol",
                 $"The model '{requested}' is served by provider '{provider.Name}', which speaks the {provider.Dialect} protocol; call it through {(provider.Dialect == Dialect.Anthropic ? "/v1/messages" : "the OpenAI-compatible endpoints")}.", "model");

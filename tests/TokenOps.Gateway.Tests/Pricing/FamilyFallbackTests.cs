@@ -128,6 +128,8 @@ public sealed class FamilyFallbackTests
         {
             o.Pricing.FamilyFallback = true;
             o.Prices[NewerClaude] = new PriceOverride { InputPerMTok = 1, OutputPerMTok = 2, Provider = "anthropic" };
+            o.Models["claude-opus-6-local"] = new() { Provider = "simulator-anthropic" };
+            o.AllowUnpriced.Add("claude-opus-6-local");
         });
         using var http = gateway.Client(gateway.CreateKey());
         var (status, _, id) = await PostAsync(http, "/v1/messages", Claude(NewerClaude), anthropic: true);
@@ -135,5 +137,11 @@ public sealed class FamilyFallbackTests
         var row = (await gateway.LedgerAsync()).Single(r => r.Id == id);
         Assert.False(row.PriceEstimated);
         Assert.Equal(NanoUsd.FromUsd(row.Usage.UncachedInput * 0.000001m + row.Usage.Output * 0.000002m), row.CostNanos);
+
+        // Allow-listed as free: the operator said $0, so no sibling's price is borrowed.
+        (status, _, id) = await PostAsync(http, "/v1/messages", Claude("claude-opus-6-local"), anthropic: true);
+        Assert.Equal(HttpStatusCode.OK, status);
+        row = (await gateway.LedgerAsync()).Single(r => r.Id == id);
+        Assert.Equal((0L, false), (row.CostNanos, row.PriceEstimated));
     }
 }

@@ -93,9 +93,13 @@ public static class GatewayHost
         services.AddSingleton(new ReadRequestStage(options.MaxRequestBodyBytes));
         var routerHolder = new ModelRouterHolder(router);
         services.AddSingleton(routerHolder);
-        if (settings.ConfigPath is { } configPath)
-            services.AddHostedService(sp => new RouteReloader(configPath, settings.ConfigReloadInterval,
-                next => BuildRouter(next, simulatorUrl, settings), routerHolder, sp.GetRequiredService<ILogger<RouteReloader>>()));
+        // Routes and prices follow tokenops.json (when the gateway was started from one) and the catalog pointer that
+        // `tokenops prices update` writes; the data directory itself is fixed at start.
+        var catalogPointer = new Pricing.StoredCatalogs(options.DataDirectory).PointerPath;
+        string[] watched = settings.ConfigPath is { } configPath ? [configPath, catalogPointer] : [catalogPointer];
+        services.AddHostedService(sp => new RouteReloader(watched, settings.ConfigReloadInterval,
+            () => settings.ConfigPath is { } path ? ConfigurationLoader.Load(path) : options,
+            next => BuildRouter(next, simulatorUrl, settings), routerHolder, sp.GetRequiredService<ILogger<RouteReloader>>()));
         services.AddSingleton(UpstreamClient.Create());
         services.AddSingleton<BudgetEngine>();
         services.AddSingleton<IBudgetSnapshots>(sp => sp.GetRequiredService<BudgetEngine>());
@@ -162,9 +166,10 @@ public static class GatewayHost
     /// <summary>Models, providers and prices as one immutable router (rebuilt whole when the config file changes).</summary>
     private static ModelRouter BuildRouter(GatewayOptions options, Uri? simulatorUrl, GatewaySettings settings)
     {
-        var catalog = BundledCatalog.Load(options.Prices);
+        // The catalog in force lives in the data directory the gateway started with (a reloaded file cannot move it).
+        var catalog = Pricing.ActiveCatalog.Load(settings.Options.DataDirectory, options.Prices).Catalog;
         var providers = Providers(options, simulatorUrl, settings);
-        var models = new ModelRouter(catalog, providers, options.Models, options.AllowUnpriced, SimulatorFallback(providers));
+        var models = new ModelRouter(catalog, providers, options.Models, options.AllowUnpriced, SimulatorFallback(providers), options.Pricing.FamilyFallback);
         // The routers are compiled against these routes and prices, and swapped with them on a reload.
         models.Routers = Routing.AutoRouters.Build(options.Routing, models);
         return models;
@@ -176,14 +181,14 @@ public static class GatewayHost
     /// </summary>
     public static ModelRouter BuildOfflineRouter(GatewayOptions options)
     {
-        var catalog = BundledCatalog.Load(options.Prices);
+        var catalog = Pricing.ActiveCatalog.Load(options.DataDirectory, options.Prices).Catalog;
         var unused = new Uri("http://127.0.0.1:9/");
         var providers = new Dictionary<string, ProviderEndpoint>(StringComparer.Ordinal);
         foreach (var (name, p) in options.Providers)
             providers[name] = new ProviderEndpoint(name, p.Kind == "anthropic" ? Dialect.Anthropic : Dialect.OpenAI, unused, new Secret(""), TimeSpan.FromSeconds(1));
         providers.TryAdd(SimulatedOpenAI, new ProviderEndpoint(SimulatedOpenAI, Dialect.OpenAI, unused, new Secret(""), TimeSpan.FromSeconds(1)));
         providers.TryAdd(SimulatedAnthropic, new ProviderEndpoint(SimulatedAnthropic, Dialect.Anthropic, unused, new Secret(""), TimeSpan.FromSeconds(1)));
-        var models = new ModelRouter(catalog, providers, options.Models, options.AllowUnpriced, SimulatorFallback(providers));
+        var models = new ModelRouter(catalog, providers, options.Models, options.AllowUnpriced, SimulatorFallback(providers), options.Pricing.FamilyFallback);
         models.Routers = Routing.AutoRouters.Build(options.Routing, models);
         return models;
     }

@@ -32,6 +32,7 @@ public static class Cli
             ReportCommand.Create(),
             MigrateCommand.Create(),
             new System.CommandLine.Command("route", "Model routing: score requests as the router would") { RouteScoreCommand.Create() },
+            PricesCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -49,6 +50,12 @@ public static class Cli
         }
         catch (ConfigurationException ex)
         {
+            await Console.Error.WriteLineAsync($"tokenops: {ex.Message}");
+            return 2;
+        }
+        catch (TokenOps.Core.Pricing.PriceCatalogException ex)
+        {
+            // A bad price override, or a stored catalog that cannot be read: one line, like any configuration problem.
             await Console.Error.WriteLineAsync($"tokenops: {ex.Message}");
             return 2;
         }

@@ -18,7 +18,7 @@ public static class LedgerCsv
         "provider_request_id", "source", "session_id", "budget_action", "justification",
         "web_search_calls", "web_fetch_calls", "file_search_calls", "tool_call_nanos",
         "as_asked_nanos_estimate", "saved_routed_nanos", "saved_degraded_nanos", "saved_capped_nanos", "saved_cache_breakpoint_nanos",
-        "saved_cache_hit_nanos", "saved_batch_nanos", "savings_levers", "route_score", "parent_id", "output_control",
+        "saved_cache_hit_nanos", "saved_batch_nanos", "savings_levers", "route_score", "parent_id", "output_control", "price_estimated",
     ];
 
     public static string?[] Row(LedgerEntry e)
@@ -43,6 +43,7 @@ public static class LedgerCsv
             N(e.Savings.NanosOf(SavingsLevers.Capped)), N(e.Savings.NanosOf(SavingsLevers.CacheBreakpoint)),
             N(e.Savings.NanosOf(SavingsLevers.CacheHit)), N(e.Savings.NanosOf(SavingsLevers.Batch)), e.Levers,
             e.RouteScore is { } score ? Math.Round(score, 4).ToString(CultureInfo.InvariantCulture) : null, e.ParentId, e.OutputControl,
+            e.PriceEstimated ? "true" : "false",
         ];
     }
 }

@@ -63,6 +63,11 @@ public sealed record LedgerEntry
     public double? RouteScore { get; init; }
     /// <summary>The row this one is an attempt for (a cascade's cheaper attempts name the row of the answer the client got).</summary>
     public string? ParentId { get; init; }
+    /// <summary>
+    /// True when the served model had no price of its own and was priced at its family's newest known sibling (the
+    /// family fallback): the cost is an estimate, not the catalog's price for this model.
+    /// </summary>
+    public bool PriceEstimated { get; init; }
     /// <summary>Output control applied, e.g. "max_tokens=1024(default)", "max_tokens=4096(cap)", "reasoning_effort=low(ceiling)".</summary>
     public string? OutputControl { get; init; }
 }

@@ -15,6 +15,7 @@ public sealed class PriceCatalog
     private readonly FrozenDictionary<string, ModelPrice> _models;
     private readonly FrozenDictionary<string, ModelPrice>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
     private readonly IReadOnlyList<ModelPrice> _all;
+    private readonly Lazy<ILookup<string, ModelPrice>> _families;
 
     private PriceCatalog(Dictionary<string, ModelPrice> models, string version)
     {
@@ -22,6 +23,7 @@ public sealed class PriceCatalog
         _bySpan = _models.GetAlternateLookup<ReadOnlySpan<char>>();
         _all = Array.AsReadOnly(_models.Values.OrderBy(p => p.Model, StringComparer.Ordinal).ToArray());
         Version = version;
+        _families = new Lazy<ILookup<string, ModelPrice>>(IndexFamilies);
     }
 
     /// <summary>Identifies the exact prices (catalog bytes + overrides); every ledger row records it.</summary>
@@ -32,6 +34,12 @@ public sealed class PriceCatalog
 
     /// <summary>All entries, ordered by model key (ordinal).</summary>
     public IEnumerable<ModelPrice> All => _all;
+
+    /// <summary>Entries that can be costed (input and output rates known).</summary>
+    public int PricedCount => _all.Count(p => p.IsPriced);
+
+    /// <summary>The version a catalog file alone gets (no overrides): how stored catalogs are named.</summary>
+    public static string VersionOf(ReadOnlySpan<byte> litellmJson) => CatalogVersion.Compute(litellmJson, null);
 
     /// <exception cref="PriceCatalogException">The JSON is malformed, a rate is not a non-negative number, or an override is invalid.</exception>
     public static PriceCatalog Load(ReadOnlySpan<byte> litellmJson, IReadOnlyDictionary<string, PriceOverride>? overrides = null)
@@ -44,6 +52,25 @@ public sealed class PriceCatalog
 
         return new PriceCatalog(models, CatalogVersion.Compute(litellmJson, overrides));
     }
+
+    /// <summary>
+    /// The priced entries of <paramref name="model"/>'s family (<see cref="ModelFamily"/>), newest first, without the
+    /// model itself; empty when the id has no family or no version (<see cref="ModelFamily.HasVersion"/>), or the catalog
+    /// no sibling. Indexed once per catalog, on first use.
+    /// </summary>
+    public IEnumerable<ModelPrice> FamilySiblings(string model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (!ModelFamily.TryParse(model, out var family) || !family.HasVersion) return [];
+        return _families.Value[family.Name].Where(p => !string.Equals(p.Model, model, StringComparison.Ordinal));
+    }
+
+    private ILookup<string, ModelPrice> IndexFamilies() =>
+        _all.Where(p => p.IsPriced)
+            .Select(p => ModelFamily.TryParse(p.Model, out var f) ? (Family: f, Price: p) : default)
+            .Where(x => x.Family is not null)
+            .OrderByDescending(x => x.Family)
+            .ToLookup(x => x.Family.Name, x => x.Price, StringComparer.Ordinal);
 
     /// <summary>
     /// Exact, case-sensitive key lookup; if absent, retries without a known provider prefix (<c>openai/gpt-4o</c> ->

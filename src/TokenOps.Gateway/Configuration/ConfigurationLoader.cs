@@ -30,16 +30,43 @@ public static class ConfigurationLoader
         }
         builder.AddEnvironmentVariables(EnvironmentPrefix);
         var options = new GatewayOptions();
+        var source = path ?? "configuration";
         try
         {
-            builder.Build().Bind(options, o => o.ErrorOnUnknownConfiguration = true);
+            IConfiguration root = builder.Build();
+            var familyFallback = TakeFamilyFallbackFlag(ref root, source);
+            root.Bind(options, o => o.ErrorOnUnknownConfiguration = true);
+            if (familyFallback is { } on)
+            {
+                if (root["Pricing:FamilyFallback"] is not null && options.Pricing.FamilyFallback != on)
+                    throw new ConfigurationException($"{source}: prices.familyFallback and pricing.familyFallback disagree; give one of them");
+                options.Pricing.FamilyFallback = on;
+            }
         }
         catch (InvalidOperationException ex)
         {
-            throw new ConfigurationException($"{path ?? "configuration"}: {Flatten(ex)}");
+            throw new ConfigurationException($"{source}: {Flatten(ex)}");
         }
         GatewayOptionsValidator.Validate(options, path ?? "configuration");
         return options;
+    }
+
+    /// <summary>
+    /// "prices": { "familyFallback": true } (the spelling issue 17 asked for) is a flag, not a model: it is read here and
+    /// taken out of the configuration the binder sees, which would otherwise bind it as a price override.
+    /// </summary>
+    private static bool? TakeFamilyFallbackFlag(ref IConfiguration root, string source)
+    {
+        var flag = root.GetSection("Prices").GetChildren()
+            .FirstOrDefault(c => string.Equals(c.Key, PricingOptions.PricesKey, StringComparison.OrdinalIgnoreCase));
+        if (flag is null) return null;
+        if (flag.GetChildren().Any() || !bool.TryParse(flag.Value, out var on))
+            throw new ConfigurationException($"{source}: prices.familyFallback must be true or false, not {(flag.Value is null ? "an object" : $"\"{flag.Value}\"")}");
+        var path = flag.Path;
+        root = new ConfigurationBuilder().AddInMemoryCollection(root.AsEnumerable().Where(kv =>
+            !string.Equals(kv.Key, path, StringComparison.OrdinalIgnoreCase) &&
+            !kv.Key.StartsWith(path + ConfigurationPath.KeyDelimiter, StringComparison.OrdinalIgnoreCase))).Build();
+        return on;
     }
 
     private static string Flatten(Exception ex)

@@ -24,6 +24,9 @@ public sealed class GatewayOptions
     /// <summary>Price overrides and custom models, in $ per million tokens.</summary>
     public Dictionary<string, PriceOverride> Prices { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Pricing behaviour: the family fallback for models newer than the catalog.</summary>
+    public PricingOptions Pricing { get; set; } = new();
+
     /// <summary>Models that may be served without a price (recorded at $0, flagged by their missing catalog price).</summary>
     public List<string> AllowUnpriced { get; set; } = [];
 

@@ -4,19 +4,21 @@ using TokenOps.Gateway.Providers;
 namespace TokenOps.Gateway.Configuration;
 
 /// <summary>
-/// Reloads models, providers and prices when tokenops.json changes, without a restart: the new router is built
-/// whole and swapped in one reference write, so a request sees either the old routes or the new ones, never a mix.
-/// The file is polled (editors and config managers replace files by rename, which file watchers often miss).
-/// A bad edit is logged in one line and ignored: the running routes stay. Other settings need a restart.
+/// Reloads models, providers and prices without a restart when tokenops.json changes or `tokenops prices update`
+/// stores a new catalog (its pointer, DATA/prices/current.json, changes): the new router is built whole and swapped in
+/// one reference write, so a request sees either the old routes or the new ones, never a mix. The files are polled
+/// (editors and config managers replace files by rename, which file watchers often miss). A bad edit is logged in one
+/// line and ignored: the running routes stay. Other settings need a restart.
 /// </summary>
 public sealed class RouteReloader(
-    string path,
+    IReadOnlyList<string> watched,
     TimeSpan interval,
+    Func<GatewayOptions> load,
     Func<GatewayOptions, ModelRouter> build,
     ModelRouterHolder holder,
     ILogger<RouteReloader> logger) : BackgroundService
 {
-    private (DateTime, long) _seen = Stamp(path);
+    private (DateTime, long)[] _seen = [.. watched.Select(Stamp)];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -25,9 +27,9 @@ public sealed class RouteReloader(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                var stamp = Stamp(path);
-                if (stamp == _seen) continue;
-                _seen = stamp;
+                (DateTime, long)[] stamps = [.. watched.Select(Stamp)];
+                if (stamps.SequenceEqual(_seen)) continue;
+                _seen = stamps;
                 TryReload();
             }
         }
@@ -36,14 +38,14 @@ public sealed class RouteReloader(
         }
     }
 
-    /// <summary>Loads and validates the file, then swaps the router; false (and the old routes kept) on any problem.</summary>
+    /// <summary>Loads and validates the configuration and the catalog, then swaps the router; false (and the old routes kept) on any problem.</summary>
     public bool TryReload()
     {
         try
         {
-            var next = build(ConfigurationLoader.Load(path));
+            var next = build(load());
             holder.Swap(next);
-            logger.LogInformation("Reloaded routes and prices from {Path} (catalog {Version})", path, next.Catalog.Version);
+            logger.LogInformation("Reloaded routes and prices from {Files} (catalog {Version})", string.Join(", ", watched), next.Catalog.Version);
             return true;
         }
         catch (Exception ex) when (ex is ConfigurationException or TokenOps.Core.Pricing.PriceCatalogException or IOException or UnauthorizedAccessException or KeyNotFoundException)

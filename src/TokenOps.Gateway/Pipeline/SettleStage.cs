@@ -82,6 +82,7 @@ public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimePr
             RouteScore = context.RouteScore,
             ParentId = context.ParentId,
             OutputControl = context.OutputControl,
+            PriceEstimated = route?.EstimatedFrom is not null,
         };
     }
 

@@ -7,7 +7,9 @@ namespace TokenOps.Gateway.Providers;
 /// <summary>
 /// Resolves a requested model: an explicit route or alias in config first, else the catalog's provider for that model
 /// (a configured provider of the same name serves it). Unknown models get 404; unpriced ones are refused unless
-/// allow-listed, because an unknown price must never be recorded as $0.
+/// allow-listed, because an unknown price must never be recorded as $0. With the family fallback on, a model the
+/// catalog does not price but whose family it knows (<see cref="ModelFamily"/>) is priced at the family's newest
+/// servable sibling and goes to that sibling's provider; its rows are flagged price_estimated.
 /// </summary>
 public sealed class ModelRouter
 {
@@ -15,16 +17,18 @@ public sealed class ModelRouter
     private readonly IReadOnlyDictionary<string, ModelRouteOptions> _routes;
     private readonly HashSet<string> _allowUnpriced;
     private readonly Func<ModelPrice, ProviderEndpoint?>? _fallback;
+    private readonly bool _familyFallback;
 
     public ModelRouter(PriceCatalog catalog, IReadOnlyDictionary<string, ProviderEndpoint> providers,
         IReadOnlyDictionary<string, ModelRouteOptions> routes, IEnumerable<string> allowUnpriced,
-        Func<ModelPrice, ProviderEndpoint?>? fallback = null)
+        Func<ModelPrice, ProviderEndpoint?>? fallback = null, bool familyFallback = false)
     {
         Catalog = catalog;
         _providers = providers;
         _routes = routes;
         _allowUnpriced = new HashSet<string>(allowUnpriced, StringComparer.Ordinal);
         _fallback = fallback;
+        _familyFallback = familyFallback;
     }
 
     public PriceCatalog Catalog { get; }
@@ -41,19 +45,45 @@ public sealed class ModelRouter
             served = route.Target ?? requested;
             if (route.Provider is not null) provider = _providers[route.Provider];
         }
-        var priced = Catalog.TryGet(served, out var price) && price.IsPriced;
-        if (provider is null && Catalog.TryGet(served, out var entry))
-            provider = (entry.Provider is { } name && _providers.TryGetValue(name, out var p) ? p : null) ?? _fallback?.Invoke(entry);
+        var known = Catalog.TryGet(served, out var entry);
+        var priced = known && entry!.IsPriced;
+        if (provider is null && known) provider = ProviderFor(entry!);
+        var allowed = _allowUnpriced.Contains(requested) || _allowUnpriced.Contains(served);
+        // A sibling is looked for only when the price is missing: the fallback's, or the refusal's advice.
+        var sibling = priced || allowed ? null : Sibling(served, provider);
+        provider ??= sibling is null ? null : ProviderFor(sibling);
         if (provider is null)
             throw new GatewayException(404, "model_not_found",
-                $"The model '{requested}' does not exist or no configured provider serves it. Add it under \"models\" in tokenops.json or call GET /v1/models.", "model");
+                $"The model '{requested}' does not exist or no configured provider serves it. Route it under \"models\" in tokenops.json (with its provider) or call GET /v1/models. {HowToPrice(served, null)}", "model");
         if (provider.Dialect != dialect)
             throw GatewayException.BadRequest("wrong_protocol",
                 $"The model '{requested}' is served by provider '{provider.Name}', which speaks the {provider.Dialect} protocol; call it through {(provider.Dialect == Dialect.Anthropic ? "/v1/messages" : "the OpenAI-compatible endpoints")}.", "model");
-        if (!priced && !_allowUnpriced.Contains(requested) && !_allowUnpriced.Contains(served))
-            throw GatewayException.BadRequest("model_not_priced",
-                $"The model '{served}' has no price in catalog {Catalog.Version}, so TokenOps refuses to serve it. Add a price under \"prices\" or list it in \"allowUnpriced\" in tokenops.json.", "model");
-        return new ModelRoute(provider, served, priced ? price : null, Catalog.Version);
+        if (priced) return new ModelRoute(provider, served, entry, Catalog.Version);
+        if (allowed) return new ModelRoute(provider, served, null, Catalog.Version);
+        if (_familyFallback && sibling is not null) return new ModelRoute(provider, served, sibling, Catalog.Version) { EstimatedFrom = sibling.Model };
+        throw GatewayException.BadRequest("model_not_priced",
+            $"The model '{served}' has no price in catalog {Catalog.Version}, so TokenOps refuses to serve it. {HowToPrice(served, sibling)}", "model");
+    }
+
+    /// <summary>The advice every refusal for a missing price ends with: the three ways to give the model one.</summary>
+    private string HowToPrice(string model, ModelPrice? sibling)
+    {
+        var fallback = sibling is not null
+            ? $"or set \"prices\": {{ \"familyFallback\": true }} to price it as its family's newest known model, '{sibling.Model}' (rows flagged price_estimated)"
+            : "or set \"prices\": { \"familyFallback\": true } to price a newer model as its family's newest known one (rows flagged price_estimated)";
+        var state = _familyFallback && sibling is null && ModelFamily.TryParse(model, out _) ? " (familyFallback is on, but no priced model of its family is served here)" : "";
+        return $"To price it: run 'tokenops prices update' (LiteLLM's current catalog, or --from FILE|URL), add it to tokenops.json as \"prices\": {{ \"{model}\": {{ \"inputPerMTok\": 3, \"outputPerMTok\": 15 }} }}, {fallback}{state}.";
+    }
+
+    private ProviderEndpoint? ProviderFor(ModelPrice entry) =>
+        (entry.Provider is { } name && _providers.TryGetValue(name, out var p) ? p : null) ?? _fallback?.Invoke(entry);
+
+    /// <summary>The newest priced model of the family that this gateway can serve (any, when the route names its provider).</summary>
+    private ModelPrice? Sibling(string model, ProviderEndpoint? provider)
+    {
+        foreach (var sibling in Catalog.FamilySiblings(model))
+            if (provider is not null || ProviderFor(sibling) is not null) return sibling;
+        return null;
     }
 
     /// <summary>Model ids this gateway can route, for GET /v1/models.</summary>
@@ -67,7 +97,7 @@ public sealed class ModelRouter
         foreach (var price in Catalog.All)
         {
             if (!price.IsPriced || _routes.ContainsKey(price.Model)) continue;
-            var provider = (price.Provider is { } n && _providers.TryGetValue(n, out var p) ? p : null) ?? _fallback?.Invoke(price);
+            var provider = ProviderFor(price);
             if (provider?.Dialect == dialect) yield return price.Model;
         }
     }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using TokenOps.Core.Budgets;
 using TokenOps.Core.Ledger;
 using TokenOps.Core.Pricing;
@@ -39,6 +40,8 @@ public sealed class GatewayTelemetry
     // request costs one dictionary lookup and a few interlocked adds instead of one SDK measurement per counter and
     // bucket (about half the CPU, see bench/TokenOps.Bench.Telemetry).
     private readonly ConcurrentDictionary<CellKey, Cell> _cells = new();
+    // Requests priced by the family fallback, by served model: a warning that some costs are estimates.
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _estimatedPrices = new(StringComparer.Ordinal);
     private readonly ObservableCounter<long> _requests;
     private readonly Histogram<double> _duration;
     private readonly Histogram<double> _timeToFirstToken;
@@ -52,6 +55,9 @@ public sealed class GatewayTelemetry
         meter.CreateObservableCounter("tokenops.tokens", ObserveTokens, "{token}",
             "Tokens by ledger bucket (tokenops.token.bucket: uncached_input, cache_read, cache_write_5m, cache_write_1h, output, reasoning; reasoning is a subset of output)");
         meter.CreateObservableCounter("tokenops.cost.nanodollars", () => ObserveUsage(c => Interlocked.Read(ref c.CostNanos)), null, "Cost in nano-USD (1e-9 USD), exactly as the ledger rounds it");
+        meter.CreateObservableCounter("tokenops.prices.estimated",
+            () => _estimatedPrices.Select(p => new Measurement<long>(Interlocked.Read(ref p.Value.Value), new KeyValuePair<string, object?>("gen_ai.response.model", p.Key))),
+            "{request}", "Warning: requests priced at their model family's newest known sibling because the catalog has no price for the model (prices.familyFallback); run 'tokenops prices update' or add a price");
         meter.CreateObservableCounter("tokenops.cache.hits", () => ObserveUsage(c => Interlocked.Read(ref c.CacheHits)), "{request}", "Requests that read from the provider's prompt cache (cache_read tokens > 0)");
         if (services.GetService(typeof(KestrelRejections)) is KestrelRejections rejections)
             meter.CreateObservableCounter("tokenops.http.rejected",
@@ -135,6 +141,8 @@ public sealed class GatewayTelemetry
             Add(ref cell.CostNanos, e.CostNanos);
             if (u.CacheRead > 0) Interlocked.Increment(ref cell.CacheHits);
         }
+        if (e.PriceEstimated)
+            Interlocked.Increment(ref _estimatedPrices.GetOrAdd(e.ServedModel ?? "none", static _ => new StrongBox<long>()).Value);
         if (_duration.Enabled || _timeToFirstToken.Enabled || _tokenUsage.Enabled) RecordHistograms(e, operation);
         if (activity is not null) Annotate(activity, e, operation);
     }

@@ -4,6 +4,9 @@ using TokenOps.Core.Poker;
 
 namespace TokenOps.Storage;
 
+/// <summary>One served model priced by estimate: its rows, their cost, and the last one's start.</summary>
+public sealed record EstimatedPriceUse(string Model, long Requests, long CostNanos, DateTimeOffset LastAt);
+
 /// <summary>Ledger reads for forecasts and token poker: daily spend per budget scope, and each person's week.</summary>
 public interface ISpendQueries
 {
@@ -26,6 +29,12 @@ public interface ISpendQueries
     /// <summary>The whole organisation's spend projected over [start, end), from its last four weeks.</summary>
     PeriodProjection OrganisationNextPeriod(DateTimeOffset start, DateTimeOffset end, DateTimeOffset now) =>
         BudgetForecaster.ProjectPeriod(ForecastSeries(BudgetLevel.Organisation, "", now), start, end, now);
+
+    /// <summary>
+    /// Models whose rows in [from, until) were priced by the family fallback (flagged price_estimated), with the
+    /// requests and cost so priced, dearest first.
+    /// </summary>
+    IReadOnlyList<EstimatedPriceUse> EstimatedPrices(DateTimeOffset from, DateTimeOffset until);
 
     /// <summary>Every person's activity in [from, until): people with keys (at zero when idle) and anyone in the ledger.</summary>
     IReadOnlyList<PokerActivity> PokerWeek(DateTimeOffset from, DateTimeOffset until);

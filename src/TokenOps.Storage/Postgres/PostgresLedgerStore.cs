@@ -52,7 +52,7 @@ public sealed class PostgresLedgerStore(PostgresDatabase database) : ILedgerStor
         Long("saved_capped_nanos", e => e.Savings.NanosOf(SavingsLevers.Capped)), Long("saved_cache_breakpoint_nanos", e => e.Savings.NanosOf(SavingsLevers.CacheBreakpoint)),
         Long("saved_cache_hit_nanos", e => e.Savings.NanosOf(SavingsLevers.CacheHit)), Long("saved_batch_nanos", e => e.Savings.NanosOf(SavingsLevers.Batch)),
         Text("savings_levers", e => e.Levers), NullableDouble("route_score", e => e.RouteScore), Text("parent_id", e => e.ParentId),
-        Text("output_control", e => e.OutputControl),
+        Text("output_control", e => e.OutputControl), Bool("price_estimated", e => e.PriceEstimated),
     ];
 
     private static readonly string ColumnList = string.Join(", ", Columns.Select(c => c.Name));

@@ -148,6 +148,10 @@ internal static class PostgresMigrations
         ALTER TABLE ledger ADD COLUMN IF NOT EXISTS output_control text;
         CREATE INDEX IF NOT EXISTS ledger_savings ON ledger(started_at) WHERE savings_levers IS NOT NULL;
         """),
+        ("1100_ledger_price_estimated", """
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS price_estimated boolean NOT NULL DEFAULT false;
+        CREATE INDEX IF NOT EXISTS ledger_price_estimated ON ledger(started_at) WHERE price_estimated;
+        """),
     ];
 
     /// <summary>A rollup table with SQLite's columns and primary key (person-level tables lead with team, the others with the bucket).</summary>

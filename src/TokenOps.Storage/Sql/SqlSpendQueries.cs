@@ -70,6 +70,28 @@ public abstract class SqlSpendQueries(SqlDialect dialect, IRollupQueries rollups
     };
 
     /// <summary>
+    /// Models priced by the family fallback in [from, until), from the partial index on flagged rows (a handful, where
+    /// a scan would read every request of the window).
+    /// </summary>
+    public IReadOnlyList<EstimatedPriceUse> EstimatedPrices(DateTimeOffset from, DateTimeOffset until)
+    {
+        using var connection = Open();
+        using var query = connection.CreateCommand();
+        query.CommandText = $"""
+            SELECT COALESCE(served_model, requested_model, ''), COUNT(*), {dialect.Sum("cost_nanos")}, MAX(started_at)
+            FROM ledger{dialect.IndexHint("ledger_price_estimated")} WHERE price_estimated AND started_at >= @from AND started_at < @until
+            GROUP BY COALESCE(served_model, requested_model, '');
+            """;
+        SqlDialect.Parameter(query, "from", StoredRows.Time(from));
+        SqlDialect.Parameter(query, "until", StoredRows.Time(until));
+        var uses = new List<EstimatedPriceUse>();
+        using var reader = query.ExecuteReader();
+        while (reader.Read())
+            uses.Add(new EstimatedPriceUse(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), StoredRows.ParseTime(reader.GetString(3))));
+        return uses.OrderByDescending(u => u.CostNanos).ThenBy(u => u.Model, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
     /// Every person's activity in [from, until): people with keys (at zero when idle) and anyone in the ledger.
     /// Requests count LLM requests only (rows with a model; not models lists or poker views); successful ones ended Ok with 2xx.
     /// A person's team is the key's; for someone without a key, the greatest team of their rows in byte order.

@@ -136,6 +136,12 @@ internal static class Migrations
         ALTER TABLE ledger ADD COLUMN output_control TEXT;
         CREATE INDEX IF NOT EXISTS ledger_savings ON ledger(started_at) WHERE savings_levers IS NOT NULL;
         """),
+        // Rows priced by the family fallback (a model newer than the catalog, priced at its newest known sibling); the
+        // partial index serves `tokenops status`, which lists them, without a ledger scan.
+        ("1100_ledger_price_estimated", """
+        ALTER TABLE ledger ADD COLUMN price_estimated INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX IF NOT EXISTS ledger_price_estimated ON ledger(started_at) WHERE price_estimated;
+        """),
     ];
 
     public static void Apply(SqliteConnection connection)

@@ -19,7 +19,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore, I
         "outcome, error_code, latency_ms, ttft_ms, provider_request_id, source, session_id, budget_action, justification, " +
         "web_search_calls, web_fetch_calls, file_search_calls, tool_call_nanos, " +
         "saved_routed_nanos, saved_degraded_nanos, saved_capped_nanos, saved_cache_breakpoint_nanos, saved_cache_hit_nanos, saved_batch_nanos, " +
-        "savings_levers, route_score, parent_id, output_control";
+        "savings_levers, route_score, parent_id, output_control, price_estimated";
 
     private static readonly string[] ColumnNames = Columns.Split(", ");
     private static readonly string ColumnValues = string.Join(", ", ColumnNames.Select((_, i) => "?" + (i + 1).ToString(CultureInfo.InvariantCulture)));
@@ -90,6 +90,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore, I
             Int(47, s.NanosOf(SavingsLevers.Routed)); Int(48, s.NanosOf(SavingsLevers.Degraded)); Int(49, s.NanosOf(SavingsLevers.Capped));
             Int(50, s.NanosOf(SavingsLevers.CacheBreakpoint)); Int(51, s.NanosOf(SavingsLevers.CacheHit)); Int(52, s.NanosOf(SavingsLevers.Batch));
             Text(53, e.Levers); Real(54, e.RouteScore); Text(55, e.ParentId); Text(56, e.OutputControl);
+            Int(57, e.PriceEstimated ? 1 : 0);
         }
 
         public void Dispose() => _statement.Dispose();

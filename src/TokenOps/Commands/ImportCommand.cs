@@ -30,7 +30,7 @@ internal static class ImportCommand
             if (roots.Count == 0) throw new CliException($"no {name} logs found{(given.Length > 0 ? " in " + string.Join(", ", given) : " in the default locations")}");
             var files = claude ? LogLocations.ClaudeFiles(roots) : LogLocations.CodexFiles(roots);
             using var storage = CommonOptions.OpenStorage(parse.GetValue(data), parse.GetValue(config));
-            var importer = new LedgerImporter(storage.Ledger, storage.ImportState, BundledCatalog.Load(), parse.GetValue(person) ?? Environment.UserName);
+            var importer = new LedgerImporter(storage.Ledger, storage.ImportState, Catalog(parse.GetValue(data), parse.GetValue(config)), parse.GetValue(person) ?? Environment.UserName);
             var summary = claude ? importer.ImportClaude(files) : importer.ImportCodex(files);
             Print(name, summary);
             return 0;
@@ -48,11 +48,18 @@ internal static class ImportCommand
         command.SetAction(parse =>
         {
             using var storage = CommonOptions.OpenStorage(parse.GetValue(data), parse.GetValue(config));
-            var importer = new ProviderExportImporter(storage.Ledger, BundledCatalog.Load(), parse.GetValue(person));
+            var importer = new ProviderExportImporter(storage.Ledger, Catalog(parse.GetValue(data), parse.GetValue(config)), parse.GetValue(person));
             foreach (var path in parse.GetValue(file) ?? []) Print(name, importer.Import(path, provider));
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The prices in force for the data directory (the newest `prices update`, else bundled), as the gateway prices.</summary>
+    internal static TokenOps.Core.Pricing.PriceCatalog Catalog(string? data, string? config)
+    {
+        var options = TokenOps.Gateway.Configuration.ConfigurationLoader.Load(config);
+        return TokenOps.Gateway.Pricing.ActiveCatalog.Load(data ?? options.DataDirectory).Catalog;
     }
 
     private static Option<string?> Person() => new("--person") { Description = "Person the usage belongs to (default: the local user)" };

@@ -97,6 +97,7 @@ internal static class LedgerCommand
                 if (e.RouteScore is { } score) w.WriteNumber("route_score", Math.Round(score, 4)); else w.WriteNull("route_score");
                 Str(w, "parent_id", e.ParentId);
                 Str(w, "output_control", e.OutputControl);
+                w.WriteBoolean("price_estimated", e.PriceEstimated);
                 w.WriteEndObject();
             }
             stdout.WriteByte((byte)'\n');
@@ -114,7 +115,7 @@ internal static class LedgerCommand
         foreach (var e in rows)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{e.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {e.Person ?? "-",-12} {e.Team ?? "-",-10} {e.Route,-18} {e.ServedModel ?? e.RequestedModel ?? "-",-22} {e.Usage.TotalInput,8} {e.Usage.Output,7} {NanoUsd.ToUsd(e.CostNanos),12:0.000000} {e.Status,6} {e.Outcome}{(e.Estimated ? " (estimated)" : "")}"));
+                $"{e.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {e.Person ?? "-",-12} {e.Team ?? "-",-10} {e.Route,-18} {e.ServedModel ?? e.RequestedModel ?? "-",-22} {e.Usage.TotalInput,8} {e.Usage.Output,7} {NanoUsd.ToUsd(e.CostNanos),12:0.000000} {e.Status,6} {e.Outcome}{(e.Estimated ? " (estimated)" : "")}{(e.PriceEstimated ? " (price estimated)" : "")}"));
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{rows.Count} rows, total {NanoUsd.ToUsd(rows.Sum(r => r.CostNanos)):0.000000} USD"));
     }

@@ -136,7 +136,7 @@ internal static class ReportCommand
         var files = claude ? LogLocations.ClaudeFiles(roots) : LogLocations.CodexFiles(roots);
         var scan = claude ? LogScanner.ScanClaude(files) : LogScanner.ScanCodex(files);
         var mode = parse.GetValue(c.Mode) switch { "calculate" => CostMode.Calculate, "display" => CostMode.Display, _ => CostMode.Auto };
-        var pricer = new UsagePricer(mode == CostMode.Display ? null : BundledCatalog.Load(), mode);
+        var pricer = new UsagePricer(mode == CostMode.Display ? null : ImportCommand.Catalog(parse.GetValue(c.Data), parse.GetValue(c.Config)), mode);
         var usage = new List<PricedUsage>(scan.Events.Count);
         foreach (var e in scan.Events)
         {

@@ -5,6 +5,8 @@ using System.Text.Json;
 using TokenOps.Core.Budgets;
 using TokenOps.Gateway.Alerts;
 using TokenOps.Gateway.Budgets;
+using TokenOps.Gateway.Configuration;
+using TokenOps.Gateway.Pricing;
 using TokenOps.Storage;
 
 namespace TokenOps.Cli.Commands;
@@ -30,24 +32,23 @@ internal static class StatusCommand
             var whichTeam = parse.GetValue(team);
             if (who is not null && whichTeam is not null) throw new CliException("give --person or --team, not both", 2);
             IReadOnlyList<BudgetStatusLine> lines;
+            IReadOnlyList<string> prices = [];
             var live = parse.GetValue(gateway);
             if (live is not null) lines = await FetchAsync(live, who, whichTeam, cancellationToken);
-            else lines = Offline(parse.GetValue(data), parse.GetValue(config), who, whichTeam);
-            if (lines.Count == 0)
-            {
-                Console.WriteLine(who is null && whichTeam is null ? "No budgets configured." : "No budget applies.");
-                return 0;
-            }
-            Print(lines, live is not null);
+            else (lines, prices) = Offline(parse.GetValue(data), parse.GetValue(config), who, whichTeam);
+            if (lines.Count == 0) Console.WriteLine(who is null && whichTeam is null ? "No budgets configured." : "No budget applies.");
+            else Print(lines, live is not null);
+            foreach (var line in prices) Console.WriteLine(line);
             return 0;
         });
         return command;
     }
 
-    private static IReadOnlyList<BudgetStatusLine> Offline(string? data, string? config, string? person, string? team)
+    private static (IReadOnlyList<BudgetStatusLine>, IReadOnlyList<string>) Offline(string? data, string? config, string? person, string? team)
     {
         var options = BudgetsCommand.LoadOptions(config);
         using var storage = CommonOptions.OpenStorage(data, config);
+        var prices = PriceLines(data ?? options.DataDirectory, options, storage.SpendQueries);
         var store = storage.Budgets;
         var book = new BudgetBook(store);
         book.Apply(BudgetPolicyBuilder.Build(options, store.List(), store.Version()));
@@ -58,7 +59,36 @@ internal static class StatusCommand
             team = found.Team;
         }
         var annotator = new ForecastAndAlertAnnotator(storage.SpendQueries, storage.Alerts, TimeProvider.System);
-        return BudgetStatus.Lines(book, person, team, TimeProvider.System.GetUtcNow(), [annotator]);
+        return (BudgetStatus.Lines(book, person, team, TimeProvider.System.GetUtcNow(), [annotator]), prices);
+    }
+
+    /// <summary>The prices in force, and a warning naming the models priced by family estimate in the last week.</summary>
+    private static IReadOnlyList<string> PriceLines(string dataDirectory, GatewayOptions options, ISpendQueries spend)
+    {
+        var fallback = options.Pricing.FamilyFallback ? "on" : "off";
+        string catalog;
+        try
+        {
+            var loaded = ActiveCatalog.Load(dataDirectory, options.Prices);
+            catalog = loaded.Stored is { } stored
+                ? string.Create(CultureInfo.InvariantCulture, $"{loaded.Catalog.Version} (stored {stored.StoredAt.UtcDateTime:yyyy-MM-dd}, from {stored.Source})")
+                : $"{loaded.Catalog.Version} (bundled)";
+        }
+        catch (TokenOps.Core.Pricing.PriceCatalogException ex)
+        {
+            catalog = $"unreadable ({ex.Message})";
+        }
+        var lines = new List<string> { $"Prices: catalog {catalog}; family fallback {fallback}." };
+        var now = TimeProvider.System.GetUtcNow();
+        var estimated = spend.EstimatedPrices(now.AddDays(-7), now.AddSeconds(1));
+        if (estimated.Count > 0)
+        {
+            var models = string.Join(", ", estimated.Select(e => string.Create(CultureInfo.InvariantCulture,
+                $"{e.Model} x{e.Requests} (${TokenOps.Core.Pricing.NanoUsd.ToUsd(e.CostNanos):0.000000})")));
+            lines.Add($"Warning: {estimated.Sum(e => e.Requests)} request(s) in the last 7 days were priced by family estimate (price_estimated): {models}. " +
+                "Run 'tokenops prices update' or add their prices under \"prices\" in tokenops.json.");
+        }
+        return lines;
     }
 
     private static async Task<IReadOnlyList<BudgetStatusLine>> FetchAsync(string url, string? person, string? team, CancellationToken cancellationToken)

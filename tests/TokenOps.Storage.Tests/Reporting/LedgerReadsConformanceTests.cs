@@ -43,6 +43,7 @@ public abstract class LedgerReadsConformanceTests
             Cost = new CostBreakdown { UncachedInput = 0.000001m * (100 + n), CacheRead = n % 4 == 0 ? 0.000025m : 0m, Output = 0.00001m * (20 + n % 13) },
             Status = outcome == LedgerOutcome.Ok ? 200 : 502, Outcome = outcome, ErrorCode = outcome == LedgerOutcome.Ok ? null : "upstream_5xx",
             LatencyMs = 10 + n, SessionId = "sess-" + n % 5, BudgetAction = degraded ? "degraded:gpt-4o-mini" : null, Source = "gateway",
+            PriceEstimated = n % 10 == 3 && !degraded,
         };
     }
 
@@ -180,6 +181,20 @@ public abstract class LedgerReadsConformanceTests
     }
 
     private sealed record DailySpendView(DateOnly Day, decimal Usd);
+
+    [Fact]
+    public virtual void Estimated_prices_name_each_model_priced_by_family_fallback()
+    {
+        Seed();
+        var until = Day0.AddDays(2);
+        var uses = Spend.EstimatedPrices(Day0, until);
+        var expected = Data.Where(e => e.PriceEstimated && e.StartedAt < until).GroupBy(e => e.ServedModel!)
+            .Select(g => new EstimatedPriceUse(g.Key, g.Count(), g.Sum(e => e.CostNanos), g.Max(e => e.StartedAt)))
+            .OrderByDescending(u => u.CostNanos).ThenBy(u => u.Model, StringComparer.Ordinal).ToList();
+        Assert.True(expected.Count >= 2);
+        Assert.Equal(expected, uses);
+        Assert.Empty(Spend.EstimatedPrices(Day0.AddDays(-7), Day0));
+    }
 
     [Fact]
     public virtual void Poker_week_counts_each_persons_requests_and_spend()

@@ -46,7 +46,19 @@ public sealed class SimulatorOptions
 
     public IReadOnlyList<string> Models { get; set; } = DefaultModels;
 
-    /// <summary>Clock for <c>created</c> fields and bill timestamps (delays always use real time).</summary>
+    /// <summary>
+    /// Prompt-cache entries (prefixes) held at most; past it, expired ones go first, then those closest to expiry.
+    /// Bounds memory when every request has a new long prompt (benchmarks).
+    /// </summary>
+    public int PromptCacheCapacity { get; set; } = 100_000;
+
+    /// <summary>
+    /// OpenAI: requests per clock minute one cache route (the first 256 tokens and the <c>prompt_cache_key</c>) takes
+    /// before the rest overflow to machines with nothing cached ("approximately 15 requests per minute", OpenAI's guide).
+    /// </summary>
+    public int PromptCacheRouteRequestsPerMinute { get; set; } = 15;
+
+    /// <summary>Clock for <c>created</c> fields, bill timestamps and prompt-cache TTLs (delays always use real time).</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     internal void Validate()
@@ -59,6 +71,8 @@ public sealed class SimulatorOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(EmbeddingDimensions, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(PromptCacheCapacity, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(PromptCacheRouteRequestsPerMinute, 1);
         ArgumentNullException.ThrowIfNull(RandomFaults);
         ArgumentNullException.ThrowIfNull(Models);
         ArgumentNullException.ThrowIfNull(TimeProvider);

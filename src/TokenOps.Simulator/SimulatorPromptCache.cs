@@ -1,0 +1,247 @@
+using TokenOps.Simulator.Generation;
+
+namespace TokenOps.Simulator;
+
+/// <summary>
+/// The simulated provider's prompt cache: which prompt prefixes it has processed recently, per model, on the
+/// simulator's clock (<see cref="SimulatorOptions.TimeProvider"/>). A prefix seen again within its TTL is a cache
+/// read, and the read refreshes its TTL; the first time it is a write (Anthropic) or plain input (OpenAI). One per
+/// simulator instance; the same sequence of requests on the same clock gives the same usage. The rules are on
+/// <c>Generation/UsageRules.cs</c>.
+/// </summary>
+public sealed class SimulatorPromptCache(SimulatorOptions options)
+{
+    /// <summary>Anthropic's default TTL, and OpenAI's in-memory retention (5 to 10 minutes of inactivity: the lower bound).</summary>
+    public static readonly TimeSpan FiveMinutes = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan OneHour = TimeSpan.FromHours(1);
+    /// <summary>OpenAI's extended retention (<c>prompt_cache_retention: "24h"</c>).</summary>
+    public static readonly TimeSpan OneDay = TimeSpan.FromHours(24);
+
+    /// <summary>Anthropic looks for an earlier cached prefix at most this many content blocks before a breakpoint.</summary>
+    public const int LookbackBlocks = 20;
+
+    private readonly Dictionary<EntryKey, Entry> _entries = [];
+    private readonly Dictionary<RouteKey, RouteLoad> _routes = [];
+    private readonly Lock _lock = new();
+
+    /// <summary>Cached prefixes held (expired ones included until they are swept).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _entries.Count;
+            }
+        }
+    }
+
+    /// <summary>Forgets every cached prefix (and OpenAI's per-route load), as after a long idle time.</summary>
+    public void Reset()
+    {
+        lock (_lock)
+        {
+            _entries.Clear();
+            _routes.Clear();
+        }
+    }
+
+    /// <summary>
+    /// An Anthropic request: <paramref name="blocks"/> are the ends of its content blocks in prompt order (tools, system,
+    /// messages), <paramref name="breakpoints"/> the blocks marked with cache_control. A breakpoint whose prefix is
+    /// shorter than <paramref name="minimum"/> caches nothing. The read is the longest prefix found cached at a
+    /// breakpoint or up to <see cref="LookbackBlocks"/> blocks before one; the rest up to the last breakpoint is written,
+    /// each segment at the TTL of the breakpoint that ends it.
+    /// </summary>
+    internal CacheUse Anthropic(string model, IReadOnlyList<PrefixMark> blocks, IReadOnlyList<CacheBreakpoint> breakpoints, int minimum)
+    {
+        var now = options.TimeProvider.GetUtcNow();
+        lock (_lock)
+        {
+            Entry? hit = null;
+            long read = 0;
+            foreach (var breakpoint in breakpoints)
+            {
+                if (blocks[breakpoint.Block].Tokens < minimum)
+                {
+                    continue;
+                }
+
+                for (var i = breakpoint.Block; i >= Math.Max(0, breakpoint.Block - LookbackBlocks); i--)
+                {
+                    if (blocks[i].Tokens > read && Find(new EntryKey(model, "", blocks[i]), now) is { } entry)
+                    {
+                        (hit, read) = (entry, blocks[i].Tokens);
+                        break;
+                    }
+                }
+            }
+
+            hit?.Refresh(now);
+            long write5m = 0, write1h = 0, written = read;
+            foreach (var breakpoint in breakpoints)
+            {
+                var end = blocks[breakpoint.Block].Tokens;
+                if (end < minimum)
+                {
+                    continue;
+                }
+
+                var ttl = breakpoint.OneHour ? OneHour : FiveMinutes;
+                if (end > written)
+                {
+                    if (breakpoint.OneHour)
+                    {
+                        write1h += end - written;
+                    }
+                    else
+                    {
+                        write5m += end - written;
+                    }
+
+                    written = end;
+                }
+
+                Store(new EntryKey(model, "", blocks[breakpoint.Block]), ttl, now);
+            }
+
+            return new CacheUse(read, write5m, write1h);
+        }
+    }
+
+    /// <summary>
+    /// An OpenAI request: <paramref name="steps"/> are its prefixes at 1,024 tokens and every 128 after, within the input.
+    /// The cache is routed by the first 256 tokens (<paramref name="route"/>) and the <c>prompt_cache_key</c> when given;
+    /// a route sent more than <see cref="SimulatorOptions.PromptCacheRouteRequestsPerMinute"/> requests in a clock minute
+    /// overflows to a machine that has nothing cached (and keeps nothing). Returns the cached tokens: the longest step
+    /// found; every step is then cached (or refreshed) for <paramref name="ttl"/>.
+    /// </summary>
+    internal long OpenAI(string model, string? cacheKey, ulong route, IReadOnlyList<PrefixMark> steps, TimeSpan ttl)
+    {
+        if (steps.Count == 0)
+        {
+            return 0;
+        }
+
+        var now = options.TimeProvider.GetUtcNow();
+        var scope = cacheKey ?? "";
+        lock (_lock)
+        {
+            if (Overflows(new RouteKey(model, scope, route), now))
+            {
+                return 0;
+            }
+
+            long cached = 0;
+            for (var i = steps.Count - 1; i >= 0; i--)
+            {
+                if (Find(new EntryKey(model, scope, steps[i]), now) is not null)
+                {
+                    cached = steps[i].Tokens;
+                    break;
+                }
+            }
+
+            foreach (var step in steps)
+            {
+                Store(new EntryKey(model, scope, step), ttl, now);
+            }
+
+            return cached;
+        }
+    }
+
+    private Entry? Find(EntryKey key, DateTimeOffset now)
+    {
+        if (!_entries.TryGetValue(key, out var entry))
+        {
+            return null;
+        }
+
+        if (entry.ExpiresAt > now)
+        {
+            return entry;
+        }
+
+        _entries.Remove(key);
+        return null;
+    }
+
+    /// <summary>Caches a prefix, or refreshes it; an entry keeps the longest TTL it was ever written with.</summary>
+    private void Store(EntryKey key, TimeSpan ttl, DateTimeOffset now)
+    {
+        if (Find(key, now) is { } entry)
+        {
+            if (ttl > entry.Ttl)
+            {
+                entry.Ttl = ttl;
+            }
+
+            entry.Refresh(now);
+            return;
+        }
+
+        _entries[key] = new Entry(ttl, now + ttl);
+        if (_entries.Count > options.PromptCacheCapacity)
+        {
+            Evict(now);
+        }
+    }
+
+    private bool Overflows(RouteKey key, DateTimeOffset now)
+    {
+        var minute = now.ToUnixTimeSeconds() / 60;
+        var load = _routes.TryGetValue(key, out var seen) && seen.Minute == minute ? seen with { Requests = seen.Requests + 1 } : new RouteLoad(minute, 1);
+        _routes[key] = load;
+        if (_routes.Count > options.PromptCacheCapacity)
+        {
+            foreach (var old in _routes.Where(r => r.Value.Minute < minute).Select(r => r.Key).ToList())
+            {
+                _routes.Remove(old);
+            }
+        }
+
+        return load.Requests > options.PromptCacheRouteRequestsPerMinute;
+    }
+
+    /// <summary>Over capacity: drop what has expired, then the entries closest to expiry, down to 90 %.</summary>
+    private void Evict(DateTimeOffset now)
+    {
+        foreach (var key in _entries.Where(e => e.Value.ExpiresAt <= now).Select(e => e.Key).ToList())
+        {
+            _entries.Remove(key);
+        }
+
+        var target = options.PromptCacheCapacity * 9 / 10;
+        if (_entries.Count <= target)
+        {
+            return;
+        }
+
+        foreach (var key in _entries.OrderBy(e => e.Value.ExpiresAt).Take(_entries.Count - target).Select(e => e.Key).ToList())
+        {
+            _entries.Remove(key);
+        }
+    }
+
+    private readonly record struct EntryKey(string Model, string Scope, PrefixMark Prefix);
+
+    private readonly record struct RouteKey(string Model, string Scope, ulong Route);
+
+    private readonly record struct RouteLoad(long Minute, int Requests);
+
+    private sealed class Entry(TimeSpan ttl, DateTimeOffset expiresAt)
+    {
+        public TimeSpan Ttl { get; set; } = ttl;
+
+        public DateTimeOffset ExpiresAt { get; private set; } = expiresAt;
+
+        public void Refresh(DateTimeOffset now) => ExpiresAt = now + Ttl;
+    }
+}
+
+/// <summary>A block marked with <c>cache_control</c>: its index among the request's content blocks, and its TTL.</summary>
+internal readonly record struct CacheBreakpoint(int Block, bool OneHour);
+
+/// <summary>What the prompt cache made of a request's input, in tokens (disjoint buckets).</summary>
+internal readonly record struct CacheUse(long Read, long Write5m, long Write1h);

@@ -101,6 +101,8 @@ public static class GatewayHost
         services.AddHostedService<BudgetRefresher>();
         services.AddRateLimits();
         services.AddSingleton<AdmitStage>();
+        services.AddSingleton(new PromptCache.PromptCachePolicy(options.PromptCache));
+        services.AddSingleton<PromptCacheStage>();
         services.AddSingleton<SettleStage>();
         services.AddSingleton<ForwardStage>();
         services.AddSingleton<GatewayPipeline>();

@@ -53,10 +53,17 @@ public sealed class SimulatorOptions
     public int PromptCacheCapacity { get; set; } = 100_000;
 
     /// <summary>
-    /// OpenAI: requests per clock minute one cache route (the first 256 tokens and the <c>prompt_cache_key</c>) takes
-    /// before the rest overflow to machines with nothing cached ("approximately 15 requests per minute", OpenAI's guide).
+    /// OpenAI: requests per clock minute one cache route (the first 256 tokens and the <c>prompt_cache_key</c>) sends to
+    /// its machine before the rest overflow to others ("approximately 15 requests per minute", OpenAI's guide).
     /// </summary>
     public int PromptCacheRouteRequestsPerMinute { get; set; } = 15;
+
+    /// <summary>
+    /// OpenAI: the machines each model's prompt cache is spread over. A route (the first 256 tokens and the
+    /// <c>prompt_cache_key</c>) names one; an overflowing route's extra requests land on others, which hold only what
+    /// was sent to them.
+    /// </summary>
+    public int PromptCacheMachines { get; set; } = 16;
 
     /// <summary>Clock for <c>created</c> fields, bill timestamps and prompt-cache TTLs (delays always use real time).</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
@@ -73,6 +80,7 @@ public sealed class SimulatorOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(EmbeddingDimensions, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(PromptCacheCapacity, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(PromptCacheRouteRequestsPerMinute, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(PromptCacheMachines, 1);
         ArgumentNullException.ThrowIfNull(RandomFaults);
         ArgumentNullException.ThrowIfNull(Models);
         ArgumentNullException.ThrowIfNull(TimeProvider);

@@ -20,6 +20,9 @@ public sealed class SimulatorPromptCache(SimulatorOptions options)
     /// <summary>Anthropic looks for an earlier cached prefix at most this many content blocks before a breakpoint.</summary>
     public const int LookbackBlocks = 20;
 
+    /// <summary>Anthropic's cache is one per organisation, not spread over machines.</summary>
+    private const int AnthropicCache = -1;
+
     private readonly Dictionary<EntryKey, Entry> _entries = [];
     private readonly Dictionary<RouteKey, RouteLoad> _routes = [];
     private readonly Lock _lock = new();
@@ -69,7 +72,7 @@ public sealed class SimulatorPromptCache(SimulatorOptions options)
 
                 for (var i = breakpoint.Block; i >= Math.Max(0, breakpoint.Block - LookbackBlocks); i--)
                 {
-                    if (blocks[i].Tokens > read && Find(new EntryKey(model, "", blocks[i]), now) is { } entry)
+                    if (blocks[i].Tokens > read && Find(new EntryKey(model, AnthropicCache, blocks[i]), now) is { } entry)
                     {
                         (hit, read) = (entry, blocks[i].Tokens);
                         break;
@@ -102,7 +105,7 @@ public sealed class SimulatorPromptCache(SimulatorOptions options)
                     written = end;
                 }
 
-                Store(new EntryKey(model, "", blocks[breakpoint.Block]), ttl, now);
+                Store(new EntryKey(model, AnthropicCache, blocks[breakpoint.Block]), ttl, now);
             }
 
             return new CacheUse(read, write5m, write1h);
@@ -111,10 +114,12 @@ public sealed class SimulatorPromptCache(SimulatorOptions options)
 
     /// <summary>
     /// An OpenAI request: <paramref name="steps"/> are its prefixes at 1,024 tokens and every 128 after, within the input.
-    /// The cache is routed by the first 256 tokens (<paramref name="route"/>) and the <c>prompt_cache_key</c> when given;
-    /// a route sent more than <see cref="SimulatorOptions.PromptCacheRouteRequestsPerMinute"/> requests in a clock minute
-    /// overflows to a machine that has nothing cached (and keeps nothing). Returns the cached tokens: the longest step
-    /// found; every step is then cached (or refreshed) for <paramref name="ttl"/>.
+    /// Each model's cache lives on <see cref="SimulatorOptions.PromptCacheMachines"/> machines. A request goes to the
+    /// machine its route names (a hash of the first 256 tokens, <paramref name="route"/>, and the prompt_cache_key when
+    /// given); past <see cref="SimulatorOptions.PromptCacheRouteRequestsPerMinute"/> requests in a clock minute a route
+    /// overflows, and each further request goes to a machine picked by a hash of the route and its count. Returns the
+    /// cached tokens: the longest step that machine holds; every step is then cached there (or refreshed) for
+    /// <paramref name="ttl"/>.
     /// </summary>
     internal long OpenAI(string model, string? cacheKey, ulong route, IReadOnlyList<PrefixMark> steps, TimeSpan ttl)
     {
@@ -124,18 +129,16 @@ public sealed class SimulatorPromptCache(SimulatorOptions options)
         }
 
         var now = options.TimeProvider.GetUtcNow();
-        var scope = cacheKey ?? "";
+        var routed = Mix(route ^ (cacheKey is null ? 0 : Fnv(cacheKey)));
         lock (_lock)
         {
-            if (Overflows(new RouteKey(model, scope, route), now))
-            {
-                return 0;
-            }
-
+            var requests = CountRequest(new RouteKey(model, routed), now);
+            var spill = requests > options.PromptCacheRouteRequestsPerMinute ? Mix(routed + (ulong)requests) : routed;
+            var machine = (int)(spill % (ulong)options.PromptCacheMachines);
             long cached = 0;
             for (var i = steps.Count - 1; i >= 0; i--)
             {
-                if (Find(new EntryKey(model, scope, steps[i]), now) is not null)
+                if (Find(new EntryKey(model, machine, steps[i]), now) is not null)
                 {
                     cached = steps[i].Tokens;
                     break;
@@ -144,7 +147,7 @@ public sealed class SimulatorPromptCache(SimulatorOptions options)
 
             foreach (var step in steps)
             {
-                Store(new EntryKey(model, scope, step), ttl, now);
+                Store(new EntryKey(model, machine, step), ttl, now);
             }
 
             return cached;
@@ -188,7 +191,8 @@ public sealed class SimulatorPromptCache(SimulatorOptions options)
         }
     }
 
-    private bool Overflows(RouteKey key, DateTimeOffset now)
+    /// <summary>This request's number among its route's requests in the current clock minute.</summary>
+    private int CountRequest(RouteKey key, DateTimeOffset now)
     {
         var minute = now.ToUnixTimeSeconds() / 60;
         var load = _routes.TryGetValue(key, out var seen) && seen.Minute == minute ? seen with { Requests = seen.Requests + 1 } : new RouteLoad(minute, 1);
@@ -201,7 +205,27 @@ public sealed class SimulatorPromptCache(SimulatorOptions options)
             }
         }
 
-        return load.Requests > options.PromptCacheRouteRequestsPerMinute;
+        return load.Requests;
+    }
+
+    /// <summary>FNV-1a 64 of the UTF-8 text (stable across processes, unlike string.GetHashCode).</summary>
+    private static ulong Fnv(string text)
+    {
+        var h = 14695981039346656037UL;
+        foreach (var b in System.Text.Encoding.UTF8.GetBytes(text))
+        {
+            h = (h ^ b) * 1099511628211UL;
+        }
+
+        return h;
+    }
+
+    /// <summary>SplitMix64's finaliser: spreads nearby values over the whole range.</summary>
+    private static ulong Mix(ulong z)
+    {
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
     }
 
     /// <summary>Over capacity: drop what has expired, then the entries closest to expiry, down to 90 %.</summary>
@@ -224,9 +248,10 @@ public sealed class SimulatorPromptCache(SimulatorOptions options)
         }
     }
 
-    private readonly record struct EntryKey(string Model, string Scope, PrefixMark Prefix);
+    /// <summary>A cached prefix: OpenAI's on one machine of the model's; Anthropic's on <see cref="AnthropicCache"/>.</summary>
+    private readonly record struct EntryKey(string Model, int Machine, PrefixMark Prefix);
 
-    private readonly record struct RouteKey(string Model, string Scope, ulong Route);
+    private readonly record struct RouteKey(string Model, ulong Route);
 
     private readonly record struct RouteLoad(long Minute, int Requests);
 

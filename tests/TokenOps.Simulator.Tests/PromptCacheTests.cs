@@ -230,45 +230,65 @@ public sealed class PromptCacheTests
     }
 
     [Fact]
-    public void OpenAI_PromptCacheKey_SeparatesCaches_AndKeepsSessionsOffOneOverflowingRoute()
+    public void OpenAI_UnderLoad_AKeyPerSessionKeepsEachSessionOnTheMachineThatHoldsItsConversation()
     {
-        // Twenty sessions share a long system prompt and each sends its own second turn twice within one minute.
-        string Body(int session, string? key) => $$"""
-            {{{(key is null ? "" : $"\"prompt_cache_key\":\"{key}\",")}}"messages":[{"role":"system","content":"{{Text(1500)}}"},
-             {"role":"user","content":"session {{session}} {{Text(300, 'u')}}"}]}
-            """;
+        // Twenty sessions share a long system prompt and take four turns each within one minute, turn by turn.
+        string Body(int session, int turns, string? key)
+        {
+            var messages = new List<string> { $$"""{"role":"system","content":"{{Text(1500)}}"}""" };
+            for (var t = 0; t < turns; t++)
+            {
+                messages.Add($$"""{"role":"user","content":"session {{session}} turn {{t}} {{Text(200, 'u')}}"}""");
+                if (t < turns - 1) messages.Add($$"""{"role":"assistant","content":"answer {{t}} {{Text(200, 'a')}}"}""");
+            }
+
+            return (key is null ? "{" : $"{{\"prompt_cache_key\":\"{key}\",") + $$"""
+                "messages":[{{string.Join(',', messages)}}]}
+                """;
+        }
 
         long CachedTotal(Func<int, string?> key)
         {
             _cache.Reset();
             long cached = 0;
-            for (var s = 0; s < 20; s++)
+            for (var turns = 1; turns <= 4; turns++)
             {
-                Chat(Body(s, key(s)));
-                cached += Chat(Body(s, key(s))).CacheRead;
+                for (var s = 0; s < 20; s++)
+                {
+                    cached += Chat(Body(s, turns, key(s))).CacheRead;
+                }
             }
 
             return cached;
         }
 
-        // Without a key all 40 requests share one route (the first 256 tokens): past 15 a minute they overflow.
+        // Without a key all 80 requests share one route (the first 256 tokens): past 15 a minute they scatter over the
+        // machines, where a session rarely finds its own earlier turns. With a key each session keeps its machine.
         var unkeyed = CachedTotal(_ => null);
         var keyed = CachedTotal(s => "session-" + s);
-        Assert.Equal(20 * (1024 + 6 * 128), keyed); // every repeat reads its whole session: 1,814 tokens -> 1,792
-        Assert.True(unkeyed < keyed / 2, $"unkeyed {unkeyed}, keyed {keyed}");
+        Assert.True(keyed > unkeyed * 1.3, $"unkeyed {unkeyed}, keyed {keyed}");
+    }
 
-        // A key is a cache of its own: the same prompt under another key finds nothing.
-        _cache.Reset();
-        Chat(Body(0, "a"));
-        Assert.Equal(0, Chat(Body(0, "b")).CacheRead);
-        Assert.Equal(1792, Chat(Body(0, "a")).CacheRead);
+    [Fact]
+    public void OpenAI_AKeyNamesAMachine_AndARouteOverflowsPast15RequestsAMinute()
+    {
+        // With a million machines no two routes share one.
+        var cache = new SimulatorPromptCache(new SimulatorOptions { TimeProvider = _clock, PromptCacheMachines = 1_000_000 });
+        string Body(string? key) => (key is null ? "{" : $"{{\"prompt_cache_key\":\"{key}\",") + $$"""
+            "messages":[{"role":"system","content":"{{Text(1500)}}"},{"role":"user","content":"{{Text(300, 'u')}}"}]}
+            """;
+        long Cached(string? key) => UsageRules.OpenAIChat(JsonDocument.Parse(Body(key)).RootElement, "gpt-4.1", null, cache).CacheRead;
 
-        // The next clock minute the route takes requests again.
-        _cache.Reset();
-        for (var i = 0; i < 16; i++) Chat(Body(0, null));
-        Assert.Equal(0, Chat(Body(0, null)).CacheRead);
+        Assert.Equal(0, Cached("a"));
+        Assert.Equal(0, Cached("b")); // the same prompt under another key: another machine
+        Assert.Equal(1792, Cached("a")); // 1,811 tokens: the longest step is 1,792
+
+        cache.Reset();
+        Assert.Equal(0, Cached(null));
+        for (var i = 2; i <= 15; i++) Assert.Equal(1792, Cached(null));
+        Assert.Equal(0, Cached(null)); // the 16th this minute goes elsewhere
         _clock.Advance(TimeSpan.FromMinutes(1));
-        Assert.Equal(1792, Chat(Body(0, null)).CacheRead);
+        Assert.Equal(1792, Cached(null));
     }
 
     [Fact]

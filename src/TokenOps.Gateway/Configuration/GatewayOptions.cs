@@ -67,6 +67,9 @@ public sealed class GatewayOptions
 
     /// <summary>Rate limits per key, person and team (the CLI's `tokenops limits` adds more).</summary>
     public RateLimitOptions RateLimits { get; set; } = new();
+
+    /// <summary>Prompt-cache help per route and team: Anthropic cache breakpoints, OpenAI prompt_cache_key (off by default).</summary>
+    public PromptCacheOptions PromptCache { get; set; } = new();
 }
 
 public sealed class BudgetsOptions

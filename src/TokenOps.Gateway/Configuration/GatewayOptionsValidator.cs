@@ -43,6 +43,7 @@ public static class GatewayOptionsValidator
         Budgets.BudgetPolicyBuilder.Build(options, [], 0, source);
         options.Alerts.Validate(source);
         options.RateLimits.Validate(source);
+        options.PromptCache.Validate(source);
         options.Outcomes.Validate(source);
     }
 

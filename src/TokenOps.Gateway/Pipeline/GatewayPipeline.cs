@@ -19,6 +19,9 @@ namespace TokenOps.Gateway.Pipeline;
 ///  5. admit: tier model allow-list, soft caps (warn, degrade, require a justification), then reserve the worst case
 ///     against every budget the request falls under, or refuse with 402; it needs the person (1), the project (2),
 ///     max_tokens (3) and the price (4), and must precede 6. A response cache, when added, goes before it: hits reserve nothing;
+///  5b. prompt-cache help: Anthropic breakpoints or an OpenAI prompt_cache_key, for the teams and routes that turn it on;
+///     after 5, so it sees the model that serves (a degrade changes the minimum cacheable length); it changes no token
+///     count, so the reservation stands;
 ///  6. forward + meter: relay the provider's answer while the meter reads usage from it;
 ///  7. settle: exactly one ledger row, in a finally, so every exit path (refusal, provider error, timeout,
 ///     client abort, broken stream) is recorded.
@@ -31,6 +34,7 @@ public sealed class GatewayPipeline(
     ModelRouterHolder router,
     RateLimitStage rateLimit,
     AdmitStage admit,
+    PromptCacheStage promptCache,
     ForwardStage forward,
     SettleStage settle,
     TimeProvider time,
@@ -48,6 +52,7 @@ public sealed class GatewayPipeline(
             context.ModelRoute = router.Current.Resolve(context.Facts!.Model, route.Dialect);
             await rateLimit.RunAsync(context);
             await admit.RunAsync(context);
+            promptCache.Run(context);
             await forward.RunAsync(context);
         }
         catch (GatewayException ex)

@@ -37,6 +37,8 @@ public sealed class ProxyContext(HttpContext http, ProtocolRoute route, string e
     public ModelRoute? RoutedRoute { get; set; }
     public bool Degraded { get; set; }
     public bool CacheBreakpointsAdded { get; set; }
+    /// <summary>TokenOps set an OpenAI prompt_cache_key the client did not send: the cache-breakpoint lever, with no amount.</summary>
+    public bool PromptCacheKeyAdded { get; set; }
     /// <summary>Output control applied (limits, reasoning ceiling), as the ledger records it; the lever "capped".</summary>
     public string? OutputControl { get; set; }
     /// <summary>The router's strong score, for the row and the X-TokenOps-Route-Score header.</summary>

@@ -59,10 +59,11 @@ internal sealed record UsagePlan(
 /// <item>Reasoning tokens (models "o&lt;digit&gt;…" and "gpt-5…" only): floor(40% of output), a subset of output.
 ///   The generated text has exactly (output - reasoning) words, one streamed content event per word.</item>
 /// <item>OpenAI prompt cache (chat and responses; automatic): the input's prefixes at 1,024 tokens and every 128 tokens
-///   after are cached for 5 minutes from their last use (24 hours with prompt_cache_retention "24h"). cached_tokens (a
-///   subset of the input) is the longest such prefix the same model saw within its TTL, under the same
-///   prompt_cache_key (none is a key of its own). A route (the first 256 tokens plus the key) that gets more than 15
-///   requests in one clock minute overflows: the extra requests find nothing cached and leave nothing.</item>
+///   after are cached for 5 minutes from their last use (24 hours with prompt_cache_retention "24h") on the machine the
+///   request went to. A request goes to the machine its route names (a hash of the first 256 tokens and the
+///   prompt_cache_key, when given; 16 machines per model by default); past 15 requests in a clock minute a route
+///   overflows and further requests go to machines picked by a hash of the route and their count. cached_tokens (a
+///   subset of the input) is the longest such prefix that machine holds for the same model.</item>
 /// <item>Anthropic prompt cache: content blocks in prompt order (each tool, each system block or the system string,
 ///   each message's blocks or its string content); a block with cache_control is a breakpoint (a top-level
 ///   cache_control marks the last block). A breakpoint whose prefix (tokens from the start through its block) is below

@@ -90,6 +90,49 @@ public sealed class PromptCacheSessionTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task AClientsOwnBreakpointsPassThroughUntouched_AndAShortPromptGetsNone()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
+        await using var gateway = await StartAsync(clock);
+        using var http = gateway.Client(gateway.CreateKey("cleo", "helped"));
+        http.DefaultRequestHeaders.Add("anthropic-version", "2023-06-01");
+        async Task<(JsonNode Usage, bool Helped, string Id)> Send(JsonNode system)
+        {
+            var body = new JsonObject
+            {
+                ["model"] = Model, ["max_tokens"] = 100, ["tools"] = Tools.DeepClone(), ["system"] = system.DeepClone(),
+                ["messages"] = new JsonArray(
+                    new JsonObject { ["role"] = "user", ["content"] = "first question" },
+                    new JsonObject { ["role"] = "assistant", ["content"] = "first answer" },
+                    new JsonObject { ["role"] = "user", ["content"] = "second question" }),
+            };
+            using var response = await http.PostAsync("/v1/messages", new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"));
+            var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            return (answer["usage"]!, response.Headers.Contains(PromptCacheStage.Header), answer["id"]!.GetValue<string>());
+        }
+
+        // The client marks only its system prompt, for an hour: the gateway adds nothing (no 5-minute write of the turns).
+        var own = new JsonArray(new JsonObject
+        {
+            ["type"] = "text", ["text"] = SystemPrompt, ["cache_control"] = new JsonObject { ["type"] = "ephemeral", ["ttl"] = "1h" },
+        });
+        var first = await Send(own);
+        Assert.False(first.Helped);
+        Assert.True(first.Usage["cache_creation"]!["ephemeral_1h_input_tokens"]!.GetValue<long>() > 4000);
+        Assert.Equal(0, first.Usage["cache_creation"]!["ephemeral_5m_input_tokens"]!.GetValue<long>());
+        var second = await Send(own);
+        Assert.Equal(first.Usage["cache_creation_input_tokens"]!.GetValue<long>(), second.Usage["cache_read_input_tokens"]!.GetValue<long>());
+
+        // A short prompt (with the tools about 800 tokens) is below Sonnet's 1,024: nothing is added.
+        var small = await Send(JsonValue.Create("Be brief.")!);
+        Assert.False(small.Helped);
+        Assert.Equal(0, small.Usage["cache_creation_input_tokens"]!.GetValue<long>());
+
+        var rows = await RowsAsync(gateway, [first.Id, second.Id, small.Id]);
+        Assert.All(rows, r => Assert.Null(r.Levers));
+    }
+
+    [Fact]
     public async Task OpenAISessionsSharingASystemPrompt_KeepTheirCacheWithAKeyPerSession()
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));

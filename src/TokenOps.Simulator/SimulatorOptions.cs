@@ -47,8 +47,8 @@ public sealed class SimulatorOptions
     public IReadOnlyList<string> Models { get; set; } = DefaultModels;
 
     /// <summary>
-    /// Prompt-cache entries (prefixes) held at most; past it, expired ones go first, then those closest to expiry.
-    /// Bounds memory when every request has a new long prompt (benchmarks).
+    /// Prompt-cache entries (prefixes) held at most; past it, the oldest insertions go first. Bounds memory when every
+    /// request has a new long prompt (benchmarks).
     /// </summary>
     public int PromptCacheCapacity { get; set; } = 100_000;
 

@@ -24,6 +24,7 @@ public sealed class SimulatorPromptCache(SimulatorOptions options)
     private const int AnthropicCache = -1;
 
     private readonly Dictionary<EntryKey, Entry> _entries = [];
+    private readonly Queue<EntryKey> _insertions = new();
     private readonly Dictionary<RouteKey, RouteLoad> _routes = [];
     private readonly Lock _lock = new();
 
@@ -45,6 +46,7 @@ public sealed class SimulatorPromptCache(SimulatorOptions options)
         lock (_lock)
         {
             _entries.Clear();
+            _insertions.Clear();
             _routes.Clear();
         }
     }
@@ -185,9 +187,10 @@ public sealed class SimulatorPromptCache(SimulatorOptions options)
         }
 
         _entries[key] = new Entry(ttl, now + ttl);
-        if (_entries.Count > options.PromptCacheCapacity)
+        _insertions.Enqueue(key);
+        if (_entries.Count > options.PromptCacheCapacity || _insertions.Count > 2 * options.PromptCacheCapacity)
         {
-            Evict(now);
+            Evict();
         }
     }
 
@@ -228,27 +231,29 @@ public sealed class SimulatorPromptCache(SimulatorOptions options)
         return z ^ (z >> 31);
     }
 
-    /// <summary>Over capacity: drop what has expired, then the entries closest to expiry, down to 90 %.</summary>
-    private void Evict(DateTimeOffset now)
+    /// <summary>
+    /// Over capacity: the oldest insertions go first, down to 90 % (a few at a time, so a benchmark that sends a new
+    /// long prompt every request never waits on a sweep of the whole cache).
+    /// </summary>
+    private void Evict()
     {
-        foreach (var key in _entries.Where(e => e.Value.ExpiresAt <= now).Select(e => e.Key).ToList())
-        {
-            _entries.Remove(key);
-        }
-
         var target = options.PromptCacheCapacity * 9 / 10;
-        if (_entries.Count <= target)
-        {
-            return;
-        }
-
-        foreach (var key in _entries.OrderBy(e => e.Value.ExpiresAt).Take(_entries.Count - target).Select(e => e.Key).ToList())
+        while (_entries.Count > target && _insertions.TryDequeue(out var key))
         {
             _entries.Remove(key);
+        }
+
+        // Keys of entries that expired and were cached again are queued twice; keep the queue near the cache's size.
+        if (_insertions.Count > 2 * options.PromptCacheCapacity)
+        {
+            _insertions.Clear();
+            foreach (var key in _entries.Keys)
+            {
+                _insertions.Enqueue(key);
+            }
         }
     }
 
-    /// <summary>A cached prefix: OpenAI's on one machine of the model's; Anthropic's on <see cref="AnthropicCache"/>.</summary>
     private readonly record struct EntryKey(string Model, int Machine, PrefixMark Prefix);
 
     private readonly record struct RouteKey(string Model, ulong Route);

@@ -115,6 +115,8 @@ public static class GatewayHost
         services.AddSingleton<Routing.CandidatePicker>();
         services.AddSingleton<Routing.RouterStage>();
         services.AddSingleton<Routing.CascadeStage>();
+        services.AddSingleton(new PromptCache.PromptCachePolicy(options.PromptCache));
+        services.AddSingleton<PromptCacheStage>();
         services.AddSingleton<SettleStage>();
         services.AddSingleton<ForwardStage>();
         services.AddSingleton<GatewayPipeline>();

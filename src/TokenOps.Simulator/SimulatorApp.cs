@@ -40,11 +40,13 @@ public static class SimulatorApp
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Error);
 
         var bill = new SimulatorBill();
+        var promptCache = new SimulatorPromptCache(options);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(bill);
+        builder.Services.AddSingleton(promptCache);
 
         var app = builder.Build();
-        var host = new SimHost(options, bill);
+        var host = new SimHost(options, bill, promptCache);
         var chat = new ChatCompletionsEndpoint(host);
         var responses = new ResponsesEndpoint(host);
         var embeddings = new EmbeddingsEndpoint(host);
@@ -60,6 +62,12 @@ public static class SimulatorApp
         app.MapPost("/v1/messages/count_tokens", (RequestDelegate)new CountTokensEndpoint(host).HandleAsync);
         app.MapGet("/_sim/bill", (RequestDelegate)(context => BillEndpoint.GetAsync(context, bill)));
         app.MapDelete("/_sim/bill", (RequestDelegate)(context => BillEndpoint.DeleteAsync(context, bill)));
+        app.MapDelete("/_sim/prompt-cache", (RequestDelegate)(context =>
+        {
+            promptCache.Reset();
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+            return Task.CompletedTask;
+        }));
         app.MapFallback((RequestDelegate)(context =>
             ProtocolErrors.OpenAIAsync(context, 404, $"Invalid URL ({context.Request.Method} {context.Request.Path})")));
         return app;

@@ -46,7 +46,26 @@ public sealed class SimulatorOptions
 
     public IReadOnlyList<string> Models { get; set; } = DefaultModels;
 
-    /// <summary>Clock for <c>created</c> fields and bill timestamps (delays always use real time).</summary>
+    /// <summary>
+    /// Prompt-cache entries (prefixes) held at most; past it, the oldest insertions go first. Bounds memory when every
+    /// request has a new long prompt (benchmarks).
+    /// </summary>
+    public int PromptCacheCapacity { get; set; } = 100_000;
+
+    /// <summary>
+    /// OpenAI: requests per clock minute one cache route (the first 256 tokens and the <c>prompt_cache_key</c>) sends to
+    /// its machine before the rest overflow to others ("approximately 15 requests per minute", OpenAI's guide).
+    /// </summary>
+    public int PromptCacheRouteRequestsPerMinute { get; set; } = 15;
+
+    /// <summary>
+    /// OpenAI: the machines each model's prompt cache is spread over. A route (the first 256 tokens and the
+    /// <c>prompt_cache_key</c>) names one; an overflowing route's extra requests land on others, which hold only what
+    /// was sent to them.
+    /// </summary>
+    public int PromptCacheMachines { get; set; } = 16;
+
+    /// <summary>Clock for <c>created</c> fields, bill timestamps and prompt-cache TTLs (delays always use real time).</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     internal void Validate()
@@ -59,6 +78,9 @@ public sealed class SimulatorOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(EmbeddingDimensions, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(PromptCacheCapacity, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(PromptCacheRouteRequestsPerMinute, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(PromptCacheMachines, 1);
         ArgumentNullException.ThrowIfNull(RandomFaults);
         ArgumentNullException.ThrowIfNull(Models);
         ArgumentNullException.ThrowIfNull(TimeProvider);

@@ -102,42 +102,34 @@ public sealed class AnthropicSdkTests(SimulatorFixture fixture) : IClassFixture<
     }
 
     [Fact]
-    public async Task CacheControl_ReportsDisjointCacheBuckets()
+    public async Task CacheControl_WritesThenReads_InDisjointBucketsOfEachTtl()
     {
         using var client = Server.Anthropic();
-        var longSystem = string.Join(' ', Enumerable.Repeat("policy text", 500));
-        var sawRead = false;
-        var sawWrite1h = false;
-        var sawWrite5m = false;
-        var log = new StringBuilder();
-        for (var i = 0; i < 12 && !(sawRead && sawWrite1h && sawWrite5m); i++)
+        // A prompt no other test sends: this simulator's cache is shared by the class.
+        var longSystem = string.Join(' ', Enumerable.Repeat("policy text " + Guid.NewGuid().ToString("N"), 150));
+        async Task<Usage> Send(int i, Ttl ttl, string system)
         {
-            var ttl = i % 2 == 0 ? Ttl.Ttl1h : Ttl.Ttl5m;
             var message = await client.Messages.Create(new MessageCreateParams
             {
                 Model = "claude-sonnet-4-5",
                 MaxTokens = 64,
-                System = new List<TextBlockParam> { new(longSystem) { CacheControl = new CacheControlEphemeral { Ttl = ttl } } },
+                System = new List<TextBlockParam> { new(system) { CacheControl = new CacheControlEphemeral { Ttl = ttl } } },
                 Messages = [new UserMessageParam { Content = $"question {i}" }],
             });
-
-            var usage = message.Usage;
-            log.Append($"[{i} {ttl} r={usage.CacheReadInputTokens} w5={usage.CacheCreation?.Ephemeral5mInputTokens} w1={usage.CacheCreation?.Ephemeral1hInputTokens}]");
-            var entry = Server.Bill.Find(message.ID)!;
-            AssertUsage(usage, entry.Usage);
-            var prefix = (usage.CacheReadInputTokens ?? 0) + (usage.CacheCreationInputTokens ?? 0);
-            Assert.True(prefix > 1000, "the cached prefix is the system prompt");
-            Assert.True(usage.InputTokens > 0 && usage.InputTokens < 20, "only the question is uncached");
-            sawRead |= usage.CacheReadInputTokens > 0;
-            sawWrite1h |= usage.CacheCreation!.Ephemeral1hInputTokens > 0;
-            sawWrite5m |= usage.CacheCreation!.Ephemeral5mInputTokens > 0;
-            if (usage.CacheCreationInputTokens > 0)
-            {
-                Assert.Equal(ttl == Ttl.Ttl1h ? usage.CacheCreationInputTokens : 0, usage.CacheCreation.Ephemeral1hInputTokens);
-            }
+            AssertUsage(message.Usage, Server.Bill.Find(message.ID)!.Usage);
+            Assert.True(message.Usage.InputTokens is > 0 and < 20, "only the question is uncached");
+            return message.Usage;
         }
 
-        Assert.True(sawRead && sawWrite1h && sawWrite5m, "hash-chosen reads and writes of both TTLs " + log);
+        var first = await Send(0, Ttl.Ttl1h, longSystem);
+        Assert.True(first.CacheCreation!.Ephemeral1hInputTokens > 1000, "the system prompt is written at the 1-hour price");
+        Assert.Equal((0L, 0L), (first.CacheReadInputTokens ?? 0, first.CacheCreation.Ephemeral5mInputTokens));
+        var second = await Send(1, Ttl.Ttl5m, longSystem);
+        Assert.Equal(first.CacheCreationInputTokens, second.CacheReadInputTokens);
+        Assert.Equal(0, second.CacheCreationInputTokens ?? 0);
+        var other = await Send(2, Ttl.Ttl5m, longSystem + " and one more rule");
+        Assert.True(other.CacheCreation!.Ephemeral5mInputTokens > 1000, "a new prompt is a 5-minute write");
+        Assert.Equal(0, other.CacheReadInputTokens ?? 0);
     }
 
     [Fact]

@@ -22,6 +22,7 @@ internal static class CatalogFieldMap
             case "mode": b.Mode = LiteLlmCatalogReader.ReadText(ref reader); return true;
             case "max_input_tokens": b.MaxInputTokens = LiteLlmCatalogReader.ReadCount(ref reader); return true;
             case "max_output_tokens": b.MaxOutputTokens = LiteLlmCatalogReader.ReadCount(ref reader); return true;
+            case "prompt_cache_min_tokens": b.PromptCacheMinTokens = LiteLlmCatalogReader.ReadCount(ref reader); return true;
             case "input_cost_per_token": b.Input = Rate(ref reader, m, field); return true;
             case "output_cost_per_token": b.Output = Rate(ref reader, m, field); return true;
             case "cache_read_input_token_cost": b.CacheRead = Rate(ref reader, m, field); return true;

@@ -18,6 +18,9 @@ public sealed record ModelPrice
     public long? MaxInputTokens { get; init; }
     public long? MaxOutputTokens { get; init; }
 
+    /// <summary><c>prompt_cache_min_tokens</c>: the shortest prefix the provider caches (Anthropic; null when the catalog does not say).</summary>
+    public long? PromptCacheMinTokens { get; init; }
+
     /// <summary><c>input_cost_per_token</c>: uncached input.</summary>
     public decimal? Input { get; init; }
 

@@ -11,6 +11,7 @@ internal sealed class ModelPriceBuilder(string model)
     public string? Mode { get; set; }
     public long? MaxInputTokens { get; set; }
     public long? MaxOutputTokens { get; set; }
+    public long? PromptCacheMinTokens { get; set; }
     public decimal? Input { get; set; }
     public decimal? Output { get; set; }
     public decimal? CacheRead { get; set; }
@@ -51,6 +52,7 @@ internal sealed class ModelPriceBuilder(string model)
             Mode = Mode,
             MaxInputTokens = MaxInputTokens,
             MaxOutputTokens = MaxOutputTokens,
+            PromptCacheMinTokens = PromptCacheMinTokens,
             Input = Input,
             Output = Output,
             CacheRead = CacheRead ?? CacheHit,

@@ -76,6 +76,9 @@ public sealed class GatewayOptions
 
     /// <summary>Output limits and reasoning ceilings per route, tier and team (max_tokens default and cap, reasoning effort, thinking budget).</summary>
     public OutputControlOptions OutputControl { get; set; } = new();
+
+    /// <summary>Prompt-cache help per route and team: Anthropic cache breakpoints, OpenAI prompt_cache_key (off by default).</summary>
+    public PromptCacheOptions PromptCache { get; set; } = new();
 }
 
 public sealed class BudgetsOptions

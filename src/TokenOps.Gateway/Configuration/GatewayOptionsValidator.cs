@@ -44,6 +44,7 @@ public static class GatewayOptionsValidator
         options.Alerts.Validate(source);
         options.RateLimits.Validate(source);
         options.OutputControl.Validate(source, options.Budgets.Tiers.Keys);
+        options.PromptCache.Validate(source);
         options.Outcomes.Validate(source);
     }
 

@@ -24,6 +24,9 @@ namespace TokenOps.Gateway.Pipeline;
 ///  5. admit: tier model allow-list, soft caps (warn, degrade, require a justification), then reserve the worst case
 ///     against every budget the request falls under, or refuse with 402; it needs the person (1), the project (2),
 ///     max_tokens (3) and the price (4), and must precede 6. A response cache, when added, goes before it: hits reserve nothing;
+///  5b. prompt-cache help: Anthropic breakpoints or an OpenAI prompt_cache_key, for the teams and routes that turn it on;
+///     after 5, so it sees the model that serves (a degrade changes the minimum cacheable length); it changes no token
+///     count, so the reservation stands;
 ///  6. forward + meter: relay the provider's answer while the meter reads usage from it; a cascading router judges a
 ///     cheaper model's non-streamed answer first and, when it fails, books that attempt on its own row and goes again
 ///     to a stronger model (admitted anew);
@@ -40,6 +43,7 @@ public sealed class GatewayPipeline(
     OutputControlStage outputControl,
     RateLimitStage rateLimit,
     AdmitStage admit,
+    PromptCacheStage promptCache,
     Routing.CascadeStage forward,
     SettleStage settle,
     TimeProvider time,
@@ -58,6 +62,7 @@ public sealed class GatewayPipeline(
             outputControl.Run(context);
             await rateLimit.RunAsync(context);
             await admit.RunAsync(context);
+            promptCache.Run(context);
             await forward.RunAsync(context);
             await autoRouter.AfterAnswerAsync(context);
         }

@@ -37,6 +37,8 @@ public sealed class ProxyContext(HttpContext http, ProtocolRoute route, string e
     public ModelRoute? RoutedRoute { get; set; }
     public bool Degraded { get; set; }
     public bool CacheBreakpointsAdded { get; set; }
+    /// <summary>TokenOps set an OpenAI prompt_cache_key the client did not send: the cache-breakpoint lever, with no amount.</summary>
+    public bool PromptCacheKeyAdded { get; set; }
     /// <summary>Output control applied (limits, reasoning ceiling), as the ledger records it; the lever "capped".</summary>
     public string? OutputControl { get; set; }
     /// <summary>The router's strong score, for the row and the X-TokenOps-Route-Score header.</summary>
@@ -70,7 +72,7 @@ public sealed class ProxyContext(HttpContext http, ProtocolRoute route, string e
             Key = Key, Attribution = Attribution, Body = Body, Facts = Facts, ModelRoute = ModelRoute, Meter = Meter,
             Reservation = Reservation, BudgetAction = BudgetAction, Justification = Justification, RouterName = RouterName,
             RouterRank = RouterRank, RoutedRoute = RoutedRoute, RouteScore = RouteScore, OutputControl = OutputControl,
-            CacheBreakpointsAdded = CacheBreakpointsAdded, ParentId = EventId, WastedAttempt = true,
+            CacheBreakpointsAdded = CacheBreakpointsAdded, PromptCacheKeyAdded = PromptCacheKeyAdded, ParentId = EventId, WastedAttempt = true,
             Status = Status, Outcome = Outcome, ErrorCode = "cascade_escalated:" + reason,
         };
         Meter = null;

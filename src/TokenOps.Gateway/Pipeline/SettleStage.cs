@@ -78,7 +78,7 @@ public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimePr
             BudgetAction = context.BudgetAction,
             Justification = context.Justification,
             Savings = SavingsCalculator.Compute(measured.Usage, route?.Price, cost, inputs),
-            Levers = SavingsCalculator.LeverNames(inputs),
+            Levers = SavingsCalculator.LeverNames(inputs, context.PromptCacheKeyAdded ? SavingsLevers.CacheBreakpoint : null),
             RouteScore = context.RouteScore,
             ParentId = context.ParentId,
             OutputControl = context.OutputControl,

@@ -7,14 +7,39 @@ namespace TokenOps.Simulator.Generation;
 
 /// <summary>
 /// Counts "tokens" of request text (ceil(UTF-8 bytes / 4) per text fragment, decoded, so JSON escaping does not
-/// matter) and folds every counted byte into an FNV-1a 64-bit hash, which seeds output lengths and cache choices.
+/// matter) and folds every counted byte into an FNV-1a 64-bit hash, which seeds output lengths and names cached
+/// prefixes. With <see cref="TrackSteps"/> it also records the hash of the input at fixed token positions (OpenAI's
+/// prompt cache works on prefixes in 128-token steps), cutting a fragment at 4 bytes a token where a step falls inside it.
 /// </summary>
 internal sealed class TextMeter
 {
     private const ulong FnvOffset = 14695981039346656037UL;
     private const ulong FnvPrime = 1099511628211UL;
 
+    private List<PrefixMark>? _steps;
+    private long _nextStep = long.MaxValue;
+    private long _firstStep;
+    private long _stepSize;
+
     public long Tokens { get; private set; }
+
+    /// <summary>The prefix hashes recorded at each step (ascending), once <see cref="TrackSteps"/> was called.</summary>
+    public IReadOnlyList<PrefixMark> Steps => _steps ?? (IReadOnlyList<PrefixMark>)[];
+
+    /// <summary>
+    /// Records the hash of the input counted so far at <paramref name="route"/> tokens, then at <paramref name="first"/>,
+    /// first + step, first + 2 step, ... Call before anything is counted.
+    /// </summary>
+    public void TrackSteps(long route, long first, long step)
+    {
+        _steps = [];
+        _firstStep = first;
+        _stepSize = step;
+        _nextStep = route;
+    }
+
+    /// <summary>The current position and hash: where a cacheable block ends.</summary>
+    public PrefixMark Mark() => new(Tokens, Hash);
 
     public ulong Hash { get; private set; } = FnvOffset;
 
@@ -33,14 +58,30 @@ internal sealed class TextMeter
         }
     }
 
-    public void AddOverhead(int tokens) => Tokens += tokens;
+    public void AddOverhead(int tokens)
+    {
+        // Steps inside an overhead run (message framing) take the hash as it stands; the position tells them apart.
+        while (Tokens + tokens >= _nextStep)
+        {
+            RecordStep(Hash);
+        }
+
+        Tokens += tokens;
+    }
 
     /// <summary>Adds bytes to the hash only (e.g. the model name).</summary>
     public void HashOnly(ReadOnlySpan<byte> bytes) => Fold(bytes);
 
     public void AddUtf8(ReadOnlySpan<byte> utf8)
     {
-        Tokens += (utf8.Length + 3) / 4;
+        var tokens = (utf8.Length + 3) / 4;
+        if (Tokens + tokens >= _nextStep)
+        {
+            FoldWithSteps(utf8, tokens);
+            return;
+        }
+
+        Tokens += tokens;
         Fold(utf8);
     }
 
@@ -134,13 +175,43 @@ internal sealed class TextMeter
 
     private void Fold(ReadOnlySpan<byte> bytes)
     {
-        var h = Hash;
+        // Fragment separator, so ["ab","c"] and ["a","bc"] differ.
+        Hash = (FoldBytes(Hash, bytes) ^ 0xFF) * FnvPrime;
+    }
+
+    private static ulong FoldBytes(ulong h, ReadOnlySpan<byte> bytes)
+    {
         foreach (var b in bytes)
         {
             h = (h ^ b) * FnvPrime;
         }
 
-        // Fragment separator, so ["ab","c"] and ["a","bc"] differ.
-        Hash = (h ^ 0xFF) * FnvPrime;
+        return h;
+    }
+
+    /// <summary>Folds a fragment in pieces, recording the hash at each step inside it (before the fragment separator).</summary>
+    private void FoldWithSteps(ReadOnlySpan<byte> utf8, int tokens)
+    {
+        var h = Hash;
+        var done = 0;
+        while (Tokens + tokens >= _nextStep)
+        {
+            var cut = (int)Math.Min(utf8.Length, (_nextStep - Tokens) * 4);
+            h = FoldBytes(h, utf8[done..cut]);
+            done = cut;
+            RecordStep(h);
+        }
+
+        Tokens += tokens;
+        Hash = (FoldBytes(h, utf8[done..]) ^ 0xFF) * FnvPrime;
+    }
+
+    private void RecordStep(ulong hash)
+    {
+        _steps!.Add(new PrefixMark(_nextStep, hash));
+        _nextStep = _nextStep < _firstStep ? _firstStep : _nextStep + _stepSize;
     }
 }
+
+/// <summary>A prefix of the counted input: its length in tokens and the hash of everything counted up to there.</summary>
+internal readonly record struct PrefixMark(long Tokens, ulong Hash);

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using TokenOps.Core.Metering;
 using TokenOps.Simulator.Infrastructure;
+using TokenOps.Simulator.Protocols.Anthropic;
 
 namespace TokenOps.Simulator.Generation;
 
@@ -41,26 +42,36 @@ internal sealed record UsagePlan(
 }
 
 /// <summary>
-/// Deterministic usage: a pure function of the request body (same body, same usage, on every run and machine).
+/// Deterministic usage: a function of the request body and, for prompt caching, of the simulator's
+/// <see cref="SimulatorPromptCache"/> (the prefixes earlier requests left in it, on the simulator's clock). Without a
+/// cache (count_tokens, unit tests) the input is all uncached. The same requests in the same order at the same clock
+/// times give the same usage, on every run and machine.
 /// <list type="bullet">
 /// <item>Text tokens: every text fragment (message content strings, "text" of content parts/blocks, tool-call
 ///   arguments, tool outputs, system prompt / instructions) counts ceil(UTF-8 bytes / 4) of its decoded text;
-///   tool definitions count ceil(raw JSON bytes / 4).</item>
+///   tool definitions count ceil(raw JSON bytes / 4), without an Anthropic tool's own cache_control member.</item>
 /// <item>Input tokens (total, cached included) = text tokens + 4 per message (system prompt / instructions count
 ///   as a message; a plain-string Responses input is one message) + 3 reply-priming tokens.</item>
 /// <item>Output tokens: natural length = 20 + (H mod 181), i.e. 20..200, where H = SplitMix64(FNV-1a 64 of the model name
 ///   and all counted text); capped by max_tokens / max_completion_tokens / max_output_tokens. When the cap
-///   bites: finish_reason "length", stop_reason "max_tokens", Responses status "incomplete".</item>
+///   bites: finish_reason "length", stop_reason "max_tokens", Responses status "incomplete". cache_control markers
+///   and prompt_cache_key are not counted text, so adding them changes neither input nor output.</item>
 /// <item>Reasoning tokens (models "o&lt;digit&gt;…" and "gpt-5…" only): floor(40% of output), a subset of output.
 ///   The generated text has exactly (output - reasoning) words, one streamed content event per word.</item>
-/// <item>OpenAI cached tokens (chat and responses) = largest multiple of 128 &lt;= input - 1024 when input &gt;= 1024,
-///   else 0 (a subset of prompt/input tokens).</item>
-/// <item>Anthropic: only when some tool, system block, content block (or the top-level request) carries
-///   cache_control. The cacheable prefix ends after the last marked block (prefix order: tools, system,
-///   messages; the 3 priming tokens are never cached). Bit 32 of H set: the whole prefix is a cache read;
-///   clear: the prefix is a cache write, each segment between breakpoints in the bucket of the TTL of the
-///   breakpoint ending it (ttl "1h" -> ephemeral_1h, otherwise ephemeral_5m). usage.input_tokens is the
-///   uncached rest only (disjoint buckets).</item>
+/// <item>OpenAI prompt cache (chat and responses; automatic): the input's prefixes at 1,024 tokens and every 128 tokens
+///   after are cached for 5 minutes from their last use (24 hours with prompt_cache_retention "24h") on the machine the
+///   request went to. A request goes to the machine its route names (a hash of the first 256 tokens and the
+///   prompt_cache_key, when given; 16 machines per model by default); past 15 requests in a clock minute a route
+///   overflows and further requests go to machines picked by a hash of the route and their count. cached_tokens (a
+///   subset of the input) is the longest such prefix that machine holds for the same model.</item>
+/// <item>Anthropic prompt cache: content blocks in prompt order (each tool, each system block or the system string,
+///   each message's blocks or its string content); a block with cache_control is a breakpoint (a top-level
+///   cache_control marks the last block). A breakpoint whose prefix (tokens from the start through its block) is below
+///   the model's minimum (<see cref="PromptCacheMinimums"/>) is ignored. Cache read = the longest prefix the same model
+///   cached within its TTL, looked for at each breakpoint and up to 20 blocks before it; the tokens from there to the
+///   last breakpoint are written, each segment in the bucket of the TTL of the breakpoint ending it (ttl "1h" ->
+///   ephemeral_1h, else ephemeral_5m); each breakpoint's prefix is then cached (5 minutes or 1 hour, refreshed by every
+///   read). usage.input_tokens is the uncached rest only (disjoint buckets); the 3 priming tokens are never cached.</item>
 /// <item>Embeddings: each input string counts max(1, ceil(bytes / 4)); a token-id array counts its length.</item>
 /// </list>
 /// </summary>
@@ -71,15 +82,17 @@ internal static class UsageRules
     public const int MinOutput = 20;
     public const int OutputSpread = 181;
 
+    /// <summary>OpenAI routes a request to a cache machine by a hash of its first 256 tokens (and prompt_cache_key).</summary>
+    public const int OpenAIRouteTokens = 256;
+    public const int OpenAICacheStep = 128;
+
     public static bool IsReasoningModel(string model) =>
         (model.Length >= 2 && model[0] == 'o' && char.IsAsciiDigit(model[1]))
         || model.StartsWith("gpt-5", StringComparison.OrdinalIgnoreCase);
 
-    public static long OpenAICached(long input) => input >= 1024 ? (input - 1024) / 128 * 128 : 0;
-
-    public static UsagePlan OpenAIChat(JsonElement root, string model, long? maxTokens)
+    public static UsagePlan OpenAIChat(JsonElement root, string model, long? maxTokens, SimulatorPromptCache? cache = null)
     {
-        var meter = NewMeter(model);
+        var meter = NewMeter(model, cache);
         if (root.Prop("messages"u8) is { ValueKind: JsonValueKind.Array } messages)
         {
             foreach (var message in messages.EnumerateArray())
@@ -91,12 +104,12 @@ internal static class UsageRules
 
         AddTools(meter, root);
         meter.AddOverhead(ReplyPriming);
-        return OpenAIPlan(meter, model, maxTokens);
+        return OpenAIPlan(meter, root, model, maxTokens, cache);
     }
 
-    public static UsagePlan OpenAIResponses(JsonElement root, string model, long? maxTokens)
+    public static UsagePlan OpenAIResponses(JsonElement root, string model, long? maxTokens, SimulatorPromptCache? cache = null)
     {
-        var meter = NewMeter(model);
+        var meter = NewMeter(model, cache);
         if (root.Prop("instructions"u8) is { ValueKind: JsonValueKind.String } instructions)
         {
             meter.AddOverhead(PerMessageOverhead);
@@ -121,20 +134,30 @@ internal static class UsageRules
 
         AddTools(meter, root);
         meter.AddOverhead(ReplyPriming);
-        return OpenAIPlan(meter, model, maxTokens);
+        return OpenAIPlan(meter, root, model, maxTokens, cache);
     }
 
-    public static UsagePlan AnthropicMessages(JsonElement root, string model, long maxTokens)
+    public static UsagePlan AnthropicMessages(JsonElement root, string model, long maxTokens, SimulatorPromptCache? cache = null)
     {
         var meter = NewMeter(model);
-        var breakpoints = new List<(long At, bool OneHour)>();
+        var blocks = new List<PrefixMark>();
+        var breakpoints = new List<CacheBreakpoint>();
+
+        void EndBlock(JsonElement block)
+        {
+            blocks.Add(meter.Mark());
+            if (CacheControl(block) is { } oneHour)
+            {
+                breakpoints.Add(new CacheBreakpoint(blocks.Count - 1, oneHour));
+            }
+        }
 
         if (root.Prop("tools"u8) is { ValueKind: JsonValueKind.Array } tools)
         {
             foreach (var tool in tools.EnumerateArray())
             {
-                meter.AddRawJson(tool);
-                MarkBreakpoint(meter, tool, breakpoints);
+                meter.AddUtf8(AnthropicCacheControl.WithoutMarker(tool));
+                EndBlock(tool);
             }
         }
 
@@ -143,13 +166,14 @@ internal static class UsageRules
             case { ValueKind: JsonValueKind.String } system:
                 meter.AddOverhead(PerMessageOverhead);
                 meter.AddString(system);
+                blocks.Add(meter.Mark());
                 break;
             case { ValueKind: JsonValueKind.Array } systemBlocks:
                 meter.AddOverhead(PerMessageOverhead);
                 foreach (var block in systemBlocks.EnumerateArray())
                 {
                     meter.AddContent(block);
-                    MarkBreakpoint(meter, block, breakpoints);
+                    EndBlock(block);
                 }
 
                 break;
@@ -162,53 +186,34 @@ internal static class UsageRules
                 meter.AddOverhead(PerMessageOverhead);
                 switch (message.Prop("content"u8))
                 {
-                    case { ValueKind: JsonValueKind.Array } blocks:
-                        foreach (var block in blocks.EnumerateArray())
+                    case { ValueKind: JsonValueKind.Array } content:
+                        foreach (var block in content.EnumerateArray())
                         {
                             meter.AddContent(block);
-                            MarkBreakpoint(meter, block, breakpoints);
+                            EndBlock(block);
                         }
 
                         break;
                     case { } content:
                         meter.AddContent(content);
+                        blocks.Add(meter.Mark());
                         break;
                 }
             }
         }
 
-        // Top-level cache_control (automatic caching): the breakpoint moves to the end of the conversation.
-        MarkBreakpoint(meter, root, breakpoints);
+        // Top-level cache_control (automatic caching): the breakpoint is the last block, so it moves as the conversation grows.
+        if (CacheControl(root) is { } automatic && blocks.Count > 0)
+        {
+            breakpoints.Add(new CacheBreakpoint(blocks.Count - 1, automatic));
+        }
 
         meter.AddOverhead(ReplyPriming);
         var (output, truncated) = OutputLength(meter.Mixed, maxTokens);
-        long read = 0, write5m = 0, write1h = 0;
-        if (breakpoints.Count > 0)
-        {
-            if (((meter.Mixed >> 32) & 1) == 1)
-            {
-                read = breakpoints[^1].At;
-            }
-            else
-            {
-                long previous = 0;
-                foreach (var (at, oneHour) in breakpoints)
-                {
-                    var segment = Math.Max(0, at - previous);
-                    previous = Math.Max(previous, at);
-                    if (oneHour)
-                    {
-                        write1h += segment;
-                    }
-                    else
-                    {
-                        write5m += segment;
-                    }
-                }
-            }
-        }
-
-        return new UsagePlan(meter.Tokens, read, write5m, write1h, output, Reasoning(model, output), truncated, meter.Mixed);
+        var cached = cache is null || breakpoints.Count == 0
+            ? default
+            : cache.Anthropic(model, blocks, breakpoints, PromptCacheMinimums.For(model));
+        return new UsagePlan(meter.Tokens, cached.Read, cached.Write5m, cached.Write1h, output, Reasoning(model, output), truncated, meter.Mixed);
     }
 
     /// <summary>Token count of one embeddings input item (string or token-id array); adds it to the hash.</summary>
@@ -225,9 +230,14 @@ internal static class UsageRules
         return item.ValueKind == JsonValueKind.Array ? item.GetArrayLength() : 1;
     }
 
-    public static TextMeter NewMeter(string model)
+    public static TextMeter NewMeter(string model, SimulatorPromptCache? openAICache = null)
     {
         var meter = new TextMeter();
+        if (openAICache is not null)
+        {
+            meter.TrackSteps(OpenAIRouteTokens, PromptCacheMinimums.Default, OpenAICacheStep);
+        }
+
         Span<byte> buffer = stackalloc byte[256];
         if (Encoding.UTF8.TryGetBytes(model, buffer, out var written))
         {
@@ -252,10 +262,18 @@ internal static class UsageRules
         }
     }
 
-    private static UsagePlan OpenAIPlan(TextMeter meter, string model, long? maxTokens)
+    private static UsagePlan OpenAIPlan(TextMeter meter, JsonElement root, string model, long? maxTokens, SimulatorPromptCache? cache)
     {
         var (output, truncated) = OutputLength(meter.Mixed, maxTokens);
-        return new UsagePlan(meter.Tokens, OpenAICached(meter.Tokens), 0, 0, output, Reasoning(model, output), truncated, meter.Mixed);
+        long cached = 0;
+        // Steps: the route (256 tokens) first, then 1,024, 1,152, ...; a prompt below 1,024 tokens is never cached.
+        if (cache is not null && meter.Steps is { Count: > 1 } steps)
+        {
+            var ttl = root.StringProp("prompt_cache_retention"u8) == "24h" ? SimulatorPromptCache.OneDay : SimulatorPromptCache.FiveMinutes;
+            cached = cache.OpenAI(model, root.StringProp("prompt_cache_key"u8), steps[0].Hash, [.. steps.Skip(1)], ttl);
+        }
+
+        return new UsagePlan(meter.Tokens, cached, 0, 0, output, Reasoning(model, output), truncated, meter.Mixed);
     }
 
     private static (long Output, bool Truncated) OutputLength(ulong hash, long? maxTokens)
@@ -266,12 +284,9 @@ internal static class UsageRules
 
     private static long Reasoning(string model, long output) => IsReasoningModel(model) ? output * 2 / 5 : 0;
 
-    private static void MarkBreakpoint(TextMeter meter, JsonElement element, List<(long At, bool OneHour)> breakpoints)
-    {
-        if (element.Prop("cache_control"u8) is { ValueKind: JsonValueKind.Object } cacheControl)
-        {
-            var oneHour = cacheControl.StringProp("ttl"u8) == "1h";
-            breakpoints.Add((meter.Tokens, oneHour));
-        }
-    }
+    /// <summary>Null without a cache_control object; else whether its TTL is one hour.</summary>
+    private static bool? CacheControl(JsonElement element) =>
+        element.ValueKind == JsonValueKind.Object && element.Prop("cache_control"u8) is { ValueKind: JsonValueKind.Object } cacheControl
+            ? cacheControl.StringProp("ttl"u8) == "1h"
+            : null;
 }

@@ -23,8 +23,8 @@ public static class SimHeaders
     public const string ChunkDelayMs = "x-sim-chunk-delay-ms";
 }
 
-/// <summary>Shared services of the simulator endpoints: options, bill, fault injector, ids, clock.</summary>
-internal sealed class SimHost(SimulatorOptions options, SimulatorBill bill)
+/// <summary>Shared services of the simulator endpoints: options, bill, prompt cache, fault injector, ids, clock.</summary>
+internal sealed class SimHost(SimulatorOptions options, SimulatorBill bill, SimulatorPromptCache promptCache)
 {
     private readonly string _tag = Guid.NewGuid().ToString("N")[..8];
     private readonly FaultInjector _faults = new(options);
@@ -33,6 +33,8 @@ internal sealed class SimHost(SimulatorOptions options, SimulatorBill bill)
     public SimulatorOptions Options { get; } = options;
 
     public SimulatorBill Bill { get; } = bill;
+
+    public SimulatorPromptCache PromptCache { get; } = promptCache;
 
     public string NewId(string prefix) =>
         string.Create(CultureInfo.InvariantCulture, $"{prefix}sim{_tag}{Interlocked.Increment(ref _counter):x12}");

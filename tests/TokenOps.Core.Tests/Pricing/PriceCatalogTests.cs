@@ -142,6 +142,15 @@ public sealed class PriceCatalogTests
     }
 
     [Fact]
+    public void PromptCacheMinimums_AreReadFromTheCatalog()
+    {
+        Assert.Equal(1024, TestCatalog.Get("claude-sonnet-4-5").PromptCacheMinTokens);
+        Assert.Equal(4096, TestCatalog.Get("claude-haiku-4-5").PromptCacheMinTokens);
+        Assert.Equal(2048, TestCatalog.Get("claude-opus-4-7").PromptCacheMinTokens);
+        Assert.Null(TestCatalog.Get("gpt-4.1").PromptCacheMinTokens); // OpenAI entries do not say: 1,024 is the rule
+    }
+
+    [Fact]
     public void ParsedRates_MatchTheCatalog()
     {
         var sonnet = TestCatalog.Get("claude-sonnet-4-5");

@@ -21,11 +21,13 @@ public sealed class ExportCliTests
     {
         var gateway = await GatewayFixture.StartAsync();
         using var http = gateway.Client(gateway.CreateKey("ada, \"the\" countess", "core"));
+        var longPrompt = string.Join(' ', Enumerable.Repeat("cache me", 900));
         foreach (var (path, body) in new[]
                  {
-                     ("/v1/chat/completions", """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}]}"""),
+                     // The long prompt twice: the simulated provider's prompt cache serves the second from the first.
+                     ("/v1/chat/completions", $$"""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"{{longPrompt}}"}]}"""),
                      ("/v1/chat/completions", """{"model":"o4-mini","stream":true,"messages":[{"role":"user","content":"think hard"}]}"""),
-                     ("/v1/chat/completions", $$"""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"{{string.Join(' ', Enumerable.Repeat("cache me", 900))}}"}]}"""),
+                     ("/v1/chat/completions", $$"""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"{{longPrompt}}"}]}"""),
                      ("/v1/messages", """{"model":"claude-haiku-4-5","max_tokens":50,"messages":[{"role":"user","content":"hi"}]}"""),
                      ("/v1/chat/completions", """{"model":"gpt-4o-mini","messages":"broken"}"""),
                  })

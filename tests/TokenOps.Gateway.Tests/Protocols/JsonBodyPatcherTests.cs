@@ -36,3 +36,40 @@ public sealed class JsonBodyPatcherTests
         Assert.Equal(expected, Encoding.UTF8.GetString(sent));
     }
 }
+
+/// <summary>Edits at values found by path (prompt-cache breakpoints): the rest of the body is untouched.</summary>
+public sealed class JsonBodyPatcherPathTests
+{
+    private static readonly byte[] Body = Encoding.UTF8.GetBytes("""{ "a" : [ {"x":1}, { }, "s\"q" ], "b\u0063": {"c":[true]} }""");
+
+    [Theory]
+    [InlineData(new object[] { "a", 0 }, """{"x":1}""")]
+    [InlineData(new object[] { "a", 1 }, "{ }")]
+    [InlineData(new object[] { "a", 2 }, "\"s\\\"q\"")]
+    [InlineData(new object[] { "bc", "c", 0 }, "true")]
+    [InlineData(new object[] { "a", 3 }, null)]
+    [InlineData(new object[] { "z" }, null)]
+    [InlineData(new object[] { "a", "x" }, null)]
+    public void Locate_FollowsNamesAndIndexes(object[] path, string? expected)
+    {
+        var steps = path.Select(p => p is string s ? (JsonStep)s : (JsonStep)(int)p).ToArray();
+        var range = JsonBodyPatcher.Locate(Body, steps);
+        Assert.Equal(expected, range is { } r ? Encoding.UTF8.GetString(Body, r.Start, r.End - r.Start) : null);
+    }
+
+    [Fact]
+    public void Apply_InsertsFirstMembersAndReplacesValues_InOneCopy()
+    {
+        var first = JsonBodyPatcher.Locate(Body, "a", 0)!.Value;
+        var empty = JsonBodyPatcher.Locate(Body, "a", 1)!.Value;
+        var text = JsonBodyPatcher.Locate(Body, "a", 2)!.Value;
+        var edited = JsonBodyPatcher.Apply(Body,
+        [
+            JsonBodyPatcher.InsertFirstMember(Body, empty.Start, "\"m\":2"),
+            JsonBodyPatcher.InsertFirstMember(Body, first.Start, "\"m\":1"),
+            new JsonEdit(text.Start, text.End, Encoding.UTF8.GetBytes("[\"t\"]")),
+        ]);
+        Assert.Equal("""{ "a" : [ {"m":1,"x":1}, {"m":2 }, ["t"] ], "b\u0063": {"c":[true]} }""", Encoding.UTF8.GetString(edited));
+        Assert.Throws<ArgumentException>(() => JsonBodyPatcher.Apply(Body, [new JsonEdit(2, 5, []), new JsonEdit(4, 6, [])]));
+    }
+}

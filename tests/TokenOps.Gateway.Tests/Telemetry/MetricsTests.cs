@@ -30,7 +30,8 @@ public sealed class MetricsTests
             await response.Content.ReadAsStringAsync();
         }
         await Post("/v1/chat/completions", """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}]}""");
-        await Post("/v1/chat/completions", """{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hello there"}]}""");
+        // The long prompt twice: the simulated provider caches it the first time and reads it the second.
+        await Post("/v1/chat/completions", $$"""{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"{{LongPrompt}}"}]}""");
         await Post("/v1/chat/completions", $$"""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"{{LongPrompt}}"}]}""");
         await Post("/v1/chat/completions", """{"model":"o4-mini","messages":[{"role":"user","content":"think"}]}""");
         await Post("/v1/messages", """{"model":"claude-haiku-4-5","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}""", "2023-06-01");

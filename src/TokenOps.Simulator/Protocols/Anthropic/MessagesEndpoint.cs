@@ -40,6 +40,12 @@ internal sealed class MessagesEndpoint(SimHost host)
             return;
         }
 
+        if (AnthropicCacheControl.Problem(root) is { } cacheProblem)
+        {
+            await ProtocolErrors.AnthropicAsync(context, 400, cacheProblem);
+            return;
+        }
+
         if (!await AnthropicRequest.ThinkingFitsAsync(context, root, maxTokens))
         {
             return;
@@ -70,7 +76,7 @@ internal sealed class MessagesEndpoint(SimHost host)
 
         var stream = root.TrueProp("stream"u8);
         // Server tools: the simulated model uses each web search / web fetch tool once (never past its max_uses), billed per use.
-        var plan = UsageRules.AnthropicMessages(root, model, maxTokens) with
+        var plan = UsageRules.AnthropicMessages(root, model, maxTokens, host.PromptCache) with
         {
             WebSearches = ServerToolUses(root, "web_search"),
             WebFetches = ServerToolUses(root, "web_fetch"),

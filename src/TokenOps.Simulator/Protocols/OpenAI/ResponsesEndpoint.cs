@@ -43,7 +43,7 @@ internal sealed class ResponsesEndpoint(SimHost host)
 
         var stream = root.TrueProp("stream"u8);
         // A web_search tool: the simulated model searches once (a web_search_call output item before the message), billed per call.
-        var plan = UsageRules.OpenAIResponses(root, model, maxOutput) with { WebSearches = HasWebSearchTool(root) ? 1 : 0 };
+        var plan = UsageRules.OpenAIResponses(root, model, maxOutput, host.PromptCache) with { WebSearches = HasWebSearchTool(root) ? 1 : 0 };
         var call = host.NewCall(context, SimProtocols.OpenAIResponses, host.NewId("resp_"), model, plan, tier, fault, stream);
         using var text = new PooledBufferWriter(plan.VisibleWords * TextGenerator.MaxWordBytes + 16);
         TextGenerator.WriteAll(plan.Seed, plan.VisibleWords, text);

@@ -17,8 +17,6 @@ namespace TokenOps.Gateway.PromptCache;
 /// </summary>
 public static class OpenAICacheKey
 {
-    public static readonly string[] SessionHeaders = ["x-claude-code-session-id", "X-TokenOps-Session"];
-
     /// <summary>OpenAI only caches prompts of 1,024 tokens or more; a body shorter than that many bytes cannot hold one.</summary>
     public const int MinimumBodyBytes = 1024;
 
@@ -37,39 +35,10 @@ public static class OpenAICacheKey
 
     public static string? Session(JsonElement root, IHeaderDictionary headers)
     {
-        foreach (var header in SessionHeaders)
-        {
-            var value = headers[header].ToString();
-            if (value.Length is > 0 and <= 256) return "h:" + value;
-        }
-        if (root.TryGetProperty("conversation", out var conversation))
-        {
-            var id = conversation.ValueKind == JsonValueKind.Object && conversation.TryGetProperty("id", out var inner) ? inner : conversation;
-            if (id.ValueKind == JsonValueKind.String) return "c:" + JsonText.SafeString(id);
-        }
+        // The router's session parts (Routing/SessionKey), except that a bare previous_response_id gives no key (see above).
+        if (Routing.SessionKey.Header(headers) is { } header) return header;
+        if (Routing.SessionKey.Conversation(root) is { } conversation) return conversation;
         if (root.TryGetProperty("previous_response_id", out var previous) && previous.ValueKind == JsonValueKind.String) return null;
-        return Opening(root) is { Length: > 0 } opening ? "o:" + opening : null;
-    }
-
-    /// <summary>System/developer messages (or instructions) and the first user message, as their JSON text.</summary>
-    private static string Opening(JsonElement root)
-    {
-        var text = new StringBuilder();
-        if (root.TryGetProperty("instructions", out var instructions)) text.Append(instructions.GetRawText());
-        var turns = root.TryGetProperty("messages", out var messages) ? messages : root.TryGetProperty("input", out var input) ? input : default;
-        if (turns.ValueKind == JsonValueKind.String)
-        {
-            text.Append(turns.GetRawText());
-        }
-        else if (turns.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var message in turns.EnumerateArray())
-            {
-                text.Append(message.GetRawText());
-                var role = message.ValueKind == JsonValueKind.Object && message.TryGetProperty("role", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
-                if (role is not ("system" or "developer")) break;
-            }
-        }
-        return text.ToString();
+        return Routing.SessionKey.Opening(root);
     }
 }

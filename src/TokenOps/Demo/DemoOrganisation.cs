@@ -14,7 +14,8 @@ internal sealed record Habit(
     int PromptWords,
     int MaxTokens,
     bool PromptCaching,
-    string Project);
+    string Project,
+    bool StableSystemUnmarked = false);
 
 /// <summary>A small organisation whose people work differently, for the demo.</summary>
 internal static class DemoOrganisation
@@ -31,7 +32,8 @@ internal static class DemoOrganisation
         new("hana", "platform", "mixes everything", "chat", ["gpt-5-mini", "gpt-4o"], 6, 0.5, 500, 700, false, "search-index"),
         new("ines", "growth", "writes copy, routed between Haiku and Sonnet (auto)", "messages", ["auto"], 9, 0.6, 400, 600, false, "landing-pages"),
         new("jonas", "growth", "analyses experiments with GPT-5", "responses", ["gpt-5"], 3, 0.3, 2200, 2500, false, "experiments"),
-        new("kemi", "growth", "heavy Sonnet user, big prompts, no caching", "messages", ["claude-sonnet-4-5"], 7, 0.4, 3500, 1500, false, "experiments"),
+        new("kemi", "growth", "heavy Sonnet user, a long stable system prompt she never marks for caching", "messages", ["claude-sonnet-4-5"], 14, 0.4, 3500, 1500, false, "experiments",
+            StableSystemUnmarked: true),
         new("liam", "growth", "tries the newest small model", "chat", ["gpt-5-nano", "gpt-4.1-nano"], 11, 0.5, 200, 300, false, "landing-pages"),
     ];
 }
@@ -94,6 +96,8 @@ internal static class DemoPolicy
             MaxTokens = new MaxTokensOptions { Default = 1024 },
             Tiers = { ["junior"] = new OutputControlLevelOptions { MaxTokens = new MaxTokensOptions { Cap = 1500 } } },
         };
+        // Prompt-cache help for the growth team: kemi's big Sonnet prompts carry no cache_control; TokenOps adds breakpoints.
+        options.PromptCache = new PromptCacheOptions { Teams = { ["growth"] = new PromptCacheLevelOptions { Enabled = true, Ttl = "1h" } } };
         // Threshold and forecast alerts for the pool and the teams (every person's weekly poker hand would flood the list).
         options.Alerts = new AlertOptions { Thresholds = [50, 80, 100], Forecasts = true, Levels = ["organisation", "team"], EvaluateEverySeconds = 3600 };
         options.Poker = new PokerOptions { Enabled = true, WeeklyHandUsd = 2m, WinnerBonusUsd = 0.5m, Winners = 3, Anonymised = false, Scoring = "outcome-value-per-dollar" };

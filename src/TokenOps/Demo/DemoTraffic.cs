@@ -134,6 +134,11 @@ internal sealed class DemoTraffic(HttpClient http, DemoClock clock, IReadOnlyDic
                 },
             };
         }
+        else if (habit.StableSystemUnmarked)
+        {
+            // The same long context on every request, with no cache_control: prompt-cache help (on for her team) marks it.
+            body["system"] = string.Concat(Enumerable.Repeat("Experiment handbook: state the hypothesis, the metric, the guardrails and the sample size before reading results. ", 100));
+        }
         return body;
     }
 

@@ -112,11 +112,7 @@ public abstract class SqlRollupQueries(SqlDialect dialect) : IRollupQueries
         // Without a person (filter or grouping), feature or outcome grouping, the organisation-level table holds the same sums in far fewer rows.
         var org = f.Person is null && !dims.Any(d => d is RollupDimension.Person or RollupDimension.Feature or RollupDimension.Outcome);
         // The range at hour precision; the end is exclusive: an end inside an hour still counts that hour.
-        var fromInstant = f.From.UtcDateTime;
-        fromInstant = new DateTime(fromInstant.Ticks - fromInstant.Ticks % TimeSpan.TicksPerHour, DateTimeKind.Utc);
-        var toInstant = f.To.UtcDateTime;
-        if (toInstant.Ticks % TimeSpan.TicksPerHour != 0)
-            toInstant = new DateTime(toInstant.Ticks - toInstant.Ticks % TimeSpan.TicksPerHour, DateTimeKind.Utc).AddHours(1);
+        var (fromInstant, toInstant) = HourAligned(f);
         // A series by bucket reads one table (days or hours, as asked); anything else reads months, days and hours as the range allows.
         var segments = dims.Contains(RollupDimension.Bucket)
             ? [(daily ? Level.Day : Level.Hour, fromInstant, toInstant)]

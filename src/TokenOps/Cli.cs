@@ -30,6 +30,7 @@ public static class Cli
             OutcomesCommand.Create(),
             ImportCommand.Create(),
             ReportCommand.Create(),
+            SavingsCommand.Create(),
             MigrateCommand.Create(),
         };
         var parse = root.Parse(args);

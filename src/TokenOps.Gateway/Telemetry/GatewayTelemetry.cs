@@ -4,6 +4,7 @@ using System.Diagnostics.Metrics;
 using TokenOps.Core.Budgets;
 using TokenOps.Core.Ledger;
 using TokenOps.Core.Pricing;
+using TokenOps.Core.Savings;
 using TokenOps.Gateway.Configuration;
 using TokenOps.Gateway.Protocols;
 
@@ -16,7 +17,7 @@ namespace TokenOps.Gateway.Telemetry;
 /// and the ledger agree by construction. With no listener (no Prometheus, no OTLP) every instrument is disabled and
 /// a call costs a few flag checks; spans are only created when something listens to the source.
 /// Label cardinality is bounded: routed model names (never the raw requested name of a refused request), provider,
-/// team, route, outcome; person names only with <see cref="TelemetryOptions.PersonLabels"/>.
+/// team, route, outcome, savings lever (six names); person names only with <see cref="TelemetryOptions.PersonLabels"/>.
 /// </summary>
 public sealed class GatewayTelemetry
 {
@@ -39,6 +40,8 @@ public sealed class GatewayTelemetry
     // request costs one dictionary lookup and a few interlocked adds instead of one SDK measurement per counter and
     // bucket (about half the CPU, see bench/TokenOps.Bench.Telemetry).
     private readonly ConcurrentDictionary<CellKey, Cell> _cells = new();
+    // Savings per lever and team (and person when enabled): six levers times the teams, like the usage series.
+    private readonly ConcurrentDictionary<SavingsKey, SavingsCell> _savings = new();
     private readonly ObservableCounter<long> _requests;
     private readonly Histogram<double> _duration;
     private readonly Histogram<double> _timeToFirstToken;
@@ -53,6 +56,14 @@ public sealed class GatewayTelemetry
             "Tokens by ledger bucket (tokenops.token.bucket: uncached_input, cache_read, cache_write_5m, cache_write_1h, output, reasoning; reasoning is a subset of output)");
         meter.CreateObservableCounter("tokenops.cost.nanodollars", () => ObserveUsage(c => Interlocked.Read(ref c.CostNanos)), null, "Cost in nano-USD (1e-9 USD), exactly as the ledger rounds it");
         meter.CreateObservableCounter("tokenops.cache.hits", () => ObserveUsage(c => Interlocked.Read(ref c.CacheHits)), "{request}", "Requests that read from the provider's prompt cache (cache_read tokens > 0)");
+        // A lever can save a negative amount (a cache write without a read, a cascade's wasted attempt); counters only
+        // grow, so the positive and negative parts are two counters: the ledger's saving is saved − lost.
+        meter.CreateObservableCounter("tokenops.savings.nanodollars", () => ObserveSavings(c => Interlocked.Read(ref c.SavedNanos)), null,
+            "Estimated saving against the requests as asked, by lever (tokenops.savings.lever), in nano-USD: the positive parts of the ledger's saved_* columns");
+        meter.CreateObservableCounter("tokenops.savings.lost.nanodollars", () => ObserveSavings(c => Interlocked.Read(ref c.LostNanos)), null,
+            "What a lever cost beyond the request as asked, by lever, in nano-USD (the negative parts of the ledger's saved_* columns, as positive numbers)");
+        meter.CreateObservableCounter("tokenops.savings.requests", () => ObserveSavings(c => Interlocked.Read(ref c.Requests)), "{request}",
+            "Requests a lever applied to, by lever (a request can have several)");
         if (services.GetService(typeof(KestrelRejections)) is KestrelRejections rejections)
             meter.CreateObservableCounter("tokenops.http.rejected",
                 () => rejections.ByStatus.Select(r => new Measurement<long>(r.Value, new KeyValuePair<string, object?>("http.response.status_code", r.Key))),
@@ -134,9 +145,53 @@ public sealed class GatewayTelemetry
             }
             Add(ref cell.CostNanos, e.CostNanos);
             if (u.CacheRead > 0) Interlocked.Increment(ref cell.CacheHits);
+            if (e.Levers is not null || !e.Savings.IsZero) RecordSavings(e);
         }
         if (_duration.Enabled || _timeToFirstToken.Enabled || _tokenUsage.Enabled) RecordHistograms(e, operation);
         if (activity is not null) Annotate(activity, e, operation);
+    }
+
+    /// <summary>Per lever: the request counts when the lever applied, its saving goes to saved or lost by sign.</summary>
+    private void RecordSavings(LedgerEntry e)
+    {
+        var team = e.Team ?? "none";
+        var person = _personLabels ? e.Person ?? "none" : null;
+        foreach (var lever in SavingsLevers.All)
+        {
+            var nanos = e.Savings.NanosOf(lever);
+            var applied = e.Levers is { } names && Names(names, lever);
+            if (nanos == 0 && !applied) continue;
+            var cell = _savings.GetOrAdd(new SavingsKey(lever, team, person), static _ => new SavingsCell());
+            if (applied) Interlocked.Increment(ref cell.Requests);
+            if (nanos > 0) Interlocked.Add(ref cell.SavedNanos, nanos);
+            else if (nanos < 0) Interlocked.Add(ref cell.LostNanos, -nanos);
+        }
+    }
+
+    /// <summary>True when the comma-separated <paramref name="list"/> names <paramref name="lever"/> (no allocation).</summary>
+    private static bool Names(string list, string lever)
+    {
+        var rest = list.AsSpan();
+        while (true)
+        {
+            var comma = rest.IndexOf(',');
+            var name = comma < 0 ? rest : rest[..comma];
+            if (name.SequenceEqual(lever)) return true;
+            if (comma < 0) return false;
+            rest = rest[(comma + 1)..];
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveSavings(Func<SavingsCell, long> value)
+    {
+        foreach (var (k, cell) in _savings)
+        {
+            var total = value(cell);
+            if (total == 0) continue;
+            var tags = new TagList { { "tokenops.savings.lever", k.Lever }, { "tokenops.team", k.Team } };
+            if (k.Person is not null) tags.Add("tokenops.person", k.Person);
+            yield return new Measurement<long>(total, tags);
+        }
     }
 
     private static void Add(ref long total, long value)
@@ -234,6 +289,15 @@ public sealed class GatewayTelemetry
     }
 
     private readonly record struct CellKey(string Route, string Operation, string Provider, string Model, string Team, LedgerOutcome Outcome, string StatusClass, string? Person);
+
+    private readonly record struct SavingsKey(string Lever, string Team, string? Person);
+
+    private sealed class SavingsCell
+    {
+        public long Requests;
+        public long SavedNanos;
+        public long LostNanos;
+    }
 
     private readonly record struct UsageKey(string Operation, string Provider, string Model, string Team, string? Person);
 

@@ -233,7 +233,7 @@ public static class DashboardEndpoints
                 movedShare = total.Requests == 0 ? 0 : Math.Round((double)total.MovedRequests / total.Requests, 4),
                 byLever = reports[SavingsDimension.Lever].Levers.Select(l => new
                 {
-                    lever = l.Lever, l.Requests, l.CostNanos, l.SavedNanos, savedUsd = NanoUsd.ToUsd(l.SavedNanos),
+                    lever = l.Lever, l.Requests, l.SavedNanos, savedUsd = NanoUsd.ToUsd(l.SavedNanos),
                 }),
                 byTeam = reports[SavingsDimension.Team].Rows.Select(SavingsView),
                 byModel = reports[SavingsDimension.Model].Rows.Select(SavingsView),

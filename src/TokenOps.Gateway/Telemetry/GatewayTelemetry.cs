@@ -159,26 +159,12 @@ public sealed class GatewayTelemetry
         foreach (var lever in SavingsLevers.All)
         {
             var nanos = e.Savings.NanosOf(lever);
-            var applied = e.Levers is { } names && Names(names, lever);
+            var applied = SavingsLevers.Applies(e.Levers, lever);
             if (nanos == 0 && !applied) continue;
             var cell = _savings.GetOrAdd(new SavingsKey(lever, team, person), static _ => new SavingsCell());
             if (applied) Interlocked.Increment(ref cell.Requests);
             if (nanos > 0) Interlocked.Add(ref cell.SavedNanos, nanos);
             else if (nanos < 0) Interlocked.Add(ref cell.LostNanos, -nanos);
-        }
-    }
-
-    /// <summary>True when the comma-separated <paramref name="list"/> names <paramref name="lever"/> (no allocation).</summary>
-    private static bool Names(string list, string lever)
-    {
-        var rest = list.AsSpan();
-        while (true)
-        {
-            var comma = rest.IndexOf(',');
-            var name = comma < 0 ? rest : rest[..comma];
-            if (name.SequenceEqual(lever)) return true;
-            if (comma < 0) return false;
-            rest = rest[(comma + 1)..];
         }
     }
 

@@ -4,10 +4,10 @@ namespace TokenOps.Storage;
 
 /// <summary>
 /// What the savings levers saved (`tokenops savings`, the dashboard's savings page): per lever, and by team, person,
-/// project or model, beside what the requests cost. Requests and cost come from the rollups; savings from the ledger rows
-/// a lever applied to (the partial index <c>ledger_savings</c>), over the same hour-aligned range, so every figure
-/// reconciles with the ledger: the levers' savings add up to the total saving, which is as-asked minus cost.
-/// As-asked is an estimate (the same tokens priced as the client asked); callers label it so.
+/// project or model, beside what the requests cost. Read from the rollups, which keep the ledger's savings columns
+/// beside its costs in the same write, so every figure reconciles with the ledger: the levers' savings add up to the
+/// total saving, which is as-asked minus cost. As-asked is an estimate (the same tokens priced as the client asked);
+/// callers label it so.
 /// </summary>
 public interface ISavingsQueries
 {
@@ -78,8 +78,8 @@ public sealed record SavingsRow(string Key, long Requests, long LeveredRequests,
     };
 }
 
-/// <summary>One lever: the requests it applied to (a request can have several levers), what they cost, and what this lever saved on them.</summary>
-public sealed record LeverRow(string Lever, long Requests, long CostNanos, long SavedNanos);
+/// <summary>One lever: the requests it applied to (a request can have several levers) and what this lever saved.</summary>
+public sealed record LeverRow(string Lever, long Requests, long SavedNanos);
 
 /// <summary>Savings grouped one way: the groups (biggest saving first), the six levers (always, in ledger order), the totals.</summary>
 public sealed record SavingsReport(SavingsDimension By, IReadOnlyList<SavingsRow> Rows, IReadOnlyList<LeverRow> Levers, SavingsRow Total);

@@ -148,6 +148,7 @@ internal static class PostgresMigrations
         ALTER TABLE ledger ADD COLUMN IF NOT EXISTS output_control text;
         CREATE INDEX IF NOT EXISTS ledger_savings ON ledger(started_at) WHERE savings_levers IS NOT NULL;
         """),
+        ("1010_rollup_savings", LedgerRollups.SavingsMigrationSql(postgres: true)),
     ];
 
     /// <summary>A rollup table with SQLite's columns and primary key (person-level tables lead with team, the others with the bucket).</summary>
@@ -159,7 +160,7 @@ internal static class PostgresMigrations
         var sql = $"""
         CREATE TABLE IF NOT EXISTS {table} (
             bucket text COLLATE "C" NOT NULL, {string.Join(", ", dims.Select(d => d + " text NOT NULL"))},
-            {string.Join(", ", LedgerRollups.Measures.Split(", ").Select(m => m + " bigint NOT NULL"))},
+            {string.Join(", ", LedgerRollups.BaseMeasures.Split(", ").Select(m => m + " bigint NOT NULL"))},
             PRIMARY KEY ({key}));
 
         """;

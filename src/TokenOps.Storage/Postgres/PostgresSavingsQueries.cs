@@ -1,10 +1,6 @@
-using System.Data.Common;
 using TokenOps.Storage.Sql;
 
 namespace TokenOps.Storage.Postgres;
 
 /// <summary>Savings reads (<see cref="SqlSavingsQueries"/>) on PostgreSQL.</summary>
-public sealed class PostgresSavingsQueries(PostgresDatabase database) : SqlSavingsQueries(SqlDialect.Postgres, new PostgresRollupQueries(database))
-{
-    protected override DbConnection Open() => database.Open();
-}
+public sealed class PostgresSavingsQueries(PostgresDatabase database) : SqlSavingsQueries(new PostgresRollupQueries(database));

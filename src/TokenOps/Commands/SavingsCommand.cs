@@ -83,10 +83,10 @@ internal static class SavingsCommand
         var t = report.Total;
         if (report.By == SavingsDimension.Lever)
         {
-            sb.Append(Ci, $"{"LEVER",-18} {"REQUESTS",9} {"COST USD",14} {"SAVED USD (EST.)",17} {"SHARE",7}\n");
+            sb.Append(Ci, $"{"LEVER",-18} {"REQUESTS",9} {"SAVED USD (EST.)",17} {"SHARE",7}\n");
             foreach (var l in report.Levers)
-                sb.Append(Ci, $"{l.Lever,-18} {l.Requests,9} {NanoUsd.ToUsd(l.CostNanos),14:0.000000} {NanoUsd.ToUsd(l.SavedNanos),17:0.000000} {Share(l.SavedNanos, t.SavedNanos),7}\n");
-            sb.Append("(requests and cost: those the lever applied to; a request can have several levers)\n");
+                sb.Append(Ci, $"{l.Lever,-18} {l.Requests,9} {NanoUsd.ToUsd(l.SavedNanos),17:0.000000} {Share(l.SavedNanos, t.SavedNanos),7}\n");
+            sb.Append("(requests: those the lever applied to; a request can have several levers)\n");
         }
         else
         {
@@ -126,8 +126,6 @@ internal static class SavingsCommand
                     w.WriteStartObject();
                     w.WriteString("key", l.Lever);
                     w.WriteNumber("requests", l.Requests);
-                    w.WriteNumber("cost_nanos", l.CostNanos);
-                    w.WriteNumber("cost_usd", NanoUsd.ToUsd(l.CostNanos));
                     w.WriteNumber("saved_nanos", l.SavedNanos);
                     w.WriteNumber("saved_usd", NanoUsd.ToUsd(l.SavedNanos));
                     w.WriteEndObject();
@@ -173,9 +171,9 @@ internal static class SavingsCommand
         var sb = new StringBuilder();
         if (report.By == SavingsDimension.Lever)
         {
-            sb.Append("lever,requests,cost_usd,cost_nanos,saved_usd,saved_nanos\n");
+            sb.Append("lever,requests,saved_usd,saved_nanos\n");
             foreach (var l in report.Levers)
-                sb.Append(Ci, $"{l.Lever},{l.Requests},{Usd(l.CostNanos)},{l.CostNanos},{Usd(l.SavedNanos)},{l.SavedNanos}\n");
+                sb.Append(Ci, $"{l.Lever},{l.Requests},{Usd(l.SavedNanos)},{l.SavedNanos}\n");
             return sb.ToString();
         }
         sb.Append(dim).Append(",requests,requests_with_lever,requests_moved,cost_usd,cost_nanos,as_asked_usd_estimate,as_asked_nanos_estimate,saved_usd,saved_nanos,")

@@ -260,7 +260,6 @@ const pages = {
     const leverCols = [
       { title: 'Lever', key: 'lever' },
       { title: 'Requests', key: 'requests', num: true, render: l => num(l.requests) },
-      { title: 'Cost of those', key: 'cost', num: true, render: l => usd(l.costNanos) },
       { title: 'Saved (est.)', key: 'saved', num: true, render: l => usd(l.savedNanos) },
       { title: 'Share', num: true, render: l => t.savedNanos > 0 ? pct(l.savedNanos, t.savedNanos) : '–' }];
     const groupCols = title => [

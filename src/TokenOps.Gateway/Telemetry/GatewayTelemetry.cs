@@ -40,12 +40,12 @@ public sealed class GatewayTelemetry
     // request costs one dictionary lookup and a few interlocked adds instead of one SDK measurement per counter and
     // bucket (about half the CPU, see bench/TokenOps.Bench.Telemetry).
     private readonly ConcurrentDictionary<CellKey, Cell> _cells = new();
-    // Savings per lever and team (and person when enabled): six levers times the teams, like the usage series.
-    private readonly ConcurrentDictionary<SavingsKey, SavingsCell> _savings = new();
     private readonly ObservableCounter<long> _requests;
     private readonly Histogram<double> _duration;
     private readonly Histogram<double> _timeToFirstToken;
     private readonly Histogram<long> _tokenUsage;
+    // Savings per lever and team (and person when enabled): six levers times the teams, like the usage series.
+    private readonly ConcurrentDictionary<SavingsKey, SavingsCell> _savings = new();
 
     public GatewayTelemetry(IMeterFactory meters, TelemetryOptions options, IServiceProvider services)
     {
@@ -134,6 +134,7 @@ public sealed class GatewayTelemetry
             var cell = _cells.GetOrAdd(key, static _ => new Cell());
             var u = e.Usage;
             Interlocked.Increment(ref cell.Requests);
+            if (e.Levers is not null || !e.Savings.IsZero) RecordSavings(e);
             if (u.Total > 0)
             {
                 Add(ref cell.Tokens[0], u.UncachedInput);
@@ -145,7 +146,6 @@ public sealed class GatewayTelemetry
             }
             Add(ref cell.CostNanos, e.CostNanos);
             if (u.CacheRead > 0) Interlocked.Increment(ref cell.CacheHits);
-            if (e.Levers is not null || !e.Savings.IsZero) RecordSavings(e);
         }
         if (_duration.Enabled || _timeToFirstToken.Enabled || _tokenUsage.Enabled) RecordHistograms(e, operation);
         if (activity is not null) Annotate(activity, e, operation);

@@ -33,6 +33,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Alerts);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().SpendQueries);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Rollups);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Savings);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Explorer);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().ImportState);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Usage);
@@ -106,6 +107,7 @@ public sealed class StorageSession : IDisposable
         Alerts = new SqliteAlertStore(database);
         SpendQueries = new SqliteSpendQueries(database);
         Rollups = new RollupQueries(database);
+        Savings = new SqliteSavingsQueries(database);
         Explorer = new LedgerExplorer(database);
         ImportState = new SqliteImportState(database);
         Usage = new SqliteUsageReader(database);
@@ -125,6 +127,7 @@ public sealed class StorageSession : IDisposable
         Alerts = new PostgresAlertStore(database);
         SpendQueries = new PostgresSpendQueries(database);
         Rollups = new PostgresRollupQueries(database);
+        Savings = new PostgresSavingsQueries(database);
         Explorer = new PostgresLedgerExplorer(database);
         ImportState = new PostgresImportState(database);
         Usage = new PostgresUsageReader(database);
@@ -168,6 +171,7 @@ public sealed class StorageSession : IDisposable
     public IAlertStore Alerts { get; }
     public ISpendQueries SpendQueries { get; }
     public IRollupQueries Rollups { get; }
+    public ISavingsQueries Savings { get; }
     public ILedgerExplorer Explorer { get; }
     public IImportState ImportState { get; }
     public ILedgerUsageReader Usage { get; }

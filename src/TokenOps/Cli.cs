@@ -30,6 +30,7 @@ public static class Cli
             OutcomesCommand.Create(),
             ImportCommand.Create(),
             ReportCommand.Create(),
+            SavingsCommand.Create(),
             MigrateCommand.Create(),
             new System.CommandLine.Command("route", "Model routing: score requests as the router would") { RouteScoreCommand.Create() },
             PricesCommand.Create(),

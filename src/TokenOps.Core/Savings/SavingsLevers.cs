@@ -19,4 +19,18 @@ public static class SavingsLevers
     public static readonly IReadOnlyList<string> All = [Routed, Degraded, Capped, CacheBreakpoint, CacheHit, Batch];
 
     public static bool IsKnown(string lever) => All.Contains(lever, StringComparer.Ordinal);
+
+    /// <summary>True when the ledger's comma-separated <paramref name="levers"/> name <paramref name="lever"/> (whole names; no allocation).</summary>
+    public static bool Applies(string? levers, string lever)
+    {
+        if (levers is null) return false;
+        var rest = levers.AsSpan();
+        while (true)
+        {
+            var comma = rest.IndexOf(',');
+            if ((comma < 0 ? rest : rest[..comma]).SequenceEqual(lever)) return true;
+            if (comma < 0) return false;
+            rest = rest[(comma + 1)..];
+        }
+    }
 }

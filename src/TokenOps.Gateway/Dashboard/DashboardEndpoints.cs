@@ -2,6 +2,7 @@ using TokenOps.Core.Budgets;
 using TokenOps.Core.Metering;
 using TokenOps.Core.Pricing;
 using TokenOps.Core.Reporting;
+using TokenOps.Core.Savings;
 using TokenOps.Gateway.Admin;
 using TokenOps.Gateway.Configuration;
 using TokenOps.Gateway.Pipeline;
@@ -192,14 +193,26 @@ public static class DashboardEndpoints
             });
         });
 
-        read.MapGet("/savings", (HttpContext http, IRollupQueries rollups, ILedgerExplorer explorer, ModelRouterHolder router, TimeProvider time) =>
+        // Savings by lever (the ledger's saved_* columns) and by team and model, beside what the requests cost, and what
+        // provider prompt caching saved on cache reads. Scope: admins (and transparency) see everything, a team lead the
+        // team, a developer their own requests.
+        read.MapGet("/savings", (HttpContext http, ISavingsQueries savings, IRollupQueries rollups, IKeyStore keys, ModelRouterHolder router, TimeProvider time) =>
         {
             var viewer = Viewer(http);
             var (period, baseFilter) = Range(http, time);
             var team = Opt(http.Request.Query["team"]);
-            if (!viewer.IsAdmin && !viewer.Transparency) team ??= viewer.Team;
-            if (team is not null && !viewer.CanSeeTeam(team)) return Forbidden($"You cannot see team '{team}'.");
-            var filter = baseFilter with { Team = team };
+            var person = Opt(http.Request.Query["person"]);
+            if (!viewer.IsAdmin && !viewer.Transparency)
+            {
+                if (person is not null && !viewer.CanSeePerson(person, TeamOf(keys, person))) return Forbidden($"You cannot see {person}'s savings.");
+                if (team is not null && team != viewer.Team) return Forbidden($"You cannot see team '{team}'.");
+                if (viewer.Role == DashboardRole.TeamLead) team = viewer.Team;
+                else person = viewer.Person;
+            }
+            var filter = baseFilter with { Team = team, Person = person };
+            var reports = savings.Reports(filter, SavingsDimension.Lever, SavingsDimension.Team, SavingsDimension.Model);
+            var total = reports[SavingsDimension.Lever].Total;
+
             var catalog = router.Current.Catalog;
             var byModel = rollups.Group(filter, RollupDimension.Model);
             var cacheRows = byModel.Where(r => r.CacheReadTokens > 0).Select(r =>
@@ -209,38 +222,27 @@ public static class DashboardEndpoints
                     : r.CacheReadNanos;
                 return new { model = r.Key, r.CacheHitRequests, r.CacheReadTokens, paidNanos = r.CacheReadNanos, uncachedNanos = uncached, savedNanos = uncached - r.CacheReadNanos };
             }).ToList();
-            var degraded = explorer.Degraded(period.From, period.To, team, null);
-            long degradedSaved = 0;
-            var degradedByPair = degraded.GroupBy(d => (d.RequestedModel ?? "", d.ServedModel ?? "")).Select(grp =>
-            {
-                long wouldHave = 0, paid = 0;
-                foreach (var d in grp)
-                {
-                    paid += d.CostNanos;
-                    var usage = new TokenUsage { UncachedInput = d.UncachedInput, CacheRead = d.CacheRead, CacheWrite5m = d.CacheWrite5m, CacheWrite1h = d.CacheWrite1h, Output = d.Output, Reasoning = d.Reasoning };
-                    wouldHave += catalog.TryGet(grp.Key.Item1, out var price) && price.IsPriced ? NanoUsd.FromUsd(CostCalculator.Compute(price, usage).Total) : d.CostNanos;
-                }
-                degradedSaved += wouldHave - paid;
-                return new { requested = grp.Key.Item1, served = grp.Key.Item2, requests = grp.Count(), paidNanos = paid, wouldHaveNanos = wouldHave, savedNanos = wouldHave - paid };
-            }).OrderByDescending(x => x.savedNanos).ToList();
             var totals = byModel.Aggregate(RollupRow.Empty("total"), Rollups.Add);
             var cacheSaved = cacheRows.Sum(c => c.savedNanos);
             return Results.Ok(new
             {
                 period = PeriodView(period),
-                team,
-                requests = totals.Requests,
+                scope = new { team, person },
+                estimate = "As asked is an estimate: the same tokens priced as the client asked (the model it named, its own output limit, no cache breakpoints added).",
+                totals = SavingsView(total),
+                movedShare = total.Requests == 0 ? 0 : Math.Round((double)total.MovedRequests / total.Requests, 4),
+                byLever = reports[SavingsDimension.Lever].Levers.Select(l => new
+                {
+                    lever = l.Lever, l.Requests, l.SavedNanos, savedUsd = NanoUsd.ToUsd(l.SavedNanos),
+                }),
+                byTeam = reports[SavingsDimension.Team].Rows.Select(SavingsView),
+                byModel = reports[SavingsDimension.Model].Rows.Select(SavingsView),
+                // Provider prompt caching, whoever marked the prefix: not a lever total (prompt-cache help is the cache-breakpoint lever).
                 cacheHitRequests = totals.CacheHitRequests,
                 cacheReadTokens = totals.CacheReadTokens,
                 cacheSavedNanos = cacheSaved,
                 cacheSavedUsd = NanoUsd.ToUsd(cacheSaved),
-                degradedRequests = totals.DegradedRequests,
-                degradedSavedNanos = degradedSaved,
-                degradedSavedUsd = NanoUsd.ToUsd(degradedSaved),
-                totalSavedNanos = cacheSaved + degradedSaved,
-                totalSavedUsd = NanoUsd.ToUsd(cacheSaved + degradedSaved),
                 cacheByModel = cacheRows.Select(c => new { c.model, c.CacheHitRequests, c.CacheReadTokens, c.paidNanos, c.uncachedNanos, c.savedNanos, savedUsd = NanoUsd.ToUsd(c.savedNanos) }),
-                degraded = degradedByPair.Select(d => new { d.requested, d.served, d.requests, d.paidNanos, d.wouldHaveNanos, d.savedNanos, savedUsd = NanoUsd.ToUsd(d.savedNanos) }),
             });
         });
 
@@ -336,6 +338,19 @@ public static class DashboardEndpoints
         cacheHitRequests = r.CacheHitRequests,
         degradedRequests = r.DegradedRequests,
         errorRequests = r.ErrorRequests,
+    };
+
+    private static object SavingsView(SavingsRow r) => new
+    {
+        key = r.Key.Length == 0 ? "(none)" : r.Key,
+        requests = r.Requests,
+        leveredRequests = r.LeveredRequests,
+        movedRequests = r.MovedRequests,
+        costNanos = r.CostNanos,
+        asAskedNanos = r.AsAskedNanos,
+        savedNanos = r.SavedNanos,
+        savedUsd = NanoUsd.ToUsd(r.SavedNanos),
+        saved = SavingsLevers.All.ToDictionary(l => l, r.Saved.Of),
     };
 
     /// <summary>Ranges of two days or less are charted by the hour, longer ones by the day.</summary>

@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using TokenOps.Core.Budgets;
 using TokenOps.Core.Ledger;
 using TokenOps.Core.Pricing;
+using TokenOps.Core.Savings;
 using TokenOps.Gateway.Configuration;
 using TokenOps.Gateway.Protocols;
 
@@ -17,7 +18,7 @@ namespace TokenOps.Gateway.Telemetry;
 /// and the ledger agree by construction. With no listener (no Prometheus, no OTLP) every instrument is disabled and
 /// a call costs a few flag checks; spans are only created when something listens to the source.
 /// Label cardinality is bounded: routed model names (never the raw requested name of a refused request), provider,
-/// team, route, outcome; person names only with <see cref="TelemetryOptions.PersonLabels"/>.
+/// team, route, outcome, savings lever (six names); person names only with <see cref="TelemetryOptions.PersonLabels"/>.
 /// </summary>
 public sealed class GatewayTelemetry
 {
@@ -46,6 +47,8 @@ public sealed class GatewayTelemetry
     private readonly Histogram<double> _duration;
     private readonly Histogram<double> _timeToFirstToken;
     private readonly Histogram<long> _tokenUsage;
+    // Savings per lever and team (and person when enabled): six levers times the teams, like the usage series.
+    private readonly ConcurrentDictionary<SavingsKey, SavingsCell> _savings = new();
 
     public GatewayTelemetry(IMeterFactory meters, TelemetryOptions options, IServiceProvider services)
     {
@@ -59,6 +62,14 @@ public sealed class GatewayTelemetry
             () => _estimatedPrices.Select(p => new Measurement<long>(Interlocked.Read(ref p.Value.Value), new KeyValuePair<string, object?>("gen_ai.response.model", p.Key))),
             "{request}", "Warning: requests priced at their model family's newest known sibling because the catalog has no price for the model (prices.familyFallback); run 'tokenops prices update' or add a price");
         meter.CreateObservableCounter("tokenops.cache.hits", () => ObserveUsage(c => Interlocked.Read(ref c.CacheHits)), "{request}", "Requests that read from the provider's prompt cache (cache_read tokens > 0)");
+        // A lever can save a negative amount (a cache write without a read, a cascade's wasted attempt); counters only
+        // grow, so the positive and negative parts are two counters: the ledger's saving is saved − lost.
+        meter.CreateObservableCounter("tokenops.savings.nanodollars", () => ObserveSavings(c => Interlocked.Read(ref c.SavedNanos)), null,
+            "Estimated saving against the requests as asked, by lever (tokenops.savings.lever), in nano-USD: the positive parts of the ledger's saved_* columns");
+        meter.CreateObservableCounter("tokenops.savings.lost.nanodollars", () => ObserveSavings(c => Interlocked.Read(ref c.LostNanos)), null,
+            "What a lever cost beyond the request as asked, by lever, in nano-USD (the negative parts of the ledger's saved_* columns, as positive numbers)");
+        meter.CreateObservableCounter("tokenops.savings.requests", () => ObserveSavings(c => Interlocked.Read(ref c.Requests)), "{request}",
+            "Requests a lever applied to, by lever (a request can have several)");
         if (services.GetService(typeof(KestrelRejections)) is KestrelRejections rejections)
             meter.CreateObservableCounter("tokenops.http.rejected",
                 () => rejections.ByStatus.Select(r => new Measurement<long>(r.Value, new KeyValuePair<string, object?>("http.response.status_code", r.Key))),
@@ -129,6 +140,7 @@ public sealed class GatewayTelemetry
             var cell = _cells.GetOrAdd(key, static _ => new Cell());
             var u = e.Usage;
             Interlocked.Increment(ref cell.Requests);
+            if (e.Levers is not null || !e.Savings.IsZero) RecordSavings(e);
             if (u.Total > 0)
             {
                 Add(ref cell.Tokens[0], u.UncachedInput);
@@ -145,6 +157,35 @@ public sealed class GatewayTelemetry
             Interlocked.Increment(ref _estimatedPrices.GetOrAdd(e.ServedModel ?? "none", static _ => new StrongBox<long>()).Value);
         if (_duration.Enabled || _timeToFirstToken.Enabled || _tokenUsage.Enabled) RecordHistograms(e, operation);
         if (activity is not null) Annotate(activity, e, operation);
+    }
+
+    /// <summary>Per lever: the request counts when the lever applied, its saving goes to saved or lost by sign.</summary>
+    private void RecordSavings(LedgerEntry e)
+    {
+        var team = e.Team ?? "none";
+        var person = _personLabels ? e.Person ?? "none" : null;
+        foreach (var lever in SavingsLevers.All)
+        {
+            var nanos = e.Savings.NanosOf(lever);
+            var applied = SavingsLevers.Applies(e.Levers, lever);
+            if (nanos == 0 && !applied) continue;
+            var cell = _savings.GetOrAdd(new SavingsKey(lever, team, person), static _ => new SavingsCell());
+            if (applied) Interlocked.Increment(ref cell.Requests);
+            if (nanos > 0) Interlocked.Add(ref cell.SavedNanos, nanos);
+            else if (nanos < 0) Interlocked.Add(ref cell.LostNanos, -nanos);
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveSavings(Func<SavingsCell, long> value)
+    {
+        foreach (var (k, cell) in _savings)
+        {
+            var total = value(cell);
+            if (total == 0) continue;
+            var tags = new TagList { { "tokenops.savings.lever", k.Lever }, { "tokenops.team", k.Team } };
+            if (k.Person is not null) tags.Add("tokenops.person", k.Person);
+            yield return new Measurement<long>(total, tags);
+        }
     }
 
     private static void Add(ref long total, long value)
@@ -242,6 +283,15 @@ public sealed class GatewayTelemetry
     }
 
     private readonly record struct CellKey(string Route, string Operation, string Provider, string Model, string Team, LedgerOutcome Outcome, string StatusClass, string? Person);
+
+    private readonly record struct SavingsKey(string Lever, string Team, string? Person);
+
+    private sealed class SavingsCell
+    {
+        public long Requests;
+        public long SavedNanos;
+        public long LostNanos;
+    }
 
     private readonly record struct UsageKey(string Operation, string Provider, string Model, string Team, string? Person);
 

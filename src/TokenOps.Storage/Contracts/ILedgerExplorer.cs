@@ -2,7 +2,7 @@ namespace TokenOps.Storage;
 
 /// <summary>
 /// Ledger rows one page at a time, newest first, with keyset pagination on (started_at, id): each page is an index range
-/// read, never an OFFSET. Also the degraded requests the savings page prices.
+/// read, never an OFFSET. Also the degraded requests, through a covering partial index.
 /// </summary>
 public interface ILedgerExplorer
 {

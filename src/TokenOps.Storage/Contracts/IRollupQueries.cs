@@ -79,6 +79,20 @@ public static class Rollups
     public static bool UsesDaily(RollupFilter f) =>
         !f.HourlyBuckets && f.From.UtcDateTime.TimeOfDay == TimeSpan.Zero && f.To.UtcDateTime.TimeOfDay == TimeSpan.Zero;
 
+    /// <summary>
+    /// The instants a filter's range reads, at hour precision: the start floored to its hour, the end (exclusive) ceiled,
+    /// so an end inside an hour still counts that hour. Ledger reads that sit beside rollup reads use the same range.
+    /// </summary>
+    public static (DateTime From, DateTime To) HourAligned(RollupFilter f)
+    {
+        var from = f.From.UtcDateTime;
+        from = new DateTime(from.Ticks - from.Ticks % TimeSpan.TicksPerHour, DateTimeKind.Utc);
+        var to = f.To.UtcDateTime;
+        if (to.Ticks % TimeSpan.TicksPerHour != 0)
+            to = new DateTime(to.Ticks - to.Ticks % TimeSpan.TicksPerHour, DateTimeKind.Utc).AddHours(1);
+        return (from, to);
+    }
+
     /// <summary>The bucket key of an instant, in the table the filter reads.</summary>
     public static string BucketOf(DateTimeOffset t, bool daily) =>
         t.UtcDateTime.ToString(daily ? "yyyy-MM-dd" : "yyyy-MM-dd'T'HH", CultureInfo.InvariantCulture);

@@ -148,6 +148,7 @@ internal static class PostgresMigrations
         ALTER TABLE ledger ADD COLUMN IF NOT EXISTS output_control text;
         CREATE INDEX IF NOT EXISTS ledger_savings ON ledger(started_at) WHERE savings_levers IS NOT NULL;
         """),
+        ("1010_rollup_savings", LedgerRollups.SavingsMigrationSql(postgres: true)),
         ("1100_ledger_price_estimated", """
         ALTER TABLE ledger ADD COLUMN IF NOT EXISTS price_estimated boolean NOT NULL DEFAULT false;
         CREATE INDEX IF NOT EXISTS ledger_price_estimated ON ledger(started_at) WHERE price_estimated;
@@ -163,7 +164,7 @@ internal static class PostgresMigrations
         var sql = $"""
         CREATE TABLE IF NOT EXISTS {table} (
             bucket text COLLATE "C" NOT NULL, {string.Join(", ", dims.Select(d => d + " text NOT NULL"))},
-            {string.Join(", ", LedgerRollups.Measures.Split(", ").Select(m => m + " bigint NOT NULL"))},
+            {string.Join(", ", LedgerRollups.BaseMeasures.Split(", ").Select(m => m + " bigint NOT NULL"))},
             PRIMARY KEY ({key}));
 
         """;

@@ -105,18 +105,30 @@ public abstract class SqlRollupQueries(SqlDialect dialect) : IRollupQueries
         else list.Add((Level.Day, from, to));
     }
 
-    private IReadOnlyList<CubeRow> Cube(DbConnection connection, RollupFilter f, RollupDimension[] dims)
+    private static readonly string[] BaseMeasures = LedgerRollups.BaseMeasures.Split(", ");
+
+    private IReadOnlyList<CubeRow> Cube(DbConnection connection, RollupFilter f, RollupDimension[] dims) =>
+        Sums(connection, f, dims, BaseMeasures).Select(c => new CubeRow(c.Keys, new RollupRow("", c.Values[0], c.Values[1], c.Values[2], c.Values[3],
+            c.Values[4], c.Values[5], c.Values[6], c.Values[7], c.Values[8], c.Values[9], c.Values[10], c.Values[11]))).ToList();
+
+    /// <summary>
+    /// Any of the rollups' measures (<c>LedgerRollups.Measures</c>) summed by <paramref name="dims"/>, read as <see cref="Cube"/>
+    /// reads them (same tables, segments and filters): the savings reads use it for the savings measures.
+    /// </summary>
+    internal IReadOnlyList<(string[] Keys, long[] Values)> Sums(RollupFilter filter, RollupDimension[] dims, IReadOnlyList<string> measures)
+    {
+        using var connection = Open();
+        return Sums(connection, filter, dims, measures);
+    }
+
+    private List<(string[] Keys, long[] Values)> Sums(DbConnection connection, RollupFilter f, RollupDimension[] dims, IReadOnlyList<string> measures)
     {
         if (dims.Contains(RollupDimension.Total)) throw new ArgumentException("Total is not a cube dimension", nameof(dims));
         var daily = UsesDaily(f);
         // Without a person (filter or grouping), feature or outcome grouping, the organisation-level table holds the same sums in far fewer rows.
         var org = f.Person is null && !dims.Any(d => d is RollupDimension.Person or RollupDimension.Feature or RollupDimension.Outcome);
         // The range at hour precision; the end is exclusive: an end inside an hour still counts that hour.
-        var fromInstant = f.From.UtcDateTime;
-        fromInstant = new DateTime(fromInstant.Ticks - fromInstant.Ticks % TimeSpan.TicksPerHour, DateTimeKind.Utc);
-        var toInstant = f.To.UtcDateTime;
-        if (toInstant.Ticks % TimeSpan.TicksPerHour != 0)
-            toInstant = new DateTime(toInstant.Ticks - toInstant.Ticks % TimeSpan.TicksPerHour, DateTimeKind.Utc).AddHours(1);
+        var (fromInstant, toInstant) = HourAligned(f);
         // A series by bucket reads one table (days or hours, as asked); anything else reads months, days and hours as the range allows.
         var segments = dims.Contains(RollupDimension.Bucket)
             ? [(daily ? Level.Day : Level.Hour, fromInstant, toInstant)]
@@ -139,7 +151,6 @@ public abstract class SqlRollupQueries(SqlDialect dialect) : IRollupQueries
         // No dimension: one "total" group (and no row at all when nothing matched).
         var columns = dims.Length == 0 ? ["'total'"] : dims.Select(d => d == RollupDimension.Bucket ? "bucket" : d.ToString().ToLowerInvariant()).ToArray();
         var groupBy = string.Join(", ", columns.Select((_, i) => i + 1));
-        var measures = LedgerRollups.Measures.Split(", ");
         var selects = new List<string>();
         for (var i = 0; i < segments.Count; i++)
         {
@@ -168,14 +179,15 @@ public abstract class SqlRollupQueries(SqlDialect dialect) : IRollupQueries
             : $"SELECT {string.Join(", ", columns.Select((_, k) => $"k{k}"))}, {string.Join(", ", measures.Select(dialect.Sum))} " +
               $"FROM ({string.Join(" UNION ALL ", selects)}) AS segments GROUP BY {groupBy};";
         using var r = cmd.ExecuteReader();
-        var rows = new List<CubeRow>();
+        var rows = new List<(string[], long[])>();
         var n = columns.Length;
         while (r.Read())
         {
             var keys = new string[n];
             for (var i = 0; i < n; i++) keys[i] = r.GetString(i);
-            rows.Add(new CubeRow(keys, new RollupRow("", r.GetInt64(n), r.GetInt64(n + 1), r.GetInt64(n + 2), r.GetInt64(n + 3), r.GetInt64(n + 4),
-                r.GetInt64(n + 5), r.GetInt64(n + 6), r.GetInt64(n + 7), r.GetInt64(n + 8), r.GetInt64(n + 9), r.GetInt64(n + 10), r.GetInt64(n + 11))));
+            var values = new long[measures.Count];
+            for (var i = 0; i < values.Length; i++) values[i] = r.GetInt64(n + i);
+            rows.Add((keys, values));
         }
         return rows;
     }

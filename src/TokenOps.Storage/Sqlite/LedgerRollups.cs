@@ -1,6 +1,8 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using System.Runtime.CompilerServices;
 using TokenOps.Core.Ledger;
+using TokenOps.Core.Savings;
 
 namespace TokenOps.Storage.Sqlite;
 
@@ -30,9 +32,30 @@ public static class LedgerRollups
 
     internal const string Dimensions = "person, team, project, feature, model, provider, outcome";
     internal const string OrgDimensions = "team, project, model, provider";
-    internal const string Measures =
+    /// <summary>The measures of the first rollup steps (0500 to 0630), whose SQL never changes.</summary>
+    internal const string BaseMeasures =
         "requests, uncached_input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, " +
         "reasoning_tokens, cost_nanos, cache_read_nanos, cache_hit_requests, degraded_requests, error_requests";
+
+    /// <summary>
+    /// The savings measures (step 1010): requests with a lever, requests moved to a cheaper model, each lever's saving
+    /// (the ledger's saved_* columns, same names) and the requests each lever applied to. Savings reports read these, so
+    /// they never scan the ledger.
+    /// </summary>
+    internal static readonly string[] SavingsMeasureNames =
+    [
+        "levered_requests", "moved_requests",
+        .. SavingsLevers.All.Select(SavedColumn),
+        .. SavingsLevers.All.Select(l => "lever_" + l.Replace('-', '_') + "_requests"),
+    ];
+
+    /// <summary>A lever's saving column, in the ledger and in the rollups.</summary>
+    internal static string SavedColumn(string lever) => "saved_" + lever.Replace('-', '_') + "_nanos";
+
+    internal static readonly string SavingsMeasures = string.Join(", ", SavingsMeasureNames);
+
+    /// <summary>Every measure a rollup row holds, in column order of the upserts.</summary>
+    internal static readonly string Measures = BaseMeasures + ", " + SavingsMeasures;
 
     /// <summary>A rollup table. Weekly tables key a week by its Monday ('yyyy-MM-dd', UTC) instead of a prefix of the timestamp.</summary>
     internal sealed record Spec(string Table, int BucketLength, string Dims, string Format, bool Weekly = false)
@@ -104,59 +127,112 @@ public static class LedgerRollups
         return sql;
     }
 
-    /// <summary>Adds every ledger row to a rollup table (the migration's backfill; also used after bulk loads).</summary>
-    private static string Backfill(Spec t)
+    /// <summary>
+    /// Adds every ledger row to a rollup table (the migration's backfill; also used after bulk loads). The first steps
+    /// knew only the base measures (<paramref name="savings"/> false), so their SQL stays as it was.
+    /// </summary>
+    private static string Backfill(Spec t, bool savings)
     {
         var dims = t.Dims.Split(", ");
+        var measures = savings ? Measures : BaseMeasures;
         return $"""
-        INSERT INTO {t.Table} (bucket, {t.Dims}, {Measures})
+        INSERT INTO {t.Table} (bucket, {t.Dims}, {measures})
         SELECT substr(started_at, 1, {t.BucketLength}), {string.Join(", ", dims.Select(d => SourceOf[d]))},
                COUNT(*), SUM(uncached_input_tokens), SUM(cache_read_tokens), SUM(cache_write_5m_tokens), SUM(cache_write_1h_tokens),
                SUM(output_tokens), SUM(reasoning_tokens), SUM(cost_nanos), SUM(cache_read_nanos),
-               SUM(cache_read_tokens > 0), SUM(COALESCE(budget_action LIKE 'degraded%', 0)), SUM(outcome <> 'Ok')
+               SUM(cache_read_tokens > 0), SUM(COALESCE(budget_action LIKE 'degraded%', 0)), SUM(outcome <> 'Ok'){(savings ? ", " + SavingsSums : "")}
         FROM ledger WHERE true GROUP BY {string.Join(", ", Enumerable.Range(1, dims.Length + 1))}
-        ON CONFLICT (bucket, {t.Dims}) DO UPDATE SET {UpdateSet};
+        ON CONFLICT (bucket, {t.Dims}) DO UPDATE SET {UpdateSetOf(measures)};
 
         """;
     }
 
+    /// <summary>The savings measures summed over ledger rows, in <see cref="SavingsMeasureNames"/> order (the same SQL on SQLite and PostgreSQL).</summary>
+    private static string SavingsSums => string.Join(", ", new[]
+    {
+        "SUM(CASE WHEN savings_levers IS NOT NULL THEN 1 ELSE 0 END)",
+        // CheaperModel.Moved: served by another model than the one named, with a positive routed + degraded saving.
+        "SUM(CASE WHEN saved_routed_nanos + saved_degraded_nanos > 0 AND served_model IS NOT NULL AND served_model <> COALESCE(requested_model, '') THEN 1 ELSE 0 END)",
+    }.Concat(SavingsLevers.All.Select(l => $"SUM({SavedColumn(l)})"))
+     // A lever applies when the comma list names it (names hold no comma, '%' or '_').
+     .Concat(SavingsLevers.All.Select(l => $"SUM(CASE WHEN (',' || savings_levers || ',') LIKE '%,{l},%' THEN 1 ELSE 0 END)")));
+
     /// <summary>Builds a coarser rollup from a finer one (daily from hourly, org from person-level): far fewer rows to read than the ledger.</summary>
-    private static string Derive(Spec target, Spec source)
+    private static string Derive(Spec target, Spec source, bool savings)
     {
         var dims = target.Dims.Split(", ");
+        var measures = savings ? Measures : BaseMeasures;
         return $"""
-        INSERT INTO {target.Table} (bucket, {target.Dims}, {Measures})
-        SELECT {target.FromFinerBucket}, {target.Dims}, {string.Join(", ", Measures.Split(", ").Select(m => $"SUM({m})"))}
+        INSERT INTO {target.Table} (bucket, {target.Dims}, {measures})
+        SELECT {target.FromFinerBucket}, {target.Dims}, {string.Join(", ", measures.Split(", ").Select(m => $"SUM({m})"))}
         FROM {source.Table} WHERE true GROUP BY {string.Join(", ", Enumerable.Range(1, dims.Length + 1))}
-        ON CONFLICT (bucket, {target.Dims}) DO UPDATE SET {UpdateSet};
+        ON CONFLICT (bucket, {target.Dims}) DO UPDATE SET {UpdateSetOf(measures)};
 
         """;
     }
 
     /// <summary>Fills every (empty) rollup table from the ledger: one pass over the ledger for the hourly table, the rest derived.</summary>
-    private static string BackfillAll => Backfill(Specs[0]) + Derive(Specs[1], Specs[0]) + Derive(Specs[2], Specs[0]) + Derive(Specs[3], Specs[1]);
+    private static string BackfillAll(bool savings) => Backfill(Specs[0], savings) + Derive(Specs[1], Specs[0], savings) +
+        Derive(Specs[2], Specs[0], savings) + Derive(Specs[3], Specs[1], savings);
 
     /// <summary>Months derived from days (a month is a whole number of days, so the sums are the same).</summary>
-    private static string DeriveMonthly => Derive(MonthlySpecs[0], Specs[1]) + Derive(MonthlySpecs[1], Specs[3]);
+    private static string DeriveMonthly(bool savings) => Derive(MonthlySpecs[0], Specs[1], savings) + Derive(MonthlySpecs[1], Specs[3], savings);
 
     /// <summary>Migration step 0600: the monthly tables, backfilled from the daily ones (not from the ledger: far fewer rows).</summary>
-    internal static string MonthlyMigrationSql => string.Concat(MonthlySpecs.Select(CreateTable)) + DeriveMonthly;
+    internal static string MonthlyMigrationSql => string.Concat(MonthlySpecs.Select(CreateTable)) + DeriveMonthly(savings: false);
 
     /// <summary>Weeks derived from days.</summary>
-    private static string DeriveWeekly => Derive(WeeklySpecs[0], Specs[1]) + Derive(WeeklySpecs[1], Specs[3]);
+    private static string DeriveWeekly(bool savings) => Derive(WeeklySpecs[0], Specs[1], savings) + Derive(WeeklySpecs[1], Specs[3], savings);
 
     /// <summary>Migration step 0610: the weekly tables, backfilled from the daily ones.</summary>
-    internal static string WeeklyMigrationSql => string.Concat(WeeklySpecs.Select(CreateTable)) + DeriveWeekly;
+    internal static string WeeklyMigrationSql => string.Concat(WeeklySpecs.Select(CreateTable)) + DeriveWeekly(savings: false);
 
     /// <summary>Migration step 0630: days by model and provider, backfilled from the organisation's daily rollup.</summary>
-    internal static string DailyModelMigrationSql => CreateTable(DailyModelSpecs[0]) + Derive(DailyModelSpecs[0], Specs[3]);
+    internal static string DailyModelMigrationSql => CreateTable(DailyModelSpecs[0]) + Derive(DailyModelSpecs[0], Specs[3], savings: false);
 
-    internal static readonly string UpdateSet = string.Join(", ",
-        Measures.Split(", ").Select(m => $"{m} = {m} + excluded.{m}"));
+    /// <summary>
+    /// Migration step 1010 (SQLite and PostgreSQL): the savings measures on every rollup table, at 0, then filled from the
+    /// ledger rows a lever applied to (through the partial index ledger_savings; their cells already exist, so only the
+    /// savings columns are set). <paramref name="postgres"/> picks the column type and the week of a day.
+    /// </summary>
+    internal static string SavingsMigrationSql(bool postgres)
+    {
+        var sql = new System.Text.StringBuilder();
+        foreach (var t in AllSpecs)
+            foreach (var m in SavingsMeasureNames)
+                sql.Append(postgres ? $"ALTER TABLE {t.Table} ADD COLUMN IF NOT EXISTS {m} bigint NOT NULL DEFAULT 0;\n" : $"ALTER TABLE {t.Table} ADD COLUMN {m} INTEGER NOT NULL DEFAULT 0;\n");
+        return sql.Append(SavingsBackfillSql(postgres)).ToString();
+    }
+
+    /// <summary>Sets every rollup cell's savings measures from the ledger rows that have a lever (step 1010's fill; idempotent).</summary>
+    public static string SavingsBackfillSql(bool postgres)
+    {
+        var sql = new System.Text.StringBuilder();
+        var zeros = string.Join(", ", BaseMeasures.Split(", ").Select(_ => "0"));
+        foreach (var t in AllSpecs)
+        {
+            var dims = t.Dims.Split(", ");
+            var bucket = !t.Weekly ? $"substr(started_at, 1, {t.BucketLength})"
+                : postgres ? "to_char(date_trunc('week', substr(started_at, 1, 10)::timestamp), 'YYYY-MM-DD')"
+                : "date(substr(started_at, 1, 10), '-6 days', 'weekday 1')";
+            sql.Append($"""
+            INSERT INTO {t.Table} (bucket, {t.Dims}, {Measures})
+            SELECT {bucket}, {string.Join(", ", dims.Select(d => SourceOf[d]))}, {zeros}, {SavingsSums}
+            FROM ledger WHERE savings_levers IS NOT NULL GROUP BY {string.Join(", ", Enumerable.Range(1, dims.Length + 1))}
+            ON CONFLICT (bucket, {t.Dims}) DO UPDATE SET {string.Join(", ", SavingsMeasureNames.Select(m => $"{m} = excluded.{m}"))};
+
+            """);
+        }
+        return sql.ToString();
+    }
+
+    private static string UpdateSetOf(string measures) => string.Join(", ", measures.Split(", ").Select(m => $"{m} = {m} + excluded.{m}"));
+
+    internal static readonly string UpdateSet = UpdateSetOf(Measures);
 
     /// <summary>The full schema step: tables, plus a backfill of whatever the ledger already holds.</summary>
     internal static string MigrationSql =>
-        string.Concat(Specs.Select(CreateTable)) + BackfillAll +
+        string.Concat(Specs.Select(CreateTable)) + BackfillAll(savings: false) +
         // The savings page finds degraded requests without a scan; the explorer filters by model over time.
         "CREATE INDEX IF NOT EXISTS ledger_degraded ON ledger(started_at) WHERE budget_action LIKE 'degraded%';\n" +
         "CREATE INDEX IF NOT EXISTS ledger_model ON ledger(served_model, started_at);\n" +
@@ -170,7 +246,8 @@ public static class LedgerRollups
         using var tx = connection.BeginTransaction();
         using var cmd = connection.CreateCommand();
         cmd.Transaction = tx;
-        cmd.CommandText = string.Concat(AllSpecs.Select(t => $"DELETE FROM {t.Table};")) + BackfillAll + DeriveMonthly + DeriveWeekly + Derive(DailyModelSpecs[0], Specs[3]);
+        cmd.CommandText = string.Concat(AllSpecs.Select(t => $"DELETE FROM {t.Table};")) + BackfillAll(savings: true) + DeriveMonthly(savings: true) +
+            DeriveWeekly(savings: true) + Derive(DailyModelSpecs[0], Specs[3], savings: true);
         cmd.CommandTimeout = 0;
         cmd.ExecuteNonQuery();
         tx.Commit();
@@ -287,6 +364,8 @@ public static class LedgerRollups
             p["output_tokens"].Value = s.Output; p["reasoning_tokens"].Value = s.Reasoning; p["cost_nanos"].Value = s.CostNanos;
             p["cache_read_nanos"].Value = s.CacheReadNanos; p["cache_hit_requests"].Value = s.CacheHits;
             p["degraded_requests"].Value = s.Degraded; p["error_requests"].Value = s.Errors;
+            var values = s.SavingsValues();
+            for (var i = 0; i < SavingsMeasureNames.Length; i++) p[SavingsMeasureNames[i]].Value = values[i];
             cmd.ExecuteNonQuery();
         }
     }
@@ -296,9 +375,32 @@ public static class LedgerRollups
     /// <summary>The finest grain of a batch: an hour (a value, no string yet) and every dimension.</summary>
     private readonly record struct Cell(DateTime Hour, string Person, string Team, string Project, string Feature, string Model, string Provider, LedgerOutcome Outcome);
 
+    /// <summary>One value per lever, in <see cref="SavingsLevers.All"/> order (a value type: copies do not share it).</summary>
+    [InlineArray(6)]
+    internal struct PerLever
+    {
+        private long _first;
+    }
+
     internal struct Sums
     {
         public long Requests, UncachedInput, CacheRead, CacheWrite5m, CacheWrite1h, Output, Reasoning, CostNanos, CacheReadNanos, CacheHits, Degraded, Errors;
+        public long Levered, Moved;
+        public PerLever Saved, Applied;
+
+        /// <summary>The savings measures in <see cref="SavingsMeasureNames"/> order.</summary>
+        public readonly long[] SavingsValues()
+        {
+            var v = new long[SavingsMeasureNames.Length];
+            v[0] = Levered;
+            v[1] = Moved;
+            for (var i = 0; i < 6; i++)
+            {
+                v[2 + i] = Saved[i];
+                v[8 + i] = Applied[i];
+            }
+            return v;
+        }
 
         public void Add(LedgerEntry e, int sign)
         {
@@ -315,6 +417,19 @@ public static class LedgerRollups
             if (u.CacheRead > 0) CacheHits += sign;
             if (e.BudgetAction?.StartsWith("degraded", StringComparison.Ordinal) == true) Degraded += sign;
             if (e.Outcome != LedgerOutcome.Ok) Errors += sign;
+            if (e.Levers is not null || !e.Savings.IsZero) AddSavings(e, sign);
+        }
+
+        private void AddSavings(LedgerEntry e, int sign)
+        {
+            if (e.Levers is not null) Levered += sign;
+            if (CheaperModel.Moved(e)) Moved += sign;
+            var levers = SavingsLevers.All;
+            for (var i = 0; i < levers.Count; i++)
+            {
+                Saved[i] += sign * e.Savings.NanosOf(levers[i]);
+                if (SavingsLevers.Applies(e.Levers, levers[i])) Applied[i] += sign;
+            }
         }
 
         public void Add(Sums o)
@@ -322,6 +437,12 @@ public static class LedgerRollups
             Requests += o.Requests; UncachedInput += o.UncachedInput; CacheRead += o.CacheRead; CacheWrite5m += o.CacheWrite5m;
             CacheWrite1h += o.CacheWrite1h; Output += o.Output; Reasoning += o.Reasoning; CostNanos += o.CostNanos;
             CacheReadNanos += o.CacheReadNanos; CacheHits += o.CacheHits; Degraded += o.Degraded; Errors += o.Errors;
+            Levered += o.Levered; Moved += o.Moved;
+            for (var i = 0; i < 6; i++)
+            {
+                Saved[i] += o.Saved[i];
+                Applied[i] += o.Applied[i];
+            }
         }
     }
 }

@@ -136,6 +136,9 @@ internal static class Migrations
         ALTER TABLE ledger ADD COLUMN output_control TEXT;
         CREATE INDEX IF NOT EXISTS ledger_savings ON ledger(started_at) WHERE savings_levers IS NOT NULL;
         """),
+        // Savings in every rollup table (requests with a lever, moved to a cheaper model, saved and applied per lever), so
+        // savings reports and the dashboard page read rollups, never the ledger; filled from the rows that have a lever.
+        ("1010_rollup_savings", LedgerRollups.SavingsMigrationSql(postgres: false)),
         // Rows priced by the family fallback (a model newer than the catalog, priced at its newest known sibling); the
         // partial index serves `tokenops status`, which lists them, without a ledger scan.
         ("1100_ledger_price_estimated", """

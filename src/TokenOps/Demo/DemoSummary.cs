@@ -38,12 +38,11 @@ internal static class DemoSummary
         output.WriteLine(Invariant($"{"LEVER",-28} {"REQUESTS",9} {"SAVED USD",12}"));
         foreach (var lever in SavingsLevers.All)
         {
-            var applied = rows.Count(r => r.Levers is { } l && l.Split(',').Contains(lever));
+            var applied = rows.Count(r => SavingsLevers.Applies(r.Levers, lever));
             output.WriteLine(Invariant($"{lever,-28} {applied,9} {Usd(rows.Sum(r => r.Savings.NanosOf(lever))),12}"));
         }
         var routed = rows.Where(r => r.RouteScore is not null).ToList();
-        var moved = rows.Count(r => r.Outcome == LedgerOutcome.Ok && r.ServedModel is { } served && r.AsAskedNanos > r.CostNanos
-            && (r.Levers?.Contains(SavingsLevers.Routed, StringComparison.Ordinal) == true || r.Levers?.Contains(SavingsLevers.Degraded, StringComparison.Ordinal) == true));
+        var moved = rows.Count(CheaperModel.Moved);
         output.WriteLine(Invariant($"Routed requests: {routed.Count}; moved to a cheaper model (routed or degraded): {moved} of {rows.Count} ({(rows.Count == 0 ? 0 : 100.0 * moved / rows.Count):0.0}%)"));
     }
 

@@ -13,6 +13,7 @@ using TokenOps.Storage.Sqlite;
 using TokenOps.Core.Ledger;
 using TokenOps.Core.Metering;
 using TokenOps.Core.Pricing;
+using TokenOps.Core.Savings;
 using TokenOps.Gateway.Tests.Infrastructure;
 
 namespace TokenOps.Gateway.Tests.Dashboard;
@@ -156,30 +157,95 @@ public sealed class DashboardApiTests
     }
 
     [Fact]
-    public async Task Savings_PriceCacheHitsAtTheUncachedRate_AndCountDegraded()
+    public async Task Savings_LeversAndAsAskedFromTheLedger_CacheReadsAtTheUncachedRate()
     {
         var (gateway, data) = await StartAsync();
         await using var _ = gateway;
         using var admin = gateway.Client(GatewayFixture.AdminToken);
-        var (_, body) = await GetAsync(admin, "/api/dashboard/savings?period=7d");
+        var (status, body) = await GetAsync(admin, "/api/dashboard/savings?period=7d");
+        Assert.Equal(HttpStatusCode.OK, status);
+        var rows = data.Rows;
+
+        // Levers: the ledger's saved_* sums, one entry per lever (zero ones too), adding up to the total saving.
+        var levers = body.GetProperty("byLever").EnumerateArray().ToList();
+        Assert.Equal(SavingsLevers.All, levers.Select(l => l.GetProperty("lever").GetString()));
+        foreach (var l in levers)
+        {
+            var lever = l.GetProperty("lever").GetString()!;
+            Assert.Equal(rows.Sum(r => r.Savings.NanosOf(lever)), l.GetProperty("savedNanos").GetInt64());
+            Assert.Equal(rows.Count(r => r.Levers is { } names && names.Split(',').Contains(lever)), l.GetProperty("requests").GetInt64());
+        }
+        Assert.Equal(1, levers.Single(l => l.GetProperty("lever").GetString() == SavingsLevers.Degraded).GetProperty("requests").GetInt64());
+        var totals = body.GetProperty("totals");
+        var saved = rows.Sum(r => r.Savings.TotalNanos);
+        Assert.True(saved > 0);
+        Assert.Equal(saved, totals.GetProperty("savedNanos").GetInt64());
+        Assert.Equal(saved, levers.Sum(l => l.GetProperty("savedNanos").GetInt64()));
+        Assert.Equal(rows.Sum(r => r.CostNanos), totals.GetProperty("costNanos").GetInt64());
+        Assert.Equal(rows.Sum(r => r.AsAskedNanos), totals.GetProperty("asAskedNanos").GetInt64());
+        Assert.Equal(rows.Count(r => r.Savings.Routed + r.Savings.Degraded > 0), totals.GetProperty("movedRequests").GetInt64());
+        Assert.Contains("estimate", body.GetProperty("estimate").GetString(), StringComparison.Ordinal);
+        foreach (var team in body.GetProperty("byTeam").EnumerateArray())
+        {
+            var mine = rows.Where(r => r.Team == team.GetProperty("key").GetString()).ToList();
+            Assert.Equal(mine.Sum(r => r.Savings.TotalNanos), team.GetProperty("savedNanos").GetInt64());
+            Assert.Equal(mine.Sum(r => r.Savings.NanosOf(SavingsLevers.Routed)), team.GetProperty("saved").GetProperty(SavingsLevers.Routed).GetInt64());
+            Assert.Equal(mine.Sum(r => r.CostNanos), team.GetProperty("costNanos").GetInt64());
+        }
+        Assert.Equal(2, body.GetProperty("byTeam").GetArrayLength());
+        Assert.Equal(3, body.GetProperty("byModel").GetArrayLength());
+
+        // Provider prompt caching: cache reads priced at the uncached input rate.
         var catalog = BundledCatalog.Load();
         long expected = 0;
-        foreach (var r in data.Rows.Where(r => r.Usage.CacheRead > 0))
+        foreach (var r in rows.Where(r => r.Usage.CacheRead > 0))
         {
             catalog.TryGet(r.ServedModel!, out var price);
             // Per model the rollup sums tokens first; with linear (untiered) prices that is the same as per row up to rounding.
             expected += NanoUsd.FromUsd(CostCalculator.Compute(price!, new TokenUsage { UncachedInput = r.Usage.CacheRead }).Total) - NanoUsd.FromUsd(r.Cost.CacheRead);
         }
         Assert.InRange(body.GetProperty("cacheSavedNanos").GetInt64(), expected - 10, expected + 10);
-        Assert.Equal(data.Rows.Count(r => r.Usage.CacheRead > 0), body.GetProperty("cacheHitRequests").GetInt64());
-        Assert.Equal(1, body.GetProperty("degradedRequests").GetInt64());
-        Assert.True(body.GetProperty("degradedSavedNanos").GetInt64() > 0);
+        Assert.Equal(rows.Count(r => r.Usage.CacheRead > 0), body.GetProperty("cacheHitRequests").GetInt64());
         var (_, budgets) = await GetAsync(admin, "/api/dashboard/budgets");
         // The budget engine always runs; this gateway has no budget configured.
         Assert.True(budgets.GetProperty("configured").GetBoolean());
         Assert.Equal(0, budgets.GetProperty("budgets").GetArrayLength());
         var (_, poker) = await GetAsync(admin, "/api/dashboard/feed/poker");
         Assert.False(poker.GetProperty("configured").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Savings_AreScopedByRole_DeveloperOwn_LeadTeam_AdminAll()
+    {
+        var (gateway, data) = await StartAsync();
+        await using var _ = gateway;
+        long Saved(Func<LedgerEntry, bool> which) => data.Rows.Where(which).Sum(r => r.Savings.TotalNanos);
+        static long TotalSaved(JsonElement body) => body.GetProperty("totals").GetProperty("savedNanos").GetInt64();
+
+        using var bob = gateway.Client(data.BobKey);
+        var (status, own) = await GetAsync(bob, "/api/dashboard/savings?period=7d");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("bob", own.GetProperty("scope").GetProperty("person").GetString());
+        Assert.Equal(Saved(r => r.Person == "bob"), TotalSaved(own));
+        Assert.Equal(data.Rows.Count(r => r.Person == "bob"), own.GetProperty("totals").GetProperty("requests").GetInt64());
+        Assert.Equal(["payments"], own.GetProperty("byTeam").EnumerateArray().Select(t => t.GetProperty("key").GetString()));
+        Assert.Equal(HttpStatusCode.Forbidden, (await GetAsync(bob, "/api/dashboard/savings?person=ada")).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await GetAsync(bob, "/api/dashboard/savings?team=search")).Status);
+        // Naming his own team still shows only his own savings.
+        Assert.Equal(Saved(r => r.Person == "bob"), TotalSaved((await GetAsync(bob, "/api/dashboard/savings?period=7d&team=payments")).Body));
+
+        using var ada = gateway.Client(data.AdaKey);
+        var (_, team) = await GetAsync(ada, "/api/dashboard/savings?period=7d");
+        Assert.Equal("payments", team.GetProperty("scope").GetProperty("team").GetString());
+        Assert.Equal(Saved(r => r.Team == "payments"), TotalSaved(team));
+        Assert.Equal(Saved(r => r.Person == "bob"), TotalSaved((await GetAsync(ada, "/api/dashboard/savings?period=7d&person=bob")).Body));
+        Assert.Equal(HttpStatusCode.Forbidden, (await GetAsync(ada, "/api/dashboard/savings?person=cy")).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await GetAsync(ada, "/api/dashboard/savings?team=search")).Status);
+
+        using var admin = gateway.Client(GatewayFixture.AdminToken);
+        Assert.Equal(Saved(_ => true), TotalSaved((await GetAsync(admin, "/api/dashboard/savings?period=7d")).Body));
+        Assert.Equal(Saved(r => r.Team == "search"), TotalSaved((await GetAsync(admin, "/api/dashboard/savings?period=7d&team=search")).Body));
+        Assert.True(Saved(r => r.Team == "search") > 0);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using TokenOps.Core.Pricing;
+using TokenOps.Core.Savings;
 using TokenOps.Core.Poker;
 using TokenOps.Gateway.Alerts;
 using TokenOps.Gateway.Outcomes;
@@ -64,7 +65,7 @@ public sealed class DashboardBrowserTests
         await ShowAsync(admin, "#/person/bob");
         Assert.Equal(Usd(rows.Where(r => r.Person == "bob").Sum(r => r.CostNanos)), await Text(admin, "total-cost"));
         await ShowAsync(admin, "#/savings");
-        Assert.Equal("1", await Text(admin, "degraded"));
+        Assert.Equal(Usd(rows.Sum(r => r.Savings.TotalNanos)), await Text(admin, "total-saved"));
         Assert.Equal(rows.Count(r => r.Usage.CacheRead > 0).ToString(CultureInfo.InvariantCulture), await Text(admin, "savings-cache-hits"));
         await ShowAsync(admin, "#/budgets");
         Assert.True(await admin.GetByTestId("not-configured").First.IsVisibleAsync());
@@ -117,6 +118,64 @@ public sealed class DashboardBrowserTests
         await dev.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "developer-forbidden.png"), FullPage = true });
         // The only console error is the browser's note of the 403 itself.
         Assert.All(devErrors, e => Assert.Contains("403", e, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task SavingsPage_ShowsTheLeverFiguresOfTheLedgerRows_AsAskedAsAnEstimate_DeveloperSeesOwn()
+    {
+        Assert.True(File.Exists(Chromium), $"Chromium is required for the browser tests: {Chromium} is missing (apt-get install -y chromium).");
+        Directory.CreateDirectory(Screenshots);
+        await using var gateway = await GatewayFixture.StartAsync(o => o.Dashboard.TeamLeads[DashboardData.Payments] = ["ada"]);
+        var data = DashboardData.Seed(gateway, DateTimeOffset.UtcNow);
+        var rows = data.Rows;
+        Assert.Contains(rows, r => r.Savings.Routed > 0);
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true });
+        var (admin, adminErrors) = await OpenAsync(browser, gateway);
+        await SignInAsync(admin, GatewayFixture.AdminToken);
+        await ShowAsync(admin, "#/savings");
+        await admin.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "admin-savings-levers.png"), FullPage = true });
+
+        // One table row per lever, each showing the ledger's saved_* sum and the requests it applied to.
+        var levers = await admin.Locator("[data-testid=lever-table] tbody tr").EvaluateAllAsync<string[][]>(
+            "rs => rs.map(r => ['lever', 'requests', 'saved'].map(c => r.querySelector('td[data-col=' + c + ']').innerText.trim()))");
+        Assert.Equal(SavingsLevers.All, levers.Select(l => l[0]));
+        foreach (var l in levers)
+        {
+            Assert.Equal(Usd(rows.Sum(r => r.Savings.NanosOf(l[0]))), l[2]);
+            Assert.Equal(rows.Count(r => r.Levers is { } names && names.Split(',').Contains(l[0])).ToString("#,0", CultureInfo.InvariantCulture), l[1]);
+        }
+        Assert.Equal(Usd(rows.Sum(r => r.Savings.TotalNanos)), await Text(admin, "total-saved"));
+        Assert.Equal(Usd(rows.Sum(r => r.AsAskedNanos)), await Text(admin, "as-asked"));
+        Assert.Equal(Usd(rows.Sum(r => r.CostNanos)), await Text(admin, "actual-cost"));
+        var moved = rows.Count(r => r.Savings.Routed + r.Savings.Degraded > 0);
+        // The page's percentage: one decimal, half away from zero.
+        Assert.Equal((Math.Round(moved * 1000.0 / rows.Count, MidpointRounding.AwayFromZero) / 10).ToString(CultureInfo.InvariantCulture) + "%", await Text(admin, "moved-share"));
+        Assert.Contains("(estimate)", await admin.InnerTextAsync("main"), StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("estimate", await Text(admin, "estimate-note"), StringComparison.Ordinal);
+        var teams = await admin.Locator("[data-testid=savings-by-team] tbody tr").EvaluateAllAsync<string[][]>(
+            "rs => rs.map(r => ['key', 'saved', 'asked'].map(c => r.querySelector('td[data-col=' + c + ']').innerText.trim()))");
+        Assert.Equal(2, teams.Length);
+        foreach (var t in teams)
+        {
+            Assert.Equal(Usd(rows.Where(r => r.Team == t[0]).Sum(r => r.Savings.TotalNanos)), t[1]);
+            Assert.Equal(Usd(rows.Where(r => r.Team == t[0]).Sum(r => r.AsAskedNanos)), t[2]);
+        }
+        Assert.Empty(adminErrors);
+
+        // bob sees his own savings only.
+        var (dev, devErrors) = await OpenAsync(browser, gateway);
+        await SignInAsync(dev, data.BobKey);
+        await ShowAsync(dev, "#/savings");
+        var bob = rows.Where(r => r.Person == "bob").ToList();
+        Assert.Equal(Usd(bob.Sum(r => r.Savings.TotalNanos)), await Text(dev, "total-saved"));
+        Assert.Equal(Usd(bob.Sum(r => r.AsAskedNanos)), await Text(dev, "as-asked"));
+        Assert.Equal(Usd(bob.Sum(r => r.Savings.NanosOf(SavingsLevers.Routed))),
+            (await dev.Locator("[data-testid=lever-table] tbody tr").First.Locator("td[data-col=saved]").InnerTextAsync()).Trim());
+        Assert.Contains("bob", await dev.InnerTextAsync("#view h1"), StringComparison.Ordinal);
+        await dev.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "developer-savings.png"), FullPage = true });
+        Assert.Empty(devErrors);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using TokenOps.Core.Ledger;
 using TokenOps.Core.Metering;
 using TokenOps.Core.Pricing;
+using TokenOps.Core.Savings;
 using TokenOps.Gateway.Tests.Infrastructure;
 using TokenOps.Storage.Sqlite;
 
@@ -9,7 +10,9 @@ namespace TokenOps.Gateway.Tests.Dashboard;
 
 /// <summary>
 /// Known ledger rows for the dashboard tests: three people in two teams, three projects, three models, cache hits,
-/// a degraded request and failures, spread over the last five days. Costs are priced with the bundled catalog.
+/// a degraded request and failures, spread over the last five days. Costs are priced with the bundled catalog. Savings as
+/// the settle stage records them (<see cref="SavingsCalculator"/>): requests routed from gpt-4o to gpt-4o-mini, the degraded
+/// one, output caps (a lever that saves nothing), prompt-cache breakpoints on cache-read rows (one row has two levers).
 /// </summary>
 public sealed class DashboardData
 {
@@ -39,6 +42,7 @@ public sealed class DashboardData
         var rows = new List<LedgerEntry>();
         var people = new[] { ("ada", Payments, "checkout"), ("bob", Payments, "checkout"), ("bob", Payments, "ledger-ui"), ("cy", Search, "search-api") };
         var models = new[] { ("gpt-4o", "openai"), ("gpt-4o-mini", "openai"), ("claude-sonnet-4-5", "anthropic") };
+        catalog.TryGet("gpt-4o", out var gpt4o);
         // Inside the last 5 days and strictly before now, in whole seconds.
         var start = new DateTimeOffset(now.UtcDateTime.AddHours(-1).Ticks / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond, TimeSpan.Zero);
         for (var i = 0; i < 60; i++)
@@ -54,6 +58,14 @@ public sealed class DashboardData
             catalog.TryGet(model, out var price);
             var cost = CostCalculator.Compute(price!, usage);
             var outcome = i % 10 == 7 ? LedgerOutcome.ProviderError : LedgerOutcome.Ok;
+            var ok = outcome == LedgerOutcome.Ok;
+            var routed = ok && i != 4 && model == "gpt-4o-mini" && i % 2 == 1;
+            var inputs = new SavingsInputs(
+                AskedPrice: routed || i == 4 ? gpt4o : null,
+                RoutedPrice: routed ? price : null,
+                Degraded: i == 4,
+                CacheBreakpointsAdded: ok && i % 8 == 0,
+                Capped: ok && i % 10 == 2);
             var at = start.AddMinutes(-97 * i);
             rows.Add(new LedgerEntry
             {
@@ -67,7 +79,7 @@ public sealed class DashboardData
                 Project = project,
                 Feature = i % 3 == 0 ? "autocomplete" : "review",
                 Provider = provider,
-                RequestedModel = i == 4 ? "gpt-4o" : model,
+                RequestedModel = i == 4 ? "gpt-4o" : routed ? "auto" : model,
                 ServedModel = model,
                 Usage = usage,
                 Cost = outcome == LedgerOutcome.Ok ? cost : CostBreakdown.Zero,
@@ -76,6 +88,9 @@ public sealed class DashboardData
                 Outcome = outcome,
                 LatencyMs = 850,
                 BudgetAction = i == 4 ? "degraded:gpt-4o->gpt-4o-mini" : null,
+                Savings = SavingsCalculator.Compute(usage, price, cost, inputs),
+                Levers = SavingsCalculator.LeverNames(inputs),
+                OutputControl = inputs.Capped ? "max_tokens=1024(default)" : null,
             });
         }
         return rows;

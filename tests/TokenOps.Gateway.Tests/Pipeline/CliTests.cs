@@ -45,6 +45,7 @@ public sealed class CliTests : IDisposable
     [InlineData("keys")]
     [InlineData("ledger")]
     [InlineData("demo")]
+    [InlineData("savings")]
     public async Task EveryCommandHasHelp(string command)
     {
         var (exit, stdout, _) = await CliProcess.RunAsync(command, "--help");

@@ -126,6 +126,55 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task SavingsMetrics_ByLeverAndTeam_EqualTheLedgersSavedColumns()
+    {
+        await using var gateway = await GatewayFixture.StartAsync(o => o.Budgets.Tiers["junior"] = new TierOptions
+        {
+            People = ["gus"],
+            Stipend = new BudgetOptions { LimitUsd = 0.000001m, Period = "daily", Mode = "soft", SoftAction = "degrade" },
+            DegradeModel = "gpt-4o-mini",
+        });
+        var team = "savings-" + Guid.NewGuid().ToString("N")[..8];
+        using var http = gateway.Client(gateway.CreateKey("gus", team));
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await http.SendAsync(Budgets.BudgetRequests.Chat(model: "gpt-4o", stream: i == 1));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        var rows = (await gateway.LedgerAsync(3)).Where(r => r.Team == team).ToList();
+        Assert.Equal(3, rows.Count);
+        Assert.All(rows, r => Assert.Equal("degraded", r.Levers));
+
+        // A row with a lever that lost money and one that saved, recorded through the same call the settle stage makes.
+        var other = team + "-b";
+        var telemetry = gateway.App.Services.GetRequiredService<GatewayTelemetry>();
+        var synthetic = rows[0] with
+        {
+            Id = "evt_synthetic_savings", Team = other, Levers = "routed,capped,cache-breakpoint",
+            Savings = new TokenOps.Core.Savings.SavingsBreakdown { Routed = -0.000123456m, CacheBreakpoint = 0.000002m },
+        };
+        telemetry.Record(synthetic, null);
+
+        var samples = await ScrapeTeamAsync(gateway, team, rows.Count);
+        double Sum(string name, string lever, string t) => samples.Where(s => s.Name == name && s["tokenops_savings_lever"] == lever && s["tokenops_team"] == t).Sum(s => s.Value);
+        var degraded = rows.Sum(r => r.Savings.NanosOf(TokenOps.Core.Savings.SavingsLevers.Degraded));
+        Assert.True(degraded > 0);
+        Assert.Equal(degraded, (long)Sum("tokenops_savings_nanodollars_total", "degraded", team));
+        Assert.Equal(rows.Count, Sum("tokenops_savings_requests_total", "degraded", team));
+        Assert.Equal(0, Sum("tokenops_savings_lost_nanodollars_total", "degraded", team));
+
+        samples = (await ScrapeAsync(gateway)).Where(s => s["tokenops_team"] == other).ToList();
+        Assert.Equal(123_456, Sum("tokenops_savings_lost_nanodollars_total", "routed", other));
+        Assert.Equal(0, Sum("tokenops_savings_nanodollars_total", "routed", other));
+        Assert.Equal(2_000, Sum("tokenops_savings_nanodollars_total", "cache-breakpoint", other));
+        // Caps applied and saved nothing: counted as requests, no dollar series.
+        Assert.Equal(1, Sum("tokenops_savings_requests_total", "capped", other));
+        Assert.DoesNotContain(samples, s => s.Name == "tokenops_savings_nanodollars_total" && s["tokenops_savings_lever"] == "capped");
+        // Levers that did not apply leave no series: the label set stays the six levers times the teams seen.
+        Assert.DoesNotContain(samples, s => s.Name.StartsWith("tokenops_savings_", StringComparison.Ordinal) && s["tokenops_savings_lever"] is "batch" or "cache-hit" or "degraded");
+    }
+
+    [Fact]
     public async Task Metrics_NeverCarryPersonNames_UnlessPersonLabelsIsOn()
     {
         await using (var gateway = await GatewayFixture.StartAsync())

@@ -238,9 +238,10 @@ public abstract class LedgerStoreConformanceTests
         Assert.Equal(0, Merge([grown]));
         Assert.Equal(0, Merge([shrunk]));
         // An id written by the gateway can be grown by an import too; Write never replaces.
-        var b = Row(s, 3, TimeSpan.FromHours(30));
+        // (with savings: the grown copy, which has none, takes them back out of the rollups)
+        var b = WithSavings(Row(s, 3, TimeSpan.FromHours(30)), 1);
         Store.Write([b]);
-        Assert.Equal(1, Merge([b with { Usage = b.Usage with { CacheRead = 4000 }, Cost = b.Cost with { CacheRead = 0.004m } }]));
+        Assert.Equal(1, Merge([b with { Usage = b.Usage with { CacheRead = 4000 }, Cost = b.Cost with { CacheRead = 0.004m }, Savings = SavingsBreakdown.Zero, Levers = null }]));
         Assert.Equal(0, Store.Write([b]));
         Assert.Equal(before + 3, Store.Count());
         var stored = Mine(s);
@@ -284,7 +285,19 @@ public abstract class LedgerStoreConformanceTests
     [
         "requests", "uncached_input_tokens", "cache_read_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "output_tokens",
         "reasoning_tokens", "cost_nanos", "cache_read_nanos", "cache_hit_requests", "degraded_requests", "error_requests",
+        "levered_requests", "moved_requests", "saved_routed_nanos", "saved_degraded_nanos", "saved_capped_nanos", "saved_cache_breakpoint_nanos",
+        "saved_cache_hit_nanos", "saved_batch_nanos", "lever_routed_requests", "lever_degraded_requests", "lever_capped_requests",
+        "lever_cache_breakpoint_requests", "lever_cache_hit_requests", "lever_batch_requests",
     ];
+
+    /// <summary>Savings as the settle stage records them, on some of a test's rows: every lever, negative parts, a lever that saves nothing.</summary>
+    private static LedgerEntry WithSavings(LedgerEntry e, int n) => (n % 4) switch
+    {
+        0 => e with { RequestedModel = "auto", Savings = new SavingsBreakdown { Routed = 0.0000123456789m * n }, Levers = n % 8 == 0 ? "routed,capped" : "routed" },
+        1 => e with { Savings = new SavingsBreakdown { Degraded = 0.00042m, CacheBreakpoint = -0.000000333m }, Levers = "degraded,cache-breakpoint", RequestedModel = "bigger" },
+        2 => e with { Savings = new SavingsBreakdown { CacheHit = 0.01m, Batch = 0.002m }, Levers = "cache-hit,batch" },
+        _ => e with { RequestedModel = "auto", Savings = new SavingsBreakdown { Routed = -0.0001m }, Levers = "routed" }, // a cascade's wasted attempt
+    };
 
     [Fact]
     public virtual void Rollups_equal_the_ledger_after_duplicates_and_replays()
@@ -297,9 +310,10 @@ public abstract class LedgerStoreConformanceTests
         foreach (var offset in new[] { 0.0, 0.5, 1, 1.2, 25, 49, 24 * 6 + 23.9, 24 * 7, 24 * 8 + 3, 24 * 26, 24 * 27 + 1, 24 * 33 })
         {
             n++;
-            rows.Add(Row(s, n, TimeSpan.FromHours(offset), person: n % 4 == 0 ? null : n % 2 == 0 ? "ada" : "grace", team: n % 3 == 0 ? "infra" : "core",
+            var row = Row(s, n, TimeSpan.FromHours(offset), person: n % 4 == 0 ? null : n % 2 == 0 ? "ada" : "grace", team: n % 3 == 0 ? "infra" : "core",
                 outcome: n % 5 == 0 ? LedgerOutcome.UpstreamTimeout : LedgerOutcome.Ok, cacheRead: n % 2 == 0 ? 100 * n : 0,
-                budgetAction: n % 6 == 0 ? "degraded:x->y" : n == 7 ? "warned" : null));
+                budgetAction: n % 6 == 0 ? "degraded:x->y" : n == 7 ? "warned" : null);
+            rows.Add(n % 3 == 1 ? row : WithSavings(row, n));
         }
         // Batches that overlap, a replay of everything, and an id repeated within a batch with different numbers.
         Store.Write(rows.Take(5).ToList());
@@ -312,13 +326,35 @@ public abstract class LedgerStoreConformanceTests
     }
 
     [Fact]
+    public virtual void The_savings_fill_of_step_1010_sets_the_rollups_savings_from_the_ledger()
+    {
+        // Rows written before the step had savings in the ledger only: zero the scope's savings measures, run the fill, compare.
+        var s = NewScope();
+        var rows = Enumerable.Range(1, 40).Select(n => WithSavings(Row(s, n, TimeSpan.FromHours(5.5 * n), person: n % 3 == 0 ? "ada" : "grace",
+            team: n % 2 == 0 ? "core" : "infra"), n)).ToList();
+        Store.Write(rows);
+        using (var connection = OpenConnection())
+        {
+            var postgres = connection.GetType().Name.StartsWith("Npgsql", StringComparison.Ordinal);
+            using var command = connection.CreateCommand();
+            command.CommandText = string.Concat(RollupTables.Select(t =>
+                $"UPDATE {t.Table} SET {string.Join(", ", Measures.Skip(12).Select(m => m + " = 0"))} WHERE model = '{s.Model}';")) +
+                LedgerRollups.SavingsBackfillSql(postgres);
+            command.ExecuteNonQuery();
+            // Run twice: the fill sets, never adds.
+            command.ExecuteNonQuery();
+        }
+        AssertRollupsMatchTheLedger(s);
+    }
+
+    [Fact]
     public virtual async Task Concurrent_writers_of_overlapping_batches_store_and_count_each_row_once()
     {
         // Replicas (or a replay beside live traffic) writing the same rows in different orders at once: with row or
         // rollup-cell locks taken in different orders this deadlocks; a store must order them or survive it.
         var s = NewScope();
-        var rows = Enumerable.Range(1, 240).Select(n => Row(s, n, TimeSpan.FromMinutes(7 * n), person: n % 3 == 0 ? "ada" : "grace",
-            team: n % 2 == 0 ? "core" : "infra", cacheRead: n % 4 * 10)).ToList();
+        var rows = Enumerable.Range(1, 240).Select(n => WithSavings(Row(s, n, TimeSpan.FromMinutes(7 * n), person: n % 3 == 0 ? "ada" : "grace",
+            team: n % 2 == 0 ? "core" : "infra", cacheRead: n % 4 * 10), n)).ToList();
         const int Writers = 4;
         using var start = new Barrier(Writers);
         var written = await Task.WhenAll(Enumerable.Range(0, Writers).Select(w => Task.Run(() =>
@@ -397,6 +433,10 @@ public abstract class LedgerStoreConformanceTests
                 g.Sum(e => e.Usage.CacheWrite1h), g.Sum(e => e.Usage.Output), g.Sum(e => e.Usage.Reasoning), g.Sum(e => e.CostNanos),
                 g.Sum(e => NanoUsd.FromUsd(e.Cost.CacheRead)), g.Count(e => e.Usage.CacheRead > 0),
                 g.Count(e => e.BudgetAction?.StartsWith("degraded", StringComparison.Ordinal) == true), g.Count(e => e.Outcome != LedgerOutcome.Ok),
+                g.Count(e => e.Levers is not null),
+                g.Count(e => e.Savings.NanosOf(SavingsLevers.Routed) + e.Savings.NanosOf(SavingsLevers.Degraded) > 0 && e.ServedModel != e.RequestedModel),
+                .. SavingsLevers.All.Select(l => g.Sum(e => e.Savings.NanosOf(l))),
+                .. SavingsLevers.All.Select(l => (long)g.Count(e => e.Levers is { } names && names.Split(',').Contains(l))),
             ]))
             .OrderBy(r => r.Key, StringComparer.Ordinal).ToList();
     }

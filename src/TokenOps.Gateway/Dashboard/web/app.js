@@ -253,23 +253,47 @@ const pages = {
     return [h('h1', {}, 'Requests'), h('p', { class: 'muted' }, 'Attribution, model, tokens, cost and status of each request. Prompt and completion text are never stored.'), form, body];
   },
   async savings() {
-    const { body } = await api('/savings');
-    return [h('h1', {}, 'Savings · ', body.period.label, body.team ? ' · team ' + body.team : ''),
+    const { status, body } = await api('/savings');
+    if (status !== 200) return [h('h1', {}, 'Savings'), notice(body && body.error ? body.error.message : 'Not available', 'forbidden')];
+    const t = body.totals;
+    const scope = body.scope.person ? ' · ' + body.scope.person : body.scope.team ? ' · team ' + body.scope.team : '';
+    const leverCols = [
+      { title: 'Lever', key: 'lever' },
+      { title: 'Requests', key: 'requests', num: true, render: l => num(l.requests) },
+      { title: 'Saved (est.)', key: 'saved', num: true, render: l => usd(l.savedNanos) },
+      { title: 'Share', num: true, render: l => t.savedNanos > 0 ? pct(l.savedNanos, t.savedNanos) : '–' }];
+    const groupCols = title => [
+      { title, key: 'key' },
+      { title: 'Requests', key: 'requests', num: true, render: r => num(r.requests) },
+      { title: 'With a lever', key: 'levered', num: true, render: r => num(r.leveredRequests) },
+      { title: 'Moved', key: 'moved', num: true, render: r => num(r.movedRequests) },
+      { title: 'Cost', key: 'cost', num: true, render: r => usd(r.costNanos) },
+      { title: 'As asked (est.)', key: 'asked', num: true, render: r => usd(r.asAskedNanos) },
+      { title: 'Saved (est.)', key: 'saved', num: true, render: r => usd(r.savedNanos) }];
+    const savedBars = rows => rows.map(r => ({ key: r.key || r.lever, costNanos: r.savedNanos }));
+    return [h('h1', {}, 'Savings · ', body.period.label, scope),
+      h('p', { class: 'muted', 'data-testid': 'estimate-note' }, body.estimate),
       h('div', { class: 'cards' },
-        card('Estimated savings', usd(body.totalSavedNanos), 'cache + degraded requests', 'total-saved'),
-        card('Cache hits', num(body.cacheHitRequests), `${pct(body.cacheHitRequests, body.requests)} of ${num(body.requests)} requests`, 'savings-cache-hits'),
-        card('Saved by caching', usd(body.cacheSavedNanos), `${num(body.cacheReadTokens)} cached input tokens`, 'cache-saved'),
-        card('Degraded requests', num(body.degradedRequests), `saved ${usd(body.degradedSavedNanos)}`, 'degraded')),
-      panel('Caching by model', body.cacheByModel.length ? h('div', { class: 'split' },
-        barsChart(body.cacheByModel.map(c => ({ key: c.model, costNanos: c.savedNanos })), 'Saved by caching per model'),
-        table([{ title: 'Model', key: 'model' }, { title: 'Cache hits', num: true, render: c => num(c.cacheHitRequests) },
+        card('Saved (estimate)', usd(t.savedNanos), `${pct(t.savedNanos, t.asAskedNanos)} of as asked`, 'total-saved'),
+        card('As asked (estimate)', usd(t.asAskedNanos), 'the same tokens, as the clients asked', 'as-asked'),
+        card('Actual cost', usd(t.costNanos), `${num(t.requests)} requests · ${num(t.leveredRequests)} with a lever`, 'actual-cost'),
+        card('Moved to cheaper models', pct(t.movedRequests, t.requests), `${num(t.movedRequests)} of ${num(t.requests)} requests (routed or degraded)`, 'moved-share')),
+      panel('By lever', h('div', { class: 'split' },
+        h('div', {}, barsChart(savedBars(body.byLever), 'Saved by lever'),
+          h('p', { class: 'muted' }, 'As asked (estimate) against actual cost'),
+          barsChart([{ key: 'As asked (est.)', costNanos: t.asAskedNanos }, { key: 'Actual', costNanos: t.costNanos }], 'As asked against actual')),
+        table(leverCols, body.byLever, 'lever-table'))),
+      panel('By team', body.byTeam.length ? h('div', { class: 'split' }, barsChart(savedBars(body.byTeam), 'Saved by team'), table(groupCols('Team'), body.byTeam, 'savings-by-team'))
+        : h('p', { class: 'muted' }, 'No requests in this period.')),
+      panel('By model (served)', body.byModel.length ? table(groupCols('Model'), body.byModel, 'savings-by-model') : h('p', { class: 'muted' }, 'No requests in this period.')),
+      panel('Provider prompt caching', h('p', { class: 'muted' }, 'Cache reads priced at the uncached input rate, whoever marked the prefix; not added to the levers (TokenOps\' own breakpoints are the cache-breakpoint lever).'),
+        h('div', { class: 'cards' },
+          card('Cache hits', num(body.cacheHitRequests), `${pct(body.cacheHitRequests, t.requests)} of ${num(t.requests)} requests`, 'savings-cache-hits'),
+          card('Saved by caching', usd(body.cacheSavedNanos), `${num(body.cacheReadTokens)} cached input tokens`, 'cache-saved')),
+        body.cacheByModel.length ? table([{ title: 'Model', key: 'model' }, { title: 'Cache hits', num: true, render: c => num(c.cacheHitRequests) },
           { title: 'Cached tokens', num: true, render: c => num(c.cacheReadTokens) }, { title: 'Paid', num: true, render: c => usd(c.paidNanos) },
-          { title: 'Uncached price', num: true, render: c => usd(c.uncachedNanos) }, { title: 'Saved', num: true, render: c => usd(c.savedNanos) }], body.cacheByModel, 'cache-table'))
-        : h('p', { class: 'muted' }, 'No cache hits in this period.')),
-      panel('Degraded by budgets', body.degraded.length ? table([{ title: 'Asked for', key: 'requested' }, { title: 'Served', key: 'served' },
-        { title: 'Requests', num: true, render: d => num(d.requests) }, { title: 'Paid', num: true, render: d => usd(d.paidNanos) },
-        { title: 'Would have cost', num: true, render: d => usd(d.wouldHaveNanos) }, { title: 'Saved', num: true, render: d => usd(d.savedNanos) }], body.degraded, 'degraded-table')
-        : h('p', { class: 'muted' }, 'No degraded requests in this period.'))];
+          { title: 'Uncached price', num: true, render: c => usd(c.uncachedNanos) }, { title: 'Saved', num: true, render: c => usd(c.savedNanos) }], body.cacheByModel, 'cache-table')
+        : h('p', { class: 'muted' }, 'No cache hits in this period.'))];
   },
 };
 

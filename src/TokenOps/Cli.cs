@@ -31,6 +31,7 @@ public static class Cli
             ImportCommand.Create(),
             ReportCommand.Create(),
             MigrateCommand.Create(),
+            RouteCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

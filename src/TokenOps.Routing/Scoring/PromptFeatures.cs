@@ -1,0 +1,295 @@
+namespace TokenOps.Routing.Scoring;
+
+/// <summary>
+/// Cheap, topic-free features of a prompt's question (its last user turn): size, shape of the question and of its
+/// answer options, maths density, reasoning and negation markers, code. They describe how a question is asked, not
+/// what it is about, which is what carries over to topics the scorer never saw. Each is a plain number; the trainer
+/// standardises them. Computed in one pass or a few short scans over at most <see cref="MaxChars"/> characters.
+/// </summary>
+public static class PromptFeatures
+{
+    public const int MaxChars = 16_000;
+
+    public static readonly string[] Names =
+    [
+        "log_chars", "log_words", "log_lines", "log_sentences", "mean_word_length",
+        "has_options", "option_count", "log_stem_chars", "log_mean_option_chars", "option_length_spread", "option_length_max_ratio",
+        "numeric_options", "roman_numeral_options", "above_options", "true_false_options", "statement_pair",
+        "passage", "negation", "which_of_following", "question_marks", "blank",
+        "digit_share", "log_numbers", "log_distinct_numbers", "operator_density", "maths_words", "maths_symbols", "money_units", "percent_fraction",
+        "reasoning_words", "multi_step_words", "logic_symbols",
+        "code", "uppercase_share", "quotes", "parentheses", "capitalised_share", "years", "non_ascii_share",
+        "numbers_x_options", "maths_words_x_free_form", "log_numbers_x_free_form", "log_chars_x_options", "stem_numbers_x_options",
+    ];
+
+    public static int Count => Names.Length;
+
+    public static void Extract(ReadOnlySpan<char> text, Span<double> into)
+    {
+        if (text.Length > MaxChars) text = text[..MaxChars];
+        into[..Count].Clear();
+        var f = 0;
+        var stats = TextStats.Of(text);
+        var options = Options.Find(text);
+
+        into[f++] = Math.Log(1 + text.Length);
+        into[f++] = Math.Log(1 + stats.Words);
+        into[f++] = Math.Log(1 + stats.Lines);
+        into[f++] = Math.Log(1 + stats.Sentences);
+        into[f++] = stats.Words > 0 ? Math.Min(20, stats.Letters / (double)stats.Words) : 0;
+
+        var hasOptions = options.Count >= 2 ? 1.0 : 0.0;
+        into[f++] = hasOptions;
+        into[f++] = options.Count;
+        into[f++] = Math.Log(1 + options.StemChars);
+        into[f++] = options.Count > 0 ? Math.Log(1 + options.MeanChars) : 0;
+        into[f++] = options.Spread;
+        into[f++] = options.MaxRatio;
+        into[f++] = options.NumericShare;
+        into[f++] = options.Roman ? 1 : 0;
+        into[f++] = options.Above ? 1 : 0;
+        into[f++] = options.TrueFalse ? 1 : 0;
+        into[f++] = Contains(text, "statement 1") ? 1 : 0;
+
+        into[f++] = Contains(text, "refers to the following") || Contains(text, "the following passage") || options.StemChars > 800 ? 1 : 0;
+        into[f++] = CountWords(text, Negations);
+        into[f++] = Contains(text, "which of the following") ? 1 : 0;
+        into[f++] = Math.Min(5, text.Count('?'));
+        into[f++] = Contains(text, "___") ? 1 : 0;
+
+        var chars = Math.Max(1, text.Length);
+        into[f++] = stats.Digits / (double)chars;
+        into[f++] = Math.Log(1 + stats.Numbers);
+        into[f++] = Math.Log(1 + stats.DistinctNumbers);
+        into[f++] = stats.Operators * 100.0 / chars;
+        into[f++] = CountWords(text, MathsWords);
+        into[f++] = CountAny(text, MathsSymbols);
+        into[f++] = Math.Min(10, text.Count('$')) + CountWords(text, Units) * 0.5;
+        into[f++] = Math.Min(10, text.Count('%') + CountWords(text, Fractions));
+
+        into[f++] = CountWords(text, ReasoningWords);
+        into[f++] = CountWords(text, MultiStepWords);
+        into[f++] = CountAny(text, LogicSymbols);
+
+        into[f++] = CodeScore(text, stats);
+        into[f++] = stats.Uppercase / (double)Math.Max(1, stats.Letters);
+        into[f++] = Math.Min(10, stats.Quotes);
+        into[f++] = stats.Parentheses * 100.0 / chars;
+        into[f++] = stats.Capitalised / (double)Math.Max(1, stats.Words);
+        into[f++] = Math.Min(5, stats.Years);
+        into[f++] = stats.NonAscii / (double)chars;
+
+        // Interactions a linear scorer cannot form on its own: numbers in a multiple-choice question mean something
+        // else than numbers in a word problem.
+        var freeForm = 1 - hasOptions;
+        into[f++] = options.NumericShare * hasOptions;
+        into[f++] = into[Array.IndexOf(Names, "maths_words")] * freeForm;
+        into[f++] = Math.Log(1 + stats.Numbers) * freeForm;
+        into[f++] = Math.Log(1 + text.Length) * hasOptions;
+        into[f++] = Math.Log(1 + options.StemNumbers) * hasOptions;
+    }
+
+    private static readonly string[] Negations = ["not", "except", "least", "false", "incorrect", "never", "cannot", "unlikely"];
+    private static readonly string[] MathsWords =
+    [
+        "calculate", "compute", "how many", "how much", "value of", "probability", "ratio", "average", "mean", "sum", "solve",
+        "equation", "integer", "function", "derivative", "integral", "expected", "variance", "rate", "total", "estimate",
+        "minimum", "maximum", "prime", "divisible", "remainder", "area", "volume", "speed",
+    ];
+    private static readonly string[] MathsSymbols = ["^", "\\frac", "\\sqrt", "√", "π", "∑", "≤", "≥", "≠", "×", "÷", "$$", "\\(", "log(", "sin", "cos"];
+    private static readonly string[] Units = ["per", "hour", "hours", "minutes", "km", "miles", "kg", "dollars", "cents", "meters", "days", "weeks"];
+    private static readonly string[] Fractions = ["half", "third", "quarter", "twice", "percent", "double", "triple"];
+    private static readonly string[] ReasoningWords =
+    [
+        "if", "then", "suppose", "assume", "therefore", "implies", "only if", "unless", "must", "valid", "argument", "premise",
+        "conclusion", "prove", "why", "because", "would", "best", "most likely", "explain", "step by step", "reason",
+    ];
+    private static readonly string[] MultiStepWords =
+    [
+        "each", "every", "remaining", "after", "more than", "less than", "times", "left", "then", "another", "rest", "again",
+        "first", "second", "later", "before", "instead",
+    ];
+    private static readonly string[] LogicSymbols = ["⊃", "∨", "∧", "≡", "→", "↔", "¬", " ~", "∀", "∃", "·"];
+
+    private static bool Contains(ReadOnlySpan<char> text, string value) => text.Contains(value, StringComparison.OrdinalIgnoreCase);
+
+    private static double CountAny(ReadOnlySpan<char> text, string[] needles)
+    {
+        var n = 0;
+        foreach (var needle in needles) n += Occurrences(text, needle, wholeWord: false);
+        return Math.Log(1 + n);
+    }
+
+    private static double CountWords(ReadOnlySpan<char> text, string[] words)
+    {
+        var n = 0;
+        foreach (var word in words) n += Occurrences(text, word, wholeWord: true);
+        return Math.Log(1 + n);
+    }
+
+    private static int Occurrences(ReadOnlySpan<char> text, string needle, bool wholeWord)
+    {
+        var n = 0;
+        var at = 0;
+        while (at < text.Length)
+        {
+            var i = text[at..].IndexOf(needle, StringComparison.OrdinalIgnoreCase);
+            if (i < 0) break;
+            var start = at + i;
+            var end = start + needle.Length;
+            if (!wholeWord || ((start == 0 || !char.IsLetter(text[start - 1])) && (end >= text.Length || !char.IsLetter(text[end])))) n++;
+            at = end;
+        }
+        return n;
+    }
+
+    private static double CodeScore(ReadOnlySpan<char> text, TextStats stats)
+    {
+        var score = 0.0;
+        if (text.Contains("```", StringComparison.Ordinal)) score += 2;
+        foreach (var marker in (ReadOnlySpan<string>)["def ", "return ", "function ", "class ", "#include", "public static", "=>", "print(", "import ", "SELECT ", "printf", "var ", "int ", "for (", "while (", "};"])
+            if (text.Contains(marker, StringComparison.Ordinal)) score += 0.5;
+        score += Math.Min(3, (stats.Braces + stats.Semicolons) * 50.0 / Math.Max(1, text.Length));
+        return score;
+    }
+
+    private ref struct TextStats
+    {
+        public int Words, Letters, Lines, Sentences, Digits, Numbers, DistinctNumbers, Operators, Uppercase, Quotes, Parentheses, Capitalised, Years, NonAscii, Braces, Semicolons;
+
+        public static TextStats Of(ReadOnlySpan<char> text)
+        {
+            var s = new TextStats { Lines = text.Length > 0 ? 1 : 0 };
+            Span<long> seen = stackalloc long[32];
+            var inWord = false;
+            var afterSentenceEnd = true;
+            for (var i = 0; i < text.Length; i++)
+            {
+                var c = text[i];
+                if (c > 127) s.NonAscii++;
+                if (char.IsLetter(c))
+                {
+                    s.Letters++;
+                    if (char.IsUpper(c)) s.Uppercase++;
+                    if (!inWord)
+                    {
+                        s.Words++;
+                        if (char.IsUpper(c) && !afterSentenceEnd) s.Capitalised++;
+                        afterSentenceEnd = false;
+                    }
+                    inWord = true;
+                    continue;
+                }
+                inWord = false;
+                if (char.IsAsciiDigit(c))
+                {
+                    s.Digits++;
+                    if (i == 0 || !(char.IsAsciiDigit(text[i - 1]) || text[i - 1] == '.' || text[i - 1] == ','))
+                    {
+                        var end = i;
+                        long value = 0;
+                        while (end < text.Length && (char.IsAsciiDigit(text[end]) || ((text[end] == ',' || text[end] == '.') && end + 1 < text.Length && char.IsAsciiDigit(text[end + 1]))))
+                        {
+                            if (char.IsAsciiDigit(text[end]) && value < long.MaxValue / 20) value = value * 10 + (text[end] - '0');
+                            end++;
+                        }
+                        s.Numbers++;
+                        if (end - i == 4 && value is >= 1500 and <= 2099) s.Years++;
+                        var slot = (int)(value % 32);
+                        if ((seen[slot] & (1L << (int)(value % 61))) == 0) { s.DistinctNumbers++; seen[slot] |= 1L << (int)(value % 61); }
+                    }
+                    continue;
+                }
+                switch (c)
+                {
+                    case '\n': s.Lines++; afterSentenceEnd = true; break;
+                    case '.' or '!' or '?':
+                        if (i + 1 >= text.Length || char.IsWhiteSpace(text[i + 1])) { s.Sentences++; afterSentenceEnd = true; }
+                        break;
+                    case '+' or '*' or '/' or '=' or '<' or '>' or '^': s.Operators++; break;
+                    case '-' when i + 1 < text.Length && (char.IsAsciiDigit(text[i + 1]) || text[i + 1] == ' ') && i > 0 && text[i - 1] == ' ': s.Operators++; break;
+                    case '"' or '“' or '”': s.Quotes++; break;
+                    case '(' or ')': s.Parentheses++; break;
+                    case '{' or '}': s.Braces++; break;
+                    case ';': s.Semicolons++; break;
+                }
+            }
+            return s;
+        }
+    }
+
+    /// <summary>Lettered answer options ("A. ...", "(B) ...", "c) ...") on their own lines, in order from A.</summary>
+    private ref struct Options
+    {
+        public int Count;
+        public int StemChars;
+        public int StemNumbers;
+        public double MeanChars, Spread, MaxRatio, NumericShare;
+        public bool Roman, Above, TrueFalse;
+
+        public static Options Find(ReadOnlySpan<char> text)
+        {
+            var o = new Options { StemChars = text.Length };
+            Span<int> lengths = stackalloc int[10];
+            var numeric = 0;
+            var lineStart = 0;
+            var firstOption = -1;
+            while (lineStart < text.Length && o.Count < 10)
+            {
+                var lineEnd = text[lineStart..].IndexOf('\n');
+                var line = lineEnd < 0 ? text[lineStart..] : text.Slice(lineStart, lineEnd);
+                if (OptionBody(line.Trim(), (char)('A' + o.Count), out var bodyText))
+                {
+                    if (o.Count == 0) firstOption = lineStart;
+                    lengths[o.Count++] = bodyText.Length;
+                    if (IsNumeric(bodyText)) numeric++;
+                    if (bodyText.Contains("II", StringComparison.Ordinal)) o.Roman = true;
+                    if (bodyText.Contains("of the above", StringComparison.OrdinalIgnoreCase) || bodyText.StartsWith("Both", StringComparison.OrdinalIgnoreCase)) o.Above = true;
+                    if (bodyText.StartsWith("True", StringComparison.OrdinalIgnoreCase) || bodyText.StartsWith("False", StringComparison.OrdinalIgnoreCase)) o.TrueFalse = true;
+                }
+                if (lineEnd < 0) break;
+                lineStart += lineEnd + 1;
+            }
+            if (o.Count < 2) return new Options { StemChars = text.Length, Count = 0 };
+            o.StemChars = firstOption;
+            foreach (var c in text[..firstOption]) if (char.IsAsciiDigit(c)) o.StemNumbers++;
+            double sum = 0, max = 0;
+            for (var i = 0; i < o.Count; i++) { sum += lengths[i]; max = Math.Max(max, lengths[i]); }
+            o.MeanChars = sum / o.Count;
+            double variance = 0;
+            for (var i = 0; i < o.Count; i++) variance += (lengths[i] - o.MeanChars) * (lengths[i] - o.MeanChars);
+            o.Spread = o.MeanChars > 0 ? Math.Sqrt(variance / o.Count) / o.MeanChars : 0;
+            o.MaxRatio = o.MeanChars > 0 ? max / o.MeanChars : 0;
+            o.NumericShare = numeric / (double)o.Count;
+            return o;
+        }
+
+        // "A. text", "A) text", "(A) text", "a. text": the option's text, when the line is option `letter`.
+        private static bool OptionBody(ReadOnlySpan<char> line, char letter, out ReadOnlySpan<char> body)
+        {
+            body = default;
+            if (line.Length < 2) return false;
+            var i = 0;
+            if (line[0] == '(') i = 1;
+            if (i >= line.Length || char.ToUpperInvariant(line[i]) != letter) return false;
+            i++;
+            if (i >= line.Length || (line[i] != '.' && line[i] != ')' && line[i] != ':')) return false;
+            i++;
+            body = line[i..].Trim();
+            return true;
+        }
+
+        private static bool IsNumeric(ReadOnlySpan<char> body)
+        {
+            if (body.Length == 0) return false;
+            var digits = 0;
+            var letters = 0;
+            foreach (var c in body)
+            {
+                if (char.IsAsciiDigit(c)) digits++;
+                else if (char.IsLetter(c)) letters++;
+            }
+            return digits > 0 && digits >= letters;
+        }
+    }
+}

@@ -19,8 +19,13 @@ public static class PromptFeatures
         "digit_share", "log_numbers", "log_distinct_numbers", "operator_density", "maths_words", "maths_symbols", "money_units", "percent_fraction",
         "reasoning_words", "multi_step_words", "logic_symbols",
         "code", "uppercase_share", "quotes", "parentheses", "capitalised_share", "years", "non_ascii_share",
-        "numbers_x_options", "maths_words_x_free_form", "log_numbers_x_free_form", "log_chars_x_options", "stem_numbers_x_options",
+        "stem_numbers", "number_words", "decimals", "max_number_magnitude", "rate_words", "money_words", "time_words", "comparison_words",
+        "words_per_sentence", "question_sentences", "conditionals",
+        "expression_options", "latex", "computational", "fact_recall", "approximate_options",
     ];
+
+    /// <summary>The index of "has_options" (1 when the question has lettered answer options): it picks the scorer's head.</summary>
+    public static readonly int HasOptions = Array.IndexOf(Names, "has_options");
 
     public static int Count => Names.Length;
 
@@ -79,15 +84,42 @@ public static class PromptFeatures
         into[f++] = Math.Min(5, stats.Years);
         into[f++] = stats.NonAscii / (double)chars;
 
-        // Interactions a linear scorer cannot form on its own: numbers in a multiple-choice question mean something
-        // else than numbers in a word problem.
-        var freeForm = 1 - hasOptions;
-        into[f++] = options.NumericShare * hasOptions;
-        into[f++] = into[Array.IndexOf(Names, "maths_words")] * freeForm;
-        into[f++] = Math.Log(1 + stats.Numbers) * freeForm;
-        into[f++] = Math.Log(1 + text.Length) * hasOptions;
-        into[f++] = Math.Log(1 + options.StemNumbers) * hasOptions;
+        into[f++] = Math.Log(1 + options.StemNumbers);
+        into[f++] = CountWords(text, NumberWords);
+        into[f++] = Math.Log(1 + stats.Decimals);
+        into[f++] = Math.Log10(1 + stats.MaxNumber);
+        into[f++] = CountWords(text, RateWords);
+        into[f++] = CountWords(text, MoneyWords);
+        into[f++] = CountWords(text, TimeWords);
+        into[f++] = CountWords(text, ComparisonWords);
+        into[f++] = Math.Min(80, stats.Words / (double)Math.Max(1, stats.Sentences));
+        into[f++] = Math.Min(5, stats.QuestionSentences);
+        into[f++] = CountWords(text, Conditionals);
+
+        // A multiple-choice question whose options are numbers or formulas and whose stem asks for a computation is
+        // a different kind of question from one whose options are numbers to recall ("As of 2016, about what share").
+        var stem = options.Count >= 2 ? text[..options.StemChars] : text;
+        into[f++] = options.ExpressionShare;
+        var latex = Math.Min(10, stem.Count('$') + stem.Count('\\'));
+        into[f++] = Math.Log(1 + latex);
+        var stemMaths = CountWords(stem, MathsWords) + CountAny(stem, MathsSymbols) + Math.Log(1 + latex) + (stats.Operators > 0 ? 0.5 : 0);
+        into[f++] = options.ExpressionShare * Math.Min(3, stemMaths) * (stats.Years > 0 ? 0.5 : 1);
+        into[f++] = CountWords(stem, FactWords) + Math.Min(2, stats.Years);
+        into[f++] = options.ApproximateShare;
     }
+
+    private static readonly string[] FactWords = ["as of", "according to", "which country", "which year", "in what year", "who was", "who is", "percentage of", "what percentage", "the largest", "the most"];
+
+    private static readonly string[] NumberWords =
+    [
+        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "twenty", "thirty",
+        "fifty", "hundred", "thousand", "million", "dozen", "half", "twice", "double", "triple", "third", "quarter",
+    ];
+    private static readonly string[] RateWords = ["per", "each", "every", "rate", "an hour", "a day", "a week", "a month", "a year", "apiece"];
+    private static readonly string[] MoneyWords = ["profit", "cost", "costs", "price", "pay", "pays", "paid", "earn", "earns", "sell", "sells", "buy", "buys", "bought", "discount", "tax", "interest", "save", "spend", "spent"];
+    private static readonly string[] TimeWords = ["hour", "hours", "minute", "minutes", "day", "days", "week", "weeks", "month", "months", "year", "years", "o'clock", "pm", "am"];
+    private static readonly string[] ComparisonWords = ["more", "fewer", "less", "older", "younger", "longer", "shorter", "faster", "slower", "taller", "bigger", "smaller", "than"];
+    private static readonly string[] Conditionals = ["if", "when", "suppose", "assuming", "unless", "otherwise", "instead"];
 
     private static readonly string[] Negations = ["not", "except", "least", "false", "incorrect", "never", "cannot", "unlikely"];
     private static readonly string[] MathsWords =
@@ -155,7 +187,8 @@ public static class PromptFeatures
 
     private ref struct TextStats
     {
-        public int Words, Letters, Lines, Sentences, Digits, Numbers, DistinctNumbers, Operators, Uppercase, Quotes, Parentheses, Capitalised, Years, NonAscii, Braces, Semicolons;
+        public int Words, Letters, Lines, Sentences, QuestionSentences, Digits, Numbers, DistinctNumbers, Decimals, Operators, Uppercase, Quotes, Parentheses, Capitalised, Years, NonAscii, Braces, Semicolons;
+        public double MaxNumber;
 
         public static TextStats Of(ReadOnlySpan<char> text)
         {
@@ -188,12 +221,16 @@ public static class PromptFeatures
                     {
                         var end = i;
                         long value = 0;
+                        var fraction = false;
                         while (end < text.Length && (char.IsAsciiDigit(text[end]) || ((text[end] == ',' || text[end] == '.') && end + 1 < text.Length && char.IsAsciiDigit(text[end + 1]))))
                         {
-                            if (char.IsAsciiDigit(text[end]) && value < long.MaxValue / 20) value = value * 10 + (text[end] - '0');
+                            if (text[end] == '.') fraction = true;
+                            if (char.IsAsciiDigit(text[end]) && !fraction && value < long.MaxValue / 20) value = value * 10 + (text[end] - '0');
                             end++;
                         }
                         s.Numbers++;
+                        if (fraction) s.Decimals++;
+                        s.MaxNumber = Math.Max(s.MaxNumber, value);
                         if (end - i == 4 && value is >= 1500 and <= 2099) s.Years++;
                         var slot = (int)(value % 32);
                         if ((seen[slot] & (1L << (int)(value % 61))) == 0) { s.DistinctNumbers++; seen[slot] |= 1L << (int)(value % 61); }
@@ -204,7 +241,12 @@ public static class PromptFeatures
                 {
                     case '\n': s.Lines++; afterSentenceEnd = true; break;
                     case '.' or '!' or '?':
-                        if (i + 1 >= text.Length || char.IsWhiteSpace(text[i + 1])) { s.Sentences++; afterSentenceEnd = true; }
+                        if (i + 1 >= text.Length || char.IsWhiteSpace(text[i + 1]))
+                        {
+                            s.Sentences++;
+                            if (c == '?') s.QuestionSentences++;
+                            afterSentenceEnd = true;
+                        }
                         break;
                     case '+' or '*' or '/' or '=' or '<' or '>' or '^': s.Operators++; break;
                     case '-' when i + 1 < text.Length && (char.IsAsciiDigit(text[i + 1]) || text[i + 1] == ' ') && i > 0 && text[i - 1] == ' ': s.Operators++; break;
@@ -224,7 +266,7 @@ public static class PromptFeatures
         public int Count;
         public int StemChars;
         public int StemNumbers;
-        public double MeanChars, Spread, MaxRatio, NumericShare;
+        public double MeanChars, Spread, MaxRatio, NumericShare, ExpressionShare, ApproximateShare;
         public bool Roman, Above, TrueFalse;
 
         public static Options Find(ReadOnlySpan<char> text)
@@ -232,6 +274,8 @@ public static class PromptFeatures
             var o = new Options { StemChars = text.Length };
             Span<int> lengths = stackalloc int[10];
             var numeric = 0;
+            var expressions = 0;
+            var approximate = 0;
             var lineStart = 0;
             var firstOption = -1;
             while (lineStart < text.Length && o.Count < 10)
@@ -243,6 +287,9 @@ public static class PromptFeatures
                     if (o.Count == 0) firstOption = lineStart;
                     lengths[o.Count++] = bodyText.Length;
                     if (IsNumeric(bodyText)) numeric++;
+                    if (IsExpression(bodyText)) expressions++;
+                    if (bodyText.StartsWith("About", StringComparison.OrdinalIgnoreCase) || bodyText.StartsWith("Approximately", StringComparison.OrdinalIgnoreCase)
+                        || bodyText.EndsWith('%')) approximate++;
                     if (bodyText.Contains("II", StringComparison.Ordinal)) o.Roman = true;
                     if (bodyText.Contains("of the above", StringComparison.OrdinalIgnoreCase) || bodyText.StartsWith("Both", StringComparison.OrdinalIgnoreCase)) o.Above = true;
                     if (bodyText.StartsWith("True", StringComparison.OrdinalIgnoreCase) || bodyText.StartsWith("False", StringComparison.OrdinalIgnoreCase)) o.TrueFalse = true;
@@ -261,6 +308,8 @@ public static class PromptFeatures
             o.Spread = o.MeanChars > 0 ? Math.Sqrt(variance / o.Count) / o.MeanChars : 0;
             o.MaxRatio = o.MeanChars > 0 ? max / o.MeanChars : 0;
             o.NumericShare = numeric / (double)o.Count;
+            o.ExpressionShare = expressions / (double)o.Count;
+            o.ApproximateShare = approximate / (double)o.Count;
             return o;
         }
 
@@ -277,6 +326,23 @@ public static class PromptFeatures
             i++;
             body = line[i..].Trim();
             return true;
+        }
+
+        // Numbers and formulas: digits, operators, LaTeX and one-letter variables outweigh the letters of real words.
+        private static bool IsExpression(ReadOnlySpan<char> body)
+        {
+            if (body.Length == 0) return false;
+            int symbols = 0, wordLetters = 0, run = 0;
+            for (var i = 0; i <= body.Length; i++)
+            {
+                var c = i < body.Length ? body[i] : ' ';
+                if (char.IsLetter(c)) { run++; continue; }
+                if (run >= 3 && !(i - run > 0 && body[i - run - 1] == '\\')) wordLetters += run;
+                else symbols += run;
+                run = 0;
+                if (char.IsAsciiDigit(c) || c is '+' or '-' or '*' or '/' or '=' or '^' or '(' or ')' or '{' or '}' or '<' or '>' or '√' or 'π' or '−' or '.' or ',') symbols++;
+            }
+            return symbols > 0 && symbols >= wordLetters;
         }
 
         private static bool IsNumeric(ReadOnlySpan<char> body)

@@ -35,15 +35,16 @@ public sealed class StrongScorer : IRouteScorer
         var text = prompt.LastUserText.AsSpan();
         Span<double> features = stackalloc double[PromptFeatures.Count];
         PromptFeatures.Extract(text, features);
+        var head = model.HeadFor(features);
         Span<double> contributions = stackalloc double[ReasonLabels.Length];
-        var logit = model.Weights.Bias;
+        var logit = head.Weights.Bias;
         for (var i = 0; i < features.Length; i++)
         {
-            var c = model.Weights.Weights[i] * (features[i] - model.Weights.Means[i]) / model.Weights.Scales[i];
+            var c = head.Weights.Weights[i] * ScorerHead.Standardise(features[i], head.Weights.Means[i], head.Weights.Scales[i]);
             logit += c;
             contributions[model.ReasonOf[i]] += c;
         }
-        var embedding = model.EmbeddingTerm(text);
+        var embedding = model.EmbeddingTerm(head, text);
         logit += embedding;
         contributions[EmbeddingReason] += embedding;
         var priors = Priors(prompt, contributions);
@@ -57,9 +58,10 @@ public sealed class StrongScorer : IRouteScorer
         var model = _model.Value;
         Span<double> features = stackalloc double[PromptFeatures.Count];
         PromptFeatures.Extract(question, features);
-        var logit = model.Weights.Bias;
-        for (var i = 0; i < features.Length; i++) logit += model.Weights.Weights[i] * (features[i] - model.Weights.Means[i]) / model.Weights.Scales[i];
-        return logit + model.EmbeddingTerm(question);
+        var head = model.HeadFor(features);
+        var logit = head.Weights.Bias;
+        for (var i = 0; i < features.Length; i++) logit += head.Weights.Weights[i] * ScorerHead.Standardise(features[i], head.Weights.Means[i], head.Weights.Scales[i]);
+        return logit + model.EmbeddingTerm(head, question);
     }
 
     // Fixed, small, documented: the evaluation data are single-turn questions without tools, so these cannot be learned
@@ -90,12 +92,13 @@ public sealed class StrongScorer : IRouteScorer
 
     private static string ReasonFor(string feature) => feature switch
     {
-        "log_chars" or "log_words" or "log_lines" or "log_sentences" => "long prompt",
+        "log_chars" or "log_words" or "log_lines" or "log_sentences" or "words_per_sentence" => "long prompt",
         "has_options" or "option_count" or "log_stem_chars" or "log_mean_option_chars" or "option_length_spread" or "option_length_max_ratio"
-            or "roman_numeral_options" or "above_options" or "true_false_options" or "statement_pair" or "which_of_following" or "log_chars_x_options" => "multiple choice",
+            or "roman_numeral_options" or "above_options" or "true_false_options" or "statement_pair" or "which_of_following" => "multiple choice",
         "numeric_options" or "digit_share" or "log_numbers" or "log_distinct_numbers" or "operator_density" or "maths_words" or "maths_symbols"
-            or "money_units" or "percent_fraction" or "numbers_x_options" or "maths_words_x_free_form" or "log_numbers_x_free_form" or "stem_numbers_x_options" => "maths",
-        "reasoning_words" => "reasoning",
+            or "money_units" or "percent_fraction" or "stem_numbers" or "number_words" or "decimals" or "max_number_magnitude" or "rate_words"
+            or "money_words" or "time_words" or "comparison_words" or "expression_options" or "latex" or "computational" => "maths",
+        "reasoning_words" or "conditionals" or "question_sentences" => "reasoning",
         "multi_step_words" => "multi-step",
         "negation" => "negation",
         "logic_symbols" => "logic",
@@ -133,7 +136,8 @@ public sealed class StrongScorer : IRouteScorer
     {
         public ScorerWeights Weights { get; }
         public int[] ReasonOf { get; }
-        private readonly float[] _pieceScores;
+        private readonly Head _multipleChoice;
+        private readonly Head _freeForm;
         private readonly WordPieceTokenizer _tokenizer;
 
         public Model(ScorerWeights weights, WordPieceTokenizer tokenizer)
@@ -144,19 +148,37 @@ public sealed class StrongScorer : IRouteScorer
                 throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"weights: trained on a vocabulary of {weights.VocabularySize} pieces, MiniLM has {tokenizer.VocabularySize}"));
             Weights = weights;
             _tokenizer = tokenizer;
-            _pieceScores = weights.DecodePieceScores();
+            _multipleChoice = new Head(Find(weights, ScorerHead.MultipleChoice), weights.VocabularySize);
+            _freeForm = new Head(Find(weights, ScorerHead.FreeForm), weights.VocabularySize);
             ReasonOf = weights.Features.Select(f => Array.IndexOf(ReasonLabels, ReasonFor(f))).ToArray();
         }
 
-        public double EmbeddingTerm(ReadOnlySpan<char> question)
+        private static ScorerHead Find(ScorerWeights weights, string name)
         {
+            var head = weights.Heads.FirstOrDefault(h => h.Name == name) ?? throw new InvalidDataException($"weights: no '{name}' head");
+            if (head.Weights.Length != weights.Features.Length || head.Means.Length != weights.Features.Length || head.Scales.Length != weights.Features.Length)
+                throw new InvalidDataException($"weights: head '{name}' does not have one weight per feature");
+            return head;
+        }
+
+        public Head HeadFor(ReadOnlySpan<double> features) => features[PromptFeatures.HasOptions] > 0 ? _multipleChoice : _freeForm;
+
+        public double EmbeddingTerm(Head head, ReadOnlySpan<char> question)
+        {
+            if (head.PieceScores is not { } scores) return 0;
             // The first MaxPieces word-pieces: a long question says what it is about early, and the cost stays flat.
-            Span<int> pieces = stackalloc int[Math.Min(Weights.MaxPieces, 1024)];
+            Span<int> pieces = stackalloc int[Math.Clamp(Weights.MaxPieces, 1, 1024)];
             var count = _tokenizer.Encode(question, pieces);
             if (count == 0) return 0;
             double sum = 0;
-            for (var i = 0; i < count; i++) sum += _pieceScores[pieces[i]];
-            return sum / count - Weights.PieceOffset;
+            for (var i = 0; i < count; i++) sum += scores[pieces[i]];
+            return sum / count - head.Weights.PieceOffset;
         }
+    }
+
+    private sealed class Head(ScorerHead weights, int vocabularySize)
+    {
+        public ScorerHead Weights { get; } = weights;
+        public float[]? PieceScores { get; } = weights.DecodePieceScores(vocabularySize);
     }
 }

@@ -14,10 +14,31 @@ public static class ScorerTrainer
 {
     public static ScorerWeights Train(TrainingSet set, IReadOnlyList<int> rows, TrainerOptions options, TokenEmbeddingTable table, ScorerTraining training)
     {
+        var multipleChoice = rows.Where(i => set.Features[i][PromptFeatures.HasOptions] > 0).ToArray();
+        var freeForm = rows.Where(i => set.Features[i][PromptFeatures.HasOptions] <= 0).ToArray();
+        if (multipleChoice.Length == 0 || freeForm.Length == 0)
+            throw new InvalidOperationException($"training needs both multiple-choice and free-form questions (has {multipleChoice.Length} and {freeForm.Length})");
+        return new ScorerWeights
+        {
+            Description = "TokenOps routing scorer: per question format, a logistic regression over cheap prompt features and static MiniLM (all-MiniLM-L6-v2) word-piece embeddings; see docs/ROUTING.md",
+            Training = training,
+            Features = PromptFeatures.Names,
+            MaxPieces = options.MaxPieces,
+            VocabularySize = table.Pieces,
+            Heads =
+            [
+                TrainHead(ScorerHead.MultipleChoice, set, multipleChoice, options.FeatureL2, options.UseEmbedding ? options.EmbeddingL2 : null, options.DomainBalance, options, table),
+                TrainHead(ScorerHead.FreeForm, set, freeForm, options.FreeFormFeatureL2, options.UseEmbedding ? options.FreeFormEmbeddingL2 : null, options.DomainBalance, options, table),
+            ],
+        };
+    }
+
+    private static ScorerHead TrainHead(string name, TrainingSet set, IReadOnlyList<int> rows, double featureL2, double? embeddingL2, double balance, TrainerOptions options, TokenEmbeddingTable table)
+    {
         var f = PromptFeatures.Count;
-        var e = options.UseEmbedding ? MiniLm.Dimensions : 0;
+        var e = embeddingL2 is null ? 0 : MiniLm.Dimensions;
         var (means, scales) = Standardise(rows, i => set.Features[i], f);
-        var (embMeans, embScales) = options.UseEmbedding ? Standardise(rows, i => set.Embeddings[i], e) : ([], []);
+        var (embMeans, embScales) = e > 0 ? Standardise(rows, i => set.Embeddings[i], e) : ([], []);
 
         var matrix = new float[rows.Count][];
         var targets = new double[rows.Count];
@@ -27,20 +48,20 @@ public static class ScorerTrainer
         {
             var i = rows[r];
             var row = new float[f + e];
-            for (var j = 0; j < f; j++) row[j] = (float)((set.Features[i][j] - means[j]) / scales[j]);
+            for (var j = 0; j < f; j++) row[j] = (float)ScorerHead.Standardise(set.Features[i][j], means[j], scales[j]);
             for (var j = 0; j < e; j++) row[f + j] = (float)((set.Embeddings[i][j] - embMeans[j]) / embScales[j]);
             matrix[r] = row;
             targets[r] = (1 + set.Prompts[i].Gain) / 2.0;
-            weights[r] = Math.Pow(domainSizes[set.Prompts[i].Domain], -options.DomainBalance);
+            weights[r] = Math.Pow(domainSizes[set.Prompts[i].Domain], -balance);
         }
         var l2 = new double[f + e];
-        for (var j = 0; j < f + e; j++) l2[j] = j < f ? options.FeatureL2 : options.EmbeddingL2;
+        for (var j = 0; j < f + e; j++) l2[j] = j < f ? featureL2 : embeddingL2!.Value;
         var model = LogisticRegression.Fit(matrix, targets, weights, l2, options.Steps, options.Rate);
 
         // Fold: Σ_j w_j (mean_t E[t,j] − μ_j)/σ_j = mean_t (Σ_j w_j E[t,j]/σ_j) − Σ_j w_j μ_j/σ_j.
-        var pieceScores = new float[table.Pieces];
+        var pieceScores = "";
         double offset = 0;
-        if (options.UseEmbedding)
+        if (e > 0)
         {
             var folded = new double[e];
             for (var j = 0; j < e; j++)
@@ -48,27 +69,20 @@ public static class ScorerTrainer
                 folded[j] = model.Weights[f + j] / embScales[j];
                 offset += folded[j] * embMeans[j];
             }
+            var scores = new float[table.Pieces];
             for (var t = 0; t < table.Pieces; t++)
             {
                 var v = table.Vector(t);
                 double s = 0;
                 for (var j = 0; j < e; j++) s += folded[j] * v[j];
-                pieceScores[t] = (float)s;
+                scores[t] = (float)s;
             }
+            pieceScores = ScorerHead.EncodePieceScores(scores);
         }
-        return new ScorerWeights
+        return new ScorerHead
         {
-            Description = "TokenOps routing scorer: logistic regression over cheap prompt features and static MiniLM (all-MiniLM-L6-v2) word-piece embeddings; see docs/ROUTING.md",
-            Training = training,
-            Features = PromptFeatures.Names,
-            Means = means,
-            Scales = scales,
-            Weights = model.Weights[..f],
-            Bias = model.Bias,
-            MaxPieces = options.MaxPieces,
-            VocabularySize = table.Pieces,
-            PieceOffset = offset,
-            PieceScores = ScorerWeights.EncodePieceScores(pieceScores),
+            Name = name, Rows = rows.Count, Means = means, Scales = scales, Weights = model.Weights[..f], Bias = model.Bias,
+            PieceOffset = offset, PieceScores = pieceScores,
         };
     }
 

@@ -22,8 +22,32 @@ internal static class RouteCommand
 
     public static Command Create() => new("route", "The routing scorer: train its weights and measure routing quality (APGR, CPT, PGR)")
     {
-        Train(), Eval(),
+        Train(), Eval(), Features(),
     };
+
+    private static Command Features()
+    {
+        var data = new Option<string>("--data") { Description = "Routing data directory", Required = true };
+        var command = new Command("features", "Each cheap feature's APGR as a router on its own, per group: which signals carry over") { data };
+        command.SetAction(parse =>
+        {
+            var prompts = Load(RoutingDataset.FilesIn(parse.GetValue(data)!));
+            var features = prompts.Select(p => { var f = new double[PromptFeatures.Count]; PromptFeatures.Extract(p.Text, f); return f; }).ToArray();
+            var groups = prompts.Select((p, i) => (Group: RouterComparison.GroupOf(p.Domain), Index: i)).GroupBy(x => x.Group).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+            Console.WriteLine($"{"FEATURE",-28} " + string.Join(" ", groups.Select(g => $"{g.Key,8}")) + "   (APGR when a higher value routes to the strong model)");
+            for (var j = 0; j < PromptFeatures.Count; j++)
+            {
+                var cells = groups.Select(g =>
+                {
+                    var rows = g.Select(x => x.Index).ToArray();
+                    return RoutingCurve.Build(rows.Select(i => features[i][j]).ToArray(), rows.Select(i => prompts[i]).ToArray()).Apgr();
+                });
+                Console.WriteLine($"{PromptFeatures.Names[j],-28} " + string.Join(" ", cells.Select(c => c.ToString("0.000", CultureInfo.InvariantCulture).PadLeft(8))));
+            }
+            return 0;
+        });
+        return command;
+    }
 
     private static Command Train()
     {
@@ -66,10 +90,11 @@ internal static class RouteCommand
         var leaveDomainOut = new Option<bool>("--leave-domain-out") { Description = "Score every prompt under --data with a scorer trained without its domain (GSM8K: 5-fold) instead of the shipped weights" };
         var gsmHeldOut = new Option<bool>("--gsm8k-held-out") { Description = "With --leave-domain-out: score GSM8K with scorers trained on MMLU only (no GSM8K row) instead of 5-fold" };
         var data = new Option<string?>("--data") { Description = "With --leave-domain-out: the routing data directory" };
+        var scoresOut = new Option<string?>("--scores-out") { Description = "Also write every prompt's domain, gain and score to this CSV file" };
         var tuning = new TrainerSettings();
         var command = new Command("eval", "Routing quality of the scorer beside random and prompt-length routing: APGR, CPT(50%), CPT(80%), PGR at the dial")
         {
-            files, dial, format, weightsFile, leaveDomainOut, gsmHeldOut, data,
+            files, dial, format, weightsFile, leaveDomainOut, gsmHeldOut, data, scoresOut,
         };
         tuning.AddTo(command);
         command.SetAction(parse =>
@@ -100,6 +125,8 @@ internal static class RouteCommand
                 scores = prompts.Select(p => scorer.Score(RoutePrompt.FromText(p.Text)).StrongScore).ToArray();
                 scorerName = parse.GetValue(weightsFile) is null ? "scorer (shipped weights)" : "scorer";
             }
+            if (parse.GetValue(scoresOut) is { } scoresPath)
+                File.WriteAllLines(scoresPath, prompts.Select((p, i) => string.Create(CultureInfo.InvariantCulture, $"{p.Domain},{p.Gain},{scores[i]:R},{p.Text.Length}")).Prepend("domain,gain,score,chars"));
             var groups = prompts.Select((p, i) => (Group: RouterComparison.GroupOf(p.Domain), Index: i))
                 .GroupBy(x => x.Group).OrderBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g => RouterComparison.Compare(g.Key, g.Select(x => prompts[x.Index]).ToArray(), g.Select(x => scores[x.Index]).ToArray(), scorerName, share, seed))
@@ -169,6 +196,8 @@ internal static class RouteCommand
         public Option<string?> Cache { get; } = new("--embedding-cache") { Description = "Where the distilled MiniLM word-piece table is cached (default: the temp directory)" };
         private readonly Option<double> _featureL2 = new("--feature-l2") { Description = "L2 strength on the cheap features", DefaultValueFactory = _ => Defaults.FeatureL2 };
         private readonly Option<double> _embeddingL2 = new("--embedding-l2") { Description = "L2 strength on the embedding dimensions", DefaultValueFactory = _ => Defaults.EmbeddingL2 };
+        private readonly Option<double> _freeFormFeatureL2 = new("--free-form-feature-l2") { Description = "L2 strength on the cheap features of the free-form head", DefaultValueFactory = _ => Defaults.FreeFormFeatureL2 };
+        private readonly Option<double> _freeFormEmbeddingL2 = new("--free-form-embedding-l2") { Description = "L2 strength on the embedding dimensions of the free-form head", DefaultValueFactory = _ => Defaults.FreeFormEmbeddingL2 };
         private readonly Option<bool> _noEmbedding = new("--no-embedding") { Description = "Train on the cheap features alone" };
         private readonly Option<double> _balance = new("--domain-balance") { Description = "Row weight = (rows in its domain)^-balance", DefaultValueFactory = _ => Defaults.DomainBalance };
         private readonly Option<int> _steps = new("--steps") { Description = "Optimiser steps", DefaultValueFactory = _ => Defaults.Steps };
@@ -176,13 +205,15 @@ internal static class RouteCommand
 
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { Seed, Cache, _featureL2, _embeddingL2, _noEmbedding, _balance, _steps, _pieces }) command.Options.Add(option);
+            foreach (var option in new Option[] { Seed, Cache, _featureL2, _freeFormFeatureL2, _embeddingL2, _freeFormEmbeddingL2, _noEmbedding, _balance, _steps, _pieces }) command.Options.Add(option);
         }
 
         public TrainerOptions Read(ParseResult parse) => new()
         {
             FeatureL2 = parse.GetValue(_featureL2),
             EmbeddingL2 = parse.GetValue(_embeddingL2),
+            FreeFormEmbeddingL2 = parse.GetValue(_freeFormEmbeddingL2),
+            FreeFormFeatureL2 = parse.GetValue(_freeFormFeatureL2),
             UseEmbedding = !parse.GetValue(_noEmbedding),
             DomainBalance = parse.GetValue(_balance),
             Steps = parse.GetValue(_steps),

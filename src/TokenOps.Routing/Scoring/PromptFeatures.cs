@@ -22,6 +22,8 @@ public static class PromptFeatures
         "stem_numbers", "number_words", "decimals", "max_number_magnitude", "rate_words", "money_words", "time_words", "comparison_words",
         "words_per_sentence", "question_sentences", "conditionals",
         "expression_options", "latex", "computational", "fact_recall", "approximate_options",
+        "option_overlap", "lexical_diversity", "log_min_option_chars", "stem_is_question", "stem_is_completion",
+        "log_repeated_words", "pronouns",
     ];
 
     /// <summary>The index of "has_options" (1 when the question has lettered answer options): it picks the scorer's head.</summary>
@@ -106,6 +108,102 @@ public static class PromptFeatures
         into[f++] = options.ExpressionShare * Math.Min(3, stemMaths) * (stats.Years > 0 ? 0.5 : 1);
         into[f++] = CountWords(stem, FactWords) + Math.Min(2, stats.Years);
         into[f++] = options.ApproximateShare;
+
+        // Options that share most of their words differ in a detail: telling them apart takes a stronger model. A
+        // question that repeats its own words (low lexical diversity) is a long, dense one.
+        into[f++] = options.Count >= 2 ? OptionOverlap(text, options) : 0;
+        var (distinct, hashed) = DistinctWords(text);
+        into[f++] = hashed > 0 ? distinct / (double)hashed : 1;
+        into[f++] = options.Count >= 2 ? Math.Log(1 + options.MinChars) : 0;
+        var stemEnd = stem.TrimEnd();
+        into[f++] = stemEnd.EndsWith('?') ? 1 : 0;
+        into[f++] = stemEnd.Length > 0 && !stemEnd.EndsWith('?') && !stemEnd.EndsWith('.') ? 1 : 0;
+        into[f++] = Math.Log(1 + hashed - distinct);
+        into[f++] = CountWords(text, Pronouns);
+    }
+
+    private static readonly string[] Pronouns = ["he", "she", "they", "it", "his", "her", "their", "him", "them"];
+
+    private const int MaxWordsHashed = 2_048;
+
+    // Mean pairwise Jaccard similarity of the options' word sets (words hashed; options are short).
+    private static double OptionOverlap(ReadOnlySpan<char> text, Options options)
+    {
+        Span<int> hashes = stackalloc int[10 * 64];
+        Span<int> counts = stackalloc int[10];
+        for (var o = 0; o < options.Count; o++)
+        {
+            var body = text.Slice(options.Starts[o], options.Lengths[o]);
+            var slot = hashes.Slice(o * 64, 64);
+            var n = 0;
+            foreach (var word in new WordEnumerator(body))
+            {
+                if (n == 64) break;
+                var h = WordHash(word);
+                if (!slot[..n].Contains(h)) slot[n++] = h;
+            }
+            counts[o] = n;
+        }
+        double sum = 0;
+        var pairs = 0;
+        for (var a = 0; a < options.Count; a++)
+            for (var b = a + 1; b < options.Count; b++)
+            {
+                var sa = hashes.Slice(a * 64, counts[a]);
+                var sb = hashes.Slice(b * 64, counts[b]);
+                var common = 0;
+                foreach (var h in sa) if (sb.Contains(h)) common++;
+                var union = sa.Length + sb.Length - common;
+                sum += union > 0 ? common / (double)union : 0;
+                pairs++;
+            }
+        return pairs > 0 ? sum / pairs : 0;
+    }
+
+    // Distinct words and words, on the first MaxWordsHashed words, in an open-addressing table on the stack.
+    private static (int Distinct, int Words) DistinctWords(ReadOnlySpan<char> text)
+    {
+        Span<int> table = stackalloc int[MaxWordsHashed * 2];
+        table.Clear();
+        int words = 0, distinct = 0;
+        foreach (var word in new WordEnumerator(text))
+        {
+            if (words == MaxWordsHashed) break;
+            words++;
+            var h = WordHash(word) | 1; // never 0, the empty slot
+            var i = (int)((uint)h % (uint)table.Length);
+            while (table[i] != 0 && table[i] != h) i = (i + 1) % table.Length;
+            if (table[i] == 0) { table[i] = h; distinct++; }
+        }
+        return (distinct, words);
+    }
+
+    private static int WordHash(ReadOnlySpan<char> word)
+    {
+        var h = unchecked((int)2166136261);
+        foreach (var c in word) h = unchecked((h ^ char.ToLowerInvariant(c)) * 16777619);
+        return h;
+    }
+
+    /// <summary>Runs of letters and digits.</summary>
+    private ref struct WordEnumerator(ReadOnlySpan<char> text)
+    {
+        private readonly ReadOnlySpan<char> _text = text;
+        private int _next;
+
+        public ReadOnlySpan<char> Current { get; private set; }
+
+        public readonly WordEnumerator GetEnumerator() => this;
+
+        public bool MoveNext()
+        {
+            while (_next < _text.Length && !char.IsLetterOrDigit(_text[_next])) _next++;
+            if (_next >= _text.Length) return false;
+            var start = _next;
+            while (_next < _text.Length && char.IsLetterOrDigit(_text[_next])) _next++;
+            Current = _text[start.._next];
+            return true;
+        }
     }
 
     private static readonly string[] FactWords = ["as of", "according to", "which country", "which year", "in what year", "who was", "who is", "percentage of", "what percentage", "the largest", "the most"];
@@ -260,13 +358,20 @@ public static class PromptFeatures
         }
     }
 
+    [System.Runtime.CompilerServices.InlineArray(10)]
+    private struct OptionSpans
+    {
+        private int _first;
+    }
+
     /// <summary>Lettered answer options ("A. ...", "(B) ...", "c) ...") on their own lines, in order from A.</summary>
     private ref struct Options
     {
         public int Count;
         public int StemChars;
         public int StemNumbers;
-        public double MeanChars, Spread, MaxRatio, NumericShare, ExpressionShare, ApproximateShare;
+        public double MeanChars, MinChars, Spread, MaxRatio, NumericShare, ExpressionShare, ApproximateShare;
+        public OptionSpans Starts, Lengths;
         public bool Roman, Above, TrueFalse;
 
         public static Options Find(ReadOnlySpan<char> text)
@@ -285,6 +390,8 @@ public static class PromptFeatures
                 if (OptionBody(line.Trim(), (char)('A' + o.Count), out var bodyText))
                 {
                     if (o.Count == 0) firstOption = lineStart;
+                    o.Starts[o.Count] = lineStart + line.IndexOf(bodyText);
+                    o.Lengths[o.Count] = bodyText.Length;
                     lengths[o.Count++] = bodyText.Length;
                     if (IsNumeric(bodyText)) numeric++;
                     if (IsExpression(bodyText)) expressions++;
@@ -300,8 +407,9 @@ public static class PromptFeatures
             if (o.Count < 2) return new Options { StemChars = text.Length, Count = 0 };
             o.StemChars = firstOption;
             foreach (var c in text[..firstOption]) if (char.IsAsciiDigit(c)) o.StemNumbers++;
-            double sum = 0, max = 0;
-            for (var i = 0; i < o.Count; i++) { sum += lengths[i]; max = Math.Max(max, lengths[i]); }
+            double sum = 0, max = 0, min = double.MaxValue;
+            for (var i = 0; i < o.Count; i++) { sum += lengths[i]; max = Math.Max(max, lengths[i]); min = Math.Min(min, lengths[i]); }
+            o.MinChars = min;
             o.MeanChars = sum / o.Count;
             double variance = 0;
             for (var i = 0; i < o.Count; i++) variance += (lengths[i] - o.MeanChars) * (lengths[i] - o.MeanChars);

@@ -92,13 +92,14 @@ public sealed class StrongScorer : IRouteScorer
 
     private static string ReasonFor(string feature) => feature switch
     {
-        "log_chars" or "log_words" or "log_lines" or "log_sentences" or "words_per_sentence" => "long prompt",
+        "log_chars" or "log_words" or "log_lines" or "log_sentences" or "words_per_sentence" or "lexical_diversity" or "log_repeated_words" => "long prompt",
         "has_options" or "option_count" or "log_stem_chars" or "log_mean_option_chars" or "option_length_spread" or "option_length_max_ratio"
-            or "roman_numeral_options" or "above_options" or "true_false_options" or "statement_pair" or "which_of_following" => "multiple choice",
+            or "roman_numeral_options" or "above_options" or "true_false_options" or "statement_pair" or "which_of_following"
+            or "option_overlap" or "log_min_option_chars" or "stem_is_question" or "stem_is_completion" => "multiple choice",
         "numeric_options" or "digit_share" or "log_numbers" or "log_distinct_numbers" or "operator_density" or "maths_words" or "maths_symbols"
             or "money_units" or "percent_fraction" or "stem_numbers" or "number_words" or "decimals" or "max_number_magnitude" or "rate_words"
             or "money_words" or "time_words" or "comparison_words" or "expression_options" or "latex" or "computational" => "maths",
-        "reasoning_words" or "conditionals" or "question_sentences" => "reasoning",
+        "reasoning_words" or "conditionals" or "question_sentences" or "pronouns" => "reasoning",
         "multi_step_words" => "multi-step",
         "negation" => "negation",
         "logic_symbols" => "logic",

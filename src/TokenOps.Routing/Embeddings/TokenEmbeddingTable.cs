@@ -66,17 +66,20 @@ public sealed class TokenEmbeddingTable
         return new TokenEmbeddingTable(vectors, vocabularySize);
     }
 
-    /// <summary>The mean of the pieces' vectors (zero when there are none).</summary>
+    /// <summary>The weighted mean of the pieces' vectors (see <see cref="PieceWeights"/>; zero when there are none).</summary>
     public void Mean(ReadOnlySpan<int> pieces, Span<float> into)
     {
         into.Clear();
-        if (pieces.Length == 0) return;
+        double total = 0;
         foreach (var piece in pieces)
         {
+            var w = PieceWeights.Of(piece);
+            total += w;
             var v = Vector(piece);
-            for (var d = 0; d < v.Length; d++) into[d] += v[d];
+            for (var d = 0; d < v.Length; d++) into[d] += (float)(w * v[d]);
         }
-        for (var d = 0; d < into.Length; d++) into[d] /= pieces.Length;
+        if (total <= 0) return;
+        for (var d = 0; d < into.Length; d++) into[d] = (float)(into[d] / total);
     }
 
     public void Save(string path)

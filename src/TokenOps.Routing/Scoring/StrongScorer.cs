@@ -171,9 +171,14 @@ public sealed class StrongScorer : IRouteScorer
             Span<int> pieces = stackalloc int[Math.Clamp(Weights.MaxPieces, 1, 1024)];
             var count = _tokenizer.Encode(question, pieces);
             if (count == 0) return 0;
-            double sum = 0;
-            for (var i = 0; i < count; i++) sum += scores[pieces[i]];
-            return sum / count - head.Weights.PieceOffset;
+            double sum = 0, total = 0;
+            for (var i = 0; i < count; i++)
+            {
+                var w = PieceWeights.Of(pieces[i]);
+                sum += w * scores[pieces[i]];
+                total += w;
+            }
+            return total > 0 ? sum / total - head.Weights.PieceOffset : 0;
         }
     }
 

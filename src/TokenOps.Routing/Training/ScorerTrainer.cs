@@ -16,8 +16,11 @@ public static class ScorerTrainer
     {
         var multipleChoice = rows.Where(i => set.Features[i][PromptFeatures.HasOptions] > 0).ToArray();
         var freeForm = rows.Where(i => set.Features[i][PromptFeatures.HasOptions] <= 0).ToArray();
-        if (multipleChoice.Length == 0 || freeForm.Length == 0)
-            throw new InvalidOperationException($"training needs both multiple-choice and free-form questions (has {multipleChoice.Length} and {freeForm.Length})");
+        if (multipleChoice.Length == 0 && freeForm.Length == 0) throw new InvalidOperationException("no training rows");
+        // A format with no rows of its own (GSM8K held out leaves no free-form question) is scored by a head trained on
+        // the other format's rows.
+        if (multipleChoice.Length == 0) multipleChoice = freeForm;
+        if (freeForm.Length == 0) freeForm = multipleChoice;
         return new ScorerWeights
         {
             Description = "TokenOps routing scorer: per question format, a logistic regression over cheap prompt features and static MiniLM (all-MiniLM-L6-v2) word-piece embeddings; see docs/ROUTING.md",

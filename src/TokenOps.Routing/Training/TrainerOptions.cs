@@ -4,16 +4,16 @@ namespace TokenOps.Routing.Training;
 public sealed record TrainerOptions
 {
     /// <summary>L2 strength on the standardised cheap features.</summary>
-    public double FeatureL2 { get; init; } = 0.01;
+    public double FeatureL2 { get; init; } = 0.003;
 
     /// <summary>The same for the free-form head (fewer rows, all of one kind: a shorter leash).</summary>
     public double FreeFormFeatureL2 { get; init; } = 0.3;
 
     /// <summary>L2 strength on each standardised embedding dimension: large, so that topics are not memorised.</summary>
-    public double EmbeddingL2 { get; init; } = 0.3;
+    public double EmbeddingL2 { get; init; } = 30;
 
     /// <summary>The same for the free-form head, whose training rows are all one kind of question (word problems).</summary>
-    public double FreeFormEmbeddingL2 { get; init; } = 0.3;
+    public double FreeFormEmbeddingL2 { get; init; } = 3;
 
     /// <summary>False trains without the embedding block.</summary>
     public bool UseEmbedding { get; init; } = true;

@@ -21,6 +21,10 @@ public sealed class TokenEmbeddingTable
         Pieces = pieces;
     }
 
+    /// <summary>A table from given vectors (piece-major), for tests.</summary>
+    internal static TokenEmbeddingTable FromVectors(float[] vectors, int pieces) =>
+        vectors.Length == pieces * MiniLm.Dimensions ? new TokenEmbeddingTable(vectors, pieces) : throw new ArgumentException("one vector per piece", nameof(vectors));
+
     public ReadOnlySpan<float> Vector(int piece) => _vectors.AsSpan(piece * MiniLm.Dimensions, MiniLm.Dimensions);
 
     /// <summary>Runs the packaged MiniLM over every piece of the vocabulary, in batches, on <paramref name="threads"/> threads.</summary>

@@ -38,6 +38,7 @@ public static class PromptFeatures
         var f = 0;
         var stats = TextStats.Of(text);
         var options = Options.Find(text);
+        var words = WordCounts.Of(text, options.Count >= 2 ? options.StemChars : text.Length);
 
         into[f++] = Math.Log(1 + text.Length);
         into[f++] = Math.Log(1 + stats.Words);
@@ -59,7 +60,7 @@ public static class PromptFeatures
         into[f++] = Contains(text, "statement 1") ? 1 : 0;
 
         into[f++] = Contains(text, "refers to the following") || Contains(text, "the following passage") || options.StemChars > 800 ? 1 : 0;
-        into[f++] = CountWords(text, Negations);
+        into[f++] = words.Text(WordList.Negations);
         into[f++] = Contains(text, "which of the following") ? 1 : 0;
         into[f++] = Math.Min(5, text.Count('?'));
         into[f++] = Contains(text, "___") ? 1 : 0;
@@ -69,13 +70,13 @@ public static class PromptFeatures
         into[f++] = Math.Log(1 + stats.Numbers);
         into[f++] = Math.Log(1 + stats.DistinctNumbers);
         into[f++] = stats.Operators * 100.0 / chars;
-        into[f++] = CountWords(text, MathsWords);
+        into[f++] = words.Text(WordList.MathsWords);
         into[f++] = CountAny(text, MathsSymbols);
-        into[f++] = Math.Min(10, text.Count('$')) + CountWords(text, Units) * 0.5;
-        into[f++] = Math.Min(10, text.Count('%') + CountWords(text, Fractions));
+        into[f++] = Math.Min(10, text.Count('$')) + words.Text(WordList.Units) * 0.5;
+        into[f++] = Math.Min(10, text.Count('%') + words.Text(WordList.Fractions));
 
-        into[f++] = CountWords(text, ReasoningWords);
-        into[f++] = CountWords(text, MultiStepWords);
+        into[f++] = words.Text(WordList.ReasoningWords);
+        into[f++] = words.Text(WordList.MultiStepWords);
         into[f++] = CountAny(text, LogicSymbols);
 
         into[f++] = CodeScore(text, stats);
@@ -87,16 +88,16 @@ public static class PromptFeatures
         into[f++] = stats.NonAscii / (double)chars;
 
         into[f++] = Math.Log(1 + options.StemNumbers);
-        into[f++] = CountWords(text, NumberWords);
+        into[f++] = words.Text(WordList.NumberWords);
         into[f++] = Math.Log(1 + stats.Decimals);
         into[f++] = Math.Log10(1 + stats.MaxNumber);
-        into[f++] = CountWords(text, RateWords);
-        into[f++] = CountWords(text, MoneyWords);
-        into[f++] = CountWords(text, TimeWords);
-        into[f++] = CountWords(text, ComparisonWords);
+        into[f++] = words.Text(WordList.RateWords);
+        into[f++] = words.Text(WordList.MoneyWords);
+        into[f++] = words.Text(WordList.TimeWords);
+        into[f++] = words.Text(WordList.ComparisonWords);
         into[f++] = Math.Min(80, stats.Words / (double)Math.Max(1, stats.Sentences));
         into[f++] = Math.Min(5, stats.QuestionSentences);
-        into[f++] = CountWords(text, Conditionals);
+        into[f++] = words.Text(WordList.Conditionals);
 
         // A multiple-choice question whose options are numbers or formulas and whose stem asks for a computation is
         // a different kind of question from one whose options are numbers to recall ("As of 2016, about what share").
@@ -104,9 +105,9 @@ public static class PromptFeatures
         into[f++] = options.ExpressionShare;
         var latex = Math.Min(10, stem.Count('$') + stem.Count('\\'));
         into[f++] = Math.Log(1 + latex);
-        var stemMaths = CountWords(stem, MathsWords) + CountAny(stem, MathsSymbols) + Math.Log(1 + latex) + (stats.Operators > 0 ? 0.5 : 0);
+        var stemMaths = words.Stem(WordList.MathsWords) + CountAny(stem, MathsSymbols) + Math.Log(1 + latex) + (stats.Operators > 0 ? 0.5 : 0);
         into[f++] = options.ExpressionShare * Math.Min(3, stemMaths) * (stats.Years > 0 ? 0.5 : 1);
-        into[f++] = CountWords(stem, FactWords) + Math.Min(2, stats.Years);
+        into[f++] = words.Stem(WordList.FactWords) + Math.Min(2, stats.Years);
         into[f++] = options.ApproximateShare;
 
         // Options that share most of their words differ in a detail: telling them apart takes a stronger model. A
@@ -119,7 +120,7 @@ public static class PromptFeatures
         into[f++] = stemEnd.EndsWith('?') ? 1 : 0;
         into[f++] = stemEnd.Length > 0 && !stemEnd.EndsWith('?') && !stemEnd.EndsWith('.') ? 1 : 0;
         into[f++] = Math.Log(1 + hashed - distinct);
-        into[f++] = CountWords(text, Pronouns);
+        into[f++] = words.Text(WordList.Pronouns);
     }
 
     private static readonly string[] Pronouns = ["he", "she", "they", "it", "his", "her", "their", "him", "them"];
@@ -139,7 +140,7 @@ public static class PromptFeatures
             foreach (var word in new WordEnumerator(body))
             {
                 if (n == 64) break;
-                var h = WordHash(word);
+                var h = (int)WordHash(word);
                 if (!slot[..n].Contains(h)) slot[n++] = h;
             }
             counts[o] = n;
@@ -170,7 +171,7 @@ public static class PromptFeatures
         {
             if (words == MaxWordsHashed) break;
             words++;
-            var h = WordHash(word) | 1; // never 0, the empty slot
+            var h = (int)WordHash(word) | 1; // never 0, the empty slot
             var i = (int)((uint)h % (uint)table.Length);
             while (table[i] != 0 && table[i] != h) i = (i + 1) % table.Length;
             if (table[i] == 0) { table[i] = h; distinct++; }
@@ -178,11 +179,11 @@ public static class PromptFeatures
         return (distinct, words);
     }
 
-    private static int WordHash(ReadOnlySpan<char> word)
+    private static long WordHash(ReadOnlySpan<char> word)
     {
-        var h = unchecked((int)2166136261);
-        foreach (var c in word) h = unchecked((h ^ char.ToLowerInvariant(c)) * 16777619);
-        return h;
+        var h = unchecked((long)14695981039346656037UL);
+        foreach (var c in word) h = unchecked((h ^ (c < 128 ? (c is >= 'A' and <= 'Z' ? c + 32 : c) : char.ToLowerInvariant(c))) * 1099511628211L);
+        return h == 0 ? 1 : h;
     }
 
     /// <summary>Runs of letters and digits.</summary>
@@ -193,17 +194,99 @@ public static class PromptFeatures
 
         public ReadOnlySpan<char> Current { get; private set; }
 
+        public int Start { get; private set; }
+
         public readonly WordEnumerator GetEnumerator() => this;
 
         public bool MoveNext()
         {
             while (_next < _text.Length && !char.IsLetterOrDigit(_text[_next])) _next++;
             if (_next >= _text.Length) return false;
-            var start = _next;
+            Start = _next;
             while (_next < _text.Length && char.IsLetterOrDigit(_text[_next])) _next++;
-            Current = _text[start.._next];
+            Current = _text[Start.._next];
             return true;
         }
+    }
+
+    /// <summary>The word lists the features count, as flags of one lexicon.</summary>
+    private enum WordList { Negations, MathsWords, Units, Fractions, ReasoningWords, MultiStepWords, NumberWords, RateWords, MoneyWords, TimeWords, ComparisonWords, Conditionals, FactWords, Pronouns }
+
+    private const int WordLists = 14;
+
+    // Every word and phrase (up to three words) of every list, by the hash of its lower-cased words: one pass over the
+    // question's words counts them all, instead of one case-insensitive search per entry.
+    // (In a nested class so that it is built after the lists above it are: static fields initialise in text order.)
+    private static class LexiconHolder
+    {
+        public static readonly Dictionary<long, int> Value = BuildLexicon();
+    }
+
+    private static Dictionary<long, int> BuildLexicon()
+    {
+        var lexicon = new Dictionary<long, int>();
+        var lists = new (WordList List, string[] Words)[]
+        {
+            (WordList.Negations, Negations), (WordList.MathsWords, MathsWords), (WordList.Units, Units), (WordList.Fractions, Fractions),
+            (WordList.ReasoningWords, ReasoningWords), (WordList.MultiStepWords, MultiStepWords), (WordList.NumberWords, NumberWords),
+            (WordList.RateWords, RateWords), (WordList.MoneyWords, MoneyWords), (WordList.TimeWords, TimeWords),
+            (WordList.ComparisonWords, ComparisonWords), (WordList.Conditionals, Conditionals), (WordList.FactWords, FactWords), (WordList.Pronouns, Pronouns),
+        };
+        foreach (var (list, entries) in lists)
+            foreach (var entry in entries)
+            {
+                long key = 0;
+                foreach (var word in new WordEnumerator(entry)) key = Chain(key, WordHash(word));
+                lexicon[key] = lexicon.GetValueOrDefault(key) | (1 << (int)list);
+            }
+        return lexicon;
+    }
+
+    private static long Chain(long previous, long word) => unchecked(previous * 1_000_003 + word);
+
+    /// <summary>How often each list's words occur in the whole question and in its stem (before the options).</summary>
+    private ref struct WordCounts
+    {
+        private WordListCounts _text, _stem;
+
+        public readonly double Text(WordList list) => Math.Log(1 + _text[(int)list]);
+
+        public readonly double Stem(WordList list) => Math.Log(1 + _stem[(int)list]);
+
+        public static WordCounts Of(ReadOnlySpan<char> text, int stemEnd)
+        {
+            var counts = new WordCounts();
+            long one = 0, two = 0;
+            var enumerator = new WordEnumerator(text);
+            while (enumerator.MoveNext())
+            {
+                var h = WordHash(enumerator.Current);
+                var inStem = enumerator.Start < stemEnd;
+                Add(ref counts, h, inStem);
+                if (one != 0) Add(ref counts, Chain(one, h), inStem);
+                if (two != 0) Add(ref counts, Chain(Chain(two, one), h), inStem);
+                two = one;
+                one = h;
+            }
+            return counts;
+        }
+
+        private static void Add(ref WordCounts counts, long key, bool inStem)
+        {
+            if (!LexiconHolder.Value.TryGetValue(key, out var flags)) return;
+            for (var list = 0; list < WordLists; list++)
+            {
+                if ((flags & (1 << list)) == 0) continue;
+                counts._text[list]++;
+                if (inStem) counts._stem[list]++;
+            }
+        }
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(WordLists)]
+    private struct WordListCounts
+    {
+        private int _first;
     }
 
     private static readonly string[] FactWords = ["as of", "according to", "which country", "which year", "in what year", "who was", "who is", "percentage of", "what percentage", "the largest", "the most"];
@@ -246,29 +329,20 @@ public static class PromptFeatures
     private static double CountAny(ReadOnlySpan<char> text, string[] needles)
     {
         var n = 0;
-        foreach (var needle in needles) n += Occurrences(text, needle, wholeWord: false);
+        foreach (var needle in needles) n += Occurrences(text, needle);
         return Math.Log(1 + n);
     }
 
-    private static double CountWords(ReadOnlySpan<char> text, string[] words)
-    {
-        var n = 0;
-        foreach (var word in words) n += Occurrences(text, word, wholeWord: true);
-        return Math.Log(1 + n);
-    }
-
-    private static int Occurrences(ReadOnlySpan<char> text, string needle, bool wholeWord)
+    private static int Occurrences(ReadOnlySpan<char> text, string needle)
     {
         var n = 0;
         var at = 0;
         while (at < text.Length)
         {
-            var i = text[at..].IndexOf(needle, StringComparison.OrdinalIgnoreCase);
+            var i = text[at..].IndexOf(needle, StringComparison.Ordinal);
             if (i < 0) break;
-            var start = at + i;
-            var end = start + needle.Length;
-            if (!wholeWord || ((start == 0 || !char.IsLetter(text[start - 1])) && (end >= text.Length || !char.IsLetter(text[end])))) n++;
-            at = end;
+            n++;
+            at += i + needle.Length;
         }
         return n;
     }

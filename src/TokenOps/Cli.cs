@@ -32,7 +32,7 @@ public static class Cli
             ReportCommand.Create(),
             SavingsCommand.Create(),
             MigrateCommand.Create(),
-            new System.CommandLine.Command("route", "Model routing: score requests as the router would") { RouteScoreCommand.Create() },
+            RouteCommand.Create(),
             PricesCommand.Create(),
         };
         var parse = root.Parse(args);

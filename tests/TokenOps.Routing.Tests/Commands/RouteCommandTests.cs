@@ -64,6 +64,26 @@ public sealed class RouteCommandTests : IDisposable
     }
 
     [Theory]
+    [InlineData("route")]
+    [InlineData("route", "eval")]
+    [InlineData("route", "train")]
+    [InlineData("route", "features")]
+    public void Every_route_command_has_help(params string[] command)
+    {
+        var (code, output, _) = Run(false, [.. command, "--help"]);
+        Assert.Equal(0, code);
+        Assert.Contains("Usage:", output);
+    }
+
+    [Fact]
+    public void Leave_domain_out_needs_the_data_directory()
+    {
+        var (code, _, error) = Run(false, "route", "eval", "--leave-domain-out");
+        Assert.Equal(2, code);
+        Assert.Contains("--data", error);
+    }
+
+    [Theory]
     [InlineData("--dial", "1.5")]
     [InlineData("--dial", "-0.1")]
     public void A_dial_out_of_range_is_a_usage_error(params string[] extra)

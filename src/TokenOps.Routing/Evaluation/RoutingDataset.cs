@@ -54,7 +54,7 @@ public static class RoutingDataset
     private static IEnumerable<LabelledPrompt> LoadFile(string file, string weakColumn, string strongColumn)
     {
         using var reader = new StreamReader(file);
-        using var rows = CsvRows.Read(reader).GetEnumerator();
+        using var rows = TokenOps.Core.Exports.CsvWriter.Read(reader).GetEnumerator();
         if (!rows.MoveNext()) yield break;
         var header = rows.Current;
         var prompt = Array.IndexOf(header, "prompt");

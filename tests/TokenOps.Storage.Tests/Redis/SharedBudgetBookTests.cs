@@ -167,8 +167,9 @@ public sealed class SharedBudgetBookTests : IDisposable
         var policy = Team(0.05m);
         var dead = Replica(out _);
         var live = Replica(out _);
-        // Long enough that a loaded machine's pauses (a CI build beside the tests) cannot outlast a renewal's margin.
-        var ttl = TimeSpan.FromSeconds(2);
+        // Long enough that a loaded machine's pauses (a CI build beside the tests) cannot outlast a renewal's margin
+        // (2 s was outlasted once, in a fresh-clone CI run with a build beside it).
+        var ttl = TimeSpan.FromSeconds(4);
         var lease = new Lease { IsActive = true };
         Assert.NotNull(dead.TryReserve(dead.CountersFor([policy], Now), NanoUsd.FromUsd(0.02m), Now, ttl, null, "evt_dead").Reservation);
         var stream = live.TryReserve(live.CountersFor([policy], Now), NanoUsd.FromUsd(0.02m), Now, ttl, lease, "evt_stream").Reservation;
@@ -176,7 +177,7 @@ public sealed class SharedBudgetBookTests : IDisposable
         _connections[0].Dispose(); // the first replica is gone (kill -9): nobody settles or renews its hold
         // The live replica's refresher runs each second; here it runs every 100 ms (the clock it passes moves with it).
         var started = DateTime.UtcNow;
-        while (DateTime.UtcNow - started < TimeSpan.FromMilliseconds(4500))
+        while (DateTime.UtcNow - started < TimeSpan.FromMilliseconds(8500))
         {
             live.MaintainShared(Now + (DateTime.UtcNow - started));
             Thread.Sleep(100);

@@ -26,31 +26,19 @@ public static class RollupReport
         var config = CommonOptions.Config(); // --by outcome: outcomes.fallbackWindowDays, as the outcomes report uses
         var by = new Option<string>("--by") { Description = "Group by: " + string.Join(", ", Dimensions) + " (status: the ledger status, Ok, ProviderError, …; outcome: the business outcome the spend links to, merged PR, ticket, feature, plus unlinked)", DefaultValueFactory = _ => "team" };
         by.AcceptOnlyFromAmong(Dimensions);
-        var period = new Option<string>("--period") { Description = "Period: " + ReportPeriod.Help, DefaultValueFactory = _ => "month" };
-        var format = new Option<string>("--format") { Description = "table, json or csv", DefaultValueFactory = _ => "table" };
-        format.AcceptOnlyFromAmong("table", "json", "csv");
-        var team = new Option<string?>("--team") { Description = "Only this team" };
-        var person = new Option<string?>("--person") { Description = "Only this person" };
-        var project = new Option<string?>("--project") { Description = "Only this project" };
-        var model = new Option<string?>("--model") { Description = "Only this model" };
-        foreach (var o in new Option[] { data, config, by, period, format, team, person, project, model }) report.Options.Add(o);
+        var filters = new RollupFilterOptions();
+        foreach (var o in new Option[] { data, config, by }.Concat(filters.All)) report.Options.Add(o);
         report.SetAction(parse =>
         {
-            var spec = parse.GetValue(period) ?? "month";
-            if (!ReportPeriod.TryParse(spec, TimeProvider.System.GetUtcNow(), out var p))
-                throw new CliException($"--period: '{spec}' is not one of {ReportPeriod.Help}", 2);
             var dim = parse.GetValue(by) ?? "team";
-            var filter = new RollupFilter(p.From, p.To)
-            {
-                Team = parse.GetValue(team), Person = parse.GetValue(person), Project = parse.GetValue(project), Model = parse.GetValue(model),
-                HourlyBuckets = dim == "hour",
-            };
+            var (p, read) = filters.Read(parse);
+            var filter = read with { HourlyBuckets = dim == "hour" };
             if (dim == "outcome")
-                return OutcomeSpendReport.Run(p, parse.GetValue(data), parse.GetValue(config), filter.Team, filter.Person, filter.Project, filter.Model, parse.GetValue(format) ?? "table");
+                return OutcomeSpendReport.Run(p, parse.GetValue(data), parse.GetValue(config), filter.Team, filter.Person, filter.Project, filter.Model, filters.FormatOf(parse));
             var dimension = dim switch { "day" or "hour" => RollupDimension.Bucket, "status" => RollupDimension.Outcome, _ => Enum.Parse<RollupDimension>(dim, ignoreCase: true) };
             using var storage = CommonOptions.OpenStorage(parse.GetValue(data), parse.GetValue(config));
             var rows = storage.Rollups.Group(filter, dimension);
-            var text = (parse.GetValue(format) ?? "table") switch
+            var text = (filters.FormatOf(parse)) switch
             {
                 "json" => Json(rows, dim, p),
                 "csv" => Csv(rows, dim),

@@ -31,30 +31,19 @@ internal static class SavingsCommand
         var config = CommonOptions.Config();
         var by = new Option<string>("--by") { Description = "Group by: " + string.Join(", ", Dimensions) + " (model: the model that served)", DefaultValueFactory = _ => "lever" };
         by.AcceptOnlyFromAmong(Dimensions);
-        var period = new Option<string>("--period") { Description = "Period: " + ReportPeriod.Help, DefaultValueFactory = _ => "month" };
-        var format = new Option<string>("--format") { Description = "table, json or csv", DefaultValueFactory = _ => "table" };
-        format.AcceptOnlyFromAmong("table", "json", "csv");
-        var team = new Option<string?>("--team") { Description = "Only this team" };
-        var person = new Option<string?>("--person") { Description = "Only this person" };
-        var project = new Option<string?>("--project") { Description = "Only this project" };
-        var model = new Option<string?>("--model") { Description = "Only this (served) model" };
+        var filters = new RollupFilterOptions("Only this (served) model");
         var command = new Command("savings", "What routing, degrades, caps, prompt-cache help, the response cache and batch saved (estimated), by lever, team, person, project or model")
         {
-            data, config, by, period, format, team, person, project, model,
+            data, config, by,
         };
+        foreach (var o in filters.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
-            var spec = parse.GetValue(period) ?? "month";
-            if (!ReportPeriod.TryParse(spec, TimeProvider.System.GetUtcNow(), out var p))
-                throw new CliException($"--period: '{spec}' is not one of {ReportPeriod.Help}", 2);
             var dim = parse.GetValue(by) ?? "lever";
-            var filter = new RollupFilter(p.From, p.To)
-            {
-                Team = parse.GetValue(team), Person = parse.GetValue(person), Project = parse.GetValue(project), Model = parse.GetValue(model),
-            };
+            var (p, filter) = filters.Read(parse);
             using var storage = CommonOptions.OpenStorage(parse.GetValue(data), parse.GetValue(config));
             var report = storage.Savings.Report(filter, Enum.Parse<SavingsDimension>(dim, ignoreCase: true));
-            Console.Out.Write((parse.GetValue(format) ?? "table") switch
+            Console.Out.Write((filters.FormatOf(parse)) switch
             {
                 "json" => Json(report, dim, p),
                 "csv" => Csv(report, dim),

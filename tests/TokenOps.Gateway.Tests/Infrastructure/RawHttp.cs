@@ -6,8 +6,12 @@ namespace TokenOps.Gateway.Tests.Infrastructure;
 /// <summary>What the server answered to a large upload, and how much of it the client had sent by then.</summary>
 public sealed record RawAnswer(int Status, string Body, long SentWhenAnswered, long BodyBytes, bool SenderFinishedFirst)
 {
-    /// <summary>The server answered while the upload was still far from done: it did not wait to read it.</summary>
-    public bool AnsweredEarly => !SenderFinishedFirst && SentWhenAnswered < BodyBytes / 2;
+    /// <summary>
+    /// The server answered while the upload was still under way: it did not wait to read it (a server that read the body
+    /// first could only answer after the last byte was sent). The byte bound is loose: on a loaded 2-core machine the
+    /// sender got 58 % of 30 MiB out before the answer reached it (a fresh-clone CI run).
+    /// </summary>
+    public bool AnsweredEarly => !SenderFinishedFirst && SentWhenAnswered < BodyBytes * 9 / 10;
 }
 
 /// <summary>

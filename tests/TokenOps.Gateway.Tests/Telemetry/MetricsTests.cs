@@ -14,6 +14,7 @@ using TokenOps.Gateway.Tests.Infrastructure;
 namespace TokenOps.Gateway.Tests.Telemetry;
 
 /// <summary>/metrics agrees with the ledger; spans carry the GenAI attributes; names and auth are as documented.</summary>
+[Collection(MetricsCollection.Name)]
 public sealed class MetricsTests
 {
     private static readonly string LongPrompt = string.Join(' ', Enumerable.Repeat("ledger budget token", 700));
@@ -399,4 +400,15 @@ public sealed class MetricsTests
     {
         public IReadOnlyList<BudgetSnapshot> Current() => snapshots;
     }
+}
+
+/// <summary>
+/// The metrics tests run alone, after the parallel ones: the OpenTelemetry SDK subscribes to meters by name across the
+/// process, so another gateway started beside them (one per process in production) registers instruments of the same
+/// names, and one gateway's /metrics could read the other's (a savings assertion read 0 beside EndpointGuardTests).
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MetricsCollection
+{
+    public const string Name = "Metrics";
 }

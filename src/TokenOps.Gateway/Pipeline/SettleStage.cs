@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using TokenOps.Core.Ledger;
 using TokenOps.Core.Metering;
@@ -99,10 +98,8 @@ public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimePr
         var output = Math.Min(tokens.Count(model, meter.GeneratedText), context.Facts?.MaxTotalOutputTokens ?? long.MaxValue);
         if (meter.PartialUsage is { } partial)
             return (partial with { Output = Math.Max(partial.Output, output), Reasoning = Math.Min(partial.Reasoning, Math.Max(partial.Output, output)) }, true);
-        var prompt = new StringBuilder();
         using var doc = JsonDocument.Parse(context.Body!);
-        context.Route.CollectPromptText(doc.RootElement, prompt);
-        var input = tokens.Count(model, prompt.ToString()) + context.Route.PromptTokenIds(doc.RootElement);
+        var input = context.Route.CountPromptTokens(doc.RootElement, tokens, model);
         return (new TokenUsage { UncachedInput = input, Output = output, Tier = meter.Tier }, true);
     }
 

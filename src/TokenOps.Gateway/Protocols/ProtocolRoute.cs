@@ -35,4 +35,12 @@ public abstract class ProtocolRoute
 
     /// <summary>Prompt tokens sent as ids rather than text (embeddings), added to the tokenizer's count of the text.</summary>
     public virtual long PromptTokenIds(JsonElement root) => 0;
+
+    /// <summary>The prompt's tokens by TokenOps' tokenizer: its text counted, plus any prompt sent as token ids.</summary>
+    public long CountPromptTokens(JsonElement root, Metering.TokenCounter tokens, string model)
+    {
+        var text = new StringBuilder();
+        CollectPromptText(root, text);
+        return tokens.Count(model, text.ToString()) + PromptTokenIds(root);
+    }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text;
 using System.Text.Json;
 using TokenOps.Core.Pricing;
 using TokenOps.Gateway.Metering;
@@ -68,7 +67,7 @@ public sealed class CandidatePicker(IRouteScorer scorer, TokenCounter tokens)
                 // Every token is at least one byte: a body that fits in bytes fits in tokens, with no tokenizer run.
                 if (bodyBytes + maxOutput > window)
                 {
-                    inputTokens ??= CountInput(protocol, root, route.ServedModel);
+                    inputTokens ??= protocol.CountPromptTokens(root, tokens, route.ServedModel);
                     if (inputTokens + maxOutput > window)
                     {
                         refusals.Add($"{route.ServedModel}'s context window ({window} tokens) cannot hold the prompt (~{inputTokens}) plus max_tokens ({maxOutput})");
@@ -82,12 +81,5 @@ public sealed class CandidatePicker(IRouteScorer scorer, TokenCounter tokens)
             throw GatewayException.BadRequest("no_eligible_model",
                 $"No candidate of this router can serve the request: {string.Join("; ", refusals)}.", "model");
         return eligible;
-    }
-
-    private long CountInput(ProtocolRoute protocol, JsonElement root, string model)
-    {
-        var text = new StringBuilder();
-        protocol.CollectPromptText(root, text);
-        return tokens.Count(model, text.ToString());
     }
 }

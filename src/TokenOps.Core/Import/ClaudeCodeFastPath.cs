@@ -102,7 +102,14 @@ internal static class ClaudeCodeFastPath
             {
                 if (!PlainString(s, ref p, out var v) || !ClaudeCodeLineParser.IsSemverPrefixed(v)) return false;
             }
-            else if ((key.SequenceEqual("cwd"u8) || key.SequenceEqual("isApiErrorMessage"u8)) && s[p] == (byte)'n') return false;
+            else if (key.SequenceEqual("cwd"u8))
+            {
+                // Escaped paths (Windows backslashes) and null go to the full reader.
+                if (!PlainString(s, ref p, out var cwd)) return false;
+                var name = ProjectName.Of(cwd);
+                if (!name.IsEmpty) e.Project = intern(name);
+            }
+            else if (key.SequenceEqual("isApiErrorMessage"u8) && s[p] == (byte)'n') return false;
             else if (!Skip(s, ref p, 1)) return false;
             if (!Next(s, ref p, out var done)) return false;
             if (done) break;

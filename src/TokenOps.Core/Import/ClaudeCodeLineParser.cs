@@ -6,8 +6,8 @@ namespace TokenOps.Core.Import;
 
 /// <summary>
 /// Parses one Claude Code JSONL line (REFERENCE.md 2.2/2.3) with one forward pass of <see cref="Utf8JsonReader"/>:
-/// only timestamp, sessionId, requestId, costUSD, isSidechain, version and message.{id, model, usage} are read; long
-/// message content is skipped without materialising strings. Lines without the byte marker <c>"usage":{</c> are not
+/// only timestamp, sessionId, requestId, costUSD, isSidechain, version, cwd (the project: its last folder) and message.{id, model, usage} are read; long
+/// message content is skipped without materialising strings. Lines without a <c>"usage"</c> object (<see cref="MayHaveUsage"/>) are not
 /// parsed at all. Validation follows ccusage: a line is rejected when a known field is literally null, the timestamp
 /// does not parse, an id/model is present but empty, or input/output tokens are missing.
 /// Most lines take <see cref="ClaudeCodeFastPath"/> (same result, no general JSON reader); the rest are re-parsed here.
@@ -17,13 +17,29 @@ public sealed class ClaudeCodeLineParser(bool keepIds = false, bool fastPath = t
     /// <summary>Lines with usage that the fast path handed to the full JSON reader (unusual shape, or bad).</summary>
     public long FullParses { get; private set; }
 
-    private static readonly byte[] UsageMarker = "\"usage\":{"u8.ToArray();
+    private static readonly byte[] UsageName = "\"usage\""u8.ToArray();
     internal const ulong RequestSeed = 0x5EED_0001;
     private readonly StringPool _pool = new();
     private readonly char[] _chars = new char[512];
 
-    /// <summary>True when the line can carry usage (cheap vectorised byte search, done before any JSON parsing).</summary>
-    public static bool MayHaveUsage(ReadOnlySpan<byte> line) => line.IndexOf(UsageMarker) >= 0;
+    /// <summary>
+    /// True when the line can carry usage (cheap vectorised byte search, done before any JSON parsing): a <c>"usage"</c>
+    /// name followed by an object, with any JSON whitespace around the colon (<c>"usage": {</c> is as valid as
+    /// <c>"usage":{</c>; a filter stricter than the parser silently dropped such lines).
+    /// </summary>
+    public static bool MayHaveUsage(ReadOnlySpan<byte> line)
+    {
+        while (true)
+        {
+            var at = line.IndexOf(UsageName);
+            if (at < 0) return false;
+            line = line[(at + UsageName.Length)..];
+            var rest = line.TrimStart(" \t\r\n"u8);
+            if (rest.IsEmpty || rest[0] != (byte)':') continue;
+            rest = rest[1..].TrimStart(" \t\r\n"u8);
+            if (!rest.IsEmpty && rest[0] == (byte)'{') return true;
+        }
+    }
 
     public LineKind Parse(ReadOnlySpan<byte> line, out UsageEvent e, out string? error)
     {
@@ -146,7 +162,18 @@ public sealed class ClaudeCodeLineParser(bool keepIds = false, bool fastPath = t
                 reader.Read();
                 if (reader.TokenType != JsonTokenType.String || !IsSemverPrefixed(reader.ValueSpan)) { error = "version is not a semantic version"; return LineKind.Invalid; }
             }
-            else if (reader.ValueTextEquals("cwd"u8) || reader.ValueTextEquals("isApiErrorMessage"u8))
+            else if (reader.ValueTextEquals("cwd"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.Null) { error = "a field is null"; return LineKind.Invalid; }
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    var name = ProjectName.Of(reader.GetString()!);
+                    if (name.Length > 0) e.Project = name;
+                }
+                else reader.Skip();
+            }
+            else if (reader.ValueTextEquals("isApiErrorMessage"u8))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null) { error = "a field is null"; return LineKind.Invalid; }

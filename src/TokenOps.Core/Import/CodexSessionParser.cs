@@ -90,7 +90,7 @@ public sealed class CodexSessionParser : IUsageLineParser
         if (type == "session_meta")
         {
             if (id is not null) SessionId = id;
-            if (cwd is not null) Project = Path.GetFileName(cwd.TrimEnd('/', '\\'));
+            if (cwd is not null) Project = ProjectName.Of(cwd);
             return LineKind.NoUsage;
         }
         if (type == "turn_context") { if (model is not null) Model = model; return LineKind.NoUsage; }

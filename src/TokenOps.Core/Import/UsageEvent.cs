@@ -14,7 +14,7 @@ public struct UsageEvent
     public bool Fast;
     public bool IsSidechain;
     public string? SessionId;
-    /// <summary>The project folder the log file lives in (Claude Code: the folder under <c>projects/</c>).</summary>
+    /// <summary>The project: Claude Code, the last folder of the line's <c>cwd</c> (else the encoded folder under <c>projects/</c>); Codex, its session's cwd.</summary>
     public string? Project;
     /// <summary>Hash of (message.id, requestId); 0 when either is missing (such lines are never de-duplicated).</summary>
     public ulong PairKey;

@@ -31,7 +31,15 @@ public static class CostCalculator
     public static decimal DearestToolCall(ModelPrice price) =>
         Math.Max(price.WebSearchPerCall ?? DefaultWebSearchPerCall, price.FileSearchPerCall ?? 0m);
 
-    public static CostBreakdown Compute(ModelPrice price, TokenUsage usage)
+    public static CostBreakdown Compute(ModelPrice price, TokenUsage usage) => Compute(price, usage, requestInputTokens: null);
+
+    /// <summary>
+    /// Prices usage that may add up several requests (a provider's daily usage bucket): the long-context tier applies per
+    /// request, so it is chosen by <paramref name="requestInputTokens"/>, the input of one request of the bucket (0 for a
+    /// bucket the provider marks as below every threshold, such as Anthropic's <c>context_window: "0-200k"</c>), not by the
+    /// bucket's total. Null means the usage is one request.
+    /// </summary>
+    public static CostBreakdown Compute(ModelPrice price, TokenUsage usage, long? requestInputTokens)
     {
         ArgumentNullException.ThrowIfNull(price);
         ArgumentNullException.ThrowIfNull(usage);
@@ -47,7 +55,7 @@ public static class CostCalculator
         var output = Math.Max(0, usage.Output);
         var reasoning = Math.Clamp(usage.Reasoning, 0, output);
 
-        var rates = RateResolver.Resolve(price, uncached + cacheRead + write5m + write1h, usage.Tier);
+        var rates = RateResolver.Resolve(price, requestInputTokens ?? uncached + cacheRead + write5m + write1h, usage.Tier);
         return new CostBreakdown
         {
             UncachedInput = uncached * rates.Input,

@@ -20,7 +20,7 @@ public sealed record ImportSummary(int Files, int FilesUnchanged, long Lines, lo
 /// <see cref="ILedgerStore.Merge"/> keeps one row per id (the one with more tokens), so no line counts twice
 /// even when a state record is lost. Rows are priced with the catalog; a model it does not know is skipped and counted.
 /// </summary>
-public sealed class LedgerImporter(ILedgerStore store, IImportState progress, PriceCatalog catalog, string person, int batchSize = 5000)
+public sealed class LedgerImporter(ILedgerStore store, IImportState progress, PriceCatalog catalog, string person, int batchSize = 5000, string? team = null)
 {
     private readonly ILedgerStore _store = store;
     private readonly UsagePricer _pricer = new(catalog, CostMode.Calculate);
@@ -121,6 +121,7 @@ public sealed class LedgerImporter(ILedgerStore store, IImportState progress, Pr
             EndedAt = at,
             Route = "import." + source,
             Person = person,
+            Team = team,
             Project = e.Project,
             Provider = price.Provider,
             RequestedModel = e.Model,

@@ -29,7 +29,7 @@ namespace TokenOps.Storage.Import;
 /// Row ids hash the bucket and every grouping field, so importing the same file (or an overlapping one) twice adds nothing.
 /// Cost-only rows have route <c>import.&lt;provider&gt;-costs</c>; usage rows <c>import.&lt;provider&gt;-usage</c>.
 /// </summary>
-public sealed class ProviderExportImporter(ILedgerStore store, PriceCatalog catalog, string? person)
+public sealed class ProviderExportImporter(ILedgerStore store, PriceCatalog catalog, string? person, string? team = null)
 {
     private readonly ILedgerStore _store = store;
 
@@ -156,7 +156,8 @@ public sealed class ProviderExportImporter(ILedgerStore store, PriceCatalog cata
         var tier = batch ? ServiceTier.Batch : Text(r, "service_tier") switch { "flex" => ServiceTier.Flex, "priority" => ServiceTier.Priority, _ => ServiceTier.Standard };
         var usage = new TokenUsage { UncachedInput = input - cached, CacheRead = cached, Output = Long(r, "output_tokens"), Tier = tier };
         var key = $"openai-usage|{start.ToUnixTimeSeconds()}|{end.ToUnixTimeSeconds()}|{model}|{project}|{Text(r, "user_id")}|{Text(r, "api_key_id")}|{batch}|{Text(r, "service_tier")}";
-        return UsageRow("openai", start, end, model, usage, project, key, out error);
+        // OpenAI's buckets say nothing of request sizes: priced at base rates, never at a long-context tier the sum crossed.
+        return UsageRow("openai", start, end, model, usage, project, key, 0, out error);
     }
 
     private LedgerEntry? Anthropic(JsonElement r, DateTimeOffset start, DateTimeOffset end, out string? error)
@@ -186,27 +187,42 @@ public sealed class ProviderExportImporter(ILedgerStore store, PriceCatalog cata
             CacheWrite5m = w5, CacheWrite1h = w1, Output = Long(r, "output_tokens"), Tier = tier,
         };
         var key = $"anthropic-usage|{start:O}|{end:O}|{model}|{workspace}|{Text(r, "api_key_id")}|{Text(r, "service_tier")}|{Text(r, "context_window")}|{Text(r, "inference_geo")}";
-        return UsageRow("anthropic", start, end, model, usage, workspace, key, out error);
+        return UsageRow("anthropic", start, end, model, usage, workspace, key, RequestInputOf(Text(r, "context_window")), out error);
     }
 
-    private LedgerEntry? UsageRow(string provider, DateTimeOffset start, DateTimeOffset end, string model, TokenUsage usage, string? project, string key, out string? error)
+    private LedgerEntry? UsageRow(string provider, DateTimeOffset start, DateTimeOffset end, string model, TokenUsage usage, string? project, string key, long requestInputTokens, out string? error)
     {
         error = null;
         if (!catalog.TryGet(model, out var price) || !price.IsPriced) { error = $"unknown model '{model}'"; return null; }
         return new LedgerEntry
         {
             Id = provider[..2] + "x_" + LedgerImporter.Hash(key),
-            StartedAt = start, EndedAt = end, Route = $"import.{provider}-usage", Person = person, Project = project,
+            StartedAt = start, EndedAt = end, Route = $"import.{provider}-usage", Person = person, Team = team, Project = project,
             Provider = provider, RequestedModel = model, ServedModel = model, Usage = usage,
-            Cost = CostCalculator.Compute(price, usage), CatalogVersion = catalog.Version, Status = 200,
+            Cost = CostCalculator.Compute(price, usage, requestInputTokens), CatalogVersion = catalog.Version, Status = 200,
             Outcome = LedgerOutcome.Ok, Source = provider + "-export",
         };
+    }
+
+    /// <summary>
+    /// The input of one request in an Anthropic usage bucket, from its <c>context_window</c> ("0-200k", "200k-1M"): a bucket
+    /// adds many requests, and the long-context tier applies per request, so the tier comes from the bucket's lower bound
+    /// (just above it), never from the bucket's total. A bucket without the field is taken as below every threshold.
+    /// </summary>
+    internal static long RequestInputOf(string? contextWindow)
+    {
+        if (string.IsNullOrEmpty(contextWindow)) return 0;
+        var dash = contextWindow.IndexOf('-');
+        var lower = (dash < 0 ? contextWindow : contextWindow[..dash]).Trim().ToLowerInvariant();
+        long scale = lower.EndsWith('k') ? 1_000 : lower.EndsWith('m') ? 1_000_000 : 1;
+        if (scale > 1) lower = lower[..^1];
+        return long.TryParse(lower, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n * scale + 1 : 0;
     }
 
     private LedgerEntry CostRow(string provider, DateTimeOffset start, DateTimeOffset end, decimal usd, string? project, string? item, string key) => new()
     {
         Id = provider[..2] + "c_" + LedgerImporter.Hash(key),
-        StartedAt = start, EndedAt = end, Route = $"import.{provider}-costs", Person = person, Project = project,
+        StartedAt = start, EndedAt = end, Route = $"import.{provider}-costs", Person = person, Team = team, Project = project,
         Provider = provider, Feature = item, CostNanos = NanoUsd.FromUsd(usd), Status = 200, Outcome = LedgerOutcome.Ok,
         Source = provider + "-export",
     };

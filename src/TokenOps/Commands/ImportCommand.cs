@@ -20,9 +20,10 @@ internal static class ImportCommand
     {
         var dirs = new Argument<string[]>("dir") { Description = "Log directories (a Claude config dir, or its projects/ folder; a Codex sessions folder)", Arity = ArgumentArity.ZeroOrMore };
         var person = Person();
+        var (team, teamMap) = (TeamOption(), TeamMapOption());
         var data = CommonOptions.Data();
         var config = CommonOptions.Config();
-        var command = new Command(name, description) { dirs, person, data, config };
+        var command = new Command(name, description) { dirs, person, team, teamMap, data, config };
         command.SetAction(parse =>
         {
             var given = parse.GetValue(dirs) ?? [];
@@ -30,7 +31,9 @@ internal static class ImportCommand
             if (roots.Count == 0) throw new CliException($"no {name} logs found{(given.Length > 0 ? " in " + string.Join(", ", given) : " in the default locations")}");
             var files = claude ? LogLocations.ClaudeFiles(roots) : LogLocations.CodexFiles(roots);
             using var storage = CommonOptions.OpenStorage(parse.GetValue(data), parse.GetValue(config));
-            var importer = new LedgerImporter(storage.Ledger, storage.ImportState, Catalog(parse.GetValue(data), parse.GetValue(config)), parse.GetValue(person) ?? Environment.UserName);
+            var who = parse.GetValue(person) ?? Environment.UserName;
+            var teamOf = ImportTeams.Resolve(storage.Keys, who, parse.GetValue(teamMap), parse.GetValue(team));
+            var importer = new LedgerImporter(storage.Ledger, storage.ImportState, Catalog(parse.GetValue(data), parse.GetValue(config)), who, team: teamOf);
             var summary = claude ? importer.ImportClaude(files) : importer.ImportCodex(files);
             Print(name, summary);
             return 0;
@@ -42,13 +45,16 @@ internal static class ImportCommand
     {
         var file = new Argument<string[]>("file") { Description = "JSON file(s): a page, an array of pages, or one page per line", Arity = ArgumentArity.OneOrMore };
         var person = new Option<string?>("--person") { Description = "Person to attribute the rows to (default none: provider exports are organisation-wide)" };
+        var (team, teamMap) = (TeamOption(), TeamMapOption());
         var data = CommonOptions.Data();
         var config = CommonOptions.Config();
-        var command = new Command(name, description) { file, person, data, config };
+        var command = new Command(name, description) { file, person, team, teamMap, data, config };
         command.SetAction(parse =>
         {
             using var storage = CommonOptions.OpenStorage(parse.GetValue(data), parse.GetValue(config));
-            var importer = new ProviderExportImporter(storage.Ledger, Catalog(parse.GetValue(data), parse.GetValue(config)), parse.GetValue(person));
+            var who = parse.GetValue(person);
+            var teamOf = ImportTeams.Resolve(storage.Keys, who, parse.GetValue(teamMap), parse.GetValue(team));
+            var importer = new ProviderExportImporter(storage.Ledger, Catalog(parse.GetValue(data), parse.GetValue(config)), who, teamOf);
             foreach (var path in parse.GetValue(file) ?? []) Print(name, importer.Import(path, provider));
             return 0;
         });
@@ -61,6 +67,10 @@ internal static class ImportCommand
         var options = TokenOps.Gateway.Configuration.ConfigurationLoader.Load(config);
         return TokenOps.Gateway.Pricing.ActiveCatalog.Load(data ?? options.DataDirectory).Catalog;
     }
+
+    private static Option<string?> TeamOption() => new("--team") { Description = "Team of the imported rows when the person is not in the people table or the --team-map file" };
+
+    private static Option<string?> TeamMapOption() => new("--team-map") { Description = "A file of person,team lines (CSV; # comments) for people not in the people table" };
 
     private static Option<string?> Person() => new("--person") { Description = "Person the usage belongs to (default: the local user)" };
 

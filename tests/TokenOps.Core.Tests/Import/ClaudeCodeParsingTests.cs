@@ -32,6 +32,27 @@ public sealed class ClaudeCodeParsingTests
         Assert.NotEqual(0UL, e.PairKey);
     }
 
+    [Theory]
+    [InlineData(": ")]
+    [InlineData(" :  ")]
+    public void WhitespaceAroundColons_IsReadLikeCompactJson(string colon)
+    {
+        // Hand-written or re-serialised logs are valid JSON: every colon (including usage's) may carry spaces.
+        var compact = Parse(Line());
+        var spaced = Parse(Line().Replace("\":", "\"" + colon));
+        Assert.Equal(LineKind.Usage, spaced.Kind);
+        Assert.Equal((compact.Event.Input, compact.Event.Output, compact.Event.CacheCreation, compact.Event.CacheRead), (spaced.Event.Input, spaced.Event.Output, spaced.Event.CacheCreation, spaced.Event.CacheRead));
+        Assert.Equal(compact.Event.TimestampMs, spaced.Event.TimestampMs);
+        Assert.Equal(compact.Event.Model, spaced.Event.Model);
+    }
+
+    [Fact]
+    public void AQuotedUsageWordInText_IsNotUsage()
+    {
+        var (kind, _, _) = Parse("""{"type":"user","timestamp":"2026-01-09T10:00:00.000Z","message":{"role":"user","content":"the \"usage\": {} field"}}""");
+        Assert.Equal(LineKind.NoUsage, kind);
+    }
+
     [Fact]
     public void UserLineWithoutUsage_IsNotAnError()
     {

@@ -28,6 +28,11 @@ public sealed class FastPathEquivalenceTests
         yield return ClaudeCodeParsingTests.Line().Replace("\"sessionId\":\"s1\"", "\"sessionId\":\"\"");
         yield return ClaudeCodeParsingTests.Line(extra: "\"version\":\"x\",");
         yield return ClaudeCodeParsingTests.Line(extra: "\"cwd\":null,");
+        yield return ClaudeCodeParsingTests.Line(extra: "\"cwd\":\"/home/ada/src/payments/\",");
+        yield return ClaudeCodeParsingTests.Line(extra: "\"cwd\":\"C:\\\\Users\\\\ada\\\\payments\",");
+        yield return ClaudeCodeParsingTests.Line(extra: "\"cwd\":\"/\",");
+        yield return ClaudeCodeParsingTests.Line(extra: "\"cwd\":42,");
+        yield return ClaudeCodeParsingTests.Line(extra: "\"usage\" : {\"n\":1},").Replace("\"usage\":{", "\"usage\": {");
         yield return ClaudeCodeParsingTests.Line(extra: "\"isSidechain\":\"yes\",");
         yield return ClaudeCodeParsingTests.Line(extra: "\"nested\":{\"a\":[1,2,{\"b\":\"c\\\"}\"}],\"t\":true,\"f\":false,\"n\":null},");
         yield return ClaudeCodeParsingTests.Line() + "   ";

@@ -242,6 +242,78 @@ public sealed class ImportCliTests : IDisposable
     }
 
     [Fact]
+    public async Task ImportedRows_CarryThePersonsTeam_AndTheProjectOfTheirWorkingDirectory()
+    {
+        var withCwd = Assistant("msg_1", "req_1", "2026-01-09T10:00:00.000Z", 100, 50).Replace("\"version\":", "\"cwd\":\"/home/ada/src/payments-api\",\"version\":");
+        Write("claude/projects/-home-ada-src-payments-api/s1.jsonl", withCwd, Assistant("msg_2", "req_2", "2026-01-09T10:01:00.000Z", 100, 50));
+        var map = Write("teams.csv", "# who is where", "person,team", "bob,platform");
+        var data = Path.Combine(_dir, "data");
+        var (exit, _, stderr) = await Run("keys", "create", "--person", "ada", "--team", "payments", "--data", data);
+        Assert.True(exit == 0, stderr);
+
+        // 1. The people table wins over the flag.
+        (exit, _, stderr) = await Run("import", "claude-code", Path.Combine(_dir, "claude"), "--person", "ada", "--team", "elsewhere", "--data", data);
+        Assert.True(exit == 0, stderr);
+        var rows = await Rows(data);
+        Assert.All(rows, r => Assert.Equal("payments", r.GetProperty("team").GetString()));
+        // The line with a cwd names the project after its folder; the line without keeps the log folder's name.
+        Assert.Equal(["-home-ada-src-payments-api", "payments-api"], rows.Select(r => r.GetProperty("project").GetString()).Order());
+
+        // 2. Not in the people table: the mapping file, else the flag.
+        var anthropic = Write("anthropic-small.json", """
+            {"data":[{"starting_at":"2026-01-01T00:00:00Z","ending_at":"2026-01-02T00:00:00Z","results":[
+              {"uncached_input_tokens":10,"output_tokens":5,"model":"claude-sonnet-4-5","context_window":"0-200k"}]}],"has_more":false}
+            """);
+        (exit, _, stderr) = await Run("import", "anthropic-usage", anthropic, "--person", "bob", "--team-map", map, "--team", "fallback", "--data", data);
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("platform", (await Rows(data)).Single(r => r.GetProperty("person").GetString() == "bob").GetProperty("team").GetString());
+        // (Another workspace's export: the same bucket imported again would add nothing, whoever it is given to.)
+        (exit, _, stderr) = await Run("import", "anthropic-usage", Write("anthropic-other.json", File.ReadAllText(anthropic).Replace("\"context_window\"", "\"workspace_id\":\"w2\",\"context_window\"")),
+            "--person", "cy", "--team-map", map, "--team", "fallback", "--data", data);
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("fallback", (await Rows(data)).Single(r => r.GetProperty("person").GetString() == "cy").GetProperty("team").GetString());
+
+        // 3. A malformed map is a clear error, exit 2.
+        var bad = Write("bad.csv", "bob");
+        (exit, _, stderr) = await Run("import", "anthropic-usage", anthropic, "--person", "dee", "--team-map", bad, "--data", data);
+        Assert.Equal(2, exit);
+        Assert.Contains("expected 'person,team'", stderr);
+    }
+
+    private async Task<List<JsonElement>> Rows(string data)
+    {
+        var (_, json, _) = await Run("ledger", "--data", data, "--format", "json");
+        return json.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+    }
+
+    [Fact]
+    public async Task AnthropicUsageBuckets_TakeTheLongContextTierPerRequest_NotFromTheDaysTotal()
+    {
+        // A day of sonnet-4-5 traffic: each request under 200k (the bucket says so), the day's sum far above it.
+        var anthropic = Write("anthropic-days.json", """
+            {"data":[{"starting_at":"2026-01-01T00:00:00Z","ending_at":"2026-01-02T00:00:00Z","results":[
+              {"uncached_input_tokens":1000000,"cache_read_input_tokens":0,"output_tokens":150000,"model":"claude-sonnet-4-5","service_tier":"standard","context_window":"0-200k","workspace_id":"w1"},
+              {"uncached_input_tokens":1000000,"cache_read_input_tokens":0,"output_tokens":150000,"model":"claude-sonnet-4-5","service_tier":"batch","context_window":"0-200k","workspace_id":"w1"},
+              {"uncached_input_tokens":1000000,"cache_read_input_tokens":0,"output_tokens":150000,"model":"claude-sonnet-4-5","service_tier":"standard","context_window":"200k-1M","workspace_id":"w1"}]}],
+             "has_more":false,"next_page":null}
+            """);
+        var data = Path.Combine(_dir, "data");
+        var (exit, stdout, stderr) = await Run("import", "anthropic-usage", anthropic, "--data", data);
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("3 row(s) added", stdout);
+        var (_, json, _) = await Run("ledger", "--data", data, "--format", "json");
+        var rows = json.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        long Cost(string tier, bool longContext) => rows.Single(r => r.GetProperty("service_tier").GetString() == tier
+            && (r.GetProperty("cost_nanos").GetInt64() > 6_000_000_000) == longContext).GetProperty("cost_nanos").GetInt64();
+        // Base: 1M x 3e-6 + 150k x 15e-6 = 5.25 (not 6 + 3.375 = 9.375 at the 200k tier's rates).
+        Assert.Equal(5_250_000_000, Cost("standard", longContext: false));
+        // Batch at 50 % of the base rates: 2.625.
+        Assert.Equal(2_625_000_000, rows.Single(r => r.GetProperty("service_tier").GetString() == "batch").GetProperty("cost_nanos").GetInt64());
+        // A bucket of requests above 200k each takes the tier's rates: 1M x 6e-6 + 150k x 22.5e-6 = 9.375.
+        Assert.Equal(9_375_000_000, Cost("standard", longContext: true));
+    }
+
+    [Fact]
     public async Task Blocks_Json_HasWindowsAndNoActiveBlockForOldLogs()
     {
         Write("claude/projects/p/s.jsonl",

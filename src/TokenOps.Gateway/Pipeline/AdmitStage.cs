@@ -20,6 +20,8 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
 {
     public const string JustificationHeader = "X-TokenOps-Justification";
     public const string RemainingHeader = "X-TokenOps-Budget-Remaining";
+    /// <summary>The worst case this request holds against its budgets while it runs (released at settlement).</summary>
+    public const string HeldHeader = "X-TokenOps-Budget-Held";
     public const string WarningHeader = "X-TokenOps-Budget-Warning";
     public const string DegradedHeader = "X-TokenOps-Budget-Degraded";
     private const int MaxJustificationLength = 500;
@@ -107,7 +109,12 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
         if (result.Reservation is null) throw Refusal(result.RefusedBy!, worst);
 
         context.Reservation = result.Reservation;
-        context.Http.Response.Headers[RemainingHeader] = Usd(Math.Max(0, result.AvailableNanos));
+        // What is left for the next request: this request's worst-case hold is not spending. Until the answer is
+        // known that is the remainder before this request; the settle stage lowers it by the actual cost when the
+        // headers have not gone yet (every non-streamed answer).
+        context.BudgetLeftBeforeNanos = Math.Max(0, result.AvailableNanos + result.Reservation.Nanos);
+        context.Http.Response.Headers[RemainingHeader] = Usd(context.BudgetLeftBeforeNanos.Value);
+        context.Http.Response.Headers[HeldHeader] = Usd(result.Reservation.Nanos);
         if (actions is { Count: > 0 }) context.BudgetAction = string.Join(';', actions);
     }
 
@@ -227,7 +234,7 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
             $"and this one may cost up to {NanoUsd.ToUsd(worst):0.00####} USD. It resets at {Time(s.PeriodEnd)}. Lower max_tokens or ask for more budget."))
     { Budget = BudgetRefusal.From(s) };
 
-    private static string Usd(long nanos) => NanoUsd.ToUsd(nanos).ToString("0.000000", CultureInfo.InvariantCulture);
+    internal static string Usd(long nanos) => NanoUsd.ToUsd(nanos).ToString("0.000000", CultureInfo.InvariantCulture);
 
     private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 }

@@ -25,6 +25,8 @@ public sealed class ProxyContext(HttpContext http, ProtocolRoute route, string e
     public UsageMeter? Meter { get; set; }
     /// <summary>The budget hold taken by the admit stage; the settle stage frees it and books the actual cost.</summary>
     public TokenOps.Core.Budgets.BudgetReservation? Reservation { get; set; }
+    /// <summary>What the tightest budget had left before this request (its hold not counted), for X-TokenOps-Budget-Remaining.</summary>
+    public long? BudgetLeftBeforeNanos { get; set; }
     /// <summary>What budget enforcement did (degraded, clamped, warned, justified), for the ledger row.</summary>
     public string? BudgetAction { get; set; }
     public string? Justification { get; set; }

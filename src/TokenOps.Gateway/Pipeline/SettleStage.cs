@@ -35,6 +35,8 @@ public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimePr
         }
         // Free the reservation and book the cost the ledger row records, so the counters equal the ledger.
         budgets.Book.Settle(context.Reservation, entry.CostNanos);
+        if (context.BudgetLeftBeforeNanos is { } before && !context.Http.Response.HasStarted)
+            context.Http.Response.Headers[AdmitStage.RemainingHeader] = AdmitStage.Usd(Math.Max(0, before - entry.CostNanos));
         context.SettledTokens = entry.Usage.Total;
         ledger.Record(entry);
         telemetry.Record(entry, context.Activity);

@@ -27,8 +27,8 @@ public sealed class ReviewFindingTests
         return request;
     }
 
-    private static long Remaining(HttpResponseMessage response) =>
-        NanoUsd.FromUsd(decimal.Parse(response.Headers.GetValues(AdmitStage.RemainingHeader).Single(), CultureInfo.InvariantCulture));
+    private static long Held(HttpResponseMessage response) =>
+        NanoUsd.FromUsd(decimal.Parse(response.Headers.GetValues(AdmitStage.HeldHeader).Single(), CultureInfo.InvariantCulture));
 
     [Theory]
     [InlineData("/v1/chat/completions", """{"model":"gpt-4o","max_tokens":100,"messages":[{"role":"user","content":"hi there"}]}""")]
@@ -89,7 +89,7 @@ public sealed class ReviewFindingTests
         Assert.Empty(gateway.Bill.Entries);
     }
 
-    /// <summary>What one request reserves, read from the remaining-budget header of a fresh gateway (far from the limit: the byte bound).</summary>
+    /// <summary>What one request reserves, read from the held-budget header of a fresh gateway (far from the limit: the byte bound).</summary>
     private static async Task<long> ReservedAsync(string path, string json, params (string, string)[] headers)
     {
         const decimal limit = 1000m;
@@ -97,7 +97,7 @@ public sealed class ReviewFindingTests
         using var http = gateway.Client(gateway.CreateKey());
         using var response = await http.SendAsync(Post(path, json, headers));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return NanoUsd.FromUsd(limit) - Remaining(response);
+        return Held(response);
     }
 
     private static long Bound(string json) => Encoding.UTF8.GetByteCount(json) + Encoding.UTF8.GetByteCount(json) / 4 + 32;

@@ -98,8 +98,10 @@ public static class GatewayHost
         var catalogPointer = new Pricing.StoredCatalogs(options.DataDirectory).PointerPath;
         string[] watched = settings.ConfigPath is { } configPath ? [configPath, catalogPointer] : [catalogPointer];
         services.AddHostedService(sp => new RouteReloader(watched, settings.ConfigReloadInterval,
-            () => settings.ConfigPath is { } path ? ConfigurationLoader.Load(path) : options,
-            next => BuildRouter(next, simulatorUrl, settings), routerHolder, sp.GetRequiredService<ILogger<RouteReloader>>()));
+            () => settings.ConfigPath is { } path ? ConfigurationLoader.Load(path, serving: true) : options,
+            next => BuildRouter(next, simulatorUrl, settings), routerHolder, sp.GetRequiredService<ILogger<RouteReloader>>(),
+            sp.GetRequiredService<LiveSettings>().Apply));
+        services.AddSingleton(sp => new LiveSettings(options, sp.GetRequiredService<BudgetEngine>(), sp.GetRequiredService<ILogger<LiveSettings>>()));
         services.AddSingleton(UpstreamClient.Create());
         services.AddSingleton<BudgetEngine>();
         services.AddSingleton<IBudgetSnapshots>(sp => sp.GetRequiredService<BudgetEngine>());

@@ -65,6 +65,14 @@ public static class Cli
             await Console.Error.WriteLineAsync($"tokenops: {ex.Message}");
             return ex.ExitCode;
         }
+        catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            // Kestrel: "Failed to bind to address http://127.0.0.1:8080: address already in use." One line, not a trace.
+            var match = System.Text.RegularExpressions.Regex.Match(ex.Message, @"address (\S+): address already in use");
+            var address = match.Success ? match.Groups[1].Value : "the requested address";
+            await Console.Error.WriteLineAsync($"tokenops: cannot listen on {address}: the address is already in use (another process holds the port; choose another with --urls)");
+            return 2;
+        }
         catch (DbException ex)
         {
             // A database that is down or refuses (PostgreSQL unreachable, wrong role): one line in the driver's words, which

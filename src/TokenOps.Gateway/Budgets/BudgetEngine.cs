@@ -53,6 +53,28 @@ public sealed class BudgetEngine : IBudgetSnapshots
 
     public IReadOnlyList<BudgetSnapshot> Current() => Book.Current();
 
+    /// <summary>
+    /// Budgets edited in tokenops.json while the gateway runs: the new policy set replaces the old one (counters keep
+    /// their spend, as with a stored change). The reservation TTL is fixed at start.
+    /// </summary>
+    public void ApplyConfig(BudgetsOptions next)
+    {
+        lock (_reloadGate)
+        {
+            var previous = _options.Budgets;
+            _options.Budgets = next;
+            try
+            {
+                Book.Apply(BudgetPolicyBuilder.Build(_options, _store.List(), _store.Version()));
+            }
+            catch (ConfigurationException ex)
+            {
+                _options.Budgets = previous;
+                _logger.LogError("Budgets of tokenops.json not applied, keeping the running ones: {Message}", ex.Message);
+            }
+        }
+    }
+
     /// <summary>One cheap read of the store's version; a reload only when it moved. Returns true if it reloaded.</summary>
     public bool RefreshIfChanged()
     {

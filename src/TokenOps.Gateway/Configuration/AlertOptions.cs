@@ -35,7 +35,8 @@ public sealed class AlertOptions
 
     public IReadOnlyList<int> EffectiveThresholds => Thresholds is { Count: > 0 } t ? t : DefaultThresholds;
 
-    public void Validate(string source)
+    /// <param name="serving">Webhook URLs named by environment variables must be set (reading commands deliver nothing).</param>
+    public void Validate(string source, bool serving = true)
     {
         void Fail(string key, string problem) => throw new ConfigurationException($"{source}: alerts.{key} {problem}");
         if (EffectiveThresholds.Any(t => t is <= 0 or > 1000)) Fail("thresholds", "must be percentages between 1 and 1000");
@@ -51,7 +52,10 @@ public sealed class AlertOptions
             if (w.Format is not ("slack" or "json")) Fail($"webhooks[{i}].format", $"must be \"slack\" or \"json\", not \"{w.Format}\"");
             if (w.Url is null == w.UrlEnv is null) Fail($"webhooks[{i}]", "needs exactly one of url or urlEnv");
             if (w.UrlEnv is { } env && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(env)))
-                Fail($"webhooks[{i}].urlEnv", $"names the environment variable {env}, which is not set");
+            {
+                if (serving) Fail($"webhooks[{i}].urlEnv", $"names the environment variable {env}, which is not set");
+                continue;
+            }
             var url = w.ResolveUrl();
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
                 Fail($"webhooks[{i}]", "url must be an absolute http(s) URL");

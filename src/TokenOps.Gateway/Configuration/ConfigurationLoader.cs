@@ -11,7 +11,9 @@ public static class ConfigurationLoader
 {
     public const string EnvironmentPrefix = "TOKENOPS_CONFIG__";
 
-    public static GatewayOptions Load(string? path)
+    /// <param name="serving">True for the gateway itself: the provider and metrics secrets the configuration names must be
+    /// set. Reading commands (status, budgets list, reports) run without them.</param>
+    public static GatewayOptions Load(string? path, bool serving = false)
     {
         var builder = new ConfigurationBuilder();
         if (path is not null)
@@ -35,6 +37,7 @@ public static class ConfigurationLoader
         {
             IConfiguration root = builder.Build();
             var familyFallback = TakeFamilyFallbackFlag(ref root, source);
+            ConfigurationKeyCheck.Check(root, typeof(GatewayOptions), source);
             root.Bind(options, o => o.ErrorOnUnknownConfiguration = true);
             if (familyFallback is { } on)
             {
@@ -47,7 +50,7 @@ public static class ConfigurationLoader
         {
             throw new ConfigurationException($"{source}: {Flatten(ex)}");
         }
-        GatewayOptionsValidator.Validate(options, path ?? "configuration");
+        GatewayOptionsValidator.Validate(options, path ?? "configuration", serving);
         return options;
     }
 

@@ -5,7 +5,8 @@ namespace TokenOps.Gateway.Configuration;
 /// <summary>Start-time checks, so that a bad config fails at start with the key named, not at the first request.</summary>
 public static class GatewayOptionsValidator
 {
-    public static void Validate(GatewayOptions options, string source)
+    /// <param name="serving">Check that the secrets only the running gateway uses (provider keys, the metrics token) are set.</param>
+    public static void Validate(GatewayOptions options, string source, bool serving = true)
     {
         void Fail(string key, string problem) => throw new ConfigurationException($"{source}: {key} {problem}");
 
@@ -16,7 +17,7 @@ public static class GatewayOptionsValidator
             if (!Uri.TryCreate(p.BaseUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
                 Fail($"providers.{name}.baseUrl", $"must be an absolute http(s) URL, not \"{p.BaseUrl}\"");
             if (p.TimeoutSeconds is <= 0 or > 3600) Fail($"providers.{name}.timeoutSeconds", "must be between 0 and 3600");
-            if (p.ApiKeyEnv is { } env && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(env)))
+            if (serving && p.ApiKeyEnv is { } env && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(env)))
                 Fail($"providers.{name}.apiKeyEnv", $"names the environment variable {env}, which is not set");
             if (p.ApiKeyFile is { } file && !File.Exists(file)) Fail($"providers.{name}.apiKeyFile", $"names {file}, which does not exist");
             foreach (var header in p.ForwardHeaders)
@@ -31,7 +32,7 @@ public static class GatewayOptionsValidator
             if (route.Provider is { } provider && !options.Providers.ContainsKey(provider))
                 Fail($"models.{model}.provider", $"names provider \"{provider}\", which is not under \"providers\"");
         if (options.MaxRequestBodyBytes < 1024) Fail("maxRequestBodyBytes", "must be at least 1024");
-        if (options.Telemetry.MetricsTokenEnv is { } metricsEnv && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(metricsEnv)))
+        if (serving && options.Telemetry.MetricsTokenEnv is { } metricsEnv && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(metricsEnv)))
             Fail("telemetry.metricsTokenEnv", $"names the environment variable {metricsEnv}, which is not set");
         if (options.JournalSegmentBytes < 64 * 1024) Fail("journalSegmentBytes", "must be at least 65536");
         if (options.JournalMinFreeBytes < 0) Fail("journalMinFreeBytes", "must not be negative");
@@ -41,7 +42,7 @@ public static class GatewayOptionsValidator
         if (options.Budgets.ReservationTtlMinutes is <= 0 or > 24 * 60) Fail("budgets.reservationTtlMinutes", "must be between 0 and 1440");
         // Builds the policy set once: bad periods, modes, actions, time zones and team caps beyond the pool fail here.
         Budgets.BudgetPolicyBuilder.Build(options, [], 0, source);
-        options.Alerts.Validate(source);
+        options.Alerts.Validate(source, serving);
         options.RateLimits.Validate(source);
         options.OutputControl.Validate(source, options.Budgets.Tiers.Keys);
         options.PromptCache.Validate(source);

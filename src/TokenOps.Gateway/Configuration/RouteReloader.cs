@@ -8,7 +8,8 @@ namespace TokenOps.Gateway.Configuration;
 /// stores a new catalog (its pointer, DATA/prices/current.json, changes): the new router is built whole and swapped in
 /// one reference write, so a request sees either the old routes or the new ones, never a mix. The files are polled
 /// (editors and config managers replace files by rename, which file watchers often miss). A bad edit is logged in one
-/// line and ignored: the running routes stay. Other settings need a restart.
+/// line and ignored: the running routes stay. Budgets apply too, and any other changed section is named in a warning
+/// that says a restart applies it (<see cref="LiveSettings"/>).
 /// </summary>
 public sealed class RouteReloader(
     IReadOnlyList<string> watched,
@@ -16,7 +17,8 @@ public sealed class RouteReloader(
     Func<GatewayOptions> load,
     Func<GatewayOptions, ModelRouter> build,
     ModelRouterHolder holder,
-    ILogger<RouteReloader> logger) : BackgroundService
+    ILogger<RouteReloader> logger,
+    Action<GatewayOptions>? alsoApply = null) : BackgroundService
 {
     private (DateTime, long)[] _seen = [.. watched.Select(Stamp)];
 
@@ -43,8 +45,10 @@ public sealed class RouteReloader(
     {
         try
         {
-            var next = build(load());
+            var options = load();
+            var next = build(options);
             holder.Swap(next);
+            alsoApply?.Invoke(options);
             logger.LogInformation("Reloaded routes and prices from {Files} (catalog {Version})", string.Join(", ", watched), next.Catalog.Version);
             return true;
         }

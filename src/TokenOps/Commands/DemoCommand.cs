@@ -101,6 +101,13 @@ internal static class DemoCommand
 
             var (_, tryKey) = keyStore.Create("you", "demo");
             Console.WriteLine();
+            if (parse.GetValue(exit))
+            {
+                // With --exit the clock stays at the report's instant, so nothing (alerts included) moves after the report.
+                Console.WriteLine($"The demo ledger is in {Path.GetFullPath(dir)}; the gateway has stopped. Explore it with:");
+                Console.WriteLine($"  tokenops report daily --data {dir}    tokenops savings --data {dir}    tokenops serve --simulate --data {dir}");
+                return 0;
+            }
             Console.WriteLine($"Dashboard: {gateway.BaseUrl} (sign in with the admin token {adminToken} to see everything,");
             Console.WriteLine($"           or as a developer with alice's key {keys["alice"]}). Admin API: Authorization: Bearer <admin token>.");
             Console.WriteLine($"The gateway is running at {gateway.BaseUrl} with the demo ledger in {Path.GetFullPath(dir)}.");
@@ -109,9 +116,7 @@ internal static class DemoCommand
             Console.WriteLine("       -d '{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}'");
             Console.WriteLine($"  OpenAI SDKs:    OPENAI_BASE_URL={gateway.BaseUrl}v1 OPENAI_API_KEY={tryKey}");
             Console.WriteLine($"  Anthropic SDKs: ANTHROPIC_BASE_URL={gateway.BaseUrl.ToString().TrimEnd('/')} ANTHROPIC_API_KEY={tryKey}");
-            Console.WriteLine($"  Then: dotnet run --project src/TokenOps -- ledger --data {dir} --since 10m");
-            // With --exit the clock stays at the report's instant, so nothing (alerts included) moves after the report.
-            if (parse.GetValue(exit)) return 0;
+            Console.WriteLine($"  Then: tokenops ledger --data {dir} --since 10m");
             clock.BackToRealTime();
             Console.WriteLine("Press Ctrl+C to stop.");
             await gateway.App.WaitForShutdownAsync(CancellationToken.None);

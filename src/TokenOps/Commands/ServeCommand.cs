@@ -18,7 +18,7 @@ internal static class ServeCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var configPath = parse.GetValue(config);
-            var options = ConfigurationLoader.Load(configPath);
+            var options = ConfigurationLoader.Load(configPath, serving: true);
             if (parse.GetValue(data) is { } dir) options.DataDirectory = dir;
             // Disposed after the gateway (declared first): in-flight requests drain before their provider stops.
             await using var simulator = parse.GetValue(simulate) ? await SimulatedProvider.StartAsync(cancellationToken: cancellationToken) : null;

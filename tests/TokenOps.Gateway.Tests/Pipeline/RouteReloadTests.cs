@@ -83,6 +83,52 @@ public sealed class RouteReloadTests : IAsyncDisposable
         Assert.Equal(("gpt-4.1-nano", rerouted.CatalogVersion), (still.ServedModel, still.CatalogVersion));
     }
 
+    [Fact]
+    public async Task EditedBudgets_ApplyWithoutRestart_AndOtherEditsSayARestartIsNeeded()
+    {
+        Directory.CreateDirectory(_dir);
+        static string Budget(decimal limit, int thresholds) => $$"""
+            { "budgets": { "people": { "ada": { "limitUsd": {{limit.ToString(System.Globalization.CultureInfo.InvariantCulture)}}, "period": "daily" } } },
+              "alerts": { "thresholds": [{{thresholds}}] } }
+            """;
+        await File.WriteAllTextAsync(ConfigPath, Budget(0.000001m, 50));
+        var options = ConfigurationLoader.Load(ConfigPath);
+        options.DataDirectory = _dir;
+        var logs = new CapturedLogs();
+        _simulator = await SimulatedProvider.StartAsync();
+        _app = await GatewayHost.StartAsync(new GatewaySettings
+        {
+            Options = options, ConfigPath = ConfigPath, ConfigReloadInterval = TimeSpan.FromMilliseconds(100),
+            Urls = ["http://127.0.0.1:0"], SimulatorUrl = _simulator.Url, MinimumLogLevel = LogLevel.Information,
+            ConfigureLogging = b => b.AddProvider(logs),
+        });
+        var key = _app.Services.GetRequiredService<IKeyStore>().Create("ada", "core").Secret;
+        using var http = new HttpClient { BaseAddress = _app.BaseUrl };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", key);
+        async Task<HttpStatusCode> Send()
+        {
+            using var response = await http.PostAsync("/v1/chat/completions", new StringContent(
+                """{"model":"gpt-4o-mini","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"));
+            return response.StatusCode;
+        }
+        Assert.Equal(HttpStatusCode.PaymentRequired, await Send());
+
+        // The limit raised in the file: admitted within a reload interval, no restart.
+        await File.WriteAllTextAsync(ConfigPath, Budget(5m, 50));
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        var status = await Send();
+        while (status != HttpStatusCode.OK && DateTime.UtcNow < deadline) { await Task.Delay(100); status = await Send(); }
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains(logs.Lines, l => l.Contains("Applied the budgets of tokenops.json", StringComparison.Ordinal));
+
+        // An alert edit is not live: the warning names the section and says a restart applies it.
+        await File.WriteAllTextAsync(ConfigPath, Budget(5m, 80));
+        deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!logs.Lines.Any(l => l.Contains("tokenops.json changed alerts: restart the gateway", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+            await Task.Delay(100);
+        Assert.Contains(logs.Lines, l => l.Contains("tokenops.json changed alerts: restart the gateway", StringComparison.Ordinal));
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_app is not null) await _app.DisposeAsync();

@@ -109,13 +109,30 @@ internal static class LedgerCommand
         if (value is null) w.WriteNull(name); else w.WriteString(name, value);
     }
 
+    /// <summary>Columns as wide as their longest value (a long model or route name no longer pushes the rest of its row out of line).</summary>
     private static void WriteTable(IReadOnlyList<LedgerEntry> rows)
     {
-        Console.WriteLine($"{"STARTED (UTC)",-20} {"PERSON",-12} {"TEAM",-10} {"ROUTE",-18} {"MODEL",-22} {"IN",8} {"OUT",7} {"COST USD",12} {"STATUS",6} OUTCOME");
-        foreach (var e in rows)
+        (string Header, bool Right, Func<LedgerEntry, string> Value)[] columns =
+        [
+            ("STARTED (UTC)", false, e => e.StartedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)),
+            ("PERSON", false, e => e.Person ?? "-"),
+            ("TEAM", false, e => e.Team ?? "-"),
+            ("ROUTE", false, e => e.Route),
+            ("MODEL", false, e => e.ServedModel ?? e.RequestedModel ?? "-"),
+            ("IN", true, e => e.Usage.TotalInput.ToString(CultureInfo.InvariantCulture)),
+            ("OUT", true, e => e.Usage.Output.ToString(CultureInfo.InvariantCulture)),
+            ("COST USD", true, e => NanoUsd.ToUsd(e.CostNanos).ToString("0.000000", CultureInfo.InvariantCulture)),
+            ("STATUS", true, e => e.Status.ToString(CultureInfo.InvariantCulture)),
+        ];
+        var cells = rows.Select(e => columns.Select(c => c.Value(e)).ToArray()).ToList();
+        var widths = columns.Select((c, i) => cells.Aggregate(c.Header.Length, (w, row) => Math.Max(w, row[i].Length))).ToArray();
+        string Line(IReadOnlyList<string> values) =>
+            string.Join(' ', values.Select((v, i) => columns[i].Right ? v.PadLeft(widths[i]) : v.PadRight(widths[i])));
+        Console.WriteLine(Line(columns.Select(c => c.Header).ToArray()) + " OUTCOME");
+        for (var r = 0; r < rows.Count; r++)
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{e.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {e.Person ?? "-",-12} {e.Team ?? "-",-10} {e.Route,-18} {e.ServedModel ?? e.RequestedModel ?? "-",-22} {e.Usage.TotalInput,8} {e.Usage.Output,7} {NanoUsd.ToUsd(e.CostNanos),12:0.000000} {e.Status,6} {e.Outcome}{(e.Estimated ? " (estimated)" : "")}{(e.PriceEstimated ? " (price estimated)" : "")}"));
+            var e = rows[r];
+            Console.WriteLine(Line(cells[r]) + " " + e.Outcome.Name() + (e.Estimated ? " (estimated)" : "") + (e.PriceEstimated ? " (price estimated)" : ""));
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{rows.Count} rows, total {NanoUsd.ToUsd(rows.Sum(r => r.CostNanos)):0.000000} USD"));
     }

@@ -280,6 +280,34 @@ public sealed class ImportCliTests : IDisposable
         Assert.Contains("expected 'person,team'", stderr);
     }
 
+    [Fact]
+    public async Task LedgerTable_KeepsItsColumnsInLine_WithLongModelNames()
+    {
+        var anthropic = Write("anthropic-long.json", """
+            {"data":[{"starting_at":"2026-01-01T00:00:00Z","ending_at":"2026-01-02T00:00:00Z","results":[
+              {"uncached_input_tokens":10,"output_tokens":5,"model":"claude-sonnet-4-5-20250929","context_window":"0-200k","workspace_id":"w1"},
+              {"uncached_input_tokens":1000000,"output_tokens":5,"model":"claude-haiku-4-5","context_window":"0-200k","workspace_id":"w2"}]}],"has_more":false}
+            """);
+        var data = Path.Combine(_dir, "data");
+        var (exit, _, stderr) = await Run("import", "anthropic-usage", anthropic, "--data", data);
+        Assert.True(exit == 0, stderr);
+        (exit, var table, stderr) = await Run("ledger", "--data", data);
+        Assert.True(exit == 0, stderr);
+        var lines = table.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var header = lines[0];
+        var costEnd = header.IndexOf("COST USD", StringComparison.Ordinal) + "COST USD".Length;
+        var modelStart = header.IndexOf("MODEL", StringComparison.Ordinal);
+        var data_ = lines.Skip(1).Take(2).ToList();
+        Assert.Contains(data_, l => l.Contains("claude-sonnet-4-5-20250929", StringComparison.Ordinal));
+        foreach (var line in data_)
+        {
+            // Every model starts under MODEL and every cost ends under the end of COST USD.
+            Assert.Equal(modelStart, line.IndexOf("claude-", StringComparison.Ordinal));
+            Assert.Matches(@"^\d+\.\d{6}$", line[..costEnd].Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1]);
+            Assert.Equal(' ', line[costEnd]);
+        }
+    }
+
     private async Task<List<JsonElement>> Rows(string data)
     {
         var (_, json, _) = await Run("ledger", "--data", data, "--format", "json");

@@ -176,6 +176,7 @@ public static class GatewayHost
         var models = new ModelRouter(catalog, providers, options.Models, options.AllowUnpriced, SimulatorFallback(providers), options.Pricing.FamilyFallback);
         // The routers are compiled against these routes and prices, and swapped with them on a reload.
         models.Routers = Routing.AutoRouters.Build(options.Routing, models);
+        models.Degrades = Budgets.DegradeTargets.Build(options.Budgets, models);
         return models;
     }
 

@@ -99,8 +99,10 @@ public sealed class BudgetsOptions
     public long DefaultMaxOutputTokens { get; set; } = 4096;
     /// <summary>A reservation nobody settled is released after this long (settling runs on every exit path; this is the safety net).</summary>
     public double ReservationTtlMinutes { get; set; } = 15;
-    /// <summary>The cheaper model a degrade serves when the person's tier names none.</summary>
+    /// <summary>The cheaper model a degrade serves when the person's tier names none (for the protocol that model speaks).</summary>
     public string? DegradeModel { get; set; }
+    /// <summary>The degrade model per protocol ("openai", "anthropic"): a degrade never crosses protocols.</summary>
+    public Dictionary<string, string> DegradeModels { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }
 
 public sealed class BudgetOptions
@@ -124,7 +126,10 @@ public sealed class TierOptions
     public BudgetOptions? Stipend { get; set; }
     /// <summary>Models members may call; absent means any.</summary>
     public List<string>? AllowedModels { get; set; }
+    /// <summary>The cheaper model a degrade serves, for the protocol that model speaks.</summary>
     public string? DegradeModel { get; set; }
+    /// <summary>The degrade model per protocol ("openai", "anthropic"): each protocol the tier's people use needs one.</summary>
+    public Dictionary<string, string> DegradeModels { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }
 
 public sealed class PokerOptions

@@ -155,10 +155,10 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
         logger.LogWarning("Soft budget {Budgets} overrun by {Person} ({Event})", string.Join(",", overruns.Select(c => c.Id)), context.Key!.Person, context.EventId);
     }
 
-    /// <summary>Serves the tier's cheaper model instead (or budgets.degradeModel); null when there is none to switch to.</summary>
+    /// <summary>Serves the tier's cheaper model for this protocol instead (or the budgets' one); null when there is none to switch to.</summary>
     private string? Degrade(ProxyContext context, TierPolicy? tier)
     {
-        var target = tier?.DegradeModel ?? engine.Options.DegradeModel;
+        var target = router.Current.Degrades.For(tier?.Name, context.Route.Dialect);
         var from = context.ModelRoute!.ServedModel;
         if (target is null || target == from || target == context.Facts!.Model) return null;
         try

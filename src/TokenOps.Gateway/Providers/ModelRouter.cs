@@ -36,6 +36,9 @@ public sealed class ModelRouter
     /// <summary>The <c>auto</c> routers compiled against these routes (set once, when the router is built).</summary>
     public Routing.AutoRouters Routers { get; internal set; } = Routing.AutoRouters.None;
 
+    /// <summary>The degrade models per tier and protocol, checked against these routes (set once, when the router is built).</summary>
+    public Budgets.DegradeTargets Degrades { get; internal set; } = Budgets.DegradeTargets.None;
+
     public ModelRoute Resolve(string requested, Dialect dialect)
     {
         ProviderEndpoint? provider = null;

@@ -65,14 +65,19 @@ internal static class DemoPolicy
             People = { [StipendPerson] = new BudgetOptions { LimitUsd = 0.50m, Period = "weekly", Mode = "hard" } },
             Tiers =
             {
-                // Seniors may call any model; when a soft budget degrades them, Anthropic requests go to Haiku.
-                ["senior"] = new TierOptions { People = ["alice", "chen", "farah", "gus", "kemi"], DegradeModel = "claude-haiku-4-5" },
-                // Juniors: no Opus, Sonnet, o4-mini or GPT-4.1; a degrade serves GPT-5 nano.
+                // Seniors may call any model; when a soft budget degrades them, Anthropic requests go to Haiku and OpenAI
+                // requests to GPT-4o mini (a degrade never crosses protocols).
+                ["senior"] = new TierOptions
+                {
+                    People = ["alice", "chen", "farah", "gus", "kemi"],
+                    DegradeModels = { ["anthropic"] = "claude-haiku-4-5", ["openai"] = "gpt-4o-mini" },
+                },
+                // Juniors: no Opus, Sonnet, o4-mini or GPT-4.1; a degrade serves GPT-5 nano (Haiku for Anthropic requests).
                 ["junior"] = new TierOptions
                 {
                     People = ["bruno", "dana", "emeka", "hana", "jonas", "liam"],
                     AllowedModels = ["gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-5", "gpt-5-mini", "gpt-5-nano", "text-embedding-3-small", "claude-haiku-4-5"],
-                    DegradeModel = "gpt-5-nano",
+                    DegradeModels = { ["openai"] = "gpt-5-nano", ["anthropic"] = "claude-haiku-4-5" },
                 },
             },
         };

@@ -54,7 +54,7 @@ internal static class DemoReport
         }
         foreach (var (name, tier) in options.Budgets.Tiers)
             output.WriteLine(Invariant(
-                $"  tier {name}: {string.Join(", ", tier.People)}; models: {(tier.AllowedModels is { } allowed ? string.Join(", ", allowed) : "any")}; degrades to {tier.DegradeModel ?? "-"}"));
+                $"  tier {name}: {string.Join(", ", tier.People)}; models: {(tier.AllowedModels is { } allowed ? string.Join(", ", allowed) : "any")}; degrades to {(tier.DegradeModels.Count > 0 ? string.Join(", ", tier.DegradeModels.OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => $"{d.Value} ({d.Key})")) : tier.DegradeModel ?? "-")}"));
         output.WriteLine(Invariant($"  every person also holds a weekly token-poker hand of {Usd(options.Poker.WeeklyHandUsd)} (hard)"));
     }
 

@@ -146,7 +146,7 @@ public sealed class BudgetEnforcementTests
         {
             People = ["gus"],
             Stipend = Soft(0.000001m, "degrade"),
-            DegradeModel = "gpt-4o-mini",
+            DegradeModels = { ["openai"] = "gpt-4o-mini", ["anthropic"] = "claude-haiku-4-5" },
         });
         using var http = gateway.Client(gateway.CreateKey("gus", "core"));
 
@@ -165,6 +165,57 @@ public sealed class BudgetEnforcementTests
         Assert.Equal(NanoUsd.FromUsd(asked - row.Cost.Total), row.Savings.NanosOf(SavingsLevers.Degraded));
         Assert.True(row.Savings.Degraded > 0);
         Assert.Equal(0m, row.Savings.Routed);
+    }
+
+    [Fact]
+    public async Task SoftDegrade_StaysWithinTheCallersProtocol()
+    {
+        await using var gateway = await GatewayFixture.StartAsync(o => o.Budgets.Tiers["junior"] = new TierOptions
+        {
+            People = ["gus"],
+            Stipend = Soft(0.000001m, "degrade"),
+            DegradeModels = { ["openai"] = "gpt-4o-mini", ["anthropic"] = "claude-haiku-4-5" },
+        });
+        using var http = gateway.Client(gateway.CreateKey("gus", "core"));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages")
+        {
+            Content = new StringContent("""{"model":"claude-sonnet-4-5","max_tokens":32,"messages":[{"role":"user","content":"hi"}]}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("anthropic-version", "2023-06-01");
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("claude-sonnet-4-5->claude-haiku-4-5", response.Headers.GetValues("X-TokenOps-Budget-Degraded").Single());
+        Assert.Equal("degraded:claude-sonnet-4-5->claude-haiku-4-5", Assert.Single(await gateway.LedgerAsync(1)).BudgetAction);
+    }
+
+    [Theory]
+    [InlineData(null, "budgets.tiers.junior: a soft budget degrades, and members may call anthropic models, which have no degrade model (degrading goes openai to gpt-4o-mini, and never across protocols); add budgets.tiers.junior.degradeModels.anthropic")]
+    [InlineData("claude-haiku-4-5", "budgets.tiers.junior.degradeModels.openai: 'claude-haiku-4-5' cannot serve openai requests")]
+    public async Task ATierWhoseDegradeModelCannotServeAProtocolItsPeopleUse_IsRefusedAtStart(string? openaiTarget, string message)
+    {
+        var ex = await Assert.ThrowsAsync<TokenOps.Gateway.Configuration.ConfigurationException>(async () =>
+        {
+            await using var gateway = await GatewayFixture.StartAsync(o =>
+            {
+                var tier = new TierOptions { People = ["gus"], Stipend = Soft(1m, "degrade") };
+                if (openaiTarget is null) tier.DegradeModel = "gpt-4o-mini";
+                else tier.DegradeModels["openai"] = openaiTarget;
+                o.Budgets.Tiers["junior"] = tier;
+            });
+        });
+        Assert.Contains(message, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ATierThatMayCallOneProtocol_NeedsADegradeModelForThatOneOnly()
+    {
+        await using var gateway = await GatewayFixture.StartAsync(o => o.Budgets.Tiers["junior"] = new TierOptions
+        {
+            People = ["gus"], Stipend = Soft(0.000001m, "degrade"), AllowedModels = ["gpt-4o", "gpt-4o-mini"], DegradeModel = "gpt-4o-mini",
+        });
+        using var http = gateway.Client(gateway.CreateKey("gus", "core"));
+        using var response = await http.SendAsync(BudgetRequests.Chat(model: "gpt-4o"));
+        Assert.Equal("gpt-4o->gpt-4o-mini", response.Headers.GetValues("X-TokenOps-Budget-Degraded").Single());
     }
 
     [Fact]

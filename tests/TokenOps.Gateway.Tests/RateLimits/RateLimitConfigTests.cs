@@ -30,7 +30,7 @@ public sealed class RateLimitConfigTests : IDisposable
     [InlineData("""{"rateLimits":{"teams":{"core":{"rpm":60}}}}""", "rpm")]
     [InlineData("""{"rateLimits":{"teams":{" core":{"concurrent":2}}}}""", "rateLimits.teams names must be non-empty")]
     [InlineData("""{"rateLimits":{"people":{"a\u202Eb":{"concurrent":2}}}}""", "rateLimits.people: a name must not contain control or invisible characters")]
-    [InlineData("""{"rateLimits":{"teams":{"core":{"requestsPerMinute":"many"}}}}""", "RateLimits:Teams:core:RequestsPerMinute")]
+    [InlineData("""{"rateLimits":{"teams":{"core":{"requestsPerMinute":"many"}}}}""", "rateLimits.teams.core.requestsPerMinute must be a whole number, not \"many\"")]
     public void BadRateLimitConfig_FailsInOneLine_NamingTheKey(string json, string named)
     {
         var ex = Assert.Throws<ConfigurationException>(() => ConfigurationLoader.Load(Write(json)));

@@ -129,7 +129,7 @@ public sealed class SavingsCliTests : IDisposable
         {
             People = ["gus"],
             Stipend = new BudgetOptions { LimitUsd = 0.000001m, Period = "daily", Mode = "soft", SoftAction = "degrade" },
-            DegradeModel = "gpt-4o-mini",
+            DegradeModels = { ["openai"] = "gpt-4o-mini", ["anthropic"] = "claude-haiku-4-5" },
         });
         using var http = gateway.Client(gateway.CreateKey("gus", "core"));
         for (var i = 0; i < 2; i++)

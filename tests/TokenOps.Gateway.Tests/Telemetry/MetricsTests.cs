@@ -133,7 +133,7 @@ public sealed class MetricsTests
         {
             People = ["gus"],
             Stipend = new BudgetOptions { LimitUsd = 0.000001m, Period = "daily", Mode = "soft", SoftAction = "degrade" },
-            DegradeModel = "gpt-4o-mini",
+            DegradeModels = { ["openai"] = "gpt-4o-mini", ["anthropic"] = "claude-haiku-4-5" },
         });
         var team = "savings-" + Guid.NewGuid().ToString("N")[..8];
         using var http = gateway.Client(gateway.CreateKey("gus", team));
@@ -239,7 +239,7 @@ public sealed class MetricsTests
         File.WriteAllText(path, """{"telemetry":{"metricsTokenEnv":"TOKENOPS_TEST_UNSET_METRICS_TOKEN"}}""");
         try
         {
-            var ex = Assert.Throws<ConfigurationException>(() => ConfigurationLoader.Load(path));
+            var ex = Assert.Throws<ConfigurationException>(() => ConfigurationLoader.Load(path, serving: true));
             Assert.Contains("telemetry.metricsTokenEnv", ex.Message);
         }
         finally

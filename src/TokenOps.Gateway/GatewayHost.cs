@@ -20,6 +20,8 @@ using TokenOps.Storage.Journal;
 using TokenOps.Core.Ledger;
 using TokenOps.Storage;
 
+using TokenOps.Gateway.UsagePush;
+
 namespace TokenOps.Gateway;
 
 /// <summary>Builds and starts the gateway. A simulated provider, when wanted, is started by the caller and passed as a URL.</summary>
@@ -148,6 +150,7 @@ public static class GatewayHost
             .WithMetadata(new MeteredRouteAttribute(ModelsEndpoint.RouteName));
         app.MapGet("/v1/models/{**id}", (HttpContext http, string id, ModelsEndpoint models) => models.InvokeOneAsync(http, id))
             .WithMetadata(new MeteredRouteAttribute(ModelsEndpoint.RouteName));
+        app.MapUsagePush();
         app.MapUnknownEndpoints(ProxiedRoutes.Select(r => r.Path));
         app.MapHealth();
         AdminEndpoints.Map(app);

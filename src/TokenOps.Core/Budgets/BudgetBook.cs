@@ -206,6 +206,25 @@ public sealed partial class BudgetBook(ISpendHistory history, Func<BudgetPolicy,
         }
     }
 
+    /// <summary>
+    /// Books spend that came without a reservation (usage reported after the fact: a developer's agent logs pushed to the
+    /// gateway). It counts in the period of <paramref name="at"/>, as a settled request would. Shared counters (Redis) see it
+    /// in this replica's mirror at once and in Redis at the next reconcile against the ledger.
+    /// </summary>
+    public void Record(BudgetCounter[] counters, long nanos, DateTimeOffset at)
+    {
+        if (nanos <= 0) return;
+        var now = _now();
+        foreach (var c in counters)
+        {
+            lock (c.Gate)
+            {
+                c.RollTo(now);
+                c.Settle(0, nanos, at);
+            }
+        }
+    }
+
     /// <summary>Releases reservations past their expiry whose request is gone (nothing settled them); returns how many.</summary>
     public int SweepExpired(DateTimeOffset now)
     {

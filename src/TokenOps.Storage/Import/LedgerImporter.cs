@@ -20,14 +20,22 @@ public sealed record ImportSummary(int Files, int FilesUnchanged, long Lines, lo
 /// <see cref="ILedgerStore.Merge"/> keeps one row per id (the one with more tokens), so no line counts twice
 /// even when a state record is lost. Rows are priced with the catalog; a model it does not know is skipped and counted.
 /// </summary>
-public sealed class LedgerImporter(ILedgerStore store, IImportState progress, PriceCatalog catalog, string person, int batchSize = 5000, string? team = null)
+public sealed class LedgerImporter(IImportSink store, IImportState progress, PriceCatalog catalog, string person, int batchSize = 5000, string? team = null)
 {
-    private readonly ILedgerStore _store = store;
+    private readonly IImportSink _store = store;
     private readonly UsagePricer _pricer = new(catalog, CostMode.Calculate);
+
+    /// <summary>
+    /// Names the progress records apart from the local import's (a push to a gateway keeps its own offsets, so importing
+    /// locally and pushing the same logs each see every line once).
+    /// </summary>
+    public string? ProgressScope { get; init; }
 
     public ImportSummary ImportClaude(IReadOnlyList<LogFile> files) => Import("claude-code", files, claude: true);
 
     public ImportSummary ImportCodex(IReadOnlyList<LogFile> files) => Import("codex", files, claude: false);
+
+    private string ProgressKey(string source) => ProgressScope is null ? source : source + ">" + ProgressScope;
 
     private ImportSummary Import(string source, IReadOnlyList<LogFile> files, bool claude)
     {
@@ -42,7 +50,7 @@ public sealed class LedgerImporter(ILedgerStore store, IImportState progress, Pr
             try { info = new FileInfo(file.Path); _ = info.Length; }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { skipped.Add(file.Display, 0, $"unreadable: {ex.Message}"); continue; }
             var mtime = info.LastWriteTimeUtc.ToString("O", CultureInfo.InvariantCulture);
-            var state = progress.Load(source, file.Path);
+            var state = progress.Load(ProgressKey(source), file.Path);
             if (state is { } s0 && s0.Size == info.Length && s0.Mtime == mtime && s0.Offset == info.Length) { unchanged++; continue; }
             var offset = state is { } s && s.Offset <= info.Length ? s.Offset : 0;
             var firstLine = offset == 0 ? 1 : state!.Value.Line;
@@ -93,7 +101,7 @@ public sealed class LedgerImporter(ILedgerStore store, IImportState progress, Pr
             }
             added += _store.Merge(batch);
             batch.Clear();
-            progress.Save(source, file.Path, info.Length, mtime, end, nextLine, claude ? null : SaveCodex(codex));
+            progress.Save(ProgressKey(source), file.Path, info.Length, mtime, end, nextLine, claude ? null : SaveCodex(codex));
         }
         return new ImportSummary(files.Count, unchanged, lines, added, duplicates, skipped);
     }

@@ -21,9 +21,11 @@ internal static class ImportCommand
         var dirs = new Argument<string[]>("dir") { Description = "Log directories (a Claude config dir, or its projects/ folder; a Codex sessions folder)", Arity = ArgumentArity.ZeroOrMore };
         var person = Person();
         var (team, teamMap) = (TeamOption(), TeamMapOption());
+        var to = new Option<string?>("--to") { Description = "Send the usage to this TokenOps gateway (POST /v1/tokenops/usage) instead of the local ledger" };
+        var key = new Option<string?>("--key") { Description = "Your virtual key for --to (default: $TOKENOPS_API_KEY); the gateway attributes the usage to its person and team" };
         var data = CommonOptions.Data();
         var config = CommonOptions.Config();
-        var command = new Command(name, description) { dirs, person, team, teamMap, data, config };
+        var command = new Command(name, description) { dirs, person, team, teamMap, to, key, data, config };
         command.SetAction(parse =>
         {
             var given = parse.GetValue(dirs) ?? [];
@@ -31,9 +33,27 @@ internal static class ImportCommand
             if (roots.Count == 0) throw new CliException($"no {name} logs found{(given.Length > 0 ? " in " + string.Join(", ", given) : " in the default locations")}");
             var files = claude ? LogLocations.ClaudeFiles(roots) : LogLocations.CodexFiles(roots);
             using var storage = CommonOptions.OpenStorage(parse.GetValue(data), parse.GetValue(config));
+            if (parse.GetValue(to) is { } url)
+            {
+                var secret = parse.GetValue(key) ?? Environment.GetEnvironmentVariable("TOKENOPS_API_KEY")
+                    ?? throw new CliException("--to needs your virtual key: --key tok_… or TOKENOPS_API_KEY", 2);
+                var endpoint = UsageUploader.Endpoint(url);
+                using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+                var uploader = new UsageUploader(endpoint, secret, http);
+                // Person and team come from the key at the gateway; offsets are kept per gateway, apart from local imports.
+                var pusher = new LedgerImporter(uploader, storage.ImportState, Catalog(parse.GetValue(data), parse.GetValue(config)), "-")
+                {
+                    ProgressScope = endpoint.GetLeftPart(UriPartial.Path),
+                };
+                var sent = claude ? pusher.ImportClaude(files) : pusher.ImportCodex(files);
+                Print(name, sent);
+                Console.WriteLine($"sent to {endpoint.GetLeftPart(UriPartial.Authority)}: {sent.Added} new, {uploader.Duplicates} already there, {uploader.Rejected} rejected");
+                foreach (var reason in uploader.Reasons) Console.WriteLine("  rejected " + reason);
+                return 0;
+            }
             var who = parse.GetValue(person) ?? Environment.UserName;
             var teamOf = ImportTeams.Resolve(storage.Keys, who, parse.GetValue(teamMap), parse.GetValue(team));
-            var importer = new LedgerImporter(storage.Ledger, storage.ImportState, Catalog(parse.GetValue(data), parse.GetValue(config)), who, team: teamOf);
+            var importer = new LedgerImporter(new LedgerSink(storage.Ledger), storage.ImportState, Catalog(parse.GetValue(data), parse.GetValue(config)), who, team: teamOf);
             var summary = claude ? importer.ImportClaude(files) : importer.ImportCodex(files);
             Print(name, summary);
             return 0;

@@ -81,7 +81,10 @@ public sealed class SecretsAndRoutesTests
             .Where(e => e.RoutePattern.RawText?.StartsWith("/v1/", StringComparison.Ordinal) == true).ToList();
         // The one catch-all answers unknown paths with a 404 body (UnknownEndpointTests); every other /v1 route is metered.
         Assert.Single(all, e => e.Metadata.GetMetadata<TokenOps.Gateway.Pipeline.UnknownEndpointAttribute>() is not null);
-        var endpoints = all.Where(e => e.Metadata.GetMetadata<TokenOps.Gateway.Pipeline.UnknownEndpointAttribute>() is null).ToList();
+        // The usage report (POST /v1/tokenops/usage) calls no model: its rows are the events it carries (UsagePushTests).
+        Assert.Equal(["/v1/tokenops/usage"], all.Where(e => e.Metadata.GetMetadata<TokenOps.Gateway.UsagePush.UsageReportAttribute>() is not null).Select(e => e.RoutePattern.RawText));
+        var endpoints = all.Where(e => e.Metadata.GetMetadata<TokenOps.Gateway.Pipeline.UnknownEndpointAttribute>() is null
+            && e.Metadata.GetMetadata<TokenOps.Gateway.UsagePush.UsageReportAttribute>() is null).ToList();
         Assert.NotEmpty(endpoints);
         foreach (var endpoint in endpoints)
             Assert.True(endpoint.Metadata.GetMetadata<MeteredRouteAttribute>() is not null, $"{endpoint.RoutePattern.RawText} skips the metered pipeline");

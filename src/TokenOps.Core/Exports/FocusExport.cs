@@ -34,6 +34,7 @@ public static class FocusExport
         "SubAccountName", "SubAccountType", "Tags",
         "x_person", "x_team", "x_project", "x_feature", "x_outcome", "x_outcome_type", "x_outcome_rule", "x_ticket", "x_pull_request", "x_request_id",
         "x_request_status", "x_route", "x_token_class", "x_service_tier", "x_estimated", "x_catalog_version", "x_source",
+        "x_price_estimated",
     ];
 
     public const int FocusColumnCount = 57;
@@ -171,6 +172,8 @@ public static class FocusExport
         Set("x_estimated", e.Estimated ? "true" : "false");
         Set("x_catalog_version", e.CatalogVersion);
         Set("x_source", e.Source);
+        // Priced at a family sibling's rates (prices.familyFallback): the cost is an estimate, not the model's list price.
+        Set("x_price_estimated", e.PriceEstimated ? "true" : "false");
         return r;
     }
 

@@ -129,6 +129,13 @@ public sealed class FocusExportTests
     }
 
     [Fact]
+    public void Rows_SayWhenThePriceIsAFamilyEstimate()
+    {
+        Assert.All(FocusExport.Rows(Entry()), r => Assert.Equal("false", Cell(r, "x_price_estimated")));
+        Assert.All(FocusExport.Rows(Entry() with { PriceEstimated = true }), r => Assert.Equal("true", Cell(r, "x_price_estimated")));
+    }
+
+    [Fact]
     public void Rows_CarryTheLinkedOutcome_OnEveryTokenClassRow_AndNothingWhenUnlinked()
     {
         var pr = new Outcome { Source = "github-pr", SourceId = "acme/shop#42", Type = OutcomeType.Pr, CompletedAt = new DateTimeOffset(2026, 11, 21, 0, 0, 0, TimeSpan.Zero) };

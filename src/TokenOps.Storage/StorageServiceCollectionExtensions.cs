@@ -40,6 +40,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Sessions);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Probe);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().RateLimits);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Audit);
         return services;
     }
 
@@ -100,9 +101,11 @@ public sealed class StorageSession : IDisposable
         var ledger = new SqliteLedgerStore(database);
         _owned = ledger;
         Ledger = ledger;
-        Keys = new SqliteKeyStore(database, time);
-        Budgets = new SqliteBudgetStore(database, time);
-        Outcomes = new SqliteOutcomeStore(database, time);
+        Audit = new SqliteAuditLog(database);
+        var audit = new Audit.AuditRecorder(Audit, time);
+        Keys = new Audit.AuditedKeyStore(new SqliteKeyStore(database, time), audit);
+        Budgets = new Audit.AuditedBudgetStore(new SqliteBudgetStore(database, time), audit);
+        Outcomes = new Audit.AuditedOutcomeStore(new SqliteOutcomeStore(database, time), audit);
         Spend = new SqliteSpendReader(database);
         Alerts = new SqliteAlertStore(database);
         SpendQueries = new SqliteSpendQueries(database);
@@ -120,9 +123,11 @@ public sealed class StorageSession : IDisposable
     {
         _owned = database;
         Ledger = new PostgresLedgerStore(database);
-        Keys = new PostgresKeyStore(database, time);
-        Budgets = new PostgresBudgetStore(database, time);
-        Outcomes = new PostgresOutcomeStore(database, time);
+        Audit = new PostgresAuditLog(database);
+        var audit = new Audit.AuditRecorder(Audit, time);
+        Keys = new Audit.AuditedKeyStore(new PostgresKeyStore(database, time), audit);
+        Budgets = new Audit.AuditedBudgetStore(new PostgresBudgetStore(database, time), audit);
+        Outcomes = new Audit.AuditedOutcomeStore(new PostgresOutcomeStore(database, time), audit);
         Spend = new PostgresSpendReader(database);
         Alerts = new PostgresAlertStore(database);
         SpendQueries = new PostgresSpendQueries(database);
@@ -178,6 +183,8 @@ public sealed class StorageSession : IDisposable
     public ISessionStore Sessions { get; }
     public IStorageProbe Probe { get; }
     public IRateLimitStore RateLimits { get; }
+    /// <summary>The append-only audit trail; keys, budgets and outcomes above write to it through their auditing wrappers.</summary>
+    public IAuditLog Audit { get; }
 
     /// <summary>Closes what the session holds: SQLite's ledger write connection, PostgreSQL's connection pool.</summary>
     public void Dispose() => _owned.Dispose();

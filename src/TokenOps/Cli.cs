@@ -13,6 +13,8 @@ public static class Cli
     {
         // Ledger values are client input: no control sequence reaches the terminal through a table or a message.
         TerminalSafeWriter.Install();
+        // Changes made from the command line are audited under the OS user, on this host.
+        TokenOps.Core.Audit.AuditActor.ForProcess("cli:" + Environment.UserName, Environment.MachineName);
         var root = new RootCommand("TokenOps: meter, price and attribute every LLM token your organisation spends.")
         {
             ServeCommand.Create(),
@@ -34,6 +36,7 @@ public static class Cli
             MigrateCommand.Create(),
             RouteCommand.Create(),
             PricesCommand.Create(),
+            AuditCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -23,7 +23,10 @@ public static class AdminEndpoints
             return Problem(503, "admin_disabled", $"The admin API is disabled: set {token.EnvironmentVariable} to enable it.");
         var header = http.Request.Headers.Authorization.ToString();
         var presented = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
-        return token.Matches(presented) ? null : Problem(401, "invalid_admin_token", "A valid admin token is required (Authorization: Bearer …).");
+        if (!token.Matches(presented)) return Problem(401, "invalid_admin_token", "A valid admin token is required (Authorization: Bearer …).");
+        // Changes made by this request are audited under the admin token, from the caller's address.
+        TokenOps.Core.Audit.AuditActor.ForRequest("admin-token", http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+        return null;
     });
 
     public static void Map(WebApplication app)

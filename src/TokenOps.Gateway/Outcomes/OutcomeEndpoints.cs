@@ -42,6 +42,7 @@ public static class OutcomeEndpoints
 
     private static IResult? GitHubPrecheck(HttpContext http, OutcomeService outcomes, ILogger log)
     {
+        TokenOps.Core.Audit.AuditActor.ForRequest("webhook:github", http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
         if (outcomes.Options.GitHubSecret() is null) return GitHubDisabled(outcomes);
         var signature = http.Request.Headers["X-Hub-Signature-256"].ToString();
         if (WebhookSignature.IsWellFormed(signature)) return null;
@@ -52,6 +53,7 @@ public static class OutcomeEndpoints
 
     private static IResult? TicketsPrecheck(HttpContext http, OutcomeService outcomes, ILogger log)
     {
+        TokenOps.Core.Audit.AuditActor.ForRequest("webhook:tickets", http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
         if (outcomes.Options.TicketSecret() is not { } secret) return TicketsDisabled(outcomes);
         var h = http.Request.Headers;
         if (TicketSignatureHeaders.Any(name => WebhookSignature.IsWellFormed(h[name].ToString()))) return null;

@@ -34,6 +34,8 @@ public static class MigrationTables
         .. LedgerRollups.Tables.Select(t => new MigrationTable(t.Table, RollupKey(t))),
         new("dashboard_sessions", ["token_hash"]),
         new("rate_limits", ["scope"]),
+        // The chain is copied as written (seq, hashes): `tokenops audit --verify` holds on the new backend too.
+        new("audit_log", ["seq"]),
         new("rate_limits_version", ["id"], "ON CONFLICT (id) DO UPDATE SET version = excluded.version WHERE rate_limits_version.version < excluded.version"),
     ];
 

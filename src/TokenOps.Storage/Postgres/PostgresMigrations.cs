@@ -153,6 +153,17 @@ internal static class PostgresMigrations
         ALTER TABLE ledger ADD COLUMN IF NOT EXISTS price_estimated boolean NOT NULL DEFAULT false;
         CREATE INDEX IF NOT EXISTS ledger_price_estimated ON ledger(started_at) WHERE price_estimated;
         """),
+        // The audit trail: append-only (a trigger refuses UPDATE and DELETE), each entry holding its predecessor's hash.
+        ("1700_audit_log", """
+        CREATE TABLE IF NOT EXISTS audit_log (
+            seq bigint PRIMARY KEY, at text COLLATE "C" NOT NULL, actor text NOT NULL, origin text NOT NULL, action text NOT NULL,
+            subject text NOT NULL, before_value text, after_value text, prev_hash text NOT NULL, hash text NOT NULL);
+        CREATE INDEX IF NOT EXISTS audit_log_at ON audit_log(at);
+        CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$;
+        DROP TRIGGER IF EXISTS audit_log_no_change ON audit_log;
+        CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+        """),
     ];
 
     /// <summary>A rollup table with SQLite's columns and primary key (person-level tables lead with team, the others with the bucket).</summary>

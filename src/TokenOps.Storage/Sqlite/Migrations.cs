@@ -145,6 +145,15 @@ internal static class Migrations
         ALTER TABLE ledger ADD COLUMN price_estimated INTEGER NOT NULL DEFAULT 0;
         CREATE INDEX IF NOT EXISTS ledger_price_estimated ON ledger(started_at) WHERE price_estimated;
         """),
+        // The audit trail: append-only (triggers refuse UPDATE and DELETE), each entry holding its predecessor's hash.
+        ("1700_audit_log", """
+        CREATE TABLE IF NOT EXISTS audit_log (
+            seq INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, origin TEXT NOT NULL, action TEXT NOT NULL,
+            subject TEXT NOT NULL, before_value TEXT, after_value TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS audit_log_at ON audit_log(at);
+        CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        """),
     ];
 
     public static void Apply(SqliteConnection connection)

@@ -73,6 +73,12 @@ internal static class PricesCommand
                 return 0;
             }
             var stored = new StoredCatalogs(dataDirectory).Store(bytes, next.Version, next.PricedCount, source, TimeProvider.System.GetUtcNow());
+            using (var storage = CommonOptions.OpenStorage(dataDirectory, parse.GetValue(config)))
+            {
+                new TokenOps.Storage.Audit.AuditRecorder(storage.Audit, TimeProvider.System).Record("prices.update", "catalog",
+                    new { Version = current.Catalog.Version },
+                    new { next.Version, Source = source, Priced = next.PricedCount, File = stored.File });
+            }
             Console.WriteLine($"Stored {Path.Combine(dataDirectory, "prices", stored.File)}; it is in force now (earlier versions are kept beside it).");
             Console.WriteLine("A gateway on this data directory prices with it within a second, without a restart; so do import and report.");
             return 0;

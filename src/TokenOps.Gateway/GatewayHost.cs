@@ -126,6 +126,7 @@ public static class GatewayHost
         services.AddSingleton<GatewayPipeline>();
         services.AddSingleton<ModelsEndpoint>();
         services.AddSingleton(new AdminToken(options.AdminTokenEnv));
+        services.AddSingleton<AdminCredentials>();
         // Alerts, forecasts, token poker (IBudgetSnapshots is resolved optionally: no budgets, nothing to evaluate).
         Alerts.AlertEndpoints.AddAlertsAndPoker(services, options);
         services.AddOutcomes(options.Outcomes);

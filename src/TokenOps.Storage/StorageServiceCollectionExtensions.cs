@@ -41,6 +41,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Probe);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().RateLimits);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Audit);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().AdminCredentials);
         return services;
     }
 
@@ -106,6 +107,7 @@ public sealed class StorageSession : IDisposable
         Keys = new Audit.AuditedKeyStore(new SqliteKeyStore(database, time), audit);
         Budgets = new Audit.AuditedBudgetStore(new SqliteBudgetStore(database, time), audit);
         Outcomes = new Audit.AuditedOutcomeStore(new SqliteOutcomeStore(database, time), audit);
+        AdminCredentials = new Audit.AuditedAdminCredentialStore(new SqliteAdminCredentialStore(database, time), audit);
         Spend = new SqliteSpendReader(database);
         Alerts = new SqliteAlertStore(database);
         SpendQueries = new SqliteSpendQueries(database);
@@ -128,6 +130,7 @@ public sealed class StorageSession : IDisposable
         Keys = new Audit.AuditedKeyStore(new PostgresKeyStore(database, time), audit);
         Budgets = new Audit.AuditedBudgetStore(new PostgresBudgetStore(database, time), audit);
         Outcomes = new Audit.AuditedOutcomeStore(new PostgresOutcomeStore(database, time), audit);
+        AdminCredentials = new Audit.AuditedAdminCredentialStore(new PostgresAdminCredentialStore(database, time), audit);
         Spend = new PostgresSpendReader(database);
         Alerts = new PostgresAlertStore(database);
         SpendQueries = new PostgresSpendQueries(database);
@@ -185,6 +188,7 @@ public sealed class StorageSession : IDisposable
     public IRateLimitStore RateLimits { get; }
     /// <summary>The append-only audit trail; keys, budgets and outcomes above write to it through their auditing wrappers.</summary>
     public IAuditLog Audit { get; }
+    public IAdminCredentialStore AdminCredentials { get; }
 
     /// <summary>Closes what the session holds: SQLite's ledger write connection, PostgreSQL's connection pool.</summary>
     public void Dispose() => _owned.Dispose();

@@ -37,6 +37,7 @@ public static class Cli
             RouteCommand.Create(),
             PricesCommand.Create(),
             AuditCommand.Create(),
+            CredentialsCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

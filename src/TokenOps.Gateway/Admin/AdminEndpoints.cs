@@ -18,14 +18,18 @@ public static class AdminEndpoints
 
     private static readonly EndpointGuard Guard = new(EndpointGuard.DefaultMaxBodyBytes, http =>
     {
-        var token = http.RequestServices.GetRequiredService<AdminToken>();
-        if (!token.IsConfigured)
-            return Problem(503, "admin_disabled", $"The admin API is disabled: set {token.EnvironmentVariable} to enable it.");
         var header = http.Request.Headers.Authorization.ToString();
         var presented = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
-        if (!token.Matches(presented)) return Problem(401, "invalid_admin_token", "A valid admin token is required (Authorization: Bearer …).");
+        var origin = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        // A named credential: its scopes decide, whatever the shared token's state.
+        if (TokenOps.Core.Identity.AdminCredentialFormat.LooksLikeCredential(presented))
+            return http.RequestServices.GetRequiredService<AdminCredentials>().Check(presented!, http.Request.Method, http.Request.Path.Value ?? "", origin);
+        var token = http.RequestServices.GetRequiredService<AdminToken>();
+        if (!token.IsConfigured)
+            return Problem(503, "admin_disabled", $"The admin API is disabled: set {token.EnvironmentVariable} to enable it, or use a named admin credential (tokenops credentials create).");
+        if (!token.Matches(presented)) return Problem(401, "invalid_admin_token", "A valid admin token or admin credential is required (Authorization: Bearer …).");
         // Changes made by this request are audited under the admin token, from the caller's address.
-        TokenOps.Core.Audit.AuditActor.ForRequest("admin-token", http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+        TokenOps.Core.Audit.AuditActor.ForRequest("admin-token", origin);
         return null;
     });
 

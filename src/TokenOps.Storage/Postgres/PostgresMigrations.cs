@@ -164,6 +164,12 @@ internal static class PostgresMigrations
         DROP TRIGGER IF EXISTS audit_log_no_change ON audit_log;
         CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
         """),
+        // Named admin credentials with scopes; only hashes (unique) are stored.
+        ("1710_admin_credentials", """
+        CREATE TABLE IF NOT EXISTS admin_credentials (
+            id text COLLATE "C" PRIMARY KEY, name text COLLATE "C" NOT NULL UNIQUE, scopes text NOT NULL, display_prefix text NOT NULL,
+            created_at text COLLATE "C" NOT NULL, revoked_at text COLLATE "C", hash text COLLATE "C" NOT NULL UNIQUE);
+        """),
     ];
 
     /// <summary>A rollup table with SQLite's columns and primary key (person-level tables lead with team, the others with the bucket).</summary>

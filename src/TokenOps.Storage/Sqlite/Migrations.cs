@@ -154,6 +154,12 @@ internal static class Migrations
         CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
         CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
         """),
+        // Named admin credentials with scopes; only hashes (unique) are stored.
+        ("1710_admin_credentials", """
+        CREATE TABLE IF NOT EXISTS admin_credentials (
+            id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, scopes TEXT NOT NULL, display_prefix TEXT NOT NULL,
+            created_at TEXT NOT NULL, revoked_at TEXT, hash TEXT NOT NULL UNIQUE);
+        """),
     ];
 
     public static void Apply(SqliteConnection connection)

@@ -127,6 +127,9 @@ public static class GatewayHost
         services.AddSingleton<ModelsEndpoint>();
         services.AddSingleton(new AdminToken(options.AdminTokenEnv));
         services.AddSingleton<AdminCredentials>();
+        services.AddSingleton(sp => new TokenOps.Storage.Retention.LedgerRetentionRunner(sp.GetRequiredService<ILedgerStore>(),
+            sp.GetRequiredService<TokenOps.Storage.ILedgerRetention>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddHostedService<Health.RetentionService>();
         // Alerts, forecasts, token poker (IBudgetSnapshots is resolved optionally: no budgets, nothing to evaluate).
         Alerts.AlertEndpoints.AddAlertsAndPoker(services, options);
         services.AddOutcomes(options.Outcomes);

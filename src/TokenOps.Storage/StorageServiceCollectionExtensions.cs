@@ -42,6 +42,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().RateLimits);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Audit);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().AdminCredentials);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Retention);
         return services;
     }
 
@@ -108,6 +109,7 @@ public sealed class StorageSession : IDisposable
         Budgets = new Audit.AuditedBudgetStore(new SqliteBudgetStore(database, time), audit);
         Outcomes = new Audit.AuditedOutcomeStore(new SqliteOutcomeStore(database, time), audit);
         AdminCredentials = new Audit.AuditedAdminCredentialStore(new SqliteAdminCredentialStore(database, time), audit);
+        Retention = new SqliteLedgerRetention(database);
         Spend = new SqliteSpendReader(database);
         Alerts = new SqliteAlertStore(database);
         SpendQueries = new SqliteSpendQueries(database);
@@ -131,6 +133,7 @@ public sealed class StorageSession : IDisposable
         Budgets = new Audit.AuditedBudgetStore(new PostgresBudgetStore(database, time), audit);
         Outcomes = new Audit.AuditedOutcomeStore(new PostgresOutcomeStore(database, time), audit);
         AdminCredentials = new Audit.AuditedAdminCredentialStore(new PostgresAdminCredentialStore(database, time), audit);
+        Retention = new PostgresLedgerRetention(database);
         Spend = new PostgresSpendReader(database);
         Alerts = new PostgresAlertStore(database);
         SpendQueries = new PostgresSpendQueries(database);
@@ -189,6 +192,7 @@ public sealed class StorageSession : IDisposable
     /// <summary>The append-only audit trail; keys, budgets and outcomes above write to it through their auditing wrappers.</summary>
     public IAuditLog Audit { get; }
     public IAdminCredentialStore AdminCredentials { get; }
+    public ILedgerRetention Retention { get; }
 
     /// <summary>Closes what the session holds: SQLite's ledger write connection, PostgreSQL's connection pool.</summary>
     public void Dispose() => _owned.Dispose();

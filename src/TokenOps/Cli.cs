@@ -38,6 +38,7 @@ public static class Cli
             PricesCommand.Create(),
             AuditCommand.Create(),
             CredentialsCommand.Create(),
+            RetentionCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -79,6 +79,9 @@ public sealed class GatewayOptions
 
     /// <summary>Prompt-cache help per route and team: Anthropic cache breakpoints, OpenAI prompt_cache_key (off by default).</summary>
     public PromptCacheOptions PromptCache { get; set; } = new();
+
+    /// <summary>How long per-request ledger detail is kept (rollups for ever); exported before it is purged.</summary>
+    public RetentionOptions Retention { get; set; } = new();
 }
 
 public sealed class BudgetsOptions

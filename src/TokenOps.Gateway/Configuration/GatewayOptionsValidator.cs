@@ -47,6 +47,7 @@ public static class GatewayOptionsValidator
         options.OutputControl.Validate(source, options.Budgets.Tiers.Keys);
         options.PromptCache.Validate(source);
         options.Outcomes.Validate(source);
+        options.Retention.Validate(source, options.Budgets);
     }
 
     /// <summary>

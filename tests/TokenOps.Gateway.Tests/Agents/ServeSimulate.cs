@@ -7,7 +7,7 @@ using TokenOps.Gateway.Tests.Infrastructure;
 namespace TokenOps.Gateway.Tests.Agents;
 
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class AgentsCollection : ICollectionFixture<ServeSimulate>
+public sealed class AgentsCollection : ICollectionFixture<ServeSimulate>, ICollectionFixture<ServeSimulateFamilyFallback>
 {
     public const string Name = "agents";
 }
@@ -17,11 +17,11 @@ public sealed class AgentsCollection : ICollectionFixture<ServeSimulate>
 /// with virtual keys made by `tokenops keys create` beforehand. The ledger is read back with `tokenops ledger`, the
 /// provider's bill from the simulator's <c>GET /_sim/bill</c>.
 /// </summary>
-public sealed class ServeSimulate : IAsyncLifetime
+public class ServeSimulate : IAsyncLifetime
 {
     /// <summary>People (and their team) with a key each: one per agent run, so each test reads only its own rows.</summary>
     public static readonly IReadOnlyList<(string Person, string Team)> People =
-        [("ada", "platform"), ("bo", "platform"), ("lin", "payments")];
+        [("ada", "platform"), ("bo", "platform"), ("lin", "payments"), ("cy", "growth")];
 
     private readonly Dictionary<string, string> _keys = [];
     private CliProcess? _serve;
@@ -32,6 +32,9 @@ public sealed class ServeSimulate : IAsyncLifetime
 
     public string Key(string person) => _keys[person];
 
+    /// <summary>A tokenops.json for this gateway, or null for none (plain `serve --simulate`).</summary>
+    protected virtual string? ConfigJson => null;
+
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(DataDirectory);
@@ -41,7 +44,14 @@ public sealed class ServeSimulate : IAsyncLifetime
             Assert.True(exit == 0, stderr);
             _keys[person] = stdout.TrimEnd().Split('\n')[^1].Trim();
         }
-        _serve = CliProcess.Start("serve", "--simulate", "--urls", "http://127.0.0.1:0", "--data", DataDirectory);
+        string[] args = ["serve", "--simulate", "--urls", "http://127.0.0.1:0", "--data", DataDirectory];
+        if (ConfigJson is { } json)
+        {
+            var config = Path.Combine(DataDirectory, "tokenops.json");
+            await File.WriteAllTextAsync(config, json);
+            args = [.. args, "--config", config];
+        }
+        _serve = CliProcess.Start(args);
         var listening = await _serve.WaitForLineAsync("TokenOps gateway listening on ", TimeSpan.FromSeconds(60));
         var simulator = await _serve.WaitForLineAsync("Simulated provider on ", TimeSpan.FromSeconds(30));
         GatewayUrl = new Uri(listening.Split("listening on ")[1].Split(' ')[0]);
@@ -85,6 +95,12 @@ public sealed class ServeSimulate : IAsyncLifetime
     }
 }
 
+/// <summary>`serve --simulate` with <c>prices.familyFallback</c> on: a model newer than the catalog is priced as its newest sibling.</summary>
+public sealed class ServeSimulateFamilyFallback : ServeSimulate
+{
+    protected override string? ConfigJson => """{ "prices": { "familyFallback": true } }""";
+}
+
 /// <summary>One entry of the simulator's bill.</summary>
 public sealed record BilledCall(string Id, string Model, TokenUsage Usage)
 {
@@ -108,7 +124,7 @@ public sealed record BilledCall(string Id, string Model, TokenUsage Usage)
 /// <summary>The fields of a `tokenops ledger --format json` line the agent tests check.</summary>
 public sealed record AgentLedgerRow(
     string Route, string? Person, string? Team, string? Project, string? Tags, string? RequestedModel,
-    string? ProviderRequestId, long CostNanos, TokenUsage Usage, int Status, bool Estimated)
+    string? ProviderRequestId, long CostNanos, TokenUsage Usage, int Status, bool Estimated, string? ErrorCode, bool PriceEstimated)
 {
     public static AgentLedgerRow Parse(string line)
     {
@@ -126,7 +142,7 @@ public sealed record AgentLedgerRow(
                 Reasoning = L("reasoning_tokens"),
                 WebSearchCalls = L("web_search_calls"),
                 WebFetchCalls = L("web_fetch_calls"),
-            }, r.GetProperty("status").GetInt32(), r.GetProperty("estimated").GetBoolean());
+            }, r.GetProperty("status").GetInt32(), r.GetProperty("estimated").GetBoolean(), S("error_code"), r.GetProperty("price_estimated").GetBoolean());
     }
 }
 
@@ -139,5 +155,12 @@ public static class CatalogPrice
     {
         Assert.True(Catalog.Value.TryGet(model, out var price), $"the bundled catalog has no price for {model}");
         return NanoUsd.FromUsd(CostCalculator.Compute(price, usage).Total);
+    }
+
+    /// <summary>The catalog's newest priced sibling of a model it does not know (what <c>prices.familyFallback</c> uses).</summary>
+    public static ModelPrice Sibling(string model)
+    {
+        Assert.False(Catalog.Value.TryGet(model, out var known) && known.IsPriced, $"the bundled catalog prices {model}");
+        return Catalog.Value.FamilySiblings(model).First();
     }
 }

@@ -71,9 +71,10 @@ public class ServeSimulate : IAsyncLifetime
 
     /// <summary>
     /// The ledger rows of <paramref name="person"/>, read with `tokenops ledger` once every one of
-    /// <paramref name="providerIds"/> has its row (the gateway settles just after the client has its answer).
+    /// <paramref name="providerIds"/> has its row and the person has at least <paramref name="minimumRows"/> (the gateway
+    /// settles just after the client has its answer).
     /// </summary>
-    public async Task<IReadOnlyList<AgentLedgerRow>> LedgerAsync(string person, IReadOnlyCollection<string> providerIds)
+    public async Task<IReadOnlyList<AgentLedgerRow>> LedgerAsync(string person, IReadOnlyCollection<string> providerIds, int minimumRows = 0)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
@@ -81,7 +82,8 @@ public class ServeSimulate : IAsyncLifetime
             var (exit, stdout, stderr) = await CliProcess.RunAsync("ledger", "--data", DataDirectory, "--format", "json");
             Assert.True(exit == 0, stderr);
             var rows = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(AgentLedgerRow.Parse).ToList();
-            if (providerIds.All(id => rows.Any(r => r.ProviderRequestId == id)) || DateTime.UtcNow > deadline)
+            if ((providerIds.All(id => rows.Any(r => r.ProviderRequestId == id)) && rows.Count(r => r.Person == person) >= minimumRows)
+                || DateTime.UtcNow > deadline)
                 return [.. rows.Where(r => r.Person == person)];
             await Task.Delay(200);
         }

@@ -368,6 +368,16 @@ public sealed class WireFormatTests(SimulatorFixture fixture) : IClassFixture<Si
         Assert.True(bill[1].GetProperty("completed").GetBoolean());
         Assert.Equal(10, bill[1].GetProperty("usage").GetProperty("output").GetInt32());
 
+        Assert.Equal(0, first.GetProperty("usage").GetProperty("webSearchCalls").GetInt64());
+
+        // Per-call units are part of the bill (a Responses request with the web_search tool runs one search).
+        var search = JsonDocument.Parse(await (await server.Http.SendAsync(server.Post("/v1/responses",
+            """{"model":"gpt-5.6-luna","input":"news?","tools":[{"type":"web_search"}]}"""))).Content.ReadAsStringAsync()).RootElement;
+        var searched = JsonDocument.Parse(await server.Http.GetStringAsync("/_sim/bill")).RootElement[2];
+        Assert.Equal(search.GetProperty("id").GetString(), searched.GetProperty("id").GetString());
+        Assert.Equal(1, searched.GetProperty("usage").GetProperty("webSearchCalls").GetInt64());
+        Assert.Equal(0, searched.GetProperty("usage").GetProperty("webFetchCalls").GetInt64());
+
         var reset = await server.Http.DeleteAsync("/_sim/bill");
         Assert.Equal(HttpStatusCode.NoContent, reset.StatusCode);
         Assert.Equal(0, server.Bill.Count);

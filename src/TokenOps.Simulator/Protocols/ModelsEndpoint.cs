@@ -129,6 +129,9 @@ internal static class BillEndpoint
                 json.WriteNumber("cacheWrite1h"u8, usage.CacheWrite1h);
                 json.WriteNumber("output"u8, usage.Output);
                 json.WriteNumber("reasoning"u8, usage.Reasoning);
+                // Billed per call, beside the tokens: a reader pricing this bill needs them to match the invoice.
+                json.WriteNumber("webSearchCalls"u8, usage.WebSearchCalls);
+                json.WriteNumber("webFetchCalls"u8, usage.WebFetchCalls);
                 json.WriteString("tier"u8, usage.Tier switch
                 {
                     Core.Metering.ServiceTier.Batch => "batch",

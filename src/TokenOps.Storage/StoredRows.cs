@@ -42,6 +42,8 @@ public static class StoredRows
                 CacheWrite1h = r.GetInt64(18), Output = r.GetInt64(19), Reasoning = r.GetInt64(20),
                 Tier = Enum.Parse<ServiceTier>(r.GetString(21)),
                 WebSearchCalls = r.GetInt64(42), WebFetchCalls = r.GetInt64(43), FileSearchCalls = r.GetInt64(44),
+                AudioInput = r.GetInt64(57), AudioOutput = r.GetInt64(58), ImageInput = r.GetInt64(59), ImageOutput = r.GetInt64(60),
+                Images = r.GetInt64(61), AudioMilliseconds = r.GetInt64(62), Characters = r.GetInt64(63),
             },
             Cost = new CostBreakdown
             {
@@ -49,6 +51,9 @@ public static class StoredRows
                 CacheWrite5m = NanoUsd.ToUsd(r.GetInt64(24)), CacheWrite1h = NanoUsd.ToUsd(r.GetInt64(25)),
                 Output = NanoUsd.ToUsd(r.GetInt64(26)), Reasoning = NanoUsd.ToUsd(r.GetInt64(27)),
                 ToolCalls = NanoUsd.ToUsd(r.GetInt64(45)),
+                AudioInput = NanoUsd.ToUsd(r.GetInt64(64)), AudioOutput = NanoUsd.ToUsd(r.GetInt64(65)),
+                ImageInput = NanoUsd.ToUsd(r.GetInt64(66)), ImageOutput = NanoUsd.ToUsd(r.GetInt64(67)),
+                Images = NanoUsd.ToUsd(r.GetInt64(68)), AudioSeconds = NanoUsd.ToUsd(r.GetInt64(69)), Characters = NanoUsd.ToUsd(r.GetInt64(70)),
             },
             CostNanos = r.GetInt64(28),
             CatalogVersion = S(29), Streamed = Flag(30), Estimated = Flag(31), Status = r.GetInt32(32),

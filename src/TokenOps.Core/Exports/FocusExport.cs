@@ -8,9 +8,10 @@ namespace TokenOps.Core.Exports;
 
 /// <summary>
 /// Ledger rows as FOCUS 1.2 (FinOps Open Cost and Usage Specification) cost and usage rows.
-/// Granularity: one FOCUS row per ledger row per token class with tokens (uncached_input, cache_read, cache_write_5m,
-/// cache_write_1h, output without reasoning, reasoning), so ConsumedQuantity is the tokens of one priced SKU and the
-/// classes are disjoint. Each class's cost is its nano-rounded ledger cost; the ledger rounds the request's total once,
+/// Granularity: one FOCUS row per ledger row per cost class with usage or cost (uncached_input, cache_read,
+/// cache_write_5m, cache_write_1h, output without reasoning, reasoning, tool_calls, audio_input, audio_output,
+/// image_input, image_output, images, audio_seconds, characters), so ConsumedQuantity is the quantity of one priced SKU
+/// in its own unit (tokens, calls, images, seconds, characters) and the classes are disjoint. Each class's cost is its nano-rounded ledger cost; the ledger rounds the request's total once,
 /// so any nano-dollar left between the two goes to the request's costliest class: the export sums to the ledger
 /// exactly. Ledger rows without tokens and without cost (refusals, provider errors) have no FOCUS row.
 /// ChargePeriod is the UTC hour the request started in, BillingPeriod its calendar month.
@@ -43,19 +44,24 @@ public static class FocusExport
 
     public static int ColumnIndex(string column) => Index[column];
 
-    /// <summary>The class of per-call tool fees: its quantity is calls, not tokens.</summary>
-    private const string ToolCallsClass = "tool_calls";
-
-    private static readonly (string Class, string Meter, Func<LedgerEntry, long> Tokens, Func<LedgerEntry, decimal> Cost)[] Classes =
+    private static readonly (string Class, string Meter, string Unit, Func<LedgerEntry, decimal> Quantity, Func<LedgerEntry, decimal> Cost)[] Classes =
     [
-        ("uncached_input", "Input Tokens", e => e.Usage.UncachedInput, e => e.Cost.UncachedInput),
-        ("cache_read", "Cache Read Input Tokens", e => e.Usage.CacheRead, e => e.Cost.CacheRead),
-        ("cache_write_5m", "Cache Write (5 min) Input Tokens", e => e.Usage.CacheWrite5m, e => e.Cost.CacheWrite5m),
-        ("cache_write_1h", "Cache Write (1 h) Input Tokens", e => e.Usage.CacheWrite1h, e => e.Cost.CacheWrite1h),
+        // Audio and image tokens are priced apart, so the input and output classes count only the plain text tokens.
+        ("uncached_input", "Input Tokens", "Tokens", e => e.Usage.PlainInput, e => e.Cost.UncachedInput),
+        ("cache_read", "Cache Read Input Tokens", "Tokens", e => e.Usage.CacheRead, e => e.Cost.CacheRead),
+        ("cache_write_5m", "Cache Write (5 min) Input Tokens", "Tokens", e => e.Usage.CacheWrite5m, e => e.Cost.CacheWrite5m),
+        ("cache_write_1h", "Cache Write (1 h) Input Tokens", "Tokens", e => e.Usage.CacheWrite1h, e => e.Cost.CacheWrite1h),
         // Output cost excludes reasoning (priced apart), so the output class counts only the non-reasoning tokens.
-        ("output", "Output Tokens", e => Math.Max(0, e.Usage.Output - e.Usage.Reasoning), e => e.Cost.Output),
-        ("reasoning", "Reasoning Output Tokens", e => e.Usage.Reasoning, e => e.Cost.Reasoning),
-        (ToolCallsClass, "Provider Tool Calls", e => e.Usage.WebSearchCalls + e.Usage.WebFetchCalls + e.Usage.FileSearchCalls, e => e.Cost.ToolCalls),
+        ("output", "Output Tokens", "Tokens", e => e.Usage.PlainOutput, e => e.Cost.Output),
+        ("reasoning", "Reasoning Output Tokens", "Tokens", e => e.Usage.Reasoning, e => e.Cost.Reasoning),
+        ("tool_calls", "Provider Tool Calls", "Calls", e => e.Usage.WebSearchCalls + e.Usage.WebFetchCalls + e.Usage.FileSearchCalls, e => e.Cost.ToolCalls),
+        ("audio_input", "Audio Input Tokens", "Tokens", e => e.Usage.AudioInput, e => e.Cost.AudioInput),
+        ("audio_output", "Audio Output Tokens", "Tokens", e => e.Usage.AudioOutput, e => e.Cost.AudioOutput),
+        ("image_input", "Image Input Tokens", "Tokens", e => e.Usage.ImageInput, e => e.Cost.ImageInput),
+        ("image_output", "Image Output Tokens", "Tokens", e => e.Usage.ImageOutput, e => e.Cost.ImageOutput),
+        ("images", "Images Generated", "Images", e => e.Usage.Images, e => e.Cost.Images),
+        ("audio_seconds", "Audio Seconds", "Seconds", e => e.Usage.AudioMilliseconds / 1000m, e => e.Cost.AudioSeconds),
+        ("characters", "Input Characters", "Characters", e => e.Usage.Characters, e => e.Cost.Characters),
     ];
 
     /// <summary>
@@ -65,10 +71,10 @@ public static class FocusExport
     /// </summary>
     public static IEnumerable<string?[]> Rows(LedgerEntry e, LinkResult? link = null)
     {
-        var parts = new List<(int Class, long Tokens, long Nanos, decimal Exact)>(Classes.Length);
+        var parts = new List<(int Class, decimal Tokens, long Nanos, decimal Exact)>(Classes.Length);
         for (var i = 0; i < Classes.Length; i++)
         {
-            var (_, _, tokens, cost) = Classes[i];
+            var (_, _, _, tokens, cost) = Classes[i];
             var t = tokens(e);
             var exact = cost(e);
             var n = NanoUsd.FromUsd(exact);
@@ -90,7 +96,7 @@ public static class FocusExport
         foreach (var p in parts) yield return Row(e, p.Class, p.Tokens, p.Nanos, link?.Outcome is null ? null : link);
     }
 
-    private static string?[] Row(LedgerEntry e, int classIndex, long tokens, long nanos, LinkResult? link)
+    private static string?[] Row(LedgerEntry e, int classIndex, decimal tokens, long nanos, LinkResult? link)
     {
         var tokenClass = classIndex < 0 ? "total" : Classes[classIndex].Class;
         var meter = classIndex < 0 ? "Tokens" : Classes[classIndex].Meter;
@@ -117,7 +123,7 @@ public static class FocusExport
         Set("ChargePeriodStart", Time(hour));
         Set("ChargePeriodEnd", Time(hour.AddHours(1)));
         Set("ConsumedQuantity", tokens.ToString(CultureInfo.InvariantCulture));
-        var unit = tokenClass == ToolCallsClass ? "Calls" : "Tokens";
+        var unit = classIndex < 0 ? "Tokens" : Classes[classIndex].Unit;
         Set("ConsumedUnit", unit);
         Set("ContractedCost", cost);
         Set("ContractedUnitPrice", unitPrice);

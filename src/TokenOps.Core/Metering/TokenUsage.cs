@@ -22,9 +22,27 @@ public sealed record TokenUsage
     public long WebFetchCalls { get; init; }
     /// <summary>OpenAI file search tool calls: billed per call.</summary>
     public long FileSearchCalls { get; init; }
+    /// <summary>Audio tokens among the uncached input (OpenAI <c>prompt_tokens_details.audio_tokens</c>): priced at the audio input rate.</summary>
+    public long AudioInput { get; init; }
+    /// <summary>Audio tokens among the output, reasoning excluded (OpenAI <c>completion_tokens_details.audio_tokens</c>, speech tokens).</summary>
+    public long AudioOutput { get; init; }
+    /// <summary>Image tokens among the uncached input (gpt-image <c>input_tokens_details.image_tokens</c>).</summary>
+    public long ImageInput { get; init; }
+    /// <summary>Image tokens among the output, reasoning excluded (the image a gpt-image model generates).</summary>
+    public long ImageOutput { get; init; }
+    /// <summary>Images generated, for models priced per image (dall-e, a size/quality variant).</summary>
+    public long Images { get; init; }
+    /// <summary>Audio duration in milliseconds, for models priced per second (whisper: the transcription's <c>duration</c>).</summary>
+    public long AudioMilliseconds { get; init; }
+    /// <summary>Input characters, for models priced per character (tts-1: the text to speak).</summary>
+    public long Characters { get; init; }
 
     public long TotalInput => UncachedInput + CacheRead + CacheWrite5m + CacheWrite1h;
     public long Total => TotalInput + Output;
+    /// <summary>Uncached input that is text: neither audio nor image tokens (priced at the plain input rate).</summary>
+    public long PlainInput => Math.Max(0, UncachedInput - Math.Max(0, AudioInput) - Math.Max(0, ImageInput));
+    /// <summary>Output that is text: neither reasoning, audio nor image tokens (priced at the plain output rate).</summary>
+    public long PlainOutput => Math.Max(0, Output - Math.Max(0, Reasoning) - Math.Max(0, AudioOutput) - Math.Max(0, ImageOutput));
 
     public static readonly TokenUsage Zero = new();
 }

@@ -47,6 +47,16 @@ internal static class CatalogFieldMap
             case "tiered_pricing": TieredPricingReader.Read(ref reader, b); return true;
             case "search_context_cost_per_query": b.WebSearchPerCall = SearchContextMedium(ref reader, m); return true;
             case "file_search_cost_per_1k_calls": b.FileSearchPerCall = Rate(ref reader, m, field) / 1000m; return true;
+            case "input_cost_per_audio_token": b.InputAudio = Rate(ref reader, m, field); return true;
+            case "output_cost_per_audio_token": b.OutputAudio = Rate(ref reader, m, field); return true;
+            case "input_cost_per_image_token": b.InputImage = Rate(ref reader, m, field); return true;
+            case "output_cost_per_image_token": b.OutputImage = Rate(ref reader, m, field); return true;
+            case "input_cost_per_image": b.InputPerImage = Rate(ref reader, m, field); return true;
+            case "output_cost_per_image": b.OutputPerImage = Rate(ref reader, m, field); return true;
+            case "input_cost_per_pixel": b.InputPerPixel = Rate(ref reader, m, field); return true;
+            case "input_cost_per_second": b.InputPerSecond = Rate(ref reader, m, field); return true;
+            case "output_cost_per_second": b.OutputPerSecond = Rate(ref reader, m, field); return true;
+            case "input_cost_per_character": b.PerCharacter = Rate(ref reader, m, field); return true;
             default: return TryApplyTierField(field, ref reader, b);
         }
     }

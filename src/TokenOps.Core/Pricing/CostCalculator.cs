@@ -43,9 +43,9 @@ public static class CostCalculator
     {
         ArgumentNullException.ThrowIfNull(price);
         ArgumentNullException.ThrowIfNull(usage);
-        if (!price.IsPriced)
+        if (!price.IsCostable || !price.IsPriced && HasUnpricedTokens(price, usage))
         {
-            throw new InvalidOperationException($"Model '{price.Model}' has no per-token input/output price; refusing to price it as $0.");
+            throw new InvalidOperationException($"Model '{price.Model}' has no per-token input/output price for this usage (nor a price per image, second or character); refusing to price it as $0.");
         }
 
         var uncached = Math.Max(0, usage.UncachedInput);
@@ -54,17 +54,56 @@ public static class CostCalculator
         var write1h = Math.Max(0, usage.CacheWrite1h);
         var output = Math.Max(0, usage.Output);
         var reasoning = Math.Clamp(usage.Reasoning, 0, output);
+        // Audio and image tokens are parts of the uncached input and of the non-reasoning output, priced at their own rates.
+        var audioIn = Math.Clamp(usage.AudioInput, 0, uncached);
+        var imageIn = Math.Clamp(usage.ImageInput, 0, uncached - audioIn);
+        var audioOut = Math.Clamp(usage.AudioOutput, 0, output - reasoning);
+        var imageOut = Math.Clamp(usage.ImageOutput, 0, output - reasoning - audioOut);
 
         var rates = RateResolver.Resolve(price, requestInputTokens ?? uncached + cacheRead + write5m + write1h, usage.Tier);
+        var lane = usage.Tier == ServiceTier.Batch ? 0.5m : 1m;
         return new CostBreakdown
         {
-            UncachedInput = uncached * rates.Input,
+            UncachedInput = (uncached - audioIn - imageIn) * rates.Input,
             CacheRead = cacheRead * rates.CacheRead,
             CacheWrite5m = write5m * rates.CacheWrite5m,
             CacheWrite1h = write1h * rates.CacheWrite1h,
-            Output = (output - reasoning) * rates.Output,
+            Output = (output - reasoning - audioOut - imageOut) * rates.Output,
             Reasoning = reasoning * rates.Reasoning,
             ToolCalls = ToolFees(price, usage),
+            AudioInput = audioIn * (price.InputAudio is { } ai ? ai * lane : rates.Input),
+            AudioOutput = audioOut * (price.OutputAudio is { } ao ? ao * lane : rates.Output),
+            ImageInput = imageIn * (price.InputImage is { } ii ? ii * lane : rates.Input),
+            ImageOutput = imageOut * (price.OutputImage is { } io ? io * lane : rates.Output),
+            Images = UnitFee(usage.Images, price.PerImage, lane),
+            AudioSeconds = UnitFee(usage.AudioMilliseconds, price.PerSecond, lane) / 1000m,
+            Characters = UnitFee(usage.Characters, price.PerCharacter, lane),
         };
+    }
+
+    /// <summary>
+    /// Tokens a model priced by the unit (or by image tokens only) has no rate for: text input without an input rate,
+    /// text or reasoning output without an output rate, audio or image tokens with neither their own rate nor the text one.
+    /// </summary>
+    private static bool HasUnpricedTokens(ModelPrice price, TokenUsage usage)
+    {
+        var input = usage.PlainInput + Math.Max(0, usage.CacheRead) + Math.Max(0, usage.CacheWrite5m) + Math.Max(0, usage.CacheWrite1h);
+        var output = usage.PlainOutput + Math.Max(0, usage.Reasoning);
+        return (input > 0 && price.Input is null)
+            || (output > 0 && price.Output is null)
+            || (usage.AudioInput > 0 && (price.InputAudio ?? price.Input) is null)
+            || (usage.ImageInput > 0 && (price.InputImage ?? price.Input) is null)
+            || (usage.AudioOutput > 0 && (price.OutputAudio ?? price.Output) is null)
+            || (usage.ImageOutput > 0 && (price.OutputImage ?? price.Output) is null);
+    }
+
+    /// <summary>
+    /// A per-unit fee (image, millisecond of audio, character). A unit the model has no price for adds nothing: such a
+    /// model is priced by its tokens (gpt-image-1's images are its image tokens), and a model priced by neither is refused above.
+    /// </summary>
+    private static decimal UnitFee(long units, decimal? unitPrice, decimal lane)
+    {
+        if (units <= 0) return 0m;
+        return unitPrice is { } p ? units * p * lane : 0m;
     }
 }

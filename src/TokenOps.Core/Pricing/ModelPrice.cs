@@ -61,12 +61,45 @@ public sealed record ModelPrice
     /// <summary><c>file_search_cost_per_1k_calls</c> / 1000: USD per file search call.</summary>
     public decimal? FileSearchPerCall { get; init; }
 
+    /// <summary><c>input_cost_per_audio_token</c>: audio input tokens (else the input rate).</summary>
+    public decimal? InputAudio { get; init; }
+
+    /// <summary><c>output_cost_per_audio_token</c>: audio output tokens (else the output rate).</summary>
+    public decimal? OutputAudio { get; init; }
+
+    /// <summary><c>input_cost_per_image_token</c>: image input tokens (else the input rate).</summary>
+    public decimal? InputImage { get; init; }
+
+    /// <summary><c>output_cost_per_image_token</c>: image output tokens (else the output rate).</summary>
+    public decimal? OutputImage { get; init; }
+
+    /// <summary>
+    /// USD per generated image: <c>output_cost_per_image</c>, else <c>input_cost_per_image</c> (LiteLLM's field for dall-e),
+    /// else <c>input_cost_per_pixel</c> times the pixels of a size variant's key (<c>hd/1024-x-1024/dall-e-3</c>).
+    /// </summary>
+    public decimal? PerImage { get; init; }
+
+    /// <summary>USD per second of audio: <c>input_cost_per_second</c> (transcription), else <c>output_cost_per_second</c> (speech).</summary>
+    public decimal? PerSecond { get; init; }
+
+    /// <summary><c>input_cost_per_character</c>: USD per input character (text-to-speech).</summary>
+    public decimal? PerCharacter { get; init; }
+
+    /// <summary>True when the model has a price per image, second or character.</summary>
+    public bool HasUnitPrice => PerImage.HasValue || PerSecond.HasValue || PerCharacter.HasValue;
+
     /// <summary>Long-context tiers, ascending by threshold; empty when the model has flat pricing.</summary>
     public IReadOnlyList<LongContextTier> LongContextTiers { get; init; } = [];
 
     /// <summary>What the catalog says the model can take (tools, images, a JSON schema, reasoning); the router reads them.</summary>
     public ModelCapabilities Capabilities { get; init; } = ModelCapabilities.None;
 
-    /// <summary>True when both the input and output token rates are known; only priced models can be costed.</summary>
+    /// <summary>True when both the input and output token rates are known; only priced models can be costed as text.</summary>
     public bool IsPriced => Input.HasValue && Output.HasValue;
+
+    /// <summary>
+    /// True when <see cref="CostCalculator"/> can price the model: token-priced, or an image model whose output is image
+    /// tokens only (gpt-image-1), or priced per image, second or character (the image and audio endpoints).
+    /// </summary>
+    public bool IsCostable => IsPriced || (Input.HasValue && OutputImage.HasValue) || HasUnitPrice;
 }

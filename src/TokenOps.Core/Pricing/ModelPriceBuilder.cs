@@ -31,6 +31,16 @@ internal sealed class ModelPriceBuilder(string model)
     public decimal? CacheWritePriority { get; set; }
     public decimal? WebSearchPerCall { get; set; }
     public decimal? FileSearchPerCall { get; set; }
+    public decimal? InputAudio { get; set; }
+    public decimal? OutputAudio { get; set; }
+    public decimal? InputImage { get; set; }
+    public decimal? OutputImage { get; set; }
+    public decimal? InputPerImage { get; set; }
+    public decimal? OutputPerImage { get; set; }
+    public decimal? InputPerPixel { get; set; }
+    public decimal? InputPerSecond { get; set; }
+    public decimal? OutputPerSecond { get; set; }
+    public decimal? PerCharacter { get; set; }
     public ModelCapabilities Capabilities { get; set; } = ModelCapabilities.None;
 
     /// <summary>Applies one change to the long-context tier of the given threshold, creating the tier if needed.</summary>
@@ -71,10 +81,36 @@ internal sealed class ModelPriceBuilder(string model)
             CacheWritePriority = CacheWritePriority,
             WebSearchPerCall = WebSearchPerCall,
             FileSearchPerCall = FileSearchPerCall,
+            InputAudio = InputAudio,
+            OutputAudio = OutputAudio,
+            InputImage = InputImage,
+            OutputImage = OutputImage,
+            PerImage = OutputPerImage ?? InputPerImage ?? PixelPriced(),
+            PerSecond = InputPerSecond ?? OutputPerSecond,
+            PerCharacter = PerCharacter,
             LongContextTiers = _tiers.Count == 0 ? [] : [.. _tiers.Values],
             Capabilities = Capabilities,
         };
         return Input is null && Output is null && _tieredPricing.Count > 0 ? WithTieredPricing(price) : price;
+    }
+
+    /// <summary>
+    /// A size variant priced per pixel (<c>hd/1024-x-1024/dall-e-3</c>, <c>256-x-256/dall-e-2</c>): the price of one
+    /// image of the key's size, as LiteLLM computes it (pixel rate x width x height).
+    /// </summary>
+    private decimal? PixelPriced()
+    {
+        if (InputPerPixel is not { } perPixel) return null;
+        foreach (var part in Model.Split('/'))
+        {
+            var x = part.IndexOf("-x-", StringComparison.Ordinal);
+            if (x > 0 && long.TryParse(part.AsSpan(0, x), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var w)
+                && long.TryParse(part.AsSpan(x + 3), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var h))
+            {
+                return perPixel * w * h;
+            }
+        }
+        return null;
     }
 
     /// <summary>

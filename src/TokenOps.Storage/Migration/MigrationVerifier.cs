@@ -19,6 +19,7 @@ public static class MigrationVerifier
 {
     private static readonly string[] LedgerSums =
         ["cost_nanos", "uncached_input_nanos", "cache_read_nanos", "cache_write_5m_nanos", "cache_write_1h_nanos", "output_nanos", "reasoning_nanos", "tool_call_nanos",
+         "audio_input_nanos", "audio_output_nanos", "image_input_nanos", "image_output_nanos", "image_nanos", "audio_second_nanos", "character_nanos",
          "saved_routed_nanos", "saved_degraded_nanos", "saved_capped_nanos", "saved_cache_breakpoint_nanos", "saved_cache_hit_nanos", "saved_batch_nanos"];
 
     public static IReadOnlyList<VerificationCheck> Run(SqliteConnection source, NpgsqlDataSource target)

@@ -53,6 +53,13 @@ public sealed class PostgresLedgerStore(PostgresDatabase database) : ILedgerStor
         Long("saved_cache_hit_nanos", e => e.Savings.NanosOf(SavingsLevers.CacheHit)), Long("saved_batch_nanos", e => e.Savings.NanosOf(SavingsLevers.Batch)),
         Text("savings_levers", e => e.Levers), NullableDouble("route_score", e => e.RouteScore), Text("parent_id", e => e.ParentId),
         Text("output_control", e => e.OutputControl), Bool("price_estimated", e => e.PriceEstimated),
+        Long("audio_input_tokens", e => e.Usage.AudioInput), Long("audio_output_tokens", e => e.Usage.AudioOutput),
+        Long("image_input_tokens", e => e.Usage.ImageInput), Long("image_output_tokens", e => e.Usage.ImageOutput),
+        Long("images", e => e.Usage.Images), Long("audio_ms", e => e.Usage.AudioMilliseconds), Long("characters", e => e.Usage.Characters),
+        Long("audio_input_nanos", e => NanoUsd.FromUsd(e.Cost.AudioInput)), Long("audio_output_nanos", e => NanoUsd.FromUsd(e.Cost.AudioOutput)),
+        Long("image_input_nanos", e => NanoUsd.FromUsd(e.Cost.ImageInput)), Long("image_output_nanos", e => NanoUsd.FromUsd(e.Cost.ImageOutput)),
+        Long("image_nanos", e => NanoUsd.FromUsd(e.Cost.Images)), Long("audio_second_nanos", e => NanoUsd.FromUsd(e.Cost.AudioSeconds)),
+        Long("character_nanos", e => NanoUsd.FromUsd(e.Cost.Characters)),
     ];
 
     private static readonly string ColumnList = string.Join(", ", Columns.Select(c => c.Name));

@@ -153,6 +153,22 @@ internal static class PostgresMigrations
         ALTER TABLE ledger ADD COLUMN IF NOT EXISTS price_estimated boolean NOT NULL DEFAULT false;
         CREATE INDEX IF NOT EXISTS ledger_price_estimated ON ledger(started_at) WHERE price_estimated;
         """),
+        ("1600_ledger_priced_units", """
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS audio_input_tokens bigint NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS audio_output_tokens bigint NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS image_input_tokens bigint NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS image_output_tokens bigint NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS images bigint NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS audio_ms bigint NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS characters bigint NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS audio_input_nanos bigint NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS audio_output_nanos bigint NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS image_input_nanos bigint NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS image_output_nanos bigint NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS image_nanos bigint NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS audio_second_nanos bigint NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS character_nanos bigint NOT NULL DEFAULT 0;
+        """),
         // The audit trail: append-only (a trigger refuses UPDATE and DELETE), each entry holding its predecessor's hash.
         ("1700_audit_log", """
         CREATE TABLE IF NOT EXISTS audit_log (

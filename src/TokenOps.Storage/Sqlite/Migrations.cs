@@ -145,6 +145,24 @@ internal static class Migrations
         ALTER TABLE ledger ADD COLUMN price_estimated INTEGER NOT NULL DEFAULT 0;
         CREATE INDEX IF NOT EXISTS ledger_price_estimated ON ledger(started_at) WHERE price_estimated;
         """),
+        // Every priced unit apart from text tokens: audio and image tokens (each a part of the input or output tokens,
+        // priced at its own rate), images, audio milliseconds and characters, and their costs in nano-USD.
+        ("1600_ledger_priced_units", """
+        ALTER TABLE ledger ADD COLUMN audio_input_tokens INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN audio_output_tokens INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN image_input_tokens INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN image_output_tokens INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN images INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN audio_ms INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN characters INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN audio_input_nanos INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN audio_output_nanos INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN image_input_nanos INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN image_output_nanos INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN image_nanos INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN audio_second_nanos INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN character_nanos INTEGER NOT NULL DEFAULT 0;
+        """),
         // The audit trail: append-only (triggers refuse UPDATE and DELETE), each entry holding its predecessor's hash.
         ("1700_audit_log", """
         CREATE TABLE IF NOT EXISTS audit_log (

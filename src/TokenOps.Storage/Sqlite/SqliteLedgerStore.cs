@@ -19,7 +19,9 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore, I
         "outcome, error_code, latency_ms, ttft_ms, provider_request_id, source, session_id, budget_action, justification, " +
         "web_search_calls, web_fetch_calls, file_search_calls, tool_call_nanos, " +
         "saved_routed_nanos, saved_degraded_nanos, saved_capped_nanos, saved_cache_breakpoint_nanos, saved_cache_hit_nanos, saved_batch_nanos, " +
-        "savings_levers, route_score, parent_id, output_control, price_estimated";
+        "savings_levers, route_score, parent_id, output_control, price_estimated, " +
+        "audio_input_tokens, audio_output_tokens, image_input_tokens, image_output_tokens, images, audio_ms, characters, " +
+        "audio_input_nanos, audio_output_nanos, image_input_nanos, image_output_nanos, image_nanos, audio_second_nanos, character_nanos";
 
     private static readonly string[] ColumnNames = Columns.Split(", ");
     private static readonly string ColumnValues = string.Join(", ", ColumnNames.Select((_, i) => "?" + (i + 1).ToString(CultureInfo.InvariantCulture)));
@@ -91,6 +93,11 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore, I
             Int(50, s.NanosOf(SavingsLevers.CacheBreakpoint)); Int(51, s.NanosOf(SavingsLevers.CacheHit)); Int(52, s.NanosOf(SavingsLevers.Batch));
             Text(53, e.Levers); Real(54, e.RouteScore); Text(55, e.ParentId); Text(56, e.OutputControl);
             Int(57, e.PriceEstimated ? 1 : 0);
+            Int(58, u.AudioInput); Int(59, u.AudioOutput); Int(60, u.ImageInput); Int(61, u.ImageOutput);
+            Int(62, u.Images); Int(63, u.AudioMilliseconds); Int(64, u.Characters);
+            Int(65, NanoUsd.FromUsd(c.AudioInput)); Int(66, NanoUsd.FromUsd(c.AudioOutput)); Int(67, NanoUsd.FromUsd(c.ImageInput));
+            Int(68, NanoUsd.FromUsd(c.ImageOutput)); Int(69, NanoUsd.FromUsd(c.Images)); Int(70, NanoUsd.FromUsd(c.AudioSeconds));
+            Int(71, NanoUsd.FromUsd(c.Characters));
         }
 
         public void Dispose() => _statement.Dispose();

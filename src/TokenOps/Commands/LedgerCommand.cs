@@ -98,6 +98,20 @@ internal static class LedgerCommand
                 Str(w, "parent_id", e.ParentId);
                 Str(w, "output_control", e.OutputControl);
                 w.WriteBoolean("price_estimated", e.PriceEstimated);
+                w.WriteNumber("audio_input_tokens", e.Usage.AudioInput);
+                w.WriteNumber("audio_output_tokens", e.Usage.AudioOutput);
+                w.WriteNumber("image_input_tokens", e.Usage.ImageInput);
+                w.WriteNumber("image_output_tokens", e.Usage.ImageOutput);
+                w.WriteNumber("images", e.Usage.Images);
+                w.WriteNumber("audio_ms", e.Usage.AudioMilliseconds);
+                w.WriteNumber("characters", e.Usage.Characters);
+                w.WriteNumber("audio_input_nanos", NanoUsd.FromUsd(e.Cost.AudioInput));
+                w.WriteNumber("audio_output_nanos", NanoUsd.FromUsd(e.Cost.AudioOutput));
+                w.WriteNumber("image_input_nanos", NanoUsd.FromUsd(e.Cost.ImageInput));
+                w.WriteNumber("image_output_nanos", NanoUsd.FromUsd(e.Cost.ImageOutput));
+                w.WriteNumber("image_nanos", NanoUsd.FromUsd(e.Cost.Images));
+                w.WriteNumber("audio_second_nanos", NanoUsd.FromUsd(e.Cost.AudioSeconds));
+                w.WriteNumber("character_nanos", NanoUsd.FromUsd(e.Cost.Characters));
                 w.WriteEndObject();
             }
             stdout.WriteByte((byte)'\n');

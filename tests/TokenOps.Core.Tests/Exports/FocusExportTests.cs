@@ -185,6 +185,34 @@ public sealed class FocusExportTests
     }
 
     [Fact]
+    public void AudioImageAndUnitCosts_AreTheirOwnRows_InTheirOwnUnits_AndAddUpToTheLedgerRow()
+    {
+        // gpt-4o-audio-preview (input 2.5e-6, audio in 4e-5, output 1e-5, audio out 8e-5) priced from the snapshot.
+        var audio = Entry(b =>
+        {
+            b.Usage = new TokenUsage { UncachedInput = 1000, AudioInput = 400, Output = 500, AudioOutput = 300 };
+            b.Cost = CostCalculator.Compute(Pricing.TestCatalog.Get("gpt-4o-audio-preview"), b.Usage);
+        });
+        var rows = FocusExport.Rows(audio).ToDictionary(r => Cell(r, "x_token_class")!);
+        Assert.Equal(["uncached_input", "output", "audio_input", "audio_output"], rows.Keys);
+        Assert.Equal(("600", "0.0015"), (Cell(rows["uncached_input"], "ConsumedQuantity"), Cell(rows["uncached_input"], "BilledCost")));
+        Assert.Equal(("400", "0.016", "0.00004"), (Cell(rows["audio_input"], "ConsumedQuantity"), Cell(rows["audio_input"], "BilledCost"), Cell(rows["audio_input"], "ListUnitPrice")));
+        Assert.Equal(("200", "0.002"), (Cell(rows["output"], "ConsumedQuantity"), Cell(rows["output"], "BilledCost")));
+        Assert.Equal(("300", "0.024"), (Cell(rows["audio_output"], "ConsumedQuantity"), Cell(rows["audio_output"], "BilledCost")));
+        Assert.Equal(0.0435m, rows.Values.Sum(r => decimal.Parse(Cell(r, "BilledCost")!, CultureInfo.InvariantCulture)));
+
+        // whisper-1 at 0.0001 per second: 12.5 s; dall-e-3 at 0.04 per image; tts-1 at 1.5e-5 per character.
+        var whisper = Assert.Single(FocusExport.Rows(Entry(b => { b.Usage = new TokenUsage { AudioMilliseconds = 12_500 }; b.Cost = new CostBreakdown { AudioSeconds = 0.00125m }; })));
+        Assert.Equal(("audio_seconds", "12.5", "Seconds", "0.00125", "0.0001"),
+            (Cell(whisper, "x_token_class"), Cell(whisper, "ConsumedQuantity"), Cell(whisper, "ConsumedUnit"), Cell(whisper, "BilledCost"), Cell(whisper, "ListUnitPrice")));
+        var images = Assert.Single(FocusExport.Rows(Entry(b => { b.Usage = new TokenUsage { Images = 2 }; b.Cost = new CostBreakdown { Images = 0.08m }; })));
+        Assert.Equal(("images", "2", "Images", "0.08", "0.04"),
+            (Cell(images, "x_token_class"), Cell(images, "ConsumedQuantity"), Cell(images, "PricingUnit"), Cell(images, "BilledCost"), Cell(images, "ListUnitPrice")));
+        var speech = Assert.Single(FocusExport.Rows(Entry(b => { b.Usage = new TokenUsage { Characters = 1000 }; b.Cost = new CostBreakdown { Characters = 0.015m }; })));
+        Assert.Equal(("characters", "1000", "Characters", "0.015"), (Cell(speech, "x_token_class"), Cell(speech, "ConsumedQuantity"), Cell(speech, "ConsumedUnit"), Cell(speech, "BilledCost")));
+    }
+
+    [Fact]
     public void RowsWithoutTokensOrCost_AreNotExported_ButACostWithoutTokenDetailIs()
     {
         Assert.Empty(FocusExport.Rows(Entry(b => { b.Usage = TokenUsage.Zero; b.Cost = CostBreakdown.Zero; b.Outcome = LedgerOutcome.Refused; })));

@@ -157,6 +157,7 @@ public abstract class LedgerStoreConformanceTests
             {
                 UncachedInput = 4_000_000_000L, CacheRead = 7, CacheWrite5m = 11, CacheWrite1h = 13, Output = 17, Reasoning = 5,
                 Tier = ServiceTier.Priority, WebSearchCalls = 3, WebFetchCalls = 4, FileSearchCalls = 5,
+                AudioInput = 19, AudioOutput = 3, ImageInput = 23, ImageOutput = 2, Images = 29, AudioMilliseconds = 31_337, Characters = 37,
             },
             Cost = new CostBreakdown
             {
@@ -223,6 +224,30 @@ public abstract class LedgerStoreConformanceTests
         Assert.Equal((12L, 3L, 40L), (stored.Usage.WebSearchCalls, stored.Usage.WebFetchCalls, stored.Usage.FileSearchCalls));
         Assert.Equal(0.123456789m, stored.Cost.ToolCalls);
         Assert.Equal(123_456_789L, stored.CostNanos);
+    }
+
+    [Fact]
+    public virtual void Priced_units_and_their_costs_round_trip_in_their_own_columns()
+    {
+        var s = NewScope();
+        var entry = Row(s, 1, TimeSpan.Zero) with
+        {
+            Usage = new TokenUsage
+            {
+                UncachedInput = 1000, AudioInput = 400, ImageInput = 100, Output = 500, AudioOutput = 300, ImageOutput = 150,
+                Images = 2, AudioMilliseconds = 12_500, Characters = 1000,
+            },
+            Cost = new CostBreakdown
+            {
+                AudioInput = 0.016m, AudioOutput = 0.024m, ImageInput = 0.001m, ImageOutput = 0.006m, Images = 0.08m,
+                AudioSeconds = 0.00125m, Characters = 0.015m,
+            },
+        };
+        Store.Write([entry]);
+        var stored = Assert.Single(Mine(s));
+        Assert.Equal(entry.Usage, stored.Usage);
+        Assert.Equal(entry.Cost, stored.Cost);
+        Assert.Equal(143_250_000L, stored.CostNanos); // 0.016 + 0.024 + 0.001 + 0.006 + 0.08 + 0.00125 + 0.015
     }
 
     [Fact]

@@ -29,7 +29,8 @@ public static class GatewayHost
 {
     /// <summary>Every proxied route. The route-inventory test checks each is mapped through the metered pipeline.</summary>
     public static readonly IReadOnlyList<ProtocolRoute> ProxiedRoutes =
-        [new ChatCompletionsRoute(), new ResponsesRoute(), new EmbeddingsRoute(), new MessagesRoute(), new CountTokensRoute(), new ModerationsRoute()];
+        [new ChatCompletionsRoute(), new ResponsesRoute(), new EmbeddingsRoute(), new MessagesRoute(), new CountTokensRoute(), new ModerationsRoute(),
+         new CompletionsRoute()];
 
     public static async Task<GatewayApp> StartAsync(GatewaySettings settings, CancellationToken cancellationToken = default)
     {

@@ -8,6 +8,7 @@ public static class SimProtocols
     public const string OpenAIChat = "openai.chat";
     public const string OpenAIResponses = "openai.responses";
     public const string OpenAIEmbeddings = "openai.embeddings";
+    public const string OpenAICompletions = "openai.completions";
     public const string AnthropicMessages = "anthropic.messages";
 }
 

@@ -12,7 +12,7 @@ namespace TokenOps.Gateway.Configuration;
 public sealed class OutputControlOptions
 {
     /// <summary>The routes whose output can be controlled; the others produce no text to limit.</summary>
-    public static readonly IReadOnlyList<string> ControllableRoutes = ["openai.chat", "openai.responses", "anthropic.messages"];
+    public static readonly IReadOnlyList<string> ControllableRoutes = ["openai.chat", "openai.responses", "anthropic.messages", "openai.completions"];
 
     /// <summary>The fewest output tokens a limit may set: the Responses API refuses fewer than 16.</summary>
     public const long MinMaxTokens = 16;

@@ -49,6 +49,10 @@ public static class OutputLimitRewriter
                     applied.Add($"reasoning.effort={responsesCeiling}(ceiling)");
                 }
                 break;
+            case "openai.completions":
+                // No default is written: without max_tokens the API generates at most 16 tokens, below any default.
+                (body, max) = Limit(body, limits, [("max_tokens", fields.MaxTokens)], null, modelMaxOutput, applied);
+                break;
             case "anthropic.messages":
                 var asSent = fields.MaxTokens;
                 (body, max) = Limit(body, limits, [("max_tokens", asSent)], null, null, applied);

@@ -280,6 +280,7 @@ internal readonly record struct RequestSize(long InputTokens, long MaxOutputToke
                 : ["max_tokens"],
             "openai.responses" => ["max_output_tokens"],
             "anthropic.messages" => ["max_tokens"],
+            "openai.completions" => ["max_tokens"],
             _ => null,
         };
         var facts = context.Facts!;

@@ -137,6 +137,43 @@ internal static class UsageRules
         return OpenAIPlan(meter, root, model, maxTokens, cache);
     }
 
+    /// <summary>
+    /// Legacy completions: each prompt (a string, or token ids: one token each) and the suffix count as text, with no
+    /// message overhead; one choice's output follows the usual rule, capped by max_tokens (16 when absent, as the API's
+    /// default). <paramref name="generated"/> choices are generated (prompts x best_of, else n): all are billed.
+    /// </summary>
+    public static UsagePlan OpenAICompletions(JsonElement root, string model, long maxTokens, int generated)
+    {
+        var meter = NewMeter(model);
+        switch (root.Prop("prompt"u8))
+        {
+            case { ValueKind: JsonValueKind.String } text:
+                meter.AddString(text);
+                break;
+            case { ValueKind: JsonValueKind.Array } prompts:
+                foreach (var prompt in prompts.EnumerateArray())
+                {
+                    if (prompt.ValueKind == JsonValueKind.String) meter.AddString(prompt);
+                    else if (prompt.ValueKind is JsonValueKind.Number or JsonValueKind.Array)
+                    {
+                        // Token ids: one token each, their JSON in the hash.
+                        meter.AddOverhead(prompt.ValueKind == JsonValueKind.Array ? prompt.GetArrayLength() : 1);
+                        meter.HashOnly(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(prompt));
+                    }
+                }
+
+                break;
+        }
+
+        if (root.Prop("suffix"u8) is { ValueKind: JsonValueKind.String } suffix)
+        {
+            meter.AddString(suffix);
+        }
+
+        var (output, truncated) = OutputLength(meter.Mixed, maxTokens);
+        return new UsagePlan(meter.Tokens, 0, 0, 0, output * generated, 0, truncated, meter.Mixed);
+    }
+
     public static UsagePlan AnthropicMessages(JsonElement root, string model, long maxTokens, SimulatorPromptCache? cache = null)
     {
         var meter = NewMeter(model);

@@ -29,9 +29,12 @@ public sealed class ChatCompletionsRoute : ProtocolRoute
             ToolCallBound.InChat(root, model), JsonFields.RequestedTier(root));
     }
 
-    public override byte[] PrepareUpstreamBody(byte[] body, RequestFacts facts, string servedModel)
+    public override byte[] PrepareUpstreamBody(byte[] body, RequestFacts facts, string servedModel) =>
+        WithIncludeUsage(base.PrepareUpstreamBody(body, facts, servedModel), facts);
+
+    /// <summary>A stream's body with <c>stream_options.include_usage</c> set (chat and legacy completions stream alike).</summary>
+    internal static byte[] WithIncludeUsage(byte[] body, RequestFacts facts)
     {
-        body = base.PrepareUpstreamBody(body, facts, servedModel);
         if (!facts.Stream || facts.ClientAskedForUsage) return body;
         // The usual case, no stream_options at all: nothing of the client's to keep, so no second parse. (Whether it is
         // there comes from the parsed body, so an escaped name such as "stream\u005foptions" is seen too.)
@@ -61,9 +64,10 @@ public sealed class ChatCompletionsRoute : ProtocolRoute
 }
 
 /// <summary>Chat: usage is in the body, or in the last chunk before [DONE] (choices empty, usage set).</summary>
-internal sealed class ChatCompletionsMeter(bool clientAskedForUsage, long webSearches = 0) : UsageMeter
+internal sealed class ChatCompletionsMeter(bool clientAskedForUsage, long webSearches = 0, TextFields? streamedText = null) : UsageMeter
 {
-    private static readonly TextFields DeltaText = new("content", "arguments");
+    private static readonly TextFields ChatDeltaText = new("content", "arguments");
+    private readonly TextFields DeltaText = streamedText ?? ChatDeltaText;
     public override void OnJson(ReadOnlyMemory<byte> body)
     {
         using var doc = JsonDocument.Parse(body);

@@ -337,7 +337,7 @@ public sealed class WireFormatTests(SimulatorFixture fixture) : IClassFixture<Si
     [Fact]
     public async Task UnknownRoute_Is404InOpenAIShape()
     {
-        var response = await Server.Http.SendAsync(Server.Post("/v1/completions", "{}"));
+        var response = await Server.Http.SendAsync(Server.Post("/v1/engines/davinci/completions", "{}"));
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         AssertOpenAIError(await response.Content.ReadAsStringAsync(), "invalid_request_error");
     }

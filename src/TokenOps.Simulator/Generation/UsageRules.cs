@@ -20,7 +20,9 @@ internal sealed record UsagePlan(
     bool Truncated,
     ulong Seed,
     long WebSearches = 0,
-    long WebFetches = 0)
+    long WebFetches = 0,
+    long AudioInput = 0,
+    long AudioOutput = 0)
 {
     public long UncachedInput => InputTotal - CacheRead - CacheWrite5m - CacheWrite1h;
 
@@ -38,6 +40,8 @@ internal sealed record UsagePlan(
         Tier = tier,
         WebSearchCalls = WebSearches,
         WebFetchCalls = WebFetches,
+        AudioInput = AudioInput,
+        AudioOutput = AudioOutput,
     };
 }
 
@@ -103,8 +107,41 @@ internal static class UsageRules
         }
 
         AddTools(meter, root);
+        // Audio in (input_audio parts): one token per 16 bytes of the base64 data, at least 1, uncached.
+        long audioIn = 0;
+        if (root.Prop("messages"u8) is { ValueKind: JsonValueKind.Array } all)
+        {
+            foreach (var message in all.EnumerateArray())
+            {
+                if (message.Prop("content"u8) is not { ValueKind: JsonValueKind.Array } parts) continue;
+                foreach (var part in parts.EnumerateArray())
+                {
+                    if (part.StringProp("type"u8) == "input_audio" && part.Prop("input_audio"u8) is { ValueKind: JsonValueKind.Object } audio)
+                    {
+                        var bytes = audio.Prop("data"u8) is { ValueKind: JsonValueKind.String } data ? System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(data).Length : 0;
+                        audioIn += Math.Max(1, (bytes + 15) / 16);
+                    }
+                }
+            }
+        }
+
+        meter.AddOverhead((int)Math.Min(audioIn, int.MaxValue));
         meter.AddOverhead(ReplyPriming);
-        return OpenAIPlan(meter, root, model, maxTokens, cache);
+        var plan = OpenAIPlan(meter, root, model, maxTokens, cache);
+        // Audio out (modalities has "audio"): three quarters of the visible output are audio tokens, the rest the transcript.
+        var audioOut = HasAudioOutput(root) ? (plan.Output - plan.Reasoning) * 3 / 4 : 0;
+        return plan with { AudioInput = Math.Min(audioIn, plan.UncachedInput), AudioOutput = audioOut };
+    }
+
+    private static bool HasAudioOutput(JsonElement root)
+    {
+        if (root.Prop("modalities"u8) is not { ValueKind: JsonValueKind.Array } modalities) return false;
+        foreach (var m in modalities.EnumerateArray())
+        {
+            if (m.ValueKind == JsonValueKind.String && m.ValueEquals("audio"u8)) return true;
+        }
+
+        return false;
     }
 
     public static UsagePlan OpenAIResponses(JsonElement root, string model, long? maxTokens, SimulatorPromptCache? cache = null)

@@ -288,11 +288,11 @@ internal sealed class ChatCompletionsEndpoint(SimHost host)
         json.WriteNumber("total_tokens"u8, plan.InputTotal + plan.Output);
         json.WriteStartObject("prompt_tokens_details"u8);
         json.WriteNumber("cached_tokens"u8, plan.CacheRead);
-        json.WriteNumber("audio_tokens"u8, 0);
+        json.WriteNumber("audio_tokens"u8, plan.AudioInput);
         json.WriteEndObject();
         json.WriteStartObject("completion_tokens_details"u8);
         json.WriteNumber("reasoning_tokens"u8, plan.Reasoning);
-        json.WriteNumber("audio_tokens"u8, 0);
+        json.WriteNumber("audio_tokens"u8, plan.AudioOutput);
         json.WriteNumber("accepted_prediction_tokens"u8, 0);
         json.WriteNumber("rejected_prediction_tokens"u8, 0);
         json.WriteEndObject();

@@ -30,7 +30,7 @@ public static class GatewayHost
     /// <summary>Every proxied route. The route-inventory test checks each is mapped through the metered pipeline.</summary>
     public static readonly IReadOnlyList<ProtocolRoute> ProxiedRoutes =
         [new ChatCompletionsRoute(), new ResponsesRoute(), new EmbeddingsRoute(), new MessagesRoute(), new CountTokensRoute(), new ModerationsRoute(),
-         new CompletionsRoute()];
+         new CompletionsRoute(), new ImageGenerationsRoute()];
 
     public static async Task<GatewayApp> StartAsync(GatewaySettings settings, CancellationToken cancellationToken = default)
     {
@@ -232,9 +232,9 @@ public static class GatewayHost
     private static Func<ModelPrice, ProviderEndpoint?>? SimulatorFallback(Dictionary<string, ProviderEndpoint> providers)
     {
         if (!providers.TryGetValue(SimulatedOpenAI, out var openai) || !providers.TryGetValue(SimulatedAnthropic, out var anthropic)) return null;
-        return price => !price.IsPriced ? null : price.Mode switch
+        return price => !price.IsCostable ? null : price.Mode switch
         {
-            "chat" or "responses" or "embedding" or "completion" or "moderation" => price.Provider == "anthropic" ? anthropic : openai,
+            "chat" or "responses" or "embedding" or "completion" or "moderation" or "image_generation" => price.Provider == "anthropic" ? anthropic : openai,
             _ => null,
         };
     }

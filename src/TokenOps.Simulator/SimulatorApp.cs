@@ -58,6 +58,7 @@ public static class SimulatorApp
         app.MapPost("/v1/embeddings", (RequestDelegate)embeddings.HandleAsync);
         app.MapPost("/v1/moderations", (RequestDelegate)new ModerationsEndpoint(host).HandleAsync);
         app.MapPost("/v1/completions", (RequestDelegate)new CompletionsEndpoint(host).HandleAsync);
+        app.MapPost("/v1/images/generations", (RequestDelegate)new ImagesEndpoint(host).HandleAsync);
         app.MapGet("/v1/models", (RequestDelegate)models.HandleAsync);
         app.MapPost("/v1/messages", (RequestDelegate)messages.HandleAsync);
         app.MapPost("/v1/messages/count_tokens", (RequestDelegate)new CountTokensEndpoint(host).HandleAsync);

@@ -9,6 +9,7 @@ public static class SimProtocols
     public const string OpenAIResponses = "openai.responses";
     public const string OpenAIEmbeddings = "openai.embeddings";
     public const string OpenAICompletions = "openai.completions";
+    public const string OpenAIImages = "openai.images";
     public const string AnthropicMessages = "anthropic.messages";
 }
 

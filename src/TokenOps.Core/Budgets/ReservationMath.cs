@@ -31,6 +31,31 @@ public static class ReservationMath
         decimal Cost(TokenUsage usage) => CostCalculator.Compute(price, usage).Total;
     }
 
+    /// <summary>
+    /// The most one image generation can produce, in image tokens: gpt-image-1's largest image (1536x1024 or 1024x1536)
+    /// at high quality is 6,240 output tokens (OpenAI's published table).
+    /// </summary>
+    public const long MaxImageTokensPerImage = 6240;
+
+    /// <summary>
+    /// The worst case of an image request: <paramref name="images"/> at the price per image, or, for a model priced in
+    /// image tokens (gpt-image-1), the prompt's tokens and <see cref="MaxImageTokensPerImage"/> per image.
+    /// </summary>
+    public static long WorstCaseImagesNanos(ModelPrice price, long inputTokens, long images)
+    {
+        if (!price.IsCostable) return 0;
+        images = Math.Max(0, images);
+        var output = price.PerImage is null ? images * MaxImageTokensPerImage : 0;
+        var usage = new TokenUsage
+        {
+            UncachedInput = price.Input is null ? 0 : Math.Max(0, inputTokens),
+            Images = images,
+            Output = output,
+            ImageOutput = price.OutputImage is null ? 0 : output,
+        };
+        return price.Output is null && price.OutputImage is null && output > 0 ? 0 : CeilingNanos(CostCalculator.Compute(price, usage).Total);
+    }
+
     /// <summary>The largest output token limit whose worst case fits in <paramref name="availableNanos"/>; 0 when even the input does not fit.</summary>
     public static long MaxOutputThatFits(ModelPrice price, long inputTokens, long availableNanos, long upperBound, long toolCalls = 0,
         ServiceTier tier = ServiceTier.Standard)

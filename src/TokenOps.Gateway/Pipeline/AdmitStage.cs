@@ -222,6 +222,8 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
         var price = context.ModelRoute!.Price;
         if (price is null) return 0; // allow-listed unpriced models are recorded at $0, so they reserve nothing
         var facts = context.Facts!;
+        // Images: n images at the variant's price per image, or (gpt-image) the input and n of the largest images in tokens.
+        if (facts.PriceVariant is not null) return ReservationMath.WorstCaseImagesNanos(price, size.InputTokens, facts.Choices);
         // The catalog's output limit only caps a default: a client's own max_tokens is reserved as sent, since a beta header
         // can raise what the provider allows (a value it refuses costs nothing).
         var perChoice = facts.MaxOutputTokens is null && price.MaxOutputTokens is { } cap && cap > 0 ? Math.Min(size.MaxOutputTokens, cap) : size.MaxOutputTokens;

@@ -58,7 +58,7 @@ public sealed class GatewayPipeline(
             attribute.Run(context);
             ledgerAvailable.Run(context);
             await read.RunAsync(context);
-            if (!await autoRouter.TryRouteAsync(context)) context.ModelRoute = router.Current.Resolve(context.Facts!.Model, route.Dialect);
+            if (!await autoRouter.TryRouteAsync(context)) context.ModelRoute = router.Current.Resolve(context.Facts!.Model, route.Dialect, context.Facts.PriceVariant);
             outputControl.Run(context);
             await rateLimit.RunAsync(context);
             await admit.RunAsync(context);

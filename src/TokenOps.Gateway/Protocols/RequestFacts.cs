@@ -8,9 +8,12 @@ namespace TokenOps.Gateway.Protocols;
 /// its size cannot be read from the body, so a reservation assumes the model's whole context window.</param>
 /// <param name="ToolCalls">The most provider-side tool calls billed per call (web search, web fetch, file search) the request may make.</param>
 /// <param name="Tier">The price lane the request asks for (<c>service_tier: "priority"</c> is dearer), for its reservation.</param>
+/// <param name="PriceVariant">An endpoint priced per unit (images): the catalog variant the request's options select, as the
+/// key prefix LiteLLM uses (<c>hd/1024-x-1024</c> for <c>hd/1024-x-1024/dall-e-3</c>); non-null also means the model may be
+/// priced by the unit rather than by text tokens.</param>
 public sealed record RequestFacts(string Model, bool Stream, long? MaxOutputTokens, bool ClientAskedForUsage,
     int Choices = 1, bool StreamOptionsSent = false, bool UnseenInput = false, long ToolCalls = 0,
-    TokenOps.Core.Metering.ServiceTier Tier = TokenOps.Core.Metering.ServiceTier.Standard)
+    TokenOps.Core.Metering.ServiceTier Tier = TokenOps.Core.Metering.ServiceTier.Standard, string? PriceVariant = null)
 {
     /// <summary>Every output token the request may generate, all choices together; null when the client set no limit.</summary>
     public long? MaxTotalOutputTokens => MaxOutputTokens * Choices;

@@ -39,7 +39,10 @@ public sealed class ModelRouter
     /// <summary>The degrade models per tier and protocol, checked against these routes (set once, when the router is built).</summary>
     public Budgets.DegradeTargets Degrades { get; internal set; } = Budgets.DegradeTargets.None;
 
-    public ModelRoute Resolve(string requested, Dialect dialect)
+    /// <param name="priceVariant">For endpoints priced per unit (images): the catalog variant the request selects (see
+    /// <see cref="Protocols.RequestFacts.PriceVariant"/>); its entry prices the request when the catalog has one, and a
+    /// model priced by the unit (per image) is served.</param>
+    public ModelRoute Resolve(string requested, Dialect dialect, string? priceVariant = null)
     {
         ProviderEndpoint? provider = null;
         var served = requested;
@@ -49,7 +52,16 @@ public sealed class ModelRouter
             if (route.Provider is not null) provider = _providers[route.Provider];
         }
         var known = Catalog.TryGet(served, out var entry);
-        var priced = known && entry!.IsPriced;
+        var priced = known && (priceVariant is null ? entry!.IsPriced : entry!.IsCostable);
+        // A model priced in image tokens (gpt-image-1) is billed from its usage: its size variants' per-image prices are
+        // LiteLLM's approximations of those tokens, so only a model without image token rates takes a variant's price.
+        if (known && priceVariant is not null && entry!.OutputImage is null && Variant(priceVariant, served) is { } variant)
+        {
+            // The variant prices the request; the model's own entry still names its provider.
+            if (provider is null) provider = ProviderFor(entry!);
+            entry = variant;
+            priced = true;
+        }
         if (provider is null && known) provider = ProviderFor(entry!);
         var allowed = _allowUnpriced.Contains(requested) || _allowUnpriced.Contains(served);
         // A sibling is looked for only when the price is missing: the fallback's, or the refusal's advice.
@@ -66,6 +78,17 @@ public sealed class ModelRouter
         if (_familyFallback && sibling is not null) return new ModelRoute(provider, served, sibling, Catalog.Version) { EstimatedFrom = sibling.Model };
         throw GatewayException.BadRequest("model_not_priced",
             $"The model '{served}' has no price in catalog {Catalog.Version}, so TokenOps refuses to serve it. {HowToPrice(served, sibling)}", "model");
+    }
+
+    /// <summary>
+    /// The catalog entry of a size/quality variant (<c>hd/1024-x-1024/dall-e-3</c>), else of the size alone
+    /// (<c>256-x-256/dall-e-2</c>); null when neither is priced.
+    /// </summary>
+    private ModelPrice? Variant(string variant, string served)
+    {
+        if (Catalog.TryGet(variant + "/" + served, out var exact) && exact.IsCostable) return exact;
+        var slash = variant.IndexOf('/');
+        return slash > 0 && Catalog.TryGet(variant[(slash + 1)..] + "/" + served, out var sized) && sized.IsCostable ? sized : null;
     }
 
     /// <summary>The advice every refusal for a missing price ends with: the three ways to give the model one.</summary>

@@ -22,7 +22,10 @@ internal sealed record UsagePlan(
     long WebSearches = 0,
     long WebFetches = 0,
     long AudioInput = 0,
-    long AudioOutput = 0)
+    long AudioOutput = 0,
+    long Images = 0,
+    long ImageInput = 0,
+    long ImageOutput = 0)
 {
     public long UncachedInput => InputTotal - CacheRead - CacheWrite5m - CacheWrite1h;
 
@@ -42,6 +45,9 @@ internal sealed record UsagePlan(
         WebFetchCalls = WebFetches,
         AudioInput = AudioInput,
         AudioOutput = AudioOutput,
+        Images = Images,
+        ImageInput = ImageInput,
+        ImageOutput = ImageOutput,
     };
 }
 

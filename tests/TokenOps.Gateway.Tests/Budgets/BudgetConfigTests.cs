@@ -53,6 +53,8 @@ public sealed class BudgetConfigTests : IDisposable
         { "/v1/responses", """{"model":"gpt-4o-mini","input":"hi"}""" },
         { "/v1/embeddings", """{"model":"text-embedding-3-small","input":"hi"}""" },
         { "/v1/messages", """{"model":"claude-sonnet-4-5","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}""" },
+        { "/v1/completions", """{"model":"gpt-3.5-turbo-instruct","prompt":"hi"}""" },
+        { "/v1/images/generations", """{"model":"dall-e-3","prompt":"hi"}""" },
     };
 
     /// <summary>Every billable route is enforced; the free ones (count_tokens, see CountTokensTests) reserve nothing.</summary>

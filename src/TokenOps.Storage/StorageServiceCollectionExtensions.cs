@@ -43,6 +43,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Audit);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().AdminCredentials);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Retention);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Planning);
         return services;
     }
 
@@ -118,6 +119,7 @@ public sealed class StorageSession : IDisposable
         Explorer = new LedgerExplorer(database);
         ImportState = new SqliteImportState(database);
         Usage = new SqliteUsageReader(database);
+        Planning = new SqlitePlanningQueries(database);
         RateLimits = new SqliteRateLimitStore(database, time);
         Sessions = new SqliteSessionStore(database);
         Probe = new SqlStorageProbe(StorageServiceCollectionExtensions.DisplayName(StorageKinds.Sqlite), _ => Task.FromResult<DbConnection>(database.Open()));
@@ -142,6 +144,7 @@ public sealed class StorageSession : IDisposable
         Explorer = new PostgresLedgerExplorer(database);
         ImportState = new PostgresImportState(database);
         Usage = new PostgresUsageReader(database);
+        Planning = new PostgresPlanningQueries(database);
         RateLimits = new PostgresRateLimitStore(database, time);
         Sessions = new PostgresSessionStore(database);
         Probe = new SqlStorageProbe(StorageServiceCollectionExtensions.DisplayName(StorageKinds.Postgres),
@@ -193,6 +196,7 @@ public sealed class StorageSession : IDisposable
     public IAuditLog Audit { get; }
     public IAdminCredentialStore AdminCredentials { get; }
     public ILedgerRetention Retention { get; }
+    public IPlanningQueries Planning { get; }
 
     /// <summary>Closes what the session holds: SQLite's ledger write connection, PostgreSQL's connection pool.</summary>
     public void Dispose() => _owned.Dispose();

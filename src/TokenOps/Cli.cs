@@ -39,6 +39,7 @@ public static class Cli
             AuditCommand.Create(),
             CredentialsCommand.Create(),
             RetentionCommand.Create(),
+            WhatIfCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

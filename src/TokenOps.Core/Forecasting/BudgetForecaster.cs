@@ -23,6 +23,9 @@ public sealed record BudgetForecast(
     DateTimeOffset? Exhaustion,
     DateTimeOffset? ExhaustionLatest)
 {
+    /// <summary>Distinct UTC days with spend in the series the forecast was made from, today included: how much evidence the rate rests on.</summary>
+    public int DaysOfData { get; init; }
+
     /// <summary>True when, at the mean rate, the budget runs out before its period ends.</summary>
     public bool RunsOutBeforePeriodEnd => Exhaustion is { } e && e < PeriodEnd;
 
@@ -52,7 +55,8 @@ public static class BudgetForecaster
     public static BudgetForecast Forecast(BudgetSnapshot budget, IEnumerable<DailySpend> dailySeries, DateTimeOffset now)
     {
         var today = DateOnly.FromDateTime(now.UtcDateTime);
-        var rate = BurnRate.Fit(dailySeries, today) ?? BurnRate.PeriodToDate(budget.Spent, budget.PeriodStart, now);
+        var series = dailySeries as IReadOnlyCollection<DailySpend> ?? dailySeries.ToList();
+        var rate = BurnRate.Fit(series, today) ?? BurnRate.PeriodToDate(budget.Spent, budget.PeriodStart, now);
         var committed = budget.Spent + budget.Reserved;
         var end = budget.PeriodEnd;
         decimal Project(RateBand band) => committed + Accumulate(rate, band, now, end, null).Amount;
@@ -63,7 +67,10 @@ public static class BudgetForecaster
         }
         return new BudgetForecast(budget.BudgetId, budget.Level, budget.Name, now, budget.Limit, committed, end, rate,
             Project(RateBand.Low), Project(RateBand.Mid), Project(RateBand.High),
-            Exhaust(RateBand.High), Exhaust(RateBand.Mid), Exhaust(RateBand.Low));
+            Exhaust(RateBand.High), Exhaust(RateBand.Mid), Exhaust(RateBand.Low))
+        {
+            DaysOfData = series.Where(d => d.Usd > 0m && d.Day <= today).Select(d => d.Day).Distinct().Count(),
+        };
     }
 
     /// <summary>Projected spend over [start, end) at the rate fitted on the series before <paramref name="now"/> (the organisation's next period).</summary>

@@ -16,6 +16,12 @@ public sealed record BurnRate(decimal MeanPerDay, decimal LowPerDay, decimal Hig
 
     public static BurnRate Zero { get; } = new(0m, 0m, 0m, Flat, false, 0, BasisHistory);
 
+    /// <summary>
+    /// How unsteady the daily spend is: the standard deviation of the days (after weekday seasonality) over their mean,
+    /// the coefficient of variation. 0 for a flat rate; a burst among quiet days makes it large.
+    /// </summary>
+    public decimal Variation => MeanPerDay > 0m ? (HighPerDay - MeanPerDay) / MeanPerDay : 0m;
+
     /// <summary>Expected spend on a whole day of this weekday, at the mean, low or high rate.</summary>
     public decimal PerDay(DayOfWeek day, RateBand band = RateBand.Mid) => WeekdayFactors[(int)day] * band switch
     {

@@ -12,7 +12,7 @@ namespace TokenOps.Gateway.Alerts;
 /// </summary>
 public sealed class AlertEngine(IAlertStore store, ISpendQueries spend, AlertOptions options, TimeProvider time, IBudgetSnapshots? budgets = null)
 {
-    private readonly AlertRules _rules = new(options.EffectiveThresholds, options.Forecasts);
+    private readonly AlertRules _rules = new(options.EffectiveThresholds, options.Forecasts, options.ForecastMinDays, options.ForecastMaxVariation);
 
     /// <summary>Whether there are budgets to evaluate (false until the budgets engine registers <see cref="IBudgetSnapshots"/>).</summary>
     public bool HasBudgets => budgets is not null;

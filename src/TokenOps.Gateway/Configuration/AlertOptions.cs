@@ -14,6 +14,12 @@ public sealed class AlertOptions
     /// <summary>Raise "on pace to run out on day X" alerts from the forecast.</summary>
     public bool Forecasts { get; set; } = true;
 
+    /// <summary>A forecast alert needs spend on at least this many distinct days (default 3): one burst is not a burn rate.</summary>
+    public int ForecastMinDays { get; set; } = TokenOps.Core.Alerts.AlertRules.DefaultForecastMinDays;
+
+    /// <summary>...and daily spend at most this unsteady: standard deviation over mean of the days (default 1.0).</summary>
+    public decimal ForecastMaxVariation { get; set; } = TokenOps.Core.Alerts.AlertRules.DefaultForecastMaxVariation;
+
     public List<WebhookOptions> Webhooks { get; set; } = [];
 
     /// <summary>
@@ -42,6 +48,8 @@ public sealed class AlertOptions
         if (EffectiveThresholds.Any(t => t is <= 0 or > 1000)) Fail("thresholds", "must be percentages between 1 and 1000");
         if (EvaluateEverySeconds is < 0.05 or > 86_400) Fail("evaluateEverySeconds", "must be between 0.05 and 86400");
         if (InitialBackoffSeconds is < 0.01 or > 86_400) Fail("initialBackoffSeconds", "must be between 0.01 and 86400");
+        if (ForecastMinDays is < 1 or > 366) Fail("forecastMinDays", "must be between 1 and 366");
+        if (ForecastMaxVariation is < 0m or > 1000m) Fail("forecastMaxVariation", "must be between 0 and 1000");
         if (MaxBackoffSeconds < InitialBackoffSeconds || MaxBackoffSeconds > 7 * 86_400) Fail("maxBackoffSeconds", "must be at least initialBackoffSeconds and at most 604800");
         foreach (var level in Levels ?? [])
             if (!Enum.TryParse<TokenOps.Core.Budgets.BudgetLevel>(level, ignoreCase: true, out _) || int.TryParse(level, out _))

@@ -208,6 +208,63 @@ public sealed class AlertDeliveryTests : IDisposable
         Assert.Equal(3224m, Math.Round(engine.OrganisationNextPeriod().Mid, 6));
     }
 
+    /// <summary>
+    /// A new user's first minutes: one 0.6-second burst of requests on 2 December is not a burn rate. Extrapolated from
+    /// the period so far it "runs out on 5 December"; a forecast alert needs several days of spend at a steady rate.
+    /// </summary>
+    [Fact]
+    public void NoForecastAlert_FromOneBurst_OnTheSecondDayOfTheMonth()
+    {
+        var burst = new DateTimeOffset(2026, 12, 2, 10, 0, 0, TimeSpan.Zero);
+        var ledger = new SqliteLedgerStore(new SqliteDatabase(_dir));
+        ledger.Write(Enumerable.Range(0, 30).Select(i => Row($"b{i}", burst.AddMilliseconds(i * 20), "payments", 0.1m)).ToList());
+        _clock.Now = burst.AddMilliseconds(600);
+        using var http = Http();
+        var options = Options();
+        options.Forecasts = true;
+        var (_, engine, _) = Open(options, http);
+        _budgets.Items.Add(Payments(3m, limit: 10m, start: December));
+
+        // The forecast itself still says what the period so far extrapolates to (status and the dashboard show it)...
+        var f = Assert.Single(engine.Forecasts());
+        Assert.True(f.RunsOutBeforePeriodEnd);
+        Assert.Equal(1, f.DaysOfData);
+        // ...but it is not evidence enough to alert anyone.
+        Assert.DoesNotContain(engine.Evaluate(), a => a.Kind == AlertKind.Forecast);
+
+        // Three more days at that pace: a steady rate over four days of spend, and the alert fires.
+        ledger.Write(Enumerable.Range(3, 3).Select(d => Row($"d{d}", new DateTimeOffset(2026, 12, d, 11, 0, 0, TimeSpan.Zero), "payments", 2.9m)).ToList());
+        _clock.Now = new DateTimeOffset(2026, 12, 6, 0, 0, 0, TimeSpan.Zero);
+        _budgets.Items[0] = Payments(11.7m - 3m, limit: 12m, start: December);
+        Assert.Contains(engine.Evaluate(), a => a.Kind == AlertKind.Forecast);
+    }
+
+    /// <summary>Days of spend, but one of them a burst: the rate is too unsteady to promise an exhaustion day.</summary>
+    [Fact]
+    public void NoForecastAlert_WhenTheDailySpendIsUnsteady()
+    {
+        var ledger = new SqliteLedgerStore(new SqliteDatabase(_dir));
+        ledger.Write([
+            Row("s18", new DateTimeOffset(2026, 11, 18, 12, 0, 0, TimeSpan.Zero), "payments", 0.05m),
+            Row("s19", new DateTimeOffset(2026, 11, 19, 12, 0, 0, TimeSpan.Zero), "payments", 30m),
+            Row("s20", new DateTimeOffset(2026, 11, 20, 12, 0, 0, TimeSpan.Zero), "payments", 0.05m),
+        ]);
+        _clock.Now = new DateTimeOffset(2026, 11, 21, 0, 0, 0, TimeSpan.Zero);
+        using var http = Http();
+        var options = Options();
+        options.Forecasts = true;
+        var (_, engine, _) = Open(options, http);
+        _budgets.Items.Add(Payments(30.1m, limit: 60m));
+        var f = Assert.Single(engine.Forecasts());
+        Assert.True(f.RunsOutBeforePeriodEnd);
+        Assert.True(f.Rate.Variation > options.ForecastMaxVariation);
+        Assert.DoesNotContain(engine.Evaluate(), a => a.Kind == AlertKind.Forecast);
+        // Allowed to be that unsteady, it alerts.
+        options.ForecastMaxVariation = 10m;
+        var (_, lenient, _) = Open(options, http);
+        Assert.Contains(lenient.Evaluate(), a => a.Kind == AlertKind.Forecast);
+    }
+
     [Fact]
     public void QuietWeeks_CountAsZeroDays_NotAsAShortHistory()
     {

@@ -13,16 +13,15 @@ public abstract class SqlPlanningQueries(SqlDialect dialect) : IPlanningQueries
 
     private const string Model = "COALESCE(served_model, requested_model)";
     private const string Input = "(uncached_input_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens)";
+    private const string Generative = $"started_at >= @from AND started_at < @until AND route NOT IN ({NotGenerative}) AND {Model} IS NOT NULL";
 
     /// <summary>An open connection to the backend's database.</summary>
     protected abstract DbConnection Open();
 
-    public IReadOnlyList<WhatIfCell> WhatIfCells(WhatIfQuery q)
+    public virtual IReadOnlyList<WhatIfCell> WhatIfCells(WhatIfQuery q)
     {
         using var connection = Open();
         using var query = connection.CreateCommand();
-        var inputBand = Band(query, "ib", Input, q.InputBounds);
-        var outputBand = Band(query, "ob", "output_tokens", q.OutputBounds);
         var filters = new StringBuilder();
         if (q.Team is not null)
         {
@@ -34,7 +33,16 @@ public abstract class SqlPlanningQueries(SqlDialect dialect) : IPlanningQueries
             filters.Append($" AND {Model} = @model");
             SqlDialect.Parameter(query, "model", q.Model);
         }
-        // One grouped scan; the band expressions are in the grouping, so every cell pays one set of target rates.
+        SqlDialect.Parameter(query, "from", StoredRows.Time(q.From));
+        SqlDialect.Parameter(query, "until", StoredRows.Time(q.Until));
+        return GroupedCells(query, q, filters.ToString());
+    }
+
+    /// <summary>One grouped scan; the band expressions are in the grouping, so every cell pays one set of target rates.</summary>
+    private IReadOnlyList<WhatIfCell> GroupedCells(DbCommand query, WhatIfQuery q, string filters)
+    {
+        var inputBand = Band(query, "ib", Input, q.InputBounds);
+        var outputBand = Band(query, "ob", "output_tokens", q.OutputBounds);
         query.CommandText = $"""
             SELECT COALESCE(team, ''), {Model}, service_tier, {inputBand}, {outputBand}, COUNT(*),
                    {dialect.Sum("uncached_input_tokens")}, {dialect.Sum("cache_read_tokens")}, {dialect.Sum("cache_write_5m_tokens")},
@@ -43,12 +51,9 @@ public abstract class SqlPlanningQueries(SqlDialect dialect) : IPlanningQueries
                    {dialect.Sum("web_search_calls")}, {dialect.Sum("file_search_calls")}, {dialect.Sum("cost_nanos")},
                    {dialect.Sum("CASE WHEN reasoning_tokens > 0 THEN 1 ELSE 0 END")},
                    MIN(CASE WHEN reasoning_tokens > 0 THEN {dialect.ByteOrder("id")} END), MIN({dialect.ByteOrder("id")})
-            FROM ledger
-            WHERE started_at >= @from AND started_at < @until AND route NOT IN ({NotGenerative}) AND {Model} IS NOT NULL{filters}
+            FROM ledger WHERE {Generative}{filters}
             GROUP BY 1, 2, 3, 4, 5;
             """;
-        SqlDialect.Parameter(query, "from", StoredRows.Time(q.From));
-        SqlDialect.Parameter(query, "until", StoredRows.Time(q.Until));
         var cells = new List<WhatIfCell>();
         using var r = query.ExecuteReader();
         while (r.Read())
@@ -72,6 +77,18 @@ public abstract class SqlPlanningQueries(SqlDialect dialect) : IPlanningQueries
         }
         return "(" + string.Join(" + ", parts) + ")";
     }
+
+    /// <summary>
+    /// The rows a what-if reads, ungrouped, for a backend that sums them itself (<see cref="WhatIfCellSums"/>): team, model,
+    /// lane, the buckets, tool calls, cost and id. Parameters by position: ?1 from, ?2 until, ?3 team, ?4 model, and the
+    /// rowid range ?5..?6 (SQLite: a slice of the table, so slices can be read in parallel).
+    /// </summary>
+    protected static string StreamSql(string hint, WhatIfQuery q) =>
+        $"SELECT team, {Model}, service_tier, " +
+        "uncached_input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, " +
+        "reasoning_tokens, web_search_calls, file_search_calls, cost_nanos, id " +
+        $"FROM ledger{hint} WHERE started_at >= ?1 AND started_at < ?2 AND route NOT IN ({NotGenerative}) AND {Model} IS NOT NULL" +
+        (q.Team is null ? "" : " AND team = ?3") + (q.Model is null ? "" : $" AND {Model} = ?4") + " AND rowid >= ?5 AND rowid <= ?6;";
 
     public IEnumerable<ReplayRow> Replay(DateTimeOffset from, DateTimeOffset until)
     {

@@ -15,7 +15,7 @@ internal static class BudgetsCommand
 {
     public static Command Create() => new("budgets", "Manage budgets: organisation pool, team caps, personal stipends, project budgets")
     {
-        List(), Show(), Set(), Remove(),
+        List(), Show(), Set(), Remove(), BudgetSimulateCommand.Create(),
     };
 
     private static Command Set()

@@ -260,6 +260,52 @@ public static class DashboardEndpoints
             return Results.Ok(new { configured = true, budgets = visible.Select(BudgetView) });
         });
 
+        // Growth and LLMflation: today's monthly spend (the viewer's scope) projected at 1x, 10x and 100x volume over the
+        // horizon, with each price tier's decline (frontier held by default). ?horizon=12m&decline=10x/yr&growth=10x.
+        read.MapGet("/growth", (HttpContext http, IRollupQueries rollups, ModelRouterHolder router, TimeProvider time) =>
+        {
+            var viewer = Viewer(http);
+            var q = http.Request.Query;
+            if (!Core.Forecasting.GrowthAssumptions.TryParseHorizon(Opt(q["horizon"]) ?? "12m", out var horizon))
+                return Problem(400, "invalid_request", "horizon must be whole months, 1 to 120 (12m, 2y).");
+            if (!Core.Forecasting.GrowthAssumptions.TryParseDecline(Opt(q["decline"]) ?? "10x/yr", out var decline))
+                return Problem(400, "invalid_request", "decline must be a yearly price decline such as 10x/yr or 60%/yr.");
+            if (!Core.Forecasting.GrowthAssumptions.TryParseMultiple(Opt(q["growth"]) ?? "10x", out var growth))
+                return Problem(400, "invalid_request", "growth must be a positive multiple such as 10x.");
+            var (team, person) = viewer.IsAdmin || viewer.Transparency ? (null, null)
+                : viewer.Role == DashboardRole.TeamLead ? (viewer.Team, (string?)null) : (null, viewer.Person);
+            var now = time.GetUtcNow();
+            var baseline = Planning.GrowthForecast.Baseline(rollups, now, team, person);
+            var catalog = router.Current.Catalog;
+            var declines = Core.Forecasting.GrowthAssumptions.Default(decline);
+            Core.Forecasting.GrowthProjection Run(decimal g) => Planning.GrowthForecast.Project(baseline, new Core.Forecasting.GrowthAssumptions(g, horizon, declines), catalog);
+            var chosen = Run(growth);
+            var window = Planning.GrowthForecast.Window(now);
+            return Results.Ok(new
+            {
+                scope = new { team, person },
+                baselineFrom = window.From, baselineTo = window.To,
+                baselineMonthlyUsd = Math.Round(chosen.BaselineUsd, 6),
+                horizonMonths = horizon, growth, declinePerYear = declines.ToDictionary(d => d.Key.ToString().ToLowerInvariant(), d => d.Value),
+                months = Planning.GrowthForecast.Months(now, horizon),
+                scenarios = Planning.GrowthForecast.Scenarios.Append(growth).Distinct().Order().Select(g =>
+                {
+                    var p = Run(g);
+                    return new { growth = g, monthlyUsd = p.MonthlyTotalUsd.Select(m => Math.Round(m, 6)), totalUsd = Math.Round(p.TotalUsd, 6) };
+                }),
+                byTeam = chosen.Lines.GroupBy(l => l.Team).Select(g => new
+                {
+                    team = g.Key, baselineUsd = Math.Round(g.Sum(l => l.BaselineUsd), 6),
+                    monthlyUsd = Enumerable.Range(0, horizon).Select(i => Math.Round(g.Sum(l => l.MonthlyUsd[i]), 6)),
+                }),
+                byModel = chosen.Lines.GroupBy(l => l.Model).Select(g => new
+                {
+                    model = g.Key, tier = g.First().Tier.ToString().ToLowerInvariant(), baselineUsd = Math.Round(g.Sum(l => l.BaselineUsd), 6),
+                    finalMonthUsd = Math.Round(g.Sum(l => l.MonthlyUsd[^1]), 6),
+                }).OrderByDescending(m => m.baselineUsd),
+            });
+        });
+
         read.MapGet("/filters", (HttpContext http, IRollupQueries rollups, IKeyStore keys, TimeProvider time) =>
         {
             var viewer = Viewer(http);

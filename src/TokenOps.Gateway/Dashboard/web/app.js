@@ -216,6 +216,31 @@ const pages = {
       : notice('Budgets are not configured on this gateway.', 'not-configured');
     return [h('h1', {}, 'Budgets & alerts'), panel('Budgets', list), panel('Alerts', await feed('alerts'))];
   },
+  // Growth and LLMflation: the scope's monthly spend projected at 1x, 10x and 100x volume, prices falling per tier.
+  async growth(_, query) {
+    const params = { horizon: query.get('horizon') || '12m', decline: query.get('decline') || '10x/yr', growth: query.get('growth') || '10x' };
+    const { status, body } = await api('/growth', params);
+    if (status !== 200) return [h('h1', {}, 'Growth & LLMflation'), notice(body && body.error ? body.error.message : 'Not available', 'forbidden')];
+    const scope = body.scope.person ? ' · ' + body.scope.person : body.scope.team ? ' · team ' + body.scope.team : ' · organisation';
+    const d = body.declinePerYear;
+    const last = body.months[body.months.length - 1];
+    return [h('h1', {}, 'Growth & LLMflation', scope),
+      h('p', { class: 'muted', 'data-testid': 'growth-assumptions' },
+        `Today's monthly spend (last 30 days, ${String(body.baselineFrom).slice(0, 10)} → ${String(body.baselineTo).slice(0, 10)}) with volume growing to each multiple over ${body.horizonMonths} months; `
+        + `prices per year: frontier ÷${d.frontier}, mid ÷${d.mid}, small ÷${d.small} (a new frontier model resets the price clock, so the frontier is held unless configured).`),
+      h('div', { class: 'cards' },
+        card('Today per month', usdDecimal(body.baselineMonthlyUsd), 'baseline', 'growth-baseline'),
+        body.scenarios.map(x => card(`${x.growth}× volume, ${last}`, usdDecimal(x.monthlyUsd[x.monthlyUsd.length - 1]), `${usdDecimal(x.totalUsd)} over ${body.horizonMonths} months`, 'growth-final-' + x.growth))),
+      panel('Monthly cost at 1×, 10× and 100× volume', growthChart(body)),
+      panel(`By team at ${body.growth}× volume`, body.byTeam.length ? table([{ title: 'Team', render: t => t.team ? teamLink(t.team) : '(none)' },
+        { title: 'Today per month', num: true, render: t => usdDecimal(t.baselineUsd) },
+        { title: body.months[0], num: true, render: t => usdDecimal(t.monthlyUsd[0]) },
+        { title: last, num: true, render: t => usdDecimal(t.monthlyUsd[t.monthlyUsd.length - 1]) }], body.byTeam, 'growth-by-team') : h('p', { class: 'muted' }, 'No spend in the last 30 days.')),
+      panel(`By model at ${body.growth}× volume`, body.byModel.length ? table([{ title: 'Model', key: 'model' }, { title: 'Price tier', key: 'tier' },
+        { title: 'Today per month', num: true, render: m => usdDecimal(m.baselineUsd) }, { title: last, num: true, render: m => usdDecimal(m.finalMonthUsd) }],
+        body.byModel, 'growth-by-model') : null),
+    ];
+  },
   async poker() {
     const note = state.me.pokerAnonymised ? h('p', { class: 'muted' }, 'Players are shown anonymised, as the organisation chose.') : null;
     return [h('h1', {}, 'Token poker leaderboard'), panel('This week', note, await feed('poker'))];
@@ -351,6 +376,28 @@ function countChart(rows, label, testid) {
     bar.append(s('title', {}, `${r.label}: ${r.count}`));
     svg.append(bar);
     svg.append(s('text', { x: L + i * bw + bw / 2, y: H - 18, 'text-anchor': 'middle' }, r.label));
+  });
+  return svg;
+}
+// Monthly totals of each growth scenario on a log scale (1x and 100x differ by two orders of magnitude).
+function growthChart(body) {
+  const W = 900, H = 300, L = 72, R = 90, T = 12, B = 26;
+  const all = body.scenarios.flatMap(x => x.monthlyUsd).filter(v => v > 0);
+  const svg = s('svg', { class: 'chart growth-chart', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'Monthly cost at each growth multiple', 'data-testid': 'growth-chart' });
+  if (!all.length) { svg.append(s('text', { x: W / 2, y: H / 2, 'text-anchor': 'middle' }, 'No spend in the last 30 days.')); return svg; }
+  const lo = Math.floor(Math.log10(Math.min(...all))), hi = Math.ceil(Math.log10(Math.max(...all)));
+  const span = Math.max(1, hi - lo), n = body.months.length;
+  const x = i => L + (n === 1 ? 0 : i * (W - L - R) / (n - 1));
+  const y = v => T + (H - T - B) * (1 - (Math.log10(Math.max(v, Math.pow(10, lo))) - lo) / span);
+  for (let e = lo; e <= hi; e++) {
+    svg.append(s('line', { class: 'axis', x1: L, x2: W - R, y1: y(Math.pow(10, e)), y2: y(Math.pow(10, e)) }));
+    svg.append(s('text', { x: L - 6, y: y(Math.pow(10, e)) + 4, 'text-anchor': 'end' }, '$' + (e >= 0 ? Math.pow(10, e).toLocaleString('en-US') : Math.pow(10, e).toFixed(-e))));
+  }
+  body.months.forEach((m, i) => { if (i % Math.ceil(n / 12) === 0 || i === n - 1) svg.append(s('text', { x: x(i), y: H - 6, 'text-anchor': 'middle' }, m)); });
+  body.scenarios.forEach((sc, k) => {
+    const pts = sc.monthlyUsd.map((v, i) => `${x(i)},${y(v)}`).join(' ');
+    svg.append(s('polyline', { class: 'growth-line g' + k, points: pts, 'data-growth': sc.growth }));
+    svg.append(s('text', { x: W - R + 6, y: y(sc.monthlyUsd[sc.monthlyUsd.length - 1]) + 4 }, `${sc.growth}× ${usdDecimal(sc.monthlyUsd[sc.monthlyUsd.length - 1])}`));
   });
   return svg;
 }

@@ -97,6 +97,7 @@ internal static class DemoCommand
                 $"Sent {traffic.Sent} requests in {(DateTime.UtcNow - started).TotalSeconds:0.0} s: {traffic.Refused} refused by a hard budget (402, expected), {traffic.Degraded} degraded, {traffic.Failed} failed; {outcomes.Merged} merged PRs by webhook."));
             DemoSummary.Print(rows, Console.Out);
             DemoReport.Print(gateway.Services, options, rows, firstDay, asOf, Console.Out);
+            DemoWhatIf.Print(gateway.Services, firstDay, asOf, Console.Out);
             PrintBillCheck(simulator, rows);
 
             var (_, tryKey) = keyStore.Create("you", "demo");

@@ -178,6 +178,9 @@ public sealed class CliTests : IDisposable
         Assert.Equal(merged, Number(stdout, @"Outcomes: (\d+) merged PRs"));
         Assert.Matches(@"cost per merged PR: median \$\d+\.\d+, mean \$\d+\.\d+", stdout);
         Assert.Contains("ROI = (value − cost) / cost = (", stdout);
+        // One team's what-if: the payments team's weeks repriced onto Haiku, beside what they cost.
+        var whatIf = Assert.Single(stdout.Split('\n'), l => l.StartsWith("What if: team payments on claude-haiku-4-5, ", StringComparison.Ordinal));
+        Assert.Matches(@": \$\d+\.\d{4} instead of \$\d+\.\d{4} \(\d+ requests, \d+ it could not serve", whatIf);
 
         // With --exit the gateway has stopped: the summary says where the ledger is and how to explore it, and does not
         // invite anyone to a dashboard or a curl that would find nothing listening.

@@ -89,7 +89,7 @@ internal static class BudgetSimulateCommand
             ActionTally? T(SimulatedAction a) => b.Actions.GetValueOrDefault(a);
             var first = b.Actions.Values.Where(t => t.First is not null).MinBy(t => t.First);
             var people = b.Actions.Values.SelectMany(t => t.People).Distinct().Order(StringComparer.Ordinal).ToList();
-            sb.Append(Ci, $"{Cut(b.Id, 24),-24} {Cut(Describe(b), 28),-28} {T(SimulatedAction.Warned)?.Requests ?? 0,7} {T(SimulatedAction.Degraded)?.Requests ?? 0,9} {T(SimulatedAction.JustificationRequired)?.Requests ?? 0,8} {T(SimulatedAction.Refused)?.Requests ?? 0,8} {When(T(SimulatedAction.Refused)),16} {Usd(T(SimulatedAction.Refused)?.Nanos ?? 0),12:0.000000} {When(first),16} {(people.Count == 0 ? "-" : string.Join(",", people))}\n");
+            sb.Append(Ci, $"{Cut(b.Id, 24),-24} {Cut(Describe(b), 28),-28} {T(SimulatedAction.Warned)?.Requests ?? 0,7} {T(SimulatedAction.Degraded)?.Requests ?? 0,9} {T(SimulatedAction.JustificationRequired)?.Requests ?? 0,8} {T(SimulatedAction.Refused)?.Requests ?? 0,8} {When(T(SimulatedAction.Refused)),16} {Usd(T(SimulatedAction.Refused)?.Nanos ?? 0),12:0.000000} {When(first),16} {People(people)}\n");
         }
         sb.Append('\n').Append(Ci, $"{"PERSON",-16} {"TEAM",-12} {"WARNED",7} {"FIRST WARNED",16} {"DEGRADED",9} {"FIRST DEGRADED",16} {"REFUSED",8} {"FIRST REFUSED",16} {"STOPPED USD",12}\n");
         foreach (var who in s.People)
@@ -174,6 +174,10 @@ internal static class BudgetSimulateCommand
             }
         return sb.ToString();
     }
+
+    /// <summary>The first few names, then how many more (the JSON lists them all).</summary>
+    private static string People(IReadOnlyList<string> people) => people.Count == 0 ? "-"
+        : people.Count <= 5 ? string.Join(",", people) : string.Join(",", people.Take(5)) + $" +{people.Count - 5} more";
 
     private static string Cut(string s, int n) => s.Length <= n ? s : s[..(n - 1)] + "…";
 }

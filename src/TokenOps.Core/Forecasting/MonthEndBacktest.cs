@@ -16,7 +16,8 @@ public sealed record BacktestResult(IReadOnlyList<int> Days, IReadOnlyList<Backt
         return points.Count == 0 ? null : points.Average(p => runRate ? p.RunRateError : p.ForecastError);
     }
 
-    public int Months => Points.Select(p => p.Month).Distinct().Count();
+    /// <summary>Whole months judged: those with spend (a month that spent nothing has no percentage error).</summary>
+    public int Months => Points.Where(p => p.Actual > 0m).Select(p => p.Month).Distinct().Count();
 }
 
 /// <summary>

@@ -144,7 +144,8 @@ internal static class ForecastCommand
                 points = result.Points.Select(p => new
                 {
                     month = p.Month.ToString("yyyy-MM", Ci), day = p.Day, actual_usd = Math.Round(p.Actual, 6), forecast_usd = Math.Round(p.Forecast, 6),
-                    run_rate_usd = Math.Round(p.RunRate, 6), forecast_error = Math.Round(p.ForecastError, 4), run_rate_error = Math.Round(p.RunRateError, 4),
+                    run_rate_usd = Math.Round(p.RunRate, 6), forecast_error = p.Actual > 0m ? Math.Round(p.ForecastError, 4) : (decimal?)null,
+                    run_rate_error = p.Actual > 0m ? Math.Round(p.RunRateError, 4) : (decimal?)null,
                 }),
             }, new JsonSerializerOptions { WriteIndented = true }));
             return 0;
@@ -160,7 +161,7 @@ internal static class ForecastCommand
             Console.WriteLine(string.Create(Ci, $"{d,4} {Percent(result.Mape(d)),14} {Percent(result.Mape(d, runRate: true)),14}"));
         Console.WriteLine($"{"MONTH",-8} {"DAY",4} {"ACTUAL USD",12} {"FORECAST",12} {"ERROR",8} {"RUN-RATE",12} {"ERROR",8}");
         foreach (var p in result.Points)
-            Console.WriteLine(string.Create(Ci, $"{p.Month:yyyy-MM} {p.Day,4} {p.Actual,12:0.0000} {p.Forecast,12:0.0000} {Percent(p.ForecastError),8} {p.RunRate,12:0.0000} {Percent(p.RunRateError),8}"));
+            Console.WriteLine(string.Create(Ci, $"{p.Month:yyyy-MM} {p.Day,4} {p.Actual,12:0.0000} {p.Forecast,12:0.0000} {Percent(p.Actual > 0m ? p.ForecastError : null),8} {p.RunRate,12:0.0000} {Percent(p.Actual > 0m ? p.RunRateError : null),8}"));
         Console.WriteLine("Forecast: spend so far plus the rest of the month at the weekday-seasonal burn rate of the days before. Run-rate: spend so far / days elapsed x days in the month. MAPE: mean absolute percentage error.");
         return 0;
     }

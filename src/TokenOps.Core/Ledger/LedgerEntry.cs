@@ -70,6 +70,25 @@ public sealed record LedgerEntry
     public bool PriceEstimated { get; init; }
     /// <summary>Output control applied, e.g. "max_tokens=1024(default)", "max_tokens=4096(cap)", "reasoning_effort=low(ceiling)".</summary>
     public string? OutputControl { get; init; }
+
+    // Fingerprints of the request and its answer, never their text: what waste detection compares (docs/ARCHITECTURE.md, "Waste").
+    /// <summary>64-bit hash of the stable prefix (tools and system prompt); null when the request had neither.</summary>
+    public long? PrefixHash { get; init; }
+    /// <summary>The prefix's size in tokens, estimated from its bytes (about four a token): is it long enough to cache?</summary>
+    public long PrefixTokens { get; init; }
+    /// <summary>64-bit hash of the whole prompt (tools, system, every message), without sampling parameters.</summary>
+    public long? PromptHash { get; init; }
+    /// <summary>64-bit SimHash of the last user turn's text: near-identical texts differ in few bits.</summary>
+    public long? TurnSimHash { get; init; }
+    public int MessageCount { get; init; }
+    /// <summary>Why the answer stopped, as the provider said it (stop, length, tool_calls, end_turn, max_tokens, ...).</summary>
+    public string? FinishReason { get; init; }
+    /// <summary>Tool calls in the answer.</summary>
+    public int ToolCallCount { get; init; }
+    /// <summary>The client program, from its User-Agent: claude-code, codex, openai-python, openai-node, anthropic-sdk, curl, browser, other.</summary>
+    public string? ClientFamily { get; init; }
+    /// <summary>The key's kind when the row was written: person or automation.</summary>
+    public string? KeyKind { get; init; }
 }
 
 /// <summary>How a request ended; every value still leaves a row.</summary>

@@ -63,6 +63,9 @@ public static class StoredRows
             Savings = SavingsBreakdown.FromNanos(r.GetInt64(46), r.GetInt64(47), r.GetInt64(48), r.GetInt64(49), r.GetInt64(50), r.GetInt64(51)),
             Levers = S(52), RouteScore = r.IsDBNull(53) ? null : r.GetDouble(53), ParentId = S(54), OutputControl = S(55),
             PriceEstimated = Flag(56),
+            PrefixHash = r.IsDBNull(71) ? null : r.GetInt64(71), PrefixTokens = r.GetInt64(72),
+            PromptHash = r.IsDBNull(73) ? null : r.GetInt64(73), TurnSimHash = r.IsDBNull(74) ? null : r.GetInt64(74),
+            MessageCount = r.GetInt32(75), FinishReason = S(76), ToolCallCount = r.GetInt32(77), ClientFamily = S(78), KeyKind = S(79),
         };
     }
 

@@ -10,4 +10,9 @@ public sealed record VirtualKey(
     DateTimeOffset? RevokedAt)
 {
     public bool IsRevoked => RevokedAt is not null;
+
+    /// <summary>person (a developer's own key) or automation (a CI bot, a nightly job); see <see cref="KeyKinds"/>.</summary>
+    public string Kind { get; init; } = KeyKinds.Person;
+    /// <summary>The person who answers for an automation key; null when nobody does (waste detection flags it).</summary>
+    public string? Owner { get; init; }
 }

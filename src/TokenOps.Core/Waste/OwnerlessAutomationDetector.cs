@@ -1,3 +1,4 @@
+using TokenOps.Core.Identity;
 using TokenOps.Core.Ledger;
 
 namespace TokenOps.Core.Waste;

@@ -1,3 +1,4 @@
+using TokenOps.Core.Identity;
 using TokenOps.Core.Pricing;
 
 namespace TokenOps.Core.Waste;
@@ -25,15 +26,6 @@ public sealed record WasteContext
 public sealed record KeyProfile(string Id, string Kind, string? Owner, string? Person, string? Team)
 {
     public bool IsAutomation => Kind == KeyKinds.Automation;
-}
-
-/// <summary>The two kinds of key: a person's own, or an automation's (CI bot, nightly job), which should name an owner.</summary>
-public static class KeyKinds
-{
-    public const string Person = "person";
-    public const string Automation = "automation";
-
-    public static bool IsValid(string? kind) => kind is Person or Automation;
 }
 
 /// <summary>An allocation a holder (a person or a team) had in a window: a budget limit or a poker hand.</summary>

@@ -27,6 +27,10 @@ public abstract class UsageMeter : IDisposable
     public TokenUsage? Usage { get; protected set; }
     public string? ProviderRequestId { get; protected set; }
     public ServiceTier Tier { get; protected set; } = ServiceTier.Standard;
+    /// <summary>Why the answer stopped, as the provider said it (stop, length, tool_calls, end_turn, max_tokens, ...).</summary>
+    public string? FinishReason { get; protected set; }
+    /// <summary>Tool calls in the answer (function calls, tool_use blocks).</summary>
+    public int ToolCallCount { get; protected set; }
 
     /// <summary>The stream reached the event after which nothing billable follows; settle before forwarding it.</summary>
     public bool IsTerminal { get; protected set; }

@@ -20,6 +20,10 @@ public sealed class ProxyContext(HttpContext http, ProtocolRoute route, string e
     public Attribution Attribution { get; set; } = Attribution.None;
     public byte[]? Body { get; set; }
     public RequestFacts? Facts { get; set; }
+    /// <summary>Hashes and counts of the prompt for waste detection (never its text); set by the read stage.</summary>
+    public RequestFingerprint Fingerprint { get; set; } = RequestFingerprint.None;
+    /// <summary>The client's session (a session header, or a Responses conversation), for the ledger row.</summary>
+    public string? SessionId { get; set; }
     public ModelRoute? ModelRoute { get; set; }
     /// <summary>Set once a provider accepted the request (2xx); from then on usage is billable.</summary>
     public UsageMeter? Meter { get; set; }
@@ -71,7 +75,7 @@ public sealed class ProxyContext(HttpContext http, ProtocolRoute route, string e
     {
         var attempt = new ProxyContext(Http, Route, attemptId, StartedAt)
         {
-            Key = Key, Attribution = Attribution, Body = Body, Facts = Facts, ModelRoute = ModelRoute, Meter = Meter,
+            Key = Key, Attribution = Attribution, Body = Body, Facts = Facts, Fingerprint = Fingerprint, SessionId = SessionId, ModelRoute = ModelRoute, Meter = Meter,
             Reservation = Reservation, BudgetAction = BudgetAction, Justification = Justification, RouterName = RouterName,
             RouterRank = RouterRank, RoutedRoute = RoutedRoute, RouteScore = RouteScore, OutputControl = OutputControl,
             CacheBreakpointsAdded = CacheBreakpointsAdded, PromptCacheKeyAdded = PromptCacheKeyAdded, ParentId = EventId, WastedAttempt = true,

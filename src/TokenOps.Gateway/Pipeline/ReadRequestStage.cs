@@ -25,6 +25,8 @@ public sealed class ReadRequestStage(long maxBodyBytes)
         if (doc.RootElement.ValueKind != JsonValueKind.Object)
             throw GatewayException.BadRequest("invalid_json", "The request body must be a JSON object.");
         context.Facts = context.Route.Read(doc.RootElement);
+        context.Fingerprint = RequestFingerprint.Of(doc.RootElement);
+        context.SessionId = Routing.SessionKey.Header(request.Headers)?[2..] ?? Routing.SessionKey.Conversation(doc.RootElement)?[2..];
     }
 
     /// <summary>

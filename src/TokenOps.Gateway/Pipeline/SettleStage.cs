@@ -84,6 +84,16 @@ public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimePr
             ParentId = context.ParentId,
             OutputControl = context.OutputControl,
             PriceEstimated = route?.EstimatedFrom is not null,
+            SessionId = context.SessionId,
+            PrefixHash = context.Fingerprint.PrefixHash,
+            PrefixTokens = context.Fingerprint.PrefixTokens,
+            PromptHash = context.Fingerprint.PromptHash,
+            TurnSimHash = context.Fingerprint.TurnSimHash,
+            MessageCount = context.Fingerprint.MessageCount,
+            FinishReason = context.Meter?.FinishReason,
+            ToolCallCount = context.Meter?.ToolCallCount ?? 0,
+            ClientFamily = ClientFamilies.Of(context.Http.Request.Headers.UserAgent.ToString()),
+            KeyKind = context.Key?.Kind,
         };
     }
 

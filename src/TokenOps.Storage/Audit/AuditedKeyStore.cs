@@ -8,12 +8,12 @@ namespace TokenOps.Storage.Audit;
 /// </summary>
 public sealed class AuditedKeyStore(IKeyStore inner, AuditRecorder audit) : IKeyStore
 {
-    public (VirtualKey Key, string Secret) Create(string person, string team)
+    public (VirtualKey Key, string Secret) Create(string person, string team, string kind = KeyKinds.Person, string? owner = null)
     {
         var newPerson = !inner.People().Any(p => p.Name == person);
-        var created = inner.Create(person, team);
+        var created = inner.Create(person, team, kind, owner);
         audit.Record("keys.create", "key:" + created.Key.Id, null,
-            new { created.Key.Id, created.Key.Person, created.Key.Team, Prefix = created.Key.DisplayPrefix, NewPerson = newPerson });
+            new { created.Key.Id, created.Key.Person, created.Key.Team, Prefix = created.Key.DisplayPrefix, NewPerson = newPerson, created.Key.Kind, created.Key.Owner });
         return created;
     }
 

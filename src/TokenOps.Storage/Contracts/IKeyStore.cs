@@ -5,8 +5,11 @@ namespace TokenOps.Storage;
 /// <summary>Teams, people and their virtual keys. Keys are stored only as hashes; the clear key is shown once.</summary>
 public interface IKeyStore
 {
-    /// <summary>Creates a key for a person (creating the person and team if new); returns the record and the clear key.</summary>
-    (VirtualKey Key, string Secret) Create(string person, string team);
+    /// <summary>
+    /// Creates a key for a person (creating the person and team if new); returns the record and the clear key. An
+    /// automation key (<paramref name="kind"/> "automation") may name the person who answers for it.
+    /// </summary>
+    (VirtualKey Key, string Secret) Create(string person, string team, string kind = KeyKinds.Person, string? owner = null);
 
     /// <summary>The key whose clear text is <paramref name="secret"/> (revoked or not: callers check), or null.</summary>
     VirtualKey? FindBySecret(string secret);

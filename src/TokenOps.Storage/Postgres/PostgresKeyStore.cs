@@ -15,13 +15,13 @@ namespace TokenOps.Storage.Postgres;
 public sealed class PostgresKeyStore(PostgresDatabase database, TimeProvider time) : IKeyStore
 {
     private const string Select =
-        "SELECT k.id, k.person, p.team, k.display_prefix, k.created_at, k.revoked_at FROM keys k JOIN people p ON p.name = k.person ";
+        "SELECT k.id, k.person, p.team, k.display_prefix, k.created_at, k.revoked_at, k.kind, k.owner FROM keys k JOIN people p ON p.name = k.person ";
 
     /// <summary>Creates a key for a person (creating the person and team if new); returns the record and the clear key, shown once.</summary>
-    public (VirtualKey Key, string Secret) Create(string person, string team)
+    public (VirtualKey Key, string Secret) Create(string person, string team, string kind = KeyKinds.Person, string? owner = null)
     {
         var now = time.GetUtcNow();
-        var (key, secret) = NewKeys.For(person, team, now);
+        var (key, secret) = NewKeys.For(person, team, now, kind, owner);
         using var connection = database.Open();
         using var tx = connection.BeginTransaction();
         Execute(connection, tx, "INSERT INTO teams(name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING;", team, Iso(now));
@@ -37,8 +37,8 @@ public sealed class PostgresKeyStore(PostgresDatabase database, TimeProvider tim
         }
         if (existingTeam is not null && existingTeam != team)
             throw new InvalidOperationException($"person '{person}' already belongs to team '{existingTeam}', not '{team}'");
-        Execute(connection, tx, "INSERT INTO keys(id, key_hash, display_prefix, person, created_at) VALUES ($1, $2, $3, $4, $5);",
-            key.Id, VirtualKeyFormat.Hash(secret), key.DisplayPrefix, person, Iso(now));
+        Execute(connection, tx, "INSERT INTO keys(id, key_hash, display_prefix, person, created_at, kind, owner) VALUES ($1, $2, $3, $4, $5, $6, $7);",
+            key.Id, VirtualKeyFormat.Hash(secret), key.DisplayPrefix, person, Iso(now), kind, owner);
         tx.Commit();
         return (key, secret);
     }
@@ -99,18 +99,18 @@ public sealed class PostgresKeyStore(PostgresDatabase database, TimeProvider tim
         var list = new List<VirtualKey>();
         while (r.Read())
             list.Add(new VirtualKey(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), Parse(r.GetString(4)),
-                r.IsDBNull(5) ? null : Parse(r.GetString(5))));
+                r.IsDBNull(5) ? null : Parse(r.GetString(5))) { Kind = r.GetString(6), Owner = r.IsDBNull(7) ? null : r.GetString(7) });
         return list;
     }
 
-    private static int Execute(NpgsqlConnection c, NpgsqlTransaction? tx, string sql, params string[] args)
+    private static int Execute(NpgsqlConnection c, NpgsqlTransaction? tx, string sql, params string?[] args)
     {
         using var cmd = new NpgsqlCommand(sql, c, tx);
         foreach (var value in args) cmd.Parameters.Add(Text(value));
         return cmd.ExecuteNonQuery();
     }
 
-    private static NpgsqlParameter Text(string value) => new() { NpgsqlDbType = NpgsqlDbType.Text, Value = value };
+    private static NpgsqlParameter Text(string? value) => new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)value ?? DBNull.Value };
 
     private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
     private static DateTimeOffset Parse(string s) => DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);

@@ -60,6 +60,9 @@ public sealed class PostgresLedgerStore(PostgresDatabase database) : ILedgerStor
         Long("image_input_nanos", e => NanoUsd.FromUsd(e.Cost.ImageInput)), Long("image_output_nanos", e => NanoUsd.FromUsd(e.Cost.ImageOutput)),
         Long("image_nanos", e => NanoUsd.FromUsd(e.Cost.Images)), Long("audio_second_nanos", e => NanoUsd.FromUsd(e.Cost.AudioSeconds)),
         Long("character_nanos", e => NanoUsd.FromUsd(e.Cost.Characters)),
+        NullableLong("prefix_hash", e => e.PrefixHash), Long("prefix_tokens", e => e.PrefixTokens), NullableLong("prompt_hash", e => e.PromptHash),
+        NullableLong("turn_simhash", e => e.TurnSimHash), Int("message_count", e => e.MessageCount), Text("finish_reason", e => e.FinishReason),
+        Int("tool_call_count", e => e.ToolCallCount), Text("client_family", e => e.ClientFamily), Text("key_kind", e => e.KeyKind),
     ];
 
     private static readonly string ColumnList = string.Join(", ", Columns.Select(c => c.Name));
@@ -238,6 +241,9 @@ public sealed class PostgresLedgerStore(PostgresDatabase database) : ILedgerStor
 
     private static Column Double(string name, Func<LedgerEntry, double> value) =>
         new(name, rows => new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Double, Value = rows.Select(value).ToArray() });
+
+    private static Column NullableLong(string name, Func<LedgerEntry, long?> value) =>
+        new(name, rows => new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint, Value = rows.Select(value).ToArray() });
 
     private static Column NullableDouble(string name, Func<LedgerEntry, double?> value) =>
         new(name, rows => new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Double, Value = rows.Select(value).ToArray() });

@@ -153,6 +153,22 @@ internal static class PostgresMigrations
         ALTER TABLE ledger ADD COLUMN IF NOT EXISTS price_estimated boolean NOT NULL DEFAULT false;
         CREATE INDEX IF NOT EXISTS ledger_price_estimated ON ledger(started_at) WHERE price_estimated;
         """),
+        // Waste fingerprints (never text) and key kinds, as SQLite's 1400 and 1410.
+        ("1400_ledger_fingerprints", """
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS prefix_hash bigint;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS prefix_tokens bigint NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS prompt_hash bigint;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS turn_simhash bigint;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS message_count integer NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS finish_reason text;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS tool_call_count integer NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS client_family text;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS key_kind text;
+        """),
+        ("1410_key_kind", """
+        ALTER TABLE keys ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'person';
+        ALTER TABLE keys ADD COLUMN IF NOT EXISTS owner text;
+        """),
         ("1600_ledger_priced_units", """
         ALTER TABLE ledger ADD COLUMN IF NOT EXISTS audio_input_tokens bigint NOT NULL DEFAULT 0;
         ALTER TABLE ledger ADD COLUMN IF NOT EXISTS audio_output_tokens bigint NOT NULL DEFAULT 0;

@@ -145,6 +145,24 @@ internal static class Migrations
         ALTER TABLE ledger ADD COLUMN price_estimated INTEGER NOT NULL DEFAULT 0;
         CREATE INDEX IF NOT EXISTS ledger_price_estimated ON ledger(started_at) WHERE price_estimated;
         """),
+        // Waste fingerprints (never text): prefix and prompt hashes, the last user turn's SimHash, message and tool-call counts,
+        // why the answer stopped, the client family and the key's kind. The index serves the waste scan's repeat lookups.
+        ("1400_ledger_fingerprints", """
+        ALTER TABLE ledger ADD COLUMN prefix_hash INTEGER;
+        ALTER TABLE ledger ADD COLUMN prefix_tokens INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN prompt_hash INTEGER;
+        ALTER TABLE ledger ADD COLUMN turn_simhash INTEGER;
+        ALTER TABLE ledger ADD COLUMN message_count INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN finish_reason TEXT;
+        ALTER TABLE ledger ADD COLUMN tool_call_count INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ledger ADD COLUMN client_family TEXT;
+        ALTER TABLE ledger ADD COLUMN key_kind TEXT;
+        """),
+        // Keys gain a kind (person or automation) and, for automation keys, the person who answers for them.
+        ("1410_key_kind", """
+        ALTER TABLE keys ADD COLUMN kind TEXT NOT NULL DEFAULT 'person';
+        ALTER TABLE keys ADD COLUMN owner TEXT;
+        """),
         // Every priced unit apart from text tokens: audio and image tokens (each a part of the input or output tokens,
         // priced at its own rate), images, audio milliseconds and characters, and their costs in nano-USD.
         ("1600_ledger_priced_units", """

@@ -8,10 +8,10 @@ namespace TokenOps.Storage.Sqlite;
 public sealed class SqliteKeyStore(SqliteDatabase database, TimeProvider time) : IKeyStore
 {
     /// <summary>Creates a key for a person (creating the person and team if new); returns the record and the clear key, shown once.</summary>
-    public (VirtualKey Key, string Secret) Create(string person, string team)
+    public (VirtualKey Key, string Secret) Create(string person, string team, string kind = KeyKinds.Person, string? owner = null)
     {
         var now = time.GetUtcNow();
-        var (key, secret) = NewKeys.For(person, team, now);
+        var (key, secret) = NewKeys.For(person, team, now, kind, owner);
         using var connection = database.Open();
         using var tx = connection.BeginTransaction();
         Execute(connection, tx, "INSERT OR IGNORE INTO teams(name, created_at) VALUES ($team, $now);", ("$team", team), ("$now", Iso(now)));
@@ -20,8 +20,9 @@ public sealed class SqliteKeyStore(SqliteDatabase database, TimeProvider time) :
             throw new InvalidOperationException($"person '{person}' already belongs to team '{existingTeam}', not '{team}'");
         Execute(connection, tx, "INSERT OR IGNORE INTO people(name, team, created_at) VALUES ($person, $team, $now);",
             ("$person", person), ("$team", team), ("$now", Iso(now)));
-        Execute(connection, tx, "INSERT INTO keys(id, key_hash, display_prefix, person, created_at) VALUES ($id, $hash, $display, $person, $now);",
-            ("$id", key.Id), ("$hash", VirtualKeyFormat.Hash(secret)), ("$display", key.DisplayPrefix), ("$person", person), ("$now", Iso(now)));
+        Execute(connection, tx, "INSERT INTO keys(id, key_hash, display_prefix, person, created_at, kind, owner) VALUES ($id, $hash, $display, $person, $now, $kind, $owner);",
+            ("$id", key.Id), ("$hash", VirtualKeyFormat.Hash(secret)), ("$display", key.DisplayPrefix), ("$person", person), ("$now", Iso(now)),
+            ("$kind", kind), ("$owner", (object?)owner ?? DBNull.Value));
         tx.Commit();
         return (key, secret);
     }
@@ -78,13 +79,13 @@ public sealed class SqliteKeyStore(SqliteDatabase database, TimeProvider time) :
     private static List<VirtualKey> Query(SqliteConnection connection, string tail, params (string, object)[] args)
     {
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT k.id, k.person, p.team, k.display_prefix, k.created_at, k.revoked_at FROM keys k JOIN people p ON p.name = k.person " + tail + ";";
+        cmd.CommandText = "SELECT k.id, k.person, p.team, k.display_prefix, k.created_at, k.revoked_at, k.kind, k.owner FROM keys k JOIN people p ON p.name = k.person " + tail + ";";
         foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value);
         using var r = cmd.ExecuteReader();
         var list = new List<VirtualKey>();
         while (r.Read())
             list.Add(new VirtualKey(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), Parse(r.GetString(4)),
-                r.IsDBNull(5) ? null : Parse(r.GetString(5))));
+                r.IsDBNull(5) ? null : Parse(r.GetString(5))) { Kind = r.GetString(6), Owner = r.IsDBNull(7) ? null : r.GetString(7) });
         return list;
     }
 

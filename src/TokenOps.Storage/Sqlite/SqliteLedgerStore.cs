@@ -21,7 +21,8 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore, I
         "saved_routed_nanos, saved_degraded_nanos, saved_capped_nanos, saved_cache_breakpoint_nanos, saved_cache_hit_nanos, saved_batch_nanos, " +
         "savings_levers, route_score, parent_id, output_control, price_estimated, " +
         "audio_input_tokens, audio_output_tokens, image_input_tokens, image_output_tokens, images, audio_ms, characters, " +
-        "audio_input_nanos, audio_output_nanos, image_input_nanos, image_output_nanos, image_nanos, audio_second_nanos, character_nanos";
+        "audio_input_nanos, audio_output_nanos, image_input_nanos, image_output_nanos, image_nanos, audio_second_nanos, character_nanos, " +
+        "prefix_hash, prefix_tokens, prompt_hash, turn_simhash, message_count, finish_reason, tool_call_count, client_family, key_kind";
 
     private static readonly string[] ColumnNames = Columns.Split(", ");
     private static readonly string ColumnValues = string.Join(", ", ColumnNames.Select((_, i) => "?" + (i + 1).ToString(CultureInfo.InvariantCulture)));
@@ -67,6 +68,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore, I
         // Positions follow Columns (1-based, as SQLite numbers "?" parameters).
         private void Text(int i, string? v) => Check(v is null ? raw.sqlite3_bind_null(_statement, i) : raw.sqlite3_bind_text(_statement, i, v));
         private void Int(int i, long v) => Check(raw.sqlite3_bind_int64(_statement, i, v));
+        private void NullableInt(int i, long? v) => Check(v is { } n ? raw.sqlite3_bind_int64(_statement, i, n) : raw.sqlite3_bind_null(_statement, i));
         private void Real(int i, double? v) => Check(v is { } d ? raw.sqlite3_bind_double(_statement, i, d) : raw.sqlite3_bind_null(_statement, i));
 
         private void Bind(LedgerEntry e)
@@ -98,6 +100,8 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore, I
             Int(65, NanoUsd.FromUsd(c.AudioInput)); Int(66, NanoUsd.FromUsd(c.AudioOutput)); Int(67, NanoUsd.FromUsd(c.ImageInput));
             Int(68, NanoUsd.FromUsd(c.ImageOutput)); Int(69, NanoUsd.FromUsd(c.Images)); Int(70, NanoUsd.FromUsd(c.AudioSeconds));
             Int(71, NanoUsd.FromUsd(c.Characters));
+            NullableInt(72, e.PrefixHash); Int(73, e.PrefixTokens); NullableInt(74, e.PromptHash); NullableInt(75, e.TurnSimHash);
+            Int(76, e.MessageCount); Text(77, e.FinishReason); Int(78, e.ToolCallCount); Text(79, e.ClientFamily); Text(80, e.KeyKind);
         }
 
         public void Dispose() => _statement.Dispose();

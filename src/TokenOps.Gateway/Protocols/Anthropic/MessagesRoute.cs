@@ -43,6 +43,11 @@ internal sealed class MessagesMeter : UsageMeter
         using var doc = JsonDocument.Parse(body);
         var root = doc.RootElement;
         if (root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) ProviderRequestId = JsonText.SafeString(id);
+        if (root.TryGetProperty("stop_reason", out var stop) && stop.ValueKind == JsonValueKind.String) FinishReason = JsonText.SafeString(stop);
+        if (root.TryGetProperty("content", out var blocks) && blocks.ValueKind == JsonValueKind.Array)
+            foreach (var block in blocks.EnumerateArray())
+                if (block.ValueKind == JsonValueKind.Object && block.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.ValueEquals("tool_use"))
+                    ToolCallCount++;
         if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
         {
             Overlay(usage, replaceOnlyPresent: false);
@@ -68,12 +73,20 @@ internal sealed class MessagesMeter : UsageMeter
             IsTerminal = true;
             return true;
         }
+        if (eventName.SequenceEqual("content_block_start"u8))
+        {
+            if (data.IndexOf("\"tool_use\""u8) >= 0) ToolCallCount++;
+            return true;
+        }
         var isStart = eventName.SequenceEqual("message_start"u8);
         if (!isStart && !eventName.SequenceEqual("message_delta"u8)) return true;
         try
         {
             using var doc = JsonDocument.Parse(data.ToArray());
             var root = doc.RootElement;
+            if (!isStart && root.TryGetProperty("delta", out var change) && change.ValueKind == JsonValueKind.Object
+                && change.TryGetProperty("stop_reason", out var stop) && stop.ValueKind == JsonValueKind.String)
+                FinishReason = JsonText.SafeString(stop);
             if (isStart && root.TryGetProperty("message", out var message))
             {
                 if (message.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) ProviderRequestId = JsonText.SafeString(id);

@@ -74,10 +74,39 @@ internal sealed class ChatCompletionsMeter(bool clientAskedForUsage, long webSea
         var root = doc.RootElement;
         if (root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) ProviderRequestId = JsonText.SafeString(id);
         Tier = ParseTier(root);
+        if (root.TryGetProperty("choices", out var answers) && answers.ValueKind == JsonValueKind.Array)
+            foreach (var choice in answers.EnumerateArray())
+            {
+                if (choice.ValueKind != JsonValueKind.Object) continue;
+                if (choice.TryGetProperty("finish_reason", out var finish) && finish.ValueKind == JsonValueKind.String) FinishReason ??= JsonText.SafeString(finish);
+                if (choice.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.Object
+                    && message.TryGetProperty("tool_calls", out var calls) && calls.ValueKind == JsonValueKind.Array)
+                    ToolCallCount += calls.GetArrayLength();
+            }
         if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
             Usage = OpenAIUsage.FromChat(usage, Tier) with { WebSearchCalls = webSearches };
         else if (root.TryGetProperty("choices", out var choices))
             CollectGenerated(choices);
+    }
+
+    /// <summary>
+    /// A chunk's finish reason and new tool calls, by scanning its bytes (every content chunk passes here, so no parse):
+    /// each tool call's first delta carries <c>"type":"function"</c> once.
+    /// </summary>
+    private void ScanAnswer(ReadOnlySpan<byte> data)
+    {
+        var at = data.IndexOf("\"finish_reason\":"u8);
+        if (at >= 0)
+        {
+            var value = data[(at + 16)..].TrimStart(" \t"u8);
+            if (value.Length > 1 && value[0] == (byte)'"')
+            {
+                var end = value[1..].IndexOf((byte)'"');
+                if (end is > 0 and < 64) FinishReason = System.Text.Encoding.UTF8.GetString(value.Slice(1, end));
+            }
+        }
+        if (data.IndexOf("\"tool_calls\""u8) < 0) return;
+        for (var rest = data; (at = rest.IndexOf("\"type\":\"function\""u8)) >= 0; rest = rest[(at + 17)..]) ToolCallCount++;
     }
 
     public override bool OnEvent(ReadOnlySpan<byte> eventName, ReadOnlySpan<byte> data)
@@ -87,6 +116,7 @@ internal sealed class ChatCompletionsMeter(bool clientAskedForUsage, long webSea
             IsTerminal = true;
             return true;
         }
+        ScanAnswer(data);
         if (!HasUsageObject(data))
         {
             if (ProviderRequestId is null) ReadId(data);

@@ -72,6 +72,13 @@ internal sealed class ResponsesMeter : UsageMeter
     {
         if (response.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) ProviderRequestId = JsonText.SafeString(id);
         Tier = ParseTier(response);
+        if (response.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.String && !status.ValueEquals("in_progress"))
+            FinishReason = response.TryGetProperty("incomplete_details", out var details) && details.ValueKind == JsonValueKind.Object
+                           && details.TryGetProperty("reason", out var reason) && reason.ValueKind == JsonValueKind.String
+                ? JsonText.SafeString(reason)
+                : JsonText.SafeString(status);
+        if (response.TryGetProperty("output", out var items) && items.ValueKind == JsonValueKind.Array)
+            ToolCallCount = (int)CountItems(response, "function_call");
         if (response.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
             Usage = OpenAIUsage.FromResponses(usage, Tier) with
             {

@@ -33,6 +33,7 @@ public static class Cli
             ImportCommand.Create(),
             ReportCommand.Create(),
             SavingsCommand.Create(),
+            WasteCommand.Create(),
             MigrateCommand.Create(),
             RouteCommand.Create(),
             PricesCommand.Create(),

@@ -16,17 +16,23 @@ public sealed class ModelMismatchDetector : IWasteDetector
 
     private sealed class Scan(WasteContext context) : IWasteScan
     {
-        private readonly ModelPrice? _cheap = context.Routing is { } r ? context.Price(r.CheapModel) : null;
-        private readonly Dictionary<(string? Person, string? Team, string Model), (List<string> Rows, decimal Wasted)> _found = [];
+        private readonly Dictionary<string, ModelPrice?> _prices = [];
+        private readonly Dictionary<(string? Person, string? Team, string Model, string Cheap), (List<string> Rows, decimal Wasted)> _found = [];
+
+        private ModelPrice? Price(string model)
+        {
+            if (!_prices.TryGetValue(model, out var price)) _prices[model] = price = context.Price(model);
+            return price;
+        }
 
         public void Observe(LedgerEntry row)
         {
-            if (_cheap is null || context.Routing is not { } routing || row.RouteScore is not { } score || score >= routing.EasyBelow) return;
-            if (row.ServedModel is not { } model || model == routing.CheapModel || row.Outcome != LedgerOutcome.Ok) return;
-            var cheaper = CostCalculator.Compute(_cheap, row.Usage).Total;
-            var saved = row.Cost.Total - cheaper;
+            if (context.Routing is not { } routing || row.RouteScore is not { } score || score >= routing.EasyBelow) return;
+            if (row.ServedModel is not { } model || row.Outcome != LedgerOutcome.Ok || Price(model) is not { } served) return;
+            if (!routing.CheapModelByProvider.TryGetValue(served.Provider, out var cheapModel) || cheapModel == model || Price(cheapModel) is not { } cheap) return;
+            var saved = row.Cost.Total - CostCalculator.Compute(cheap, row.Usage).Total;
             if (saved <= 0) return;
-            var key = (row.Person, row.Team, model);
+            var key = (row.Person, row.Team, model, cheapModel);
             var (rows, wasted) = _found.TryGetValue(key, out var f) ? f : ([], 0m);
             rows.Add(row.Id);
             _found[key] = (rows, wasted + saved);
@@ -35,9 +41,9 @@ public sealed class ModelMismatchDetector : IWasteDetector
         public IEnumerable<WasteFinding> Complete() => _found.Select(kv => new WasteFinding
         {
             Detector = WasteDetectors.ModelMismatch, Person = kv.Key.Person, Team = kv.Key.Team, Rows = kv.Value.Rows, WastedUsd = kv.Value.Wasted,
-            Formula = $"sum over {kv.Value.Rows.Count} easy request(s) (router score < {context.Routing!.EasyBelow:0.##}) of cost on {kv.Key.Model} - cost on {context.Routing.CheapModel} = {WasteScanner.Usd(kv.Value.Wasted)}",
-            Fix = $"Send these requests as model \"auto\" (or name {context.Routing.CheapModel}): the router scores them easy, and a session pinned to {kv.Key.Model} keeps paying frontier prices for them.",
-            Subject = kv.Key.Model,
+            Formula = $"sum over {kv.Value.Rows.Count} easy request(s) (router score < {context.Routing!.EasyBelow:0.##}) of cost on {kv.Key.Model} - cost on {kv.Key.Cheap} = {WasteScanner.Usd(kv.Value.Wasted)}",
+            Fix = $"Let the router choose (model \"auto\") or name {kv.Key.Cheap} for these requests: the router scores them easy, and {kv.Key.Model} (a pinned session, a hard-coded model) keeps paying frontier prices for them.",
+            Subject = $"{kv.Key.Model} on easy requests",
         });
     }
 }

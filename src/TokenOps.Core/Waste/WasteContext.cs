@@ -31,5 +31,8 @@ public sealed record KeyProfile(string Id, string Kind, string? Owner, string? P
 /// <summary>An allocation a holder (a person or a team) had in a window: a budget limit or a poker hand.</summary>
 public sealed record Allocation(string Source, string Id, string Holder, bool HolderIsTeam, decimal LimitUsd, DateTimeOffset From, DateTimeOffset Until);
 
-/// <summary>The router's line between easy and hard requests (its strong-score threshold) and the cheaper model it would choose for easy ones.</summary>
-public sealed record RoutingHint(double EasyBelow, string CheapModel);
+/// <summary>
+/// The router's line between easy and hard requests (its strong-score threshold) and the cheapest candidate it would
+/// choose for easy ones, by the catalog provider of the model that served (an OpenAI row moves to OpenAI's cheap model).
+/// </summary>
+public sealed record RoutingHint(double EasyBelow, IReadOnlyDictionary<string, string> CheapModelByProvider);

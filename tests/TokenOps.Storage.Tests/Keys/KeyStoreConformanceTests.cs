@@ -43,6 +43,23 @@ public abstract class KeyStoreConformanceTests
     }
 
     [Fact]
+    public virtual void An_automation_key_keeps_its_kind_and_owner()
+    {
+        var u = Unique();
+        var (bot, botSecret) = Store.Create("nightly-" + u, "core-" + u, KeyKinds.Automation, "ada-" + u);
+        var (orphan, _) = Store.Create("orphan-" + u, "core-" + u, KeyKinds.Automation);
+        var (person, _) = Store.Create("ada-" + u, "core-" + u);
+
+        Assert.Equal((KeyKinds.Automation, "ada-" + u), (bot.Kind, bot.Owner));
+        Assert.Equal(bot, Store.FindBySecret(botSecret));
+        Assert.Equal((KeyKinds.Automation, (string?)null), (Store.FindById(orphan.Id)!.Kind, Store.FindById(orphan.Id)!.Owner));
+        Assert.Equal((KeyKinds.Person, (string?)null), (Store.FindById(person.Id)!.Kind, Store.FindById(person.Id)!.Owner));
+        Assert.Contains(Store.List(), k => k.Id == bot.Id && k.Owner == "ada-" + u);
+        Assert.Throws<ArgumentException>(() => Store.Create("x-" + u, "core-" + u, "robot"));
+        Assert.Throws<ArgumentException>(() => Store.Create("y-" + u, "core-" + u, KeyKinds.Person, "ada-" + u));
+    }
+
+    [Fact]
     public virtual void Keys_are_stored_hashed_never_in_clear()
     {
         var u = Unique();

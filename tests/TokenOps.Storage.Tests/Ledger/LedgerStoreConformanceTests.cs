@@ -170,6 +170,9 @@ public abstract class LedgerStoreConformanceTests
             Savings = new SavingsBreakdown { Routed = 1.000000001m, Degraded = 0.5m, Capped = 0m, CacheBreakpoint = 0.0000000004m, CacheHit = 2m, Batch = -0.25m },
             Levers = "routed,degraded,cache-breakpoint", RouteScore = 0.731, ParentId = "evt-parent", OutputControl = "max_tokens=1024(default)",
             PriceEstimated = true,
+            // Fingerprints: 64-bit hashes at both ends of the range, counts, and the names waste detection reads.
+            PrefixHash = long.MinValue, PrefixTokens = 6_000, PromptHash = long.MaxValue, TurnSimHash = -42, MessageCount = 7,
+            FinishReason = "max_tokens", ToolCallCount = 3, ClientFamily = "claude-code", KeyKind = "automation",
         };
         Assert.Equal(1, Store.Write([entry]));
         var stored = Assert.Single(Mine(s));
@@ -199,6 +202,13 @@ public abstract class LedgerStoreConformanceTests
         var s = NewScope();
         var entry = new LedgerEntry { Id = s.Id(1), StartedAt = s.Start, EndedAt = s.Start, Route = "r", Outcome = LedgerOutcome.Refused };
         Assert.Equal(1, Store.Write([entry]));
+        var fingerprints = Assert.Single(Mine(s));
+        Assert.Null(fingerprints.PrefixHash);
+        Assert.Null(fingerprints.PromptHash);
+        Assert.Null(fingerprints.TurnSimHash);
+        Assert.Null(fingerprints.FinishReason);
+        Assert.Null(fingerprints.KeyKind);
+        Assert.Equal(0, fingerprints.MessageCount);
         var stored = Assert.Single(Mine(s));
         Assert.Equal(entry with { CostNanos = 0 }, stored);
         Assert.Null(stored.Person);

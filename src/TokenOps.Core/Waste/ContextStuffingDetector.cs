@@ -4,7 +4,7 @@ namespace TokenOps.Core.Waste;
 
 /// <summary>
 /// <c>context-stuffing</c>: requests that add far more input than comparable requests need. What a request adds is its
-/// whole input, or in a session the growth over the session's previous turn (history the conversation carries is not
+/// input beyond its stable prefix (tools and system prompt), or in a session the growth over the session's previous turn (history the conversation carries is not
 /// stuffing; agent-loop judges runaway growth). The norm is the team's on the same route: median and MAD of the log
 /// of what requests add, and of log added/output. A row is stuffed when it adds at least <see cref="MinTimesMedian"/>
 /// times the median AND what it adds lies more than <see cref="MinZ"/> robust deviations above the norm AND its ratio to the
@@ -38,13 +38,11 @@ public sealed class ContextStuffingDetector : IWasteDetector
             var whole = WasteScanner.Input(row);
             var input = whole;
             if (input <= 0 || row.Outcome != LedgerOutcome.Ok) return;
-            if (row.SessionId is { } session)
-            {
-                var before = _sessionInput.TryGetValue(session, out var b) ? b : 0;
-                _sessionInput[session] = input;
-                input -= Math.Min(before, input);
-                if (input <= 0) return;
-            }
+            // The stable prefix (tools, system prompt) is ignored-caching's concern, not what the request added.
+            var before = row.SessionId is { } session && _sessionInput.TryGetValue(session, out var b) ? b : row.PrefixTokens;
+            if (row.SessionId is { } id) _sessionInput[id] = whole;
+            input -= Math.Min(before, input);
+            if (input <= 0) return;
             var key = (row.Team ?? row.Person ?? "", row.Route);
             if (!_groups.TryGetValue(key, out var list)) _groups[key] = list = [];
             list.Add(new Row(row.Id, row.Person, row.Team, input, whole, row.Usage.Output, WasteScanner.InputCost(row)));

@@ -5,7 +5,7 @@ namespace TokenOps.Core.Waste;
 
 /// <summary>
 /// <c>retry-by-vibes</c>: a person re-sends a near-identical prompt (last user turn's SimHash within
-/// <see cref="MaxDistance"/> bits, same number of messages, no tool calls in the answers) <see cref="MinAttempts"/> or more
+/// <see cref="MaxDistance"/> bits of an earlier attempt's, same number of messages, no tool calls in the answers) <see cref="MinAttempts"/> or more
 /// times, each within <see cref="Window"/> of the one before: re-rolling in the hope of a better answer. Automation keys
 /// are left out (a job repeating itself is ownerless-automation's business), and a retry after a truncated answer is
 /// truncation-retry's. Dollars: every attempt after the first.
@@ -23,7 +23,8 @@ public sealed class RetryByVibesDetector : IWasteDetector
 
     private sealed class Chain
     {
-        public required long Hash;
+        /// <summary>Every attempt's hash: a re-roll may be near the first ask and not the last variant (each changes a word or two).</summary>
+        public readonly List<long> Hashes = [];
         public required int Messages;
         public required DateTimeOffset Last;
         public required string? Team;
@@ -47,11 +48,11 @@ public sealed class RetryByVibesDetector : IWasteDetector
                     Close(person, chains[i]);
                     chains.RemoveAt(i);
                 }
-            var chain = chains.FirstOrDefault(c => c.Messages == row.MessageCount && SimHash.Distance(c.Hash, hash) <= MaxDistance
-                                                   && !WasteScanner.IsTruncated(c.LastFinish));
-            if (chain is null) chains.Add(chain = new Chain { Hash = hash, Messages = row.MessageCount, Last = row.StartedAt, Team = row.Team });
+            var chain = chains.FirstOrDefault(c => c.Messages == row.MessageCount && !WasteScanner.IsTruncated(c.LastFinish)
+                                                   && c.Hashes.Any(h => SimHash.Distance(h, hash) <= MaxDistance));
+            if (chain is null) chains.Add(chain = new Chain { Messages = row.MessageCount, Last = row.StartedAt, Team = row.Team });
             chain.Rows.Add((row.Id, row.Cost.Total));
-            chain.Hash = hash;
+            if (chain.Hashes.Count < 32) chain.Hashes.Add(hash);
             chain.Last = row.StartedAt;
             chain.LastFinish = row.FinishReason;
         }

@@ -5,7 +5,9 @@ namespace TokenOps.Core.Waste;
 /// <summary>
 /// A 64-bit SimHash (Charikar) of a text's words and word pairs: similar texts get hashes a few bits apart, unrelated
 /// ones about 32 bits apart, so near-duplicate prompts are found from the ledger without storing a word of them.
-/// Case and punctuation are ignored; each word and each adjacent pair is one feature of weight one.
+/// Case and punctuation are ignored; each distinct word and adjacent pair is one feature of weight one (counted once,
+/// so a pasted file's repeated boilerplate does not drown what differs), deduplicated through an 8,192-bit filter on
+/// the stack: a feature whose slot is taken is skipped, which samples long texts the same way every time.
 /// </summary>
 public static class SimHash
 {
@@ -17,6 +19,7 @@ public static class SimHash
     {
         if (text.Length > MaxChars) text = text[..MaxChars];
         Span<int> votes = stackalloc int[64];
+        Span<ulong> seen = stackalloc ulong[128];
         ulong previous = 0;
         var words = 0;
         var i = 0;
@@ -31,8 +34,8 @@ public static class SimHash
                 i++;
             }
             word = Mix(word);
-            Vote(votes, word);
-            if (words > 0) Vote(votes, Mix(previous * 31 + word));
+            Vote(votes, seen, word);
+            if (words > 0) Vote(votes, seen, Mix(previous * 31 + word));
             previous = word;
             words++;
         }
@@ -46,8 +49,13 @@ public static class SimHash
     /// <summary>How many bits differ.</summary>
     public static int Distance(long a, long b) => BitOperations.PopCount((ulong)(a ^ b));
 
-    private static void Vote(Span<int> votes, ulong feature)
+    private static void Vote(Span<int> votes, Span<ulong> seen, ulong feature)
     {
+        var slot = (int)(feature >> 51);
+        ref var cell = ref seen[slot >> 6];
+        var mask = 1UL << (slot & 63);
+        if ((cell & mask) != 0) return;
+        cell |= mask;
         for (var bit = 0; bit < 64; bit++)
             votes[bit] += (feature >> bit & 1) == 1 ? 1 : -1;
     }

@@ -246,6 +246,32 @@ public static class DashboardEndpoints
             });
         });
 
+        // Waste findings over the period (the detectors read the ledger rows, so this scans the period, not rollups).
+        // Visibility without blame: a developer sees their own findings, a team lead the team's, admins (and transparency) all.
+        read.MapGet("/waste", (HttpContext http, TokenOps.Core.Ledger.ILedgerStore ledger, IKeyStore keys, IOutcomeStore outcomes, IBudgetStore budgets,
+            ModelRouterHolder router, GatewayOptions options, TimeProvider time) =>
+        {
+            var viewer = Viewer(http);
+            var (period, _) = Range(http, time);
+            var context = Waste.WasteContextBuilder.Build(period.From, period.To, router.Current.Catalog, options.Routing, keys, outcomes, budgets);
+            var findings = TokenOps.Core.Waste.WasteScanner.Run(ledger.Stream(period.From, period.To), context)
+                .Where(f => viewer.IsAdmin || viewer.Transparency || (viewer.Role == DashboardRole.TeamLead ? f.Team == viewer.Team : f.Person == viewer.Person))
+                .ToList();
+            return Results.Ok(new
+            {
+                period = PeriodView(period),
+                scope = viewer.IsAdmin || viewer.Transparency ? "all" : viewer.Role == DashboardRole.TeamLead ? "team:" + viewer.Team : "person:" + viewer.Person,
+                totalUsd = findings.Sum(f => f.WastedUsd),
+                byDetector = findings.GroupBy(f => f.Detector).Select(g => new { detector = g.Key, findings = g.Count(), wastedUsd = g.Sum(f => f.WastedUsd) })
+                    .OrderByDescending(g => g.wastedUsd),
+                findings = findings.Select(f => new
+                {
+                    detector = f.Detector, person = f.Person, team = f.Team, wasted_usd = f.WastedUsd, formula = f.Formula, fix = f.Fix,
+                    subject = f.Subject, rowCount = f.Rows.Count, rows = f.Rows.Take(100),
+                }),
+            });
+        });
+
         read.MapGet("/budgets", (HttpContext http, IKeyStore keys) =>
         {
             var viewer = Viewer(http);

@@ -70,6 +70,8 @@ public sealed record LedgerEntry
     public bool PriceEstimated { get; init; }
     /// <summary>Output control applied, e.g. "max_tokens=1024(default)", "max_tokens=4096(cap)", "reasoning_effort=low(ceiling)".</summary>
     public string? OutputControl { get; init; }
+    /// <summary>The batch (the gateway's batch id) this row is one line of, for rows the batch lane settled.</summary>
+    public string? BatchId { get; init; }
 }
 
 /// <summary>How a request ended; every value still leaves a row.</summary>

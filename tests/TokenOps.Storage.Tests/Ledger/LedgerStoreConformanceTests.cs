@@ -170,6 +170,7 @@ public abstract class LedgerStoreConformanceTests
             Savings = new SavingsBreakdown { Routed = 1.000000001m, Degraded = 0.5m, Capped = 0m, CacheBreakpoint = 0.0000000004m, CacheHit = 2m, Batch = -0.25m },
             Levers = "routed,degraded,cache-breakpoint", RouteScore = 0.731, ParentId = "evt-parent", OutputControl = "max_tokens=1024(default)",
             PriceEstimated = true,
+            BatchId = "batch_tok1",
         };
         Assert.Equal(1, Store.Write([entry]));
         var stored = Assert.Single(Mine(s));

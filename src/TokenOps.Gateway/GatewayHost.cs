@@ -126,6 +126,12 @@ public static class GatewayHost
         services.AddSingleton<ForwardStage>();
         services.AddSingleton<GatewayPipeline>();
         services.AddSingleton<ModelsEndpoint>();
+        // The batch lane: files and batches forwarded to the provider, budgets held per batch, lines settled once.
+        services.AddSingleton<Batches.BatchUpstream>();
+        services.AddSingleton<Batches.BatchSettler>();
+        services.AddSingleton<Batches.BatchEndpoints>();
+        services.AddSingleton<Batches.BatchPoller>();
+        services.AddHostedService(sp => sp.GetRequiredService<Batches.BatchPoller>());
         services.AddSingleton(new AdminToken(options.AdminTokenEnv));
         services.AddSingleton<AdminCredentials>();
         services.AddSingleton(sp => new TokenOps.Storage.Retention.LedgerRetentionRunner(sp.GetRequiredService<ILedgerStore>(),
@@ -156,6 +162,7 @@ public static class GatewayHost
         app.MapGet("/v1/models/{**id}", (HttpContext http, string id, ModelsEndpoint models) => models.InvokeOneAsync(http, id))
             .WithMetadata(new MeteredRouteAttribute(ModelsEndpoint.RouteName));
         app.MapUsagePush();
+        Batches.BatchEndpoints.Map(app);
         app.MapUnknownEndpoints(ProxiedRoutes.Select(r => r.Path));
         app.MapHealth();
         AdminEndpoints.Map(app);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using TokenOps.Simulator.Protocols;
 using TokenOps.Simulator.Protocols.Anthropic;
+using TokenOps.Simulator.Protocols.Batches;
 using TokenOps.Simulator.Protocols.OpenAI;
 
 namespace TokenOps.Simulator;
@@ -62,6 +63,20 @@ public static class SimulatorApp
         app.MapGet("/v1/models", (RequestDelegate)models.HandleAsync);
         app.MapPost("/v1/messages", (RequestDelegate)messages.HandleAsync);
         app.MapPost("/v1/messages/count_tokens", (RequestDelegate)new CountTokensEndpoint(host).HandleAsync);
+        var batches = new SimBatches(host);
+        var openAIBatches = new OpenAIBatchEndpoints(batches);
+        var anthropicBatches = new AnthropicBatchEndpoints(batches);
+        app.MapPost("/v1/files", (RequestDelegate)openAIBatches.UploadAsync);
+        app.MapGet("/v1/files/{id}", (RequestDelegate)openAIBatches.GetFileAsync);
+        app.MapGet("/v1/files/{id}/content", (RequestDelegate)openAIBatches.GetFileContentAsync);
+        app.MapPost("/v1/batches", (RequestDelegate)openAIBatches.CreateAsync);
+        app.MapGet("/v1/batches", (RequestDelegate)openAIBatches.ListAsync);
+        app.MapGet("/v1/batches/{id}", (RequestDelegate)openAIBatches.GetAsync);
+        app.MapPost("/v1/batches/{id}/cancel", (RequestDelegate)openAIBatches.CancelAsync);
+        app.MapPost("/v1/messages/batches", (RequestDelegate)anthropicBatches.CreateAsync);
+        app.MapGet("/v1/messages/batches/{id}", (RequestDelegate)anthropicBatches.GetAsync);
+        app.MapGet("/v1/messages/batches/{id}/results", (RequestDelegate)anthropicBatches.ResultsAsync);
+        app.MapPost("/v1/messages/batches/{id}/cancel", (RequestDelegate)anthropicBatches.CancelAsync);
         app.MapGet("/_sim/bill", (RequestDelegate)(context => BillEndpoint.GetAsync(context, bill)));
         app.MapDelete("/_sim/bill", (RequestDelegate)(context => BillEndpoint.DeleteAsync(context, bill)));
         app.MapDelete("/_sim/prompt-cache", (RequestDelegate)(context =>

@@ -11,6 +11,10 @@ public static class SimProtocols
     public const string OpenAICompletions = "openai.completions";
     public const string OpenAIImages = "openai.images";
     public const string AnthropicMessages = "anthropic.messages";
+    /// <summary>One line of an OpenAI batch (billed at batch rates: <see cref="ServiceTier.Batch"/>).</summary>
+    public const string OpenAIBatch = "openai.batch";
+    /// <summary>One request of an Anthropic message batch (billed at batch rates).</summary>
+    public const string AnthropicBatch = "anthropic.batch";
 }
 
 /// <summary>

@@ -65,6 +65,15 @@ public sealed class SimulatorOptions
     /// </summary>
     public int PromptCacheMachines { get; set; } = 16;
 
+    /// <summary>
+    /// How long a batch (OpenAI <c>/v1/batches</c>, Anthropic <c>/v1/messages/batches</c>) takes on <see cref="TimeProvider"/>
+    /// before it ends: the providers' day compressed to seconds. At or past <see cref="BatchExpiry"/> a batch expires unprocessed.
+    /// </summary>
+    public TimeSpan BatchProcessingTime { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A batch's completion window (24 hours at both providers): unprocessed lines expire when it passes.</summary>
+    public TimeSpan BatchExpiry { get; set; } = TimeSpan.FromHours(24);
+
     /// <summary>Clock for <c>created</c> fields, bill timestamps and prompt-cache TTLs (delays always use real time).</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
@@ -84,6 +93,8 @@ public sealed class SimulatorOptions
         ArgumentNullException.ThrowIfNull(RandomFaults);
         ArgumentNullException.ThrowIfNull(Models);
         ArgumentNullException.ThrowIfNull(TimeProvider);
+        ArgumentOutOfRangeException.ThrowIfLessThan(BatchProcessingTime, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(BatchExpiry, TimeSpan.Zero);
         if (FaultRate > 0 && RandomFaults.Count == 0)
         {
             throw new ArgumentException("RandomFaults is empty but FaultRate > 0.", nameof(RandomFaults));

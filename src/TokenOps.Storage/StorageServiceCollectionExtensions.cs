@@ -44,6 +44,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().AdminCredentials);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Retention);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Planning);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Batches);
         return services;
     }
 
@@ -122,6 +123,7 @@ public sealed class StorageSession : IDisposable
         Planning = new SqlitePlanningQueries(database);
         RateLimits = new SqliteRateLimitStore(database, time);
         Sessions = new SqliteSessionStore(database);
+        Batches = new SqliteBatchStore(database);
         Probe = new SqlStorageProbe(StorageServiceCollectionExtensions.DisplayName(StorageKinds.Sqlite), _ => Task.FromResult<DbConnection>(database.Open()));
     }
 
@@ -147,6 +149,7 @@ public sealed class StorageSession : IDisposable
         Planning = new PostgresPlanningQueries(database);
         RateLimits = new PostgresRateLimitStore(database, time);
         Sessions = new PostgresSessionStore(database);
+        Batches = new PostgresBatchStore(database);
         Probe = new SqlStorageProbe(StorageServiceCollectionExtensions.DisplayName(StorageKinds.Postgres),
             async cancel => await database.DataSource.OpenConnectionAsync(cancel));
     }
@@ -197,6 +200,7 @@ public sealed class StorageSession : IDisposable
     public IAdminCredentialStore AdminCredentials { get; }
     public ILedgerRetention Retention { get; }
     public IPlanningQueries Planning { get; }
+    public IBatchStore Batches { get; }
 
     /// <summary>Closes what the session holds: SQLite's ledger write connection, PostgreSQL's connection pool.</summary>
     public void Dispose() => _owned.Dispose();

@@ -35,7 +35,7 @@ public static class FocusExport
         "SubAccountName", "SubAccountType", "Tags",
         "x_person", "x_team", "x_project", "x_feature", "x_outcome", "x_outcome_type", "x_outcome_rule", "x_ticket", "x_pull_request", "x_request_id",
         "x_request_status", "x_route", "x_token_class", "x_service_tier", "x_estimated", "x_catalog_version", "x_source",
-        "x_price_estimated",
+        "x_price_estimated", "x_batch_id",
     ];
 
     public const int FocusColumnCount = 57;
@@ -180,6 +180,8 @@ public static class FocusExport
         Set("x_source", e.Source);
         // Priced at a family sibling's rates (prices.familyFallback): the cost is an estimate, not the model's list price.
         Set("x_price_estimated", e.PriceEstimated ? "true" : "false");
+        // A batch-lane line: the batch it was part of (its cost is at the provider's batch price).
+        Set("x_batch_id", e.BatchId);
         return r;
     }
 

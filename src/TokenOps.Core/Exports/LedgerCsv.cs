@@ -20,7 +20,7 @@ public static class LedgerCsv
         "as_asked_nanos_estimate", "saved_routed_nanos", "saved_degraded_nanos", "saved_capped_nanos", "saved_cache_breakpoint_nanos",
         "saved_cache_hit_nanos", "saved_batch_nanos", "savings_levers", "route_score", "parent_id", "output_control", "price_estimated",
         "audio_input_tokens", "audio_output_tokens", "image_input_tokens", "image_output_tokens", "images", "audio_ms", "characters",
-        "audio_input_nanos", "audio_output_nanos", "image_input_nanos", "image_output_nanos", "image_nanos", "audio_second_nanos", "character_nanos",
+        "audio_input_nanos", "audio_output_nanos", "image_input_nanos", "image_output_nanos", "image_nanos", "audio_second_nanos", "character_nanos", "batch_id",
     ];
 
     public static string?[] Row(LedgerEntry e)
@@ -48,7 +48,7 @@ public static class LedgerCsv
             e.PriceEstimated ? "true" : "false",
             N(u.AudioInput), N(u.AudioOutput), N(u.ImageInput), N(u.ImageOutput), N(u.Images), N(u.AudioMilliseconds), N(u.Characters),
             N(NanoUsd.FromUsd(c.AudioInput)), N(NanoUsd.FromUsd(c.AudioOutput)), N(NanoUsd.FromUsd(c.ImageInput)), N(NanoUsd.FromUsd(c.ImageOutput)),
-            N(NanoUsd.FromUsd(c.Images)), N(NanoUsd.FromUsd(c.AudioSeconds)), N(NanoUsd.FromUsd(c.Characters)),
+            N(NanoUsd.FromUsd(c.Images)), N(NanoUsd.FromUsd(c.AudioSeconds)), N(NanoUsd.FromUsd(c.Characters)), e.BatchId,
         ];
     }
 }

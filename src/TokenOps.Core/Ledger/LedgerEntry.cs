@@ -89,6 +89,8 @@ public sealed record LedgerEntry
     public string? ClientFamily { get; init; }
     /// <summary>The key's kind when the row was written: person or automation.</summary>
     public string? KeyKind { get; init; }
+    /// <summary>The batch (the gateway's batch id) this row is one line of, for rows the batch lane settled.</summary>
+    public string? BatchId { get; init; }
 }
 
 /// <summary>How a request ended; every value still leaves a row.</summary>

@@ -82,6 +82,22 @@ public sealed class GatewayOptions
 
     /// <summary>How long per-request ledger detail is kept (rollups for ever); exported before it is purged.</summary>
     public RetentionOptions Retention { get; set; } = new();
+
+    /// <summary>The batch lane: upload bound, lines per batch, how often a replica polls unsettled batches.</summary>
+    public BatchOptions Batches { get; set; } = new();
+}
+
+/// <summary>tokenops.json "batches".</summary>
+public sealed class BatchOptions
+{
+    /// <summary>The largest batch upload (OpenAI file, Anthropic request body) the gateway reads, in bytes.</summary>
+    public long MaxBodyBytes { get; set; } = 64L << 20;
+
+    /// <summary>The most lines one batch may hold (both providers allow 50,000 or more; a bound keeps the check cheap).</summary>
+    public int MaxLines { get; set; } = 50_000;
+
+    /// <summary>Seconds between polls of unsettled batches (each replica; jittered by ±20 %). 0 turns polling off.</summary>
+    public double PollSeconds { get; set; } = 30;
 }
 
 public sealed class BudgetsOptions

@@ -112,6 +112,9 @@ public sealed class ModelRouter
         return null;
     }
 
+    /// <summary>A configured provider by name (a batch record names the provider it went to), or null.</summary>
+    public ProviderEndpoint? Provider(string name) => _providers.GetValueOrDefault(name);
+
     /// <summary>Model ids this gateway can route, for GET /v1/models.</summary>
     public IEnumerable<string> RoutableModels(Dialect dialect)
     {

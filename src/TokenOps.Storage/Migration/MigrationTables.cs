@@ -37,6 +37,8 @@ public static class MigrationTables
         // The chain is copied as written (seq, hashes): `tokenops audit --verify` holds on the new backend too.
         new("audit_log", ["seq"]),
         new("admin_credentials", ["id"]),
+        new("batch_files", ["id"]),
+        new("batches", ["id"]),
         new("rate_limits_version", ["id"], "ON CONFLICT (id) DO UPDATE SET version = excluded.version WHERE rate_limits_version.version < excluded.version"),
     ];
 

@@ -202,6 +202,20 @@ internal static class PostgresMigrations
             id text COLLATE "C" PRIMARY KEY, name text COLLATE "C" NOT NULL UNIQUE, scopes text NOT NULL, display_prefix text NOT NULL,
             created_at text COLLATE "C" NOT NULL, revoked_at text COLLATE "C", hash text COLLATE "C" NOT NULL UNIQUE);
         """),
+        ("1300_batches", """
+        CREATE TABLE IF NOT EXISTS batch_files (
+            id text COLLATE "C" PRIMARY KEY, provider text NOT NULL, owner text COLLATE "C" NOT NULL, key_id text, purpose text NOT NULL, filename text,
+            bytes bigint NOT NULL, endpoint text, line_count bigint NOT NULL, worst_nanos bigint NOT NULL, batch_id text, created_at text COLLATE "C" NOT NULL);
+        CREATE TABLE IF NOT EXISTS batches (
+            id text COLLATE "C" PRIMARY KEY, provider_batch_id text NOT NULL, protocol text NOT NULL, provider text NOT NULL, owner text COLLATE "C" NOT NULL,
+            key_id text, person text, team text, project text, feature text, tags text, endpoint text, input_file_id text, status text NOT NULL,
+            reserved_nanos bigint NOT NULL, line_count bigint NOT NULL, created_at text COLLATE "C" NOT NULL, ended_at text, output_file_id text,
+            error_file_id text, claimed_by text, claimed_until text COLLATE "C", settled_at text, settled_nanos bigint, settled_rows bigint);
+        CREATE INDEX IF NOT EXISTS batches_owner ON batches(owner, protocol, created_at);
+        CREATE INDEX IF NOT EXISTS batches_unsettled ON batches(created_at) WHERE settled_at IS NULL;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS batch_id text;
+        CREATE INDEX IF NOT EXISTS ledger_batch ON ledger(batch_id) WHERE batch_id IS NOT NULL;
+        """),
     ];
 
     /// <summary>A rollup table with SQLite's columns and primary key (person-level tables lead with team, the others with the bucket).</summary>

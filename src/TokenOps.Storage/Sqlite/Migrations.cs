@@ -196,6 +196,22 @@ internal static class Migrations
             id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, scopes TEXT NOT NULL, display_prefix TEXT NOT NULL,
             created_at TEXT NOT NULL, revoked_at TEXT, hash TEXT NOT NULL UNIQUE);
         """),
+        // The batch lane: files (uploaded inputs with their checked worst case, batches' outputs) and batches (owner,
+        // attribution, the budget hold, the settlement claim); each settled line's ledger row names its batch.
+        ("1300_batches", """
+        CREATE TABLE IF NOT EXISTS batch_files (
+            id TEXT PRIMARY KEY, provider TEXT NOT NULL, owner TEXT NOT NULL, key_id TEXT, purpose TEXT NOT NULL, filename TEXT,
+            bytes INTEGER NOT NULL, endpoint TEXT, line_count INTEGER NOT NULL, worst_nanos INTEGER NOT NULL, batch_id TEXT, created_at TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS batches (
+            id TEXT PRIMARY KEY, provider_batch_id TEXT NOT NULL, protocol TEXT NOT NULL, provider TEXT NOT NULL, owner TEXT NOT NULL,
+            key_id TEXT, person TEXT, team TEXT, project TEXT, feature TEXT, tags TEXT, endpoint TEXT, input_file_id TEXT, status TEXT NOT NULL,
+            reserved_nanos INTEGER NOT NULL, line_count INTEGER NOT NULL, created_at TEXT NOT NULL, ended_at TEXT, output_file_id TEXT,
+            error_file_id TEXT, claimed_by TEXT, claimed_until TEXT, settled_at TEXT, settled_nanos INTEGER, settled_rows INTEGER);
+        CREATE INDEX IF NOT EXISTS batches_owner ON batches(owner, protocol, created_at);
+        CREATE INDEX IF NOT EXISTS batches_unsettled ON batches(created_at) WHERE settled_at IS NULL;
+        ALTER TABLE ledger ADD COLUMN batch_id TEXT;
+        CREATE INDEX IF NOT EXISTS ledger_batch ON ledger(batch_id) WHERE batch_id IS NOT NULL;
+        """),
     ];
 
     public static void Apply(SqliteConnection connection)

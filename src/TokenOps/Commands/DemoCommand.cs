@@ -63,12 +63,14 @@ internal static class DemoCommand
             using var http = new HttpClient { BaseAddress = gateway.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
             var outcomes = new DemoOutcomes(http, clock, webhookSecret);
             var alerts = gateway.Services.GetRequiredService<AlertEngine>();
+            var nightly = new DemoNightlyEval(http, keyStore.Create("evalbot", "ml-evals").Secret);
             var traffic = new DemoTraffic(http, clock, keys)
             {
                 // At each workday's end: the day's merged PRs arrive by webhook, and the alert rules run on the day's spend.
                 DayEnded = async (_, ct) =>
                 {
                     await outcomes.MergeDayAsync(ct);
+                    await nightly.NightAsync(ct);
                     await gateway.FlushLedgerAsync();
                     alerts.Evaluate();
                 },
@@ -90,11 +92,12 @@ internal static class DemoCommand
             // (an hour before the last simulated midnight: the demo clock keeps running while the report is printed)
             var asOf = firstDay.AddDays(dayCount).AddHours(-1);
             clock.JumpTo(asOf);
+            await nightly.FinishAsync(stopping);
             await gateway.FlushLedgerAsync();
             alerts.Evaluate();
             var rows = gateway.Services.GetRequiredService<ILedgerStore>().Read();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Sent {traffic.Sent} requests in {(DateTime.UtcNow - started).TotalSeconds:0.0} s: {traffic.Refused} refused by a hard budget (402, expected), {traffic.Degraded} degraded, {traffic.Failed} failed; {outcomes.Merged} merged PRs by webhook."));
+                $"Sent {traffic.Sent} requests in {(DateTime.UtcNow - started).TotalSeconds:0.0} s: {traffic.Refused} refused by a hard budget (402, expected), {traffic.Degraded} degraded, {traffic.Failed} failed; {outcomes.Merged} merged PRs by webhook; {nightly.Submitted} nightly evaluation requests through the batch lane ({nightly.Refused} nights refused by a budget)."));
             DemoSummary.Print(rows, Console.Out);
             DemoReport.Print(gateway.Services, options, rows, firstDay, asOf, Console.Out);
             DemoWhatIf.Print(gateway.Services, firstDay, asOf, Console.Out);

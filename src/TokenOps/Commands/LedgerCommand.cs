@@ -112,6 +112,7 @@ internal static class LedgerCommand
                 w.WriteNumber("image_nanos", NanoUsd.FromUsd(e.Cost.Images));
                 w.WriteNumber("audio_second_nanos", NanoUsd.FromUsd(e.Cost.AudioSeconds));
                 w.WriteNumber("character_nanos", NanoUsd.FromUsd(e.Cost.Characters));
+                Str(w, "batch_id", e.BatchId);
                 w.WriteEndObject();
             }
             stdout.WriteByte((byte)'\n');

@@ -133,6 +133,7 @@ public sealed class FocusExportTests
     {
         Assert.All(FocusExport.Rows(Entry()), r => Assert.Equal("false", Cell(r, "x_price_estimated")));
         Assert.All(FocusExport.Rows(Entry() with { PriceEstimated = true }), r => Assert.Equal("true", Cell(r, "x_price_estimated")));
+        Assert.All(FocusExport.Rows(Entry() with { BatchId = "batch_tok1" }), r => Assert.Equal("batch_tok1", Cell(r, "x_batch_id")));
     }
 
     [Fact]

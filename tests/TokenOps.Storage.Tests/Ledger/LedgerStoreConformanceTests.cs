@@ -173,6 +173,7 @@ public abstract class LedgerStoreConformanceTests
             // Fingerprints: 64-bit hashes at both ends of the range, counts, and the names waste detection reads.
             PrefixHash = long.MinValue, PrefixTokens = 6_000, PromptHash = long.MaxValue, TurnSimHash = -42, MessageCount = 7,
             FinishReason = "max_tokens", ToolCallCount = 3, ClientFamily = "claude-code", KeyKind = "automation",
+            BatchId = "batch_tok1",
         };
         Assert.Equal(1, Store.Write([entry]));
         var stored = Assert.Single(Mine(s));

@@ -1,0 +1,49 @@
+using System.Net.Http.Headers;
+using TokenOps.Gateway.Protocols;
+using TokenOps.Gateway.Providers;
+
+namespace TokenOps.Gateway.Batches;
+
+/// <summary>A provider's answer to one batch-lane call, read whole (batch objects and result files are bounded by the provider).</summary>
+public sealed record UpstreamAnswer(int Status, byte[] Body, string? ContentType)
+{
+    public bool Ok => Status is >= 200 and < 300;
+}
+
+/// <summary>Calls the provider's batch and file endpoints with the operator's key (the client's key never leaves the gateway).</summary>
+public sealed class BatchUpstream(HttpMessageInvoker http)
+{
+    public async Task<UpstreamAnswer> SendAsync(ProviderEndpoint provider, HttpMethod method, string path, HttpContent? content, CancellationToken cancel)
+    {
+        using var request = new HttpRequestMessage(method, provider.UrlFor(path)) { Content = content };
+        var key = provider.ApiKey?.Reveal();
+        if (provider.Dialect == Dialect.Anthropic)
+        {
+            if (key is not null) request.Headers.TryAddWithoutValidation("x-api-key", key);
+            request.Headers.TryAddWithoutValidation("anthropic-version", "2023-06-01");
+        }
+        else if (key is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        timeout.CancelAfter(provider.Timeout);
+        try
+        {
+            using var response = await http.SendAsync(request, timeout.Token);
+            var body = await response.Content.ReadAsByteArrayAsync(timeout.Token);
+            return new UpstreamAnswer((int)response.StatusCode, body, response.Content.Headers.ContentType?.ToString());
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !cancel.IsCancellationRequested)
+        {
+            throw new GatewayException(502, "upstream_unreachable", $"Provider '{provider.Name}' could not be reached for the batch call ({ex.GetType().Name}).");
+        }
+    }
+
+    public static HttpContent Json(byte[] body)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        return content;
+    }
+}

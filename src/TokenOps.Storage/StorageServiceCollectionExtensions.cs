@@ -44,6 +44,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().AdminCredentials);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Retention);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Planning);
+        // The database's response cache, unless Redis (AddTokenOpsRedisCounters, registered after: the last one wins) shares one across the fleet.
+        services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().ResponseCache);
         return services;
     }
 
@@ -64,6 +66,8 @@ public static class StorageServiceCollectionExtensions
         // Router session pins too: a conversation's turns stay on one model whichever replica serves them.
         services.AddSingleton<TokenOps.Core.Routing.ISessionPins>(sp => new Redis.RedisSessionPins(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>(),
             sessionPinLifetime ?? TimeSpan.FromHours(1)));
+        // And the response cache: an answer stored by one replica is a hit on all.
+        services.AddSingleton<IResponseCacheStore>(sp => new Redis.RedisResponseCacheStore(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>()));
         return services;
     }
 
@@ -122,6 +126,7 @@ public sealed class StorageSession : IDisposable
         Planning = new SqlitePlanningQueries(database);
         RateLimits = new SqliteRateLimitStore(database, time);
         Sessions = new SqliteSessionStore(database);
+        ResponseCache = new SqliteResponseCacheStore(database);
         Probe = new SqlStorageProbe(StorageServiceCollectionExtensions.DisplayName(StorageKinds.Sqlite), _ => Task.FromResult<DbConnection>(database.Open()));
     }
 
@@ -147,6 +152,7 @@ public sealed class StorageSession : IDisposable
         Planning = new PostgresPlanningQueries(database);
         RateLimits = new PostgresRateLimitStore(database, time);
         Sessions = new PostgresSessionStore(database);
+        ResponseCache = new PostgresResponseCacheStore(database);
         Probe = new SqlStorageProbe(StorageServiceCollectionExtensions.DisplayName(StorageKinds.Postgres),
             async cancel => await database.DataSource.OpenConnectionAsync(cancel));
     }
@@ -197,6 +203,8 @@ public sealed class StorageSession : IDisposable
     public IAdminCredentialStore AdminCredentials { get; }
     public ILedgerRetention Retention { get; }
     public IPlanningQueries Planning { get; }
+    /// <summary>The response cache's entries in the database (the gateway uses Redis instead when "redis" is configured).</summary>
+    public IResponseCacheStore ResponseCache { get; }
 
     /// <summary>Closes what the session holds: SQLite's ledger write connection, PostgreSQL's connection pool.</summary>
     public void Dispose() => _owned.Dispose();

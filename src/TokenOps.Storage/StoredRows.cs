@@ -62,7 +62,7 @@ public static class StoredRows
             Source = r.GetString(38), SessionId = S(39), BudgetAction = S(40), Justification = S(41),
             Savings = SavingsBreakdown.FromNanos(r.GetInt64(46), r.GetInt64(47), r.GetInt64(48), r.GetInt64(49), r.GetInt64(50), r.GetInt64(51)),
             Levers = S(52), RouteScore = r.IsDBNull(53) ? null : r.GetDouble(53), ParentId = S(54), OutputControl = S(55),
-            PriceEstimated = Flag(56),
+            PriceEstimated = Flag(56), CacheHit = S(71), CacheSourceId = S(72),
         };
     }
 

@@ -70,6 +70,10 @@ public sealed record LedgerEntry
     public bool PriceEstimated { get; init; }
     /// <summary>Output control applied, e.g. "max_tokens=1024(default)", "max_tokens=4096(cap)", "reasoning_effort=low(ceiling)".</summary>
     public string? OutputControl { get; init; }
+    /// <summary>"exact" or "semantic" when TokenOps' response cache answered (cost 0, no tokens billed); null otherwise.</summary>
+    public string? CacheHit { get; init; }
+    /// <summary>The event id of the row whose answer a cache hit reused (its cost is this row's cache-hit saving).</summary>
+    public string? CacheSourceId { get; init; }
 }
 
 /// <summary>How a request ended; every value still leaves a row.</summary>

@@ -37,6 +37,7 @@ public static class MigrationTables
         // The chain is copied as written (seq, hashes): `tokenops audit --verify` holds on the new backend too.
         new("audit_log", ["seq"]),
         new("admin_credentials", ["id"]),
+        new("response_cache", ["cache_key"]),
         new("rate_limits_version", ["id"], "ON CONFLICT (id) DO UPDATE SET version = excluded.version WHERE rate_limits_version.version < excluded.version"),
     ];
 

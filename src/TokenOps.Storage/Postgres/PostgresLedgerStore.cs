@@ -60,6 +60,7 @@ public sealed class PostgresLedgerStore(PostgresDatabase database) : ILedgerStor
         Long("image_input_nanos", e => NanoUsd.FromUsd(e.Cost.ImageInput)), Long("image_output_nanos", e => NanoUsd.FromUsd(e.Cost.ImageOutput)),
         Long("image_nanos", e => NanoUsd.FromUsd(e.Cost.Images)), Long("audio_second_nanos", e => NanoUsd.FromUsd(e.Cost.AudioSeconds)),
         Long("character_nanos", e => NanoUsd.FromUsd(e.Cost.Characters)),
+        Text("cache_hit", e => e.CacheHit), Text("cache_source_id", e => e.CacheSourceId),
     ];
 
     private static readonly string ColumnList = string.Join(", ", Columns.Select(c => c.Name));

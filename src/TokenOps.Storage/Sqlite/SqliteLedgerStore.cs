@@ -21,7 +21,8 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore, I
         "saved_routed_nanos, saved_degraded_nanos, saved_capped_nanos, saved_cache_breakpoint_nanos, saved_cache_hit_nanos, saved_batch_nanos, " +
         "savings_levers, route_score, parent_id, output_control, price_estimated, " +
         "audio_input_tokens, audio_output_tokens, image_input_tokens, image_output_tokens, images, audio_ms, characters, " +
-        "audio_input_nanos, audio_output_nanos, image_input_nanos, image_output_nanos, image_nanos, audio_second_nanos, character_nanos";
+        "audio_input_nanos, audio_output_nanos, image_input_nanos, image_output_nanos, image_nanos, audio_second_nanos, character_nanos, " +
+        "cache_hit, cache_source_id";
 
     private static readonly string[] ColumnNames = Columns.Split(", ");
     private static readonly string ColumnValues = string.Join(", ", ColumnNames.Select((_, i) => "?" + (i + 1).ToString(CultureInfo.InvariantCulture)));
@@ -98,6 +99,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore, I
             Int(65, NanoUsd.FromUsd(c.AudioInput)); Int(66, NanoUsd.FromUsd(c.AudioOutput)); Int(67, NanoUsd.FromUsd(c.ImageInput));
             Int(68, NanoUsd.FromUsd(c.ImageOutput)); Int(69, NanoUsd.FromUsd(c.Images)); Int(70, NanoUsd.FromUsd(c.AudioSeconds));
             Int(71, NanoUsd.FromUsd(c.Characters));
+            Text(72, e.CacheHit); Text(73, e.CacheSourceId);
         }
 
         public void Dispose() => _statement.Dispose();

@@ -82,6 +82,8 @@ public sealed class GatewayOptions
 
     /// <summary>How long per-request ledger detail is kept (rollups for ever); exported before it is purged.</summary>
     public RetentionOptions Retention { get; set; } = new();
+    /// <summary>TokenOps' response cache: the exact cache per route and team (off by default).</summary>
+    public ResponseCacheOptions Cache { get; set; } = new();
 }
 
 public sealed class BudgetsOptions

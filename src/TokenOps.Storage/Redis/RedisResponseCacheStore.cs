@@ -4,7 +4,7 @@ namespace TokenOps.Storage.Redis;
 
 /// <summary>
 /// The response cache shared by a fleet. Each entry is a hash (answer, source id, source cost, times) that Redis expires
-/// at the entry's own expiry; the LRU order is a sorted set scored by last use and the sizes a hash, so the size bound
+/// when the entry's time is up (PEXPIRE from the caller's clock, so a server clock that differs moves nothing); the LRU order is a sorted set scored by last use and the sizes a hash, so the size bound
 /// holds whatever Redis' maxmemory policy is. Every key shares the <c>{rc}</c> hash tag (one cluster slot), so each
 /// operation is one short script: a lookup marks the entry used, a store evicts the least recently used (and forgets
 /// entries Redis already expired) until the total fits.
@@ -34,7 +34,7 @@ public sealed class RedisResponseCacheStore(IConnectionMultiplexer redis, string
         local old = redis.call('HGET', KEYS[3], ARGV[1])
         if old then redis.call('HINCRBY', KEYS[3], '', -tonumber(old)) end
         redis.call('HSET', KEYS[1], 'answer', ARGV[2], 'source', ARGV[3], 'cost', ARGV[4], 'created', ARGV[5], 'expires', ARGV[6])
-        redis.call('PEXPIREAT', KEYS[1], ARGV[6])
+        redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[6]) - tonumber(ARGV[7]))
         redis.call('ZADD', KEYS[2], ARGV[7], ARGV[1])
         redis.call('HSET', KEYS[3], ARGV[1], ARGV[8])
         local total = redis.call('HINCRBY', KEYS[3], '', tonumber(ARGV[8]))

@@ -161,7 +161,7 @@ internal sealed class ResponsesReplayWriter : ReplayWriter
         void Emit(string type, JsonObject data)
         {
             var e = new JsonObject { ["type"] = type, ["sequence_number"] = sequence++ };
-            foreach (var (key, value) in data) e[key] = value;
+            foreach (var (key, value) in data) e[key] = value?.DeepClone();
             sse.Event(type, e);
         }
         var pending = (JsonObject)answer.DeepClone();

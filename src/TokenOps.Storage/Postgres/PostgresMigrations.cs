@@ -168,6 +168,7 @@ internal static class PostgresMigrations
         ALTER TABLE ledger ADD COLUMN IF NOT EXISTS image_nanos bigint NOT NULL DEFAULT 0;
         ALTER TABLE ledger ADD COLUMN IF NOT EXISTS audio_second_nanos bigint NOT NULL DEFAULT 0;
         ALTER TABLE ledger ADD COLUMN IF NOT EXISTS character_nanos bigint NOT NULL DEFAULT 0;
+        """),
         ("1200_ledger_cache_hit", """
         ALTER TABLE ledger ADD COLUMN IF NOT EXISTS cache_hit text;
         ALTER TABLE ledger ADD COLUMN IF NOT EXISTS cache_source_id text COLLATE "C";

@@ -162,6 +162,7 @@ internal static class Migrations
         ALTER TABLE ledger ADD COLUMN image_nanos INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE ledger ADD COLUMN audio_second_nanos INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE ledger ADD COLUMN character_nanos INTEGER NOT NULL DEFAULT 0;
+        """),
         // Response cache hits: which cache answered (exact or semantic) and the row whose answer was reused.
         ("1200_ledger_cache_hit", """
         ALTER TABLE ledger ADD COLUMN cache_hit TEXT;

@@ -122,6 +122,10 @@ public static class GatewayHost
         services.AddSingleton<Routing.CascadeStage>();
         services.AddSingleton(new PromptCache.PromptCachePolicy(options.PromptCache));
         services.AddSingleton<PromptCacheStage>();
+        // The response cache: the exact lookup first; a second lookup (semantic) registers after it (IResponseCacheLookup).
+        services.AddSingleton(new ResponseCache.ResponseCachePolicy(options.Cache));
+        services.AddSingleton<ResponseCache.IResponseCacheLookup, ResponseCache.ExactResponseCache>();
+        services.AddSingleton<ResponseCache.ResponseCacheStage>();
         services.AddSingleton<SettleStage>();
         services.AddSingleton<ForwardStage>();
         services.AddSingleton<GatewayPipeline>();

@@ -45,6 +45,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Retention);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Planning);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Batches);
+        // The database's response cache, unless Redis (AddTokenOpsRedisCounters, registered after: the last one wins) shares one across the fleet.
+        services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().ResponseCache);
         return services;
     }
 
@@ -65,6 +67,8 @@ public static class StorageServiceCollectionExtensions
         // Router session pins too: a conversation's turns stay on one model whichever replica serves them.
         services.AddSingleton<TokenOps.Core.Routing.ISessionPins>(sp => new Redis.RedisSessionPins(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>(),
             sessionPinLifetime ?? TimeSpan.FromHours(1)));
+        // And the response cache: an answer stored by one replica is a hit on all.
+        services.AddSingleton<IResponseCacheStore>(sp => new Redis.RedisResponseCacheStore(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>()));
         return services;
     }
 
@@ -124,6 +128,7 @@ public sealed class StorageSession : IDisposable
         RateLimits = new SqliteRateLimitStore(database, time);
         Sessions = new SqliteSessionStore(database);
         Batches = new SqliteBatchStore(database);
+        ResponseCache = new SqliteResponseCacheStore(database);
         Probe = new SqlStorageProbe(StorageServiceCollectionExtensions.DisplayName(StorageKinds.Sqlite), _ => Task.FromResult<DbConnection>(database.Open()));
     }
 
@@ -150,6 +155,7 @@ public sealed class StorageSession : IDisposable
         RateLimits = new PostgresRateLimitStore(database, time);
         Sessions = new PostgresSessionStore(database);
         Batches = new PostgresBatchStore(database);
+        ResponseCache = new PostgresResponseCacheStore(database);
         Probe = new SqlStorageProbe(StorageServiceCollectionExtensions.DisplayName(StorageKinds.Postgres),
             async cancel => await database.DataSource.OpenConnectionAsync(cancel));
     }
@@ -201,6 +207,8 @@ public sealed class StorageSession : IDisposable
     public ILedgerRetention Retention { get; }
     public IPlanningQueries Planning { get; }
     public IBatchStore Batches { get; }
+    /// <summary>The response cache's entries in the database (the gateway uses Redis instead when "redis" is configured).</summary>
+    public IResponseCacheStore ResponseCache { get; }
 
     /// <summary>Closes what the session holds: SQLite's ledger write connection, PostgreSQL's connection pool.</summary>
     public void Dispose() => _owned.Dispose();

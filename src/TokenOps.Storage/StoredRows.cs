@@ -65,7 +65,7 @@ public static class StoredRows
             PriceEstimated = Flag(56),
             PrefixHash = r.IsDBNull(71) ? null : r.GetInt64(71), PrefixTokens = r.GetInt64(72),
             PromptHash = r.IsDBNull(73) ? null : r.GetInt64(73), TurnSimHash = r.IsDBNull(74) ? null : r.GetInt64(74),
-            MessageCount = r.GetInt32(75), FinishReason = S(76), ToolCallCount = r.GetInt32(77), ClientFamily = S(78), KeyKind = S(79), BatchId = S(80),
+            MessageCount = r.GetInt32(75), FinishReason = S(76), ToolCallCount = r.GetInt32(77), ClientFamily = S(78), KeyKind = S(79), BatchId = S(80), CacheHit = S(81), CacheSourceId = S(82),
         };
     }
 

@@ -21,6 +21,7 @@ public static class LedgerCsv
         "saved_cache_hit_nanos", "saved_batch_nanos", "savings_levers", "route_score", "parent_id", "output_control", "price_estimated",
         "audio_input_tokens", "audio_output_tokens", "image_input_tokens", "image_output_tokens", "images", "audio_ms", "characters",
         "audio_input_nanos", "audio_output_nanos", "image_input_nanos", "image_output_nanos", "image_nanos", "audio_second_nanos", "character_nanos", "batch_id",
+        "cache_hit", "cache_source_id",
     ];
 
     public static string?[] Row(LedgerEntry e)
@@ -49,6 +50,7 @@ public static class LedgerCsv
             N(u.AudioInput), N(u.AudioOutput), N(u.ImageInput), N(u.ImageOutput), N(u.Images), N(u.AudioMilliseconds), N(u.Characters),
             N(NanoUsd.FromUsd(c.AudioInput)), N(NanoUsd.FromUsd(c.AudioOutput)), N(NanoUsd.FromUsd(c.ImageInput)), N(NanoUsd.FromUsd(c.ImageOutput)),
             N(NanoUsd.FromUsd(c.Images)), N(NanoUsd.FromUsd(c.AudioSeconds)), N(NanoUsd.FromUsd(c.Characters)), e.BatchId,
+            e.CacheHit, e.CacheSourceId,
         ];
     }
 }

@@ -91,6 +91,10 @@ public sealed record LedgerEntry
     public string? KeyKind { get; init; }
     /// <summary>The batch (the gateway's batch id) this row is one line of, for rows the batch lane settled.</summary>
     public string? BatchId { get; init; }
+    /// <summary>"exact" or "semantic" when TokenOps' response cache answered (cost 0, no tokens billed); null otherwise.</summary>
+    public string? CacheHit { get; init; }
+    /// <summary>The event id of the row whose answer a cache hit reused (its cost is this row's cache-hit saving).</summary>
+    public string? CacheSourceId { get; init; }
 }
 
 /// <summary>How a request ended; every value still leaves a row.</summary>

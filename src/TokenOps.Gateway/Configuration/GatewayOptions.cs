@@ -85,6 +85,9 @@ public sealed class GatewayOptions
 
     /// <summary>The batch lane: upload bound, lines per batch, how often a replica polls unsettled batches.</summary>
     public BatchOptions Batches { get; set; } = new();
+
+    /// <summary>TokenOps' response cache: the exact cache per route and team (off by default).</summary>
+    public ResponseCacheOptions Cache { get; set; } = new();
 }
 
 /// <summary>tokenops.json "batches".</summary>

@@ -46,6 +46,7 @@ public static class GatewayOptionsValidator
         options.RateLimits.Validate(source);
         options.OutputControl.Validate(source, options.Budgets.Tiers.Keys);
         options.PromptCache.Validate(source);
+        options.Cache.Validate(source);
         options.Outcomes.Validate(source);
         options.Retention.Validate(source, options.Budgets);
     }

@@ -163,6 +163,7 @@ public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle
             }
             // A cascade judges a cheaper model's answer before anyone sees it; a failing one is billed on its own row.
             if (context.AnswerCheck?.Invoke(buffer.AsMemory(0, filled)) is { } failed) throw new Routing.CascadeEscalation(failed);
+            context.AnswerCapture?.OnJson(buffer.AsMemory(0, filled));
             // The client may have left while the provider answered: the row says so, with the usage the provider reported.
             if (context.Http.RequestAborted.IsCancellationRequested) context.Fail(499, LedgerOutcome.ClientAborted, "client_aborted");
             settle.Settle(context);
@@ -213,6 +214,7 @@ public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle
                 while (SseFraming.TryReadEvent(buffer.AsSpan(consumed, filled - consumed), out var length, out var name, out var data))
                 {
                     var forward = MeterEvent(meter, name, data);
+                    context.AnswerCapture?.OnEvent(name, data);
                     if (meter.IsTerminal && !context.Settled)
                     {
                         if (consumed > runStart) output.Write(buffer.AsSpan(runStart, consumed - runStart));

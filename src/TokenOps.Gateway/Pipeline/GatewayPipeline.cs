@@ -18,12 +18,16 @@ namespace TokenOps.Gateway.Pipeline;
 ///  4a. output control: the caller's output limit (a default when the request sets none, a cap) and reasoning ceiling are
 ///     written into the body; it needs the route, the caller's team and tier (1) and the model's own output limit (4), and
 ///     runs before 4b and 5 so that rate limits and reservations size the request from the limit the provider will obey;
+///  4c. response cache: a request identical to an earlier one in the same tenant scope (the key is the canonical request
+///     with the model that serves, after 4, and the output limit of 4a) is answered from the stored answer, in the client's
+///     protocol, JSON or SSE; before 4b and 5, so a hit is not rate-limited by tokens, reserves nothing and costs nothing
+///     (its row, cost 0, records the saving). A cacheable miss goes on and its answer is stored after 6 when it came back whole;
 ///  4b. rate limits: the key's, person's and team's requests and tokens per minute and requests in flight, or 429 with
 ///     Retry-After; tokens are the reservation estimate, so it needs the body (3) and the model (4), and runs before 5 so
 ///     a refused request reserves no budget. Its lease is released in the finally, once, however the request ended;
 ///  5. admit: tier model allow-list, soft caps (warn, degrade, require a justification), then reserve the worst case
 ///     against every budget the request falls under, or refuse with 402; it needs the person (1), the project (2),
-///     max_tokens (3) and the price (4), and must precede 6. A response cache, when added, goes before it: hits reserve nothing;
+///     max_tokens (3) and the price (4), and must precede 6. The response cache (4c) goes before it: hits reserve nothing;
 ///  5b. prompt-cache help: Anthropic breakpoints or an OpenAI prompt_cache_key, for the teams and routes that turn it on;
 ///     after 5, so it sees the model that serves (a degrade changes the minimum cacheable length); it changes no token
 ///     count, so the reservation stands;
@@ -41,6 +45,7 @@ public sealed class GatewayPipeline(
     ModelRouterHolder router,
     Routing.RouterStage autoRouter,
     OutputControlStage outputControl,
+    ResponseCache.ResponseCacheStage responseCache,
     RateLimitStage rateLimit,
     AdmitStage admit,
     PromptCacheStage promptCache,
@@ -60,10 +65,12 @@ public sealed class GatewayPipeline(
             await read.RunAsync(context);
             if (!await autoRouter.TryRouteAsync(context)) context.ModelRoute = router.Current.Resolve(context.Facts!.Model, route.Dialect, context.Facts.PriceVariant);
             outputControl.Run(context);
+            if (await responseCache.TryAnswerAsync(context)) return;
             await rateLimit.RunAsync(context);
             await admit.RunAsync(context);
             promptCache.Run(context);
             await forward.RunAsync(context);
+            responseCache.Remember(context);
             await autoRouter.AfterAnswerAsync(context);
         }
         catch (GatewayException ex)

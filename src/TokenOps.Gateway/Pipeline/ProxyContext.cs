@@ -85,6 +85,15 @@ public sealed class ProxyContext(HttpContext http, ProtocolRoute route, string e
         Reservation = null;
         return attempt;
     }
+    /// <summary>The response cache that answered ("exact", "semantic"), the row whose answer it reused and that row's cost (the saving).</summary>
+    public string? CacheHit { get; set; }
+    public string? CacheSourceId { get; set; }
+    public long CacheSavedNanos { get; set; }
+    /// <summary>A cacheable miss: the request as the cache lookups saw it, and the provider's answer as the forward stage relays it.</summary>
+    public ResponseCache.CacheQuery? CacheQuery { get; set; }
+    public ResponseCache.AnswerCapture? AnswerCapture { get; set; }
+    /// <summary>The cost the ledger row records, set at settlement (what a cached copy of this answer saves).</summary>
+    public long? SettledCostNanos { get; set; }
     /// <summary>The rate-limit lease taken by the rate limit stage; released once when the pipeline is done.</summary>
     public TokenOps.Core.RateLimits.RateLimitLease? RateLimitLease { get; set; }
     /// <summary>The tokens the ledger row records (input and output), set at settlement; rate limits are corrected to it.</summary>

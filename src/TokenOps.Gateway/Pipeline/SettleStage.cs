@@ -38,6 +38,7 @@ public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimePr
         if (context.BudgetLeftBeforeNanos is { } before && !context.Http.Response.HasStarted)
             context.Http.Response.Headers[AdmitStage.RemainingHeader] = AdmitStage.Usd(Math.Max(0, before - entry.CostNanos));
         context.SettledTokens = entry.Usage.Total;
+        context.SettledCostNanos = entry.CostNanos;
         ledger.Record(entry);
         telemetry.Record(entry, context.Activity);
     }
@@ -78,8 +79,12 @@ public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimePr
             ProviderRequestId = context.Meter?.ProviderRequestId,
             BudgetAction = context.BudgetAction,
             Justification = context.Justification,
-            Savings = SavingsCalculator.Compute(measured.Usage, route?.Price, cost, inputs),
-            Levers = SavingsCalculator.LeverNames(inputs, context.PromptCacheKeyAdded ? SavingsLevers.CacheBreakpoint : null),
+            // A cache hit bills nothing (no tokens, cost 0) and saves what its answer cost when it was paid for.
+            Savings = context.CacheHit is not null
+                ? new SavingsBreakdown { CacheHit = TokenOps.Core.Pricing.NanoUsd.ToUsd(context.CacheSavedNanos) }
+                : SavingsCalculator.Compute(measured.Usage, route?.Price, cost, inputs),
+            Levers = context.CacheHit is not null ? SavingsLevers.CacheHit
+                : SavingsCalculator.LeverNames(inputs, context.PromptCacheKeyAdded ? SavingsLevers.CacheBreakpoint : null),
             RouteScore = context.RouteScore,
             ParentId = context.ParentId,
             OutputControl = context.OutputControl,
@@ -94,6 +99,8 @@ public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimePr
             ToolCallCount = context.Meter?.ToolCallCount ?? 0,
             ClientFamily = ClientFamilies.Of(context.Http.Request.Headers.UserAgent.ToString()),
             KeyKind = context.Key?.Kind,
+            CacheHit = context.CacheHit,
+            CacheSourceId = context.CacheSourceId,
         };
     }
 

@@ -49,6 +49,8 @@ public sealed class GatewayTelemetry
     private readonly Histogram<long> _tokenUsage;
     // Savings per lever and team (and person when enabled): six levers times the teams, like the usage series.
     private readonly ConcurrentDictionary<SavingsKey, SavingsCell> _savings = new();
+    // Response cache lookups by result (hit, semantic, miss) and team: the hit rate per team.
+    private readonly ConcurrentDictionary<(string Result, string Team), StrongBox<long>> _cacheLookups = new();
 
     public GatewayTelemetry(IMeterFactory meters, TelemetryOptions options, IServiceProvider services)
     {
@@ -64,6 +66,8 @@ public sealed class GatewayTelemetry
         meter.CreateObservableCounter("tokenops.cache.hits", () => ObserveUsage(c => Interlocked.Read(ref c.CacheHits)), "{request}", "Requests that read from the provider's prompt cache (cache_read tokens > 0)");
         // A lever can save a negative amount (a cache write without a read, a cascade's wasted attempt); counters only
         // grow, so the positive and negative parts are two counters: the ledger's saving is saved − lost.
+        meter.CreateObservableCounter("tokenops.response_cache.lookups", ObserveCacheLookups, "{request}",
+            "TokenOps response cache lookups by result (tokenops.cache.result: hit, semantic, miss) and team");
         meter.CreateObservableCounter("tokenops.savings.nanodollars", () => ObserveSavings(c => Interlocked.Read(ref c.SavedNanos)), null,
             "Estimated saving against the requests as asked, by lever (tokenops.savings.lever), in nano-USD: the positive parts of the ledger's saved_* columns");
         meter.CreateObservableCounter("tokenops.savings.lost.nanodollars", () => ObserveSavings(c => Interlocked.Read(ref c.LostNanos)), null,
@@ -157,6 +161,16 @@ public sealed class GatewayTelemetry
             Interlocked.Increment(ref _estimatedPrices.GetOrAdd(e.ServedModel ?? "none", static _ => new StrongBox<long>()).Value);
         if (_duration.Enabled || _timeToFirstToken.Enabled || _tokenUsage.Enabled) RecordHistograms(e, operation);
         if (activity is not null) Annotate(activity, e, operation);
+    }
+
+    /// <summary>One response cache lookup: "hit", "semantic" or "miss" (a bypassed or uncacheable request looks nothing up).</summary>
+    public void RecordCacheLookup(string? team, string result) =>
+        Interlocked.Increment(ref _cacheLookups.GetOrAdd((result, team ?? "none"), static _ => new StrongBox<long>()).Value);
+
+    private IEnumerable<Measurement<long>> ObserveCacheLookups()
+    {
+        foreach (var ((result, team), count) in _cacheLookups)
+            yield return new Measurement<long>(Interlocked.Read(ref count.Value), new TagList { { "tokenops.cache.result", result }, { "tokenops.team", team } });
     }
 
     /// <summary>Per lever: the request counts when the lever applied, its saving goes to saved or lost by sign.</summary>

@@ -64,6 +64,7 @@ public sealed class PostgresLedgerStore(PostgresDatabase database) : ILedgerStor
         NullableLong("turn_simhash", e => e.TurnSimHash), Int("message_count", e => e.MessageCount), Text("finish_reason", e => e.FinishReason),
         Int("tool_call_count", e => e.ToolCallCount), Text("client_family", e => e.ClientFamily), Text("key_kind", e => e.KeyKind),
         Text("batch_id", e => e.BatchId),
+        Text("cache_hit", e => e.CacheHit), Text("cache_source_id", e => e.CacheSourceId),
     ];
 
     private static readonly string ColumnList = string.Join(", ", Columns.Select(c => c.Name));

@@ -185,6 +185,17 @@ internal static class PostgresMigrations
         ALTER TABLE ledger ADD COLUMN IF NOT EXISTS audio_second_nanos bigint NOT NULL DEFAULT 0;
         ALTER TABLE ledger ADD COLUMN IF NOT EXISTS character_nanos bigint NOT NULL DEFAULT 0;
         """),
+        ("1200_ledger_cache_hit", """
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS cache_hit text;
+        ALTER TABLE ledger ADD COLUMN IF NOT EXISTS cache_source_id text COLLATE "C";
+        """),
+        ("1210_response_cache", """
+        CREATE TABLE IF NOT EXISTS response_cache (
+            cache_key text COLLATE "C" PRIMARY KEY, answer text NOT NULL, bytes bigint NOT NULL, source_id text NOT NULL,
+            source_cost_nanos bigint NOT NULL, created_at bigint NOT NULL, expires_at bigint NOT NULL, last_used bigint NOT NULL);
+        CREATE INDEX IF NOT EXISTS response_cache_lru ON response_cache(last_used);
+        CREATE INDEX IF NOT EXISTS response_cache_expiry ON response_cache(expires_at);
+        """),
         // The audit trail: append-only (a trigger refuses UPDATE and DELETE), each entry holding its predecessor's hash.
         ("1700_audit_log", """
         CREATE TABLE IF NOT EXISTS audit_log (

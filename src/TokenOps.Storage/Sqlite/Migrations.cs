@@ -181,6 +181,19 @@ internal static class Migrations
         ALTER TABLE ledger ADD COLUMN audio_second_nanos INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE ledger ADD COLUMN character_nanos INTEGER NOT NULL DEFAULT 0;
         """),
+        // Response cache hits: which cache answered (exact or semantic) and the row whose answer was reused.
+        ("1200_ledger_cache_hit", """
+        ALTER TABLE ledger ADD COLUMN cache_hit TEXT;
+        ALTER TABLE ledger ADD COLUMN cache_source_id TEXT;
+        """),
+        // The response cache: answers (never prompts) by the hash of the canonical request; times in Unix milliseconds.
+        ("1210_response_cache", """
+        CREATE TABLE IF NOT EXISTS response_cache (
+            cache_key TEXT PRIMARY KEY, answer TEXT NOT NULL, bytes INTEGER NOT NULL, source_id TEXT NOT NULL,
+            source_cost_nanos INTEGER NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, last_used INTEGER NOT NULL);
+        CREATE INDEX IF NOT EXISTS response_cache_lru ON response_cache(last_used);
+        CREATE INDEX IF NOT EXISTS response_cache_expiry ON response_cache(expires_at);
+        """),
         // The audit trail: append-only (triggers refuse UPDATE and DELETE), each entry holding its predecessor's hash.
         ("1700_audit_log", """
         CREATE TABLE IF NOT EXISTS audit_log (

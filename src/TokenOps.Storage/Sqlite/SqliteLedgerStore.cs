@@ -22,7 +22,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore, I
         "savings_levers, route_score, parent_id, output_control, price_estimated, " +
         "audio_input_tokens, audio_output_tokens, image_input_tokens, image_output_tokens, images, audio_ms, characters, " +
         "audio_input_nanos, audio_output_nanos, image_input_nanos, image_output_nanos, image_nanos, audio_second_nanos, character_nanos, " +
-        "prefix_hash, prefix_tokens, prompt_hash, turn_simhash, message_count, finish_reason, tool_call_count, client_family, key_kind, batch_id";
+        "prefix_hash, prefix_tokens, prompt_hash, turn_simhash, message_count, finish_reason, tool_call_count, client_family, key_kind, batch_id, cache_hit, cache_source_id";
 
     private static readonly string[] ColumnNames = Columns.Split(", ");
     private static readonly string ColumnValues = string.Join(", ", ColumnNames.Select((_, i) => "?" + (i + 1).ToString(CultureInfo.InvariantCulture)));
@@ -101,7 +101,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore, I
             Int(68, NanoUsd.FromUsd(c.ImageOutput)); Int(69, NanoUsd.FromUsd(c.Images)); Int(70, NanoUsd.FromUsd(c.AudioSeconds));
             Int(71, NanoUsd.FromUsd(c.Characters));
             NullableInt(72, e.PrefixHash); Int(73, e.PrefixTokens); NullableInt(74, e.PromptHash); NullableInt(75, e.TurnSimHash);
-            Int(76, e.MessageCount); Text(77, e.FinishReason); Int(78, e.ToolCallCount); Text(79, e.ClientFamily); Text(80, e.KeyKind); Text(81, e.BatchId);
+            Int(76, e.MessageCount); Text(77, e.FinishReason); Int(78, e.ToolCallCount); Text(79, e.ClientFamily); Text(80, e.KeyKind); Text(81, e.BatchId); Text(82, e.CacheHit); Text(83, e.CacheSourceId);
         }
 
         public void Dispose() => _statement.Dispose();

@@ -13,16 +13,20 @@ namespace TokenOps.Routing.Similarity;
 /// (on/enable/start vs off/disable/stop, add vs remove, increase vs decrease, allow vs deny, ...),</item>
 /// <item>identifiers: capitalised words not at a sentence's start, all-caps and mixed-case words, words with digits,
 /// emails, URLs, paths and code identifiers (snake_case, camelCase, dotted), quoted strings,</item>
-/// <item>the language: the dominant script, and for Latin script the language whose function words the text uses most.</item>
+/// <item>the language: the dominant script, and for Latin script the language whose function words the text uses most,</item>
+/// <item>the content terms: every word that is not a function word or a request's framing ("how can I", "explain",
+/// "what's the best way to"), lightly stemmed. A static embedding puts "read a CSV file" next to "write a CSV file" and
+/// "overfitting" next to "underfitting" (0.95 and more, above most paraphrases); the terms keep them apart, and the
+/// embedding still decides between prompts worded differently around the same terms.</item>
 /// </list>
 /// The guard hash (FNV-1a 64 over a canonical form) is the bucket key beside the system prompt's: two prompts with
 /// different guards never match. The lists are general vocabulary, not any test set's words.
 /// </summary>
-public sealed record PromptGuards(string Language, IReadOnlyList<string> Numbers, IReadOnlyList<string> Polarity, IReadOnlyList<string> Identifiers)
+public sealed record PromptGuards(string Language, IReadOnlyList<string> Numbers, IReadOnlyList<string> Polarity, IReadOnlyList<string> Identifiers, IReadOnlyList<string> Terms)
 {
     /// <summary>The canonical form the hash is taken over (for tests and diagnostics; it holds prompt words, so it is
     /// never stored).</summary>
-    public string Canonical => $"{Language}|{string.Join(',', Numbers)}|{string.Join(',', Polarity)}|{string.Join(',', Identifiers)}";
+    public string Canonical => $"{Language}|{string.Join(',', Numbers)}|{string.Join(',', Polarity)}|{string.Join(',', Identifiers)}|{string.Join(',', Terms)}";
 
     public ulong Hash => Fnv1a64(Canonical);
 
@@ -30,7 +34,7 @@ public sealed record PromptGuards(string Language, IReadOnlyList<string> Numbers
     {
         var words = GuardTokens.Split(text);
         var language = LanguageId.Of(text, words);
-        return new PromptGuards(language, Quantities.Of(words), Polarities.Of(words), IdentifiersOf(text, words));
+        return new PromptGuards(language, Quantities.Of(words), Polarities.Of(words), IdentifiersOf(text, words), ContentTerms.Of(words));
     }
 
     internal static ulong Fnv1a64(string text)
@@ -215,6 +219,42 @@ internal static class Quantities
         Add("px", "pixel", "pixels");
         Add("k", "thousand");
         return units;
+    }
+}
+
+/// <summary>A prompt's content words, stemmed: what is left once function words and the framing of a request are gone.</summary>
+internal static class ContentTerms
+{
+    // English function words and the usual framing of a question or a request to an assistant; not topic words.
+    private static readonly HashSet<string> Frame = new(
+        ("a an the is are was were be been being am do does did doing done have has had having i me my mine myself we our ours us you your yours " +
+         "it its this that these those there here what whats which who whom whose when where why how can could would should will shall may might must " +
+         "to of in on at by for with from into onto about as than then so if or and but also just any some each every both either " +
+         "very really please tell give show explain describe help want need know get way best easiest easy good simple simply quick quickly possible " +
+         "proper properly brief briefly kindly let lets s t im ive id youre go going able one using use via through out up").Split(' '),
+        StringComparer.Ordinal);
+
+    public static IReadOnlyList<string> Of(IReadOnlyList<GuardToken> words)
+    {
+        var terms = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var w in words)
+            foreach (var part in w.Lower.Replace('’', '\'').Split(['\'', '-', '/', '.', '_'], StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (!part.All(char.IsLetter) || Frame.Contains(part)) continue;
+                terms.Add(Stem(part));
+            }
+        return [.. terms];
+    }
+
+    // Plural and tense endings only: "files" and "file", "rendering" and "render" are one term.
+    private static string Stem(string w)
+    {
+        if (w.Length > 4 && w.EndsWith("ies", StringComparison.Ordinal)) return w[..^3] + "y";
+        if (w.Length > 5 && w.EndsWith("ing", StringComparison.Ordinal)) return w[..^3];
+        if (w.Length > 4 && w.EndsWith("ed", StringComparison.Ordinal)) return w[..^2];
+        if (w.Length > 4 && w.EndsWith("es", StringComparison.Ordinal) && w[^3] is 's' or 'x' or 'h') return w[..^2];
+        if (w.Length > 3 && w.EndsWith('s') && !w.EndsWith("ss", StringComparison.Ordinal)) return w[..^1];
+        return w;
     }
 }
 

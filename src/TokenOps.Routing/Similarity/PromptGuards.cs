@@ -318,6 +318,8 @@ internal static class Polarities
                 "log" or "logged" => "log-" + w, "sign" or "signed" => "sign-" + w, "scale" or "scaled" or "scaling" => "scale-" + w,
                 "shut" => "shut-" + w, _ => "turn-" + w,
             } : null;
+            // "the best way to ..." frames a question; it does not ask for the best of something.
+            if (i + 1 < words.Count && words[i + 1].Lower is "way" or "ways") continue;
             if (phrasal is not null && (Poles.TryGetValue(phrasal, out var p1) || Poles.TryGetValue(phrasal.Replace("log-", "sign-", StringComparison.Ordinal), out p1))) poles.Add(p1);
             else if (Poles.TryGetValue(w, out var p2)) poles.Add(p2);
         }

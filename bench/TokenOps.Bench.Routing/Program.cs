@@ -13,6 +13,12 @@ using TokenOps.Routing;
 // before loading the scorer, after loading it, and after the loop. --full-minilm also times the packaged MiniLM
 // transformer on the same question (the design the scorer avoids; see docs/ROUTING.md).
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+// Semantic cache matcher: dotnet run -c Release --project bench/TokenOps.Bench.Routing -- --semantic [ENTRIES] (see SemanticBench).
+if (args.Contains("--semantic"))
+{
+    TokenOps.Bench.Routing.SemanticBench.Run(args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) is { } e ? int.Parse(e, CultureInfo.InvariantCulture) : 100_000);
+    return;
+}
 var iterations = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) is { } n ? int.Parse(n, CultureInfo.InvariantCulture) : 20_000;
 var fullMiniLm = args.Contains("--full-minilm");
 

@@ -5,6 +5,7 @@ using TokenOps.Routing;
 using TokenOps.Routing.Embeddings;
 using TokenOps.Routing.Evaluation;
 using TokenOps.Routing.Scoring;
+using TokenOps.Routing.Similarity;
 using TokenOps.Routing.Training;
 
 namespace TokenOps.Cli.Commands;
@@ -22,8 +23,32 @@ internal static class RouteCommand
 
     public static Command Create() => new("route", "Model routing: score requests as the router would; train the scorer and measure routing quality (APGR, CPT, PGR)")
     {
-        RouteScoreCommand.Create(), Train(), Eval(), Features(),
+        RouteScoreCommand.Create(), Train(), Eval(), Features(), SemanticTable(),
     };
+
+    // The semantic cache matcher's compact word-piece table (PCA + int8) from the distilled MiniLM one; see docs/ROUTING.md.
+    private static Command SemanticTable()
+    {
+        var output = new Option<string>("--out") { Description = "Where to write the table (the shipped file is src/TokenOps.Routing/Similarity/semantic-pieces.bin)", Required = true };
+        var dimensions = new Option<int>("--dimensions") { Description = "Principal components kept", DefaultValueFactory = _ => 128 };
+        var cache = new Option<string?>("--embedding-cache") { Description = "Where the distilled MiniLM word-piece table is cached (default: the temp directory)" };
+        var command = new Command("semantic-table", "Write the semantic cache matcher's compact word-piece table (PCA and int8 of the distilled MiniLM table)") { output, dimensions, cache };
+        command.SetAction(parse =>
+        {
+            var tokenizer = MiniLm.Tokenizer();
+            var path = parse.GetValue(cache) ?? Path.Combine(Path.GetTempPath(), "tokenops-minilm-pieces-v1.bin");
+            var table = TokenEmbeddingTable.TryLoad(path, tokenizer.VocabularySize);
+            if (table is null)
+            {
+                table = TokenEmbeddingTable.Distil(tokenizer.VocabularySize, Environment.ProcessorCount, m => Console.Error.WriteLine(m));
+                table.Save(path);
+            }
+            using (var file = File.Create(parse.GetValue(output)!)) SemanticTableBuilder.Write(table, parse.GetValue(dimensions), file);
+            Console.WriteLine($"wrote {new FileInfo(parse.GetValue(output)!).Length:N0} bytes to {parse.GetValue(output)}");
+            return 0;
+        });
+        return command;
+    }
 
     private static Command Features()
     {

@@ -122,9 +122,9 @@ public sealed class BatchEndpoints(AuthenticateStage authenticate, AttributeStag
         var body = await ReadBoundedAsync(context);
         using var doc = ParseObject(body);
         var root = doc.RootElement;
-        var fileId = root.TryGetProperty("input_file_id", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString()! : null;
+        var fileId = root.TryGetProperty("input_file_id", out var f) && f.ValueKind == JsonValueKind.String ? Protocols.JsonText.SafeString(f) : null;
         if (fileId is null) throw GatewayException.BadRequest("missing_required_parameter", "Missing required parameter: 'input_file_id'.", "input_file_id");
-        var endpoint = root.TryGetProperty("endpoint", out var ep) && ep.ValueKind == JsonValueKind.String ? ep.GetString() : null;
+        var endpoint = root.TryGetProperty("endpoint", out var ep) && ep.ValueKind == JsonValueKind.String ? Protocols.JsonText.SafeString(ep) : null;
         var file = store.FindFile(fileId);
         if (file is null || file.Owner != Owner(context.Key!) || file.Purpose != "batch")
             throw new GatewayException(404, "file_not_found", $"No such File object: {fileId}", "input_file_id");
@@ -327,7 +327,7 @@ public sealed class BatchEndpoints(AuthenticateStage authenticate, AttributeStag
         if (metadata.ValueKind == JsonValueKind.Object)
             foreach (var p in metadata.EnumerateObject())
                 if (p.Value.ValueKind == JsonValueKind.String && !p.Name.Contains(',') && !p.Name.Contains('='))
-                    pairs.TryAdd(p.Name, p.Value.GetString()!.Replace(",", " ", StringComparison.Ordinal));
+                    pairs.TryAdd(p.Name, Protocols.JsonText.SafeString(p.Value).Replace(",", " ", StringComparison.Ordinal));
         return pairs.Count == 0 ? null : string.Join(',', pairs.Select(p => $"{p.Key}={p.Value}"));
     }
 

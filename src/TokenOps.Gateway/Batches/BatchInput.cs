@@ -119,7 +119,7 @@ public static class BatchInputReader
     }
 
     private static string? String(JsonElement obj, string name) =>
-        obj.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } s ? s : null;
+        obj.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && Protocols.JsonText.SafeString(v) is { Length: > 0 } s ? s : null;
 
     private static string Capital(string s) => char.ToUpperInvariant(s[0]) + s[1..];
 

@@ -61,7 +61,7 @@ public sealed record RequestFingerprint(long? PrefixHash, long PrefixTokens, lon
     }
 
     private static string? Role(JsonElement message) =>
-        message.ValueKind == JsonValueKind.Object && message.TryGetProperty("role", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
+        message.ValueKind == JsonValueKind.Object && message.TryGetProperty("role", out var r) && r.ValueKind == JsonValueKind.String ? Protocols.JsonText.SafeString(r) : null;
 
     private static bool IsToolOutput(JsonElement item) =>
         item.ValueKind == JsonValueKind.Object && item.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String && t.ValueEquals("function_call_output");
@@ -69,7 +69,7 @@ public sealed record RequestFingerprint(long? PrefixHash, long PrefixTokens, lon
     /// <summary>The text of a turn: a string, a message's content (string or parts), text parts, tool results and outputs.</summary>
     private static string? TurnText(JsonElement turn)
     {
-        if (turn.ValueKind == JsonValueKind.String) return turn.GetString();
+        if (turn.ValueKind == JsonValueKind.String) return Protocols.JsonText.SafeString(turn);
         var text = new StringBuilder();
         Collect(turn, text, 0);
         return text.Length == 0 ? null : text.ToString();
@@ -81,7 +81,7 @@ public sealed record RequestFingerprint(long? PrefixHash, long PrefixTokens, lon
         switch (e.ValueKind)
         {
             case JsonValueKind.String:
-                text.Append(e.GetString()).Append(' ');
+                text.Append(Protocols.JsonText.SafeString(e)).Append(' ');
                 break;
             case JsonValueKind.Array:
                 foreach (var item in e.EnumerateArray()) Collect(item, text, depth + 1);

@@ -27,7 +27,7 @@ public static class Cacheability
         "anthropic.messages" => Last(body, "messages") is { } m && m.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.Array
             && content.EnumerateArray().Any(b => b.ValueKind == JsonValueKind.Object && b.TryGetProperty("type", out var type) && type.ValueEquals("tool_result"u8)),
         "openai.responses" => Last(body, "input") is { } item && item.TryGetProperty("type", out var type)
-            && type.GetString() is { } name && name.EndsWith("_output", StringComparison.Ordinal),
+            && Protocols.JsonText.SafeString(type) is { } name && name.EndsWith("_output", StringComparison.Ordinal),
         _ => false,
     };
 

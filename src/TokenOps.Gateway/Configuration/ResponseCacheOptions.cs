@@ -15,6 +15,8 @@ public sealed class ResponseCacheOptions
     public static readonly IReadOnlyList<string> CacheableRoutes = ["openai.chat", "openai.responses", "anthropic.messages"];
 
     public ExactCacheOptions? Exact { get; set; }
+    /// <summary>The semantic cache (opt-in): a paraphrase of a cached question is answered from the exact cache's entry.</summary>
+    public SemanticCacheOptions? Semantic { get; set; }
     public Dictionary<string, ResponseCacheLevelOptions> Routes { get; set; } = new(StringComparer.Ordinal);
     public Dictionary<string, ResponseCacheLevelOptions> Teams { get; set; } = new(StringComparer.Ordinal);
 
@@ -26,18 +28,27 @@ public sealed class ResponseCacheOptions
         void Fail(string key, string problem) => throw new ConfigurationException($"{source}: cache.{key} {problem}");
 
         Check(Exact, "exact", Fail, topLevel: true);
+        CheckSemantic(Semantic, "semantic", Fail);
         foreach (var (route, level) in Routes)
         {
             if (!CacheableRoutes.Contains(route, StringComparer.Ordinal))
                 Fail($"routes.{route}", $"is not a route whose answers can be cached: use {string.Join(", ", CacheableRoutes)}");
             Check(level.Exact, $"routes.{route}.exact", Fail, topLevel: false);
+            CheckSemantic(level.Semantic, $"routes.{route}.semantic", Fail);
         }
         foreach (var (team, level) in Teams)
         {
             if (string.IsNullOrWhiteSpace(team) || team != team.Trim()) Fail("teams", "names must be non-empty, without surrounding spaces");
             if (Names.Problem(team) is { } problem) Fail("teams", $"a name {problem}");
             Check(level.Exact, $"teams.{team}.exact", Fail, topLevel: false);
+            CheckSemantic(level.Semantic, $"teams.{team}.semantic", Fail);
         }
+    }
+
+    private static void CheckSemantic(SemanticCacheOptions? semantic, string key, Action<string, string> fail)
+    {
+        if (semantic?.Threshold is { } t && t is <= 0.5 or > 1)
+            fail($"{key}.threshold", $"must be above 0.5 and at most 1 (cosine similarity; default {TokenOps.Routing.Similarity.SemanticQuery.DefaultThreshold}), not {t}");
     }
 
     private static void Check(ExactCacheOptions? exact, string key, Action<string, string> fail, bool topLevel)
@@ -62,6 +73,19 @@ public sealed class ResponseCacheOptions
 public sealed class ResponseCacheLevelOptions
 {
     public ExactCacheOptions? Exact { get; set; }
+    public SemanticCacheOptions? Semantic { get; set; }
+}
+
+/// <summary>
+/// "semantic": answer a paraphrase from a stored answer (same tenant, same model, an identical system prompt, a single
+/// user turn, no tools; numbers, negations, names, language and content terms must agree). It serves entries of the
+/// exact cache, so it works where the exact cache is on.
+/// </summary>
+public sealed class SemanticCacheOptions
+{
+    public bool? Enabled { get; set; }
+    /// <summary>The least cosine similarity of the two questions' sentence vectors (default 0.80).</summary>
+    public double? Threshold { get; set; }
 }
 
 /// <summary>"exact": the exact response cache's settings at one level.</summary>

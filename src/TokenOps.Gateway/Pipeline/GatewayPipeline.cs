@@ -70,7 +70,7 @@ public sealed class GatewayPipeline(
             await admit.RunAsync(context);
             promptCache.Run(context);
             await forward.RunAsync(context);
-            responseCache.Remember(context);
+            await responseCache.RememberAsync(context);
             await autoRouter.AfterAnswerAsync(context);
         }
         catch (GatewayException ex)

@@ -16,10 +16,10 @@ public interface IResponseCacheLookup
     string Kind { get; }
 
     /// <summary>A live stored answer for the request, or null.</summary>
-    ResponseCacheEntry? Find(CacheQuery query);
+    Task<ResponseCacheEntry?> FindAsync(CacheQuery query);
 
     /// <summary>Keeps the provider's answer to the request (a complete one, already bounded by maxEntryBytes).</summary>
-    void Remember(CacheQuery query, StoredAnswer answer, DateTimeOffset now);
+    Task RememberAsync(CacheQuery query, StoredAnswer answer, DateTimeOffset now);
 }
 
 /// <summary>
@@ -40,9 +40,9 @@ public sealed class ExactResponseCache(IResponseCacheStore store, ResponseCacheP
 
     public string Kind => KindName;
 
-    public ResponseCacheEntry? Find(CacheQuery query) => store.Get(query.Key, query.Now);
+    public Task<ResponseCacheEntry?> FindAsync(CacheQuery query) => store.GetAsync(query.Key, query.Now);
 
-    public void Remember(CacheQuery query, StoredAnswer answer, DateTimeOffset now) =>
-        store.Put(new ResponseCacheEntry(query.Key, answer.Json, answer.SourceId, answer.SourceCostNanos, now, now + query.Settings.Ttl),
+    public Task RememberAsync(CacheQuery query, StoredAnswer answer, DateTimeOffset now) =>
+        store.PutAsync(new ResponseCacheEntry(query.Key, answer.Json, answer.SourceId, answer.SourceCostNanos, now, now + query.Settings.Ttl),
             now, policy.MaxTotalBytes);
 }

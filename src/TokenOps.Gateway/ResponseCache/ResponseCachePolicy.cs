@@ -20,6 +20,16 @@ public sealed class ResponseCachePolicy(ResponseCacheOptions options)
     /// <summary>The bound on the whole cache (cache.exact.maxTotalBytes).</summary>
     public long MaxTotalBytes { get; } = options.Exact?.MaxTotalBytes ?? DefaultMaxTotalBytes;
 
+    /// <summary>The semantic cache's threshold for this route and team, or null when it is off there (most specific level wins).</summary>
+    public float? SemanticThreshold(string route, string? team)
+    {
+        var t = team is not null ? options.Teams.GetValueOrDefault(team)?.Semantic : null;
+        var r = options.Routes.GetValueOrDefault(route)?.Semantic;
+        var top = options.Semantic;
+        if (!(t?.Enabled ?? r?.Enabled ?? top?.Enabled ?? false)) return null;
+        return (float)(t?.Threshold ?? r?.Threshold ?? top?.Threshold ?? TokenOps.Routing.Similarity.SemanticQuery.DefaultThreshold);
+    }
+
     public ExactCacheSettings? For(string route, string? team)
     {
         if (IsOff || !ResponseCacheOptions.CacheableRoutes.Contains(route, StringComparer.Ordinal)) return null;

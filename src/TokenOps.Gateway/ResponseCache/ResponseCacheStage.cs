@@ -13,7 +13,7 @@ namespace TokenOps.Gateway.ResponseCache;
 /// serves and the output limit it obeys) and before rate limits and admission: a hit is answered here, in the client's
 /// protocol and delivery (JSON or SSE, whichever way the answer was stored), reserves nothing, is not counted against
 /// token rate limits, and leaves one ledger row at cost 0 whose saving is what the answer cost when it was paid for.
-/// A miss that may be cached carries an <see cref="AnswerCapture"/> through the forward stage; <see cref="Remember"/>
+/// A miss that may be cached carries an <see cref="AnswerCapture"/> through the forward stage; <see cref="RememberAsync"/>
 /// then stores the provider's answer if it came back whole. Lookups are the registered <see cref="IResponseCacheLookup"/>s,
 /// in order; the header <see cref="ClientDirective.Header"/> says which answered (or "miss").
 /// </summary>
@@ -56,7 +56,7 @@ public sealed class ResponseCacheStage(ResponseCachePolicy policy, IEnumerable<I
         {
             foreach (var lookup in _lookups)
             {
-                if (Find(lookup, query) is not { } entry || JsonNode.Parse(entry.Answer) is not JsonObject answer) continue;
+                if (await FindAsync(lookup, query) is not { } entry || JsonNode.Parse(entry.Answer) is not JsonObject answer) continue;
                 telemetry.RecordCacheLookup(key.Team, lookup.Kind == ExactResponseCache.KindName ? "hit" : lookup.Kind);
                 context.CacheHit = lookup.Kind;
                 context.CacheSourceId = entry.SourceId;
@@ -73,7 +73,7 @@ public sealed class ResponseCacheStage(ResponseCachePolicy policy, IEnumerable<I
     }
 
     /// <summary>After the provider answered a cacheable miss: stores the answer when it is whole and successful. Never throws.</summary>
-    public void Remember(ProxyContext context)
+    public async Task RememberAsync(ProxyContext context)
     {
         if (context.AnswerCapture is not { } capture || context.CacheQuery is not { } query) return;
         context.AnswerCapture = null;
@@ -92,7 +92,7 @@ public sealed class ResponseCacheStage(ResponseCachePolicy policy, IEnumerable<I
             {
                 try
                 {
-                    lookup.Remember(query, stored, now);
+                    await lookup.RememberAsync(query, stored, now);
                 }
                 catch (Exception ex)
                 {
@@ -106,11 +106,11 @@ public sealed class ResponseCacheStage(ResponseCachePolicy policy, IEnumerable<I
         }
     }
 
-    private ResponseCacheEntry? Find(IResponseCacheLookup lookup, CacheQuery query)
+    private async Task<ResponseCacheEntry?> FindAsync(IResponseCacheLookup lookup, CacheQuery query)
     {
         try
         {
-            return lookup.Find(query);
+            return await lookup.FindAsync(query);
         }
         catch (Exception ex)
         {

@@ -16,6 +16,19 @@ public interface IResponseCacheStore
     /// </summary>
     void Put(ResponseCacheEntry entry, DateTimeOffset now, long maxTotalBytes);
 
+    /// <summary>
+    /// <see cref="Get"/> for the request path. A network store (Redis) completes it without blocking a thread: sync
+    /// waits on request threads starve the thread pool under load. The database stores answer synchronously.
+    /// </summary>
+    Task<ResponseCacheEntry?> GetAsync(string key, DateTimeOffset now) => Task.FromResult(Get(key, now));
+
+    /// <summary><see cref="Put"/> for the request path (see <see cref="GetAsync"/>).</summary>
+    Task PutAsync(ResponseCacheEntry entry, DateTimeOffset now, long maxTotalBytes)
+    {
+        Put(entry, now, maxTotalBytes);
+        return Task.CompletedTask;
+    }
+
     /// <summary>Removes one entry; false when there was none.</summary>
     bool Evict(string key);
 

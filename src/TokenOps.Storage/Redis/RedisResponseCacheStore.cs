@@ -40,8 +40,11 @@ public sealed class RedisResponseCacheStore(IConnectionMultiplexer redis, string
         local total = redis.call('HINCRBY', KEYS[3], '', tonumber(ARGV[8]))
         local evicted = 0
         while total > tonumber(ARGV[9]) do
-          local victim = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
-          if not victim or victim == ARGV[1] then break end
+          -- The oldest entry that is not the one just stored (a put stamped earlier than the rest must still evict them).
+          local oldest = redis.call('ZRANGE', KEYS[2], 0, 1)
+          local victim = oldest[1]
+          if victim == ARGV[1] then victim = oldest[2] end
+          if not victim then break end
           local bytes = tonumber(redis.call('HGET', KEYS[3], victim) or '0')
           redis.call('DEL', ARGV[10] .. victim)
           redis.call('ZREM', KEYS[2], victim)
@@ -68,23 +71,36 @@ public sealed class RedisResponseCacheStore(IConnectionMultiplexer redis, string
     private RedisKey Lru => new(keyPrefix + "lru");
     private RedisKey Sizes => new(keyPrefix + "sizes");
 
-    public ResponseCacheEntry? Get(string key, DateTimeOffset now)
+    public ResponseCacheEntry? Get(string key, DateTimeOffset now) =>
+        ToEntry(key, redis.GetDatabase().ScriptEvaluate(GetScript, [Entry(key), Lru, Sizes], [key, now.ToUnixTimeMilliseconds()]));
+
+    public async Task<ResponseCacheEntry?> GetAsync(string key, DateTimeOffset now) =>
+        ToEntry(key, await redis.GetDatabase().ScriptEvaluateAsync(GetScript, [Entry(key), Lru, Sizes], [key, now.ToUnixTimeMilliseconds()]).ConfigureAwait(false));
+
+    public void Put(ResponseCacheEntry entry, DateTimeOffset now, long maxTotalBytes)
     {
-        var result = redis.GetDatabase().ScriptEvaluate(GetScript, [Entry(key), Lru, Sizes], [key, now.ToUnixTimeMilliseconds()]);
+        if (PutArguments(entry, now, maxTotalBytes) is { } args) redis.GetDatabase().ScriptEvaluate(PutScript, [Entry(entry.Key), Lru, Sizes], args);
+    }
+
+    public Task PutAsync(ResponseCacheEntry entry, DateTimeOffset now, long maxTotalBytes) =>
+        PutArguments(entry, now, maxTotalBytes) is { } args
+            ? redis.GetDatabase().ScriptEvaluateAsync(PutScript, [Entry(entry.Key), Lru, Sizes], args)
+            : Task.CompletedTask;
+
+    private static ResponseCacheEntry? ToEntry(string key, RedisResult result)
+    {
         if (result.IsNull) return null;
         var e = (RedisResult[])result!;
         return new ResponseCacheEntry(key, (string)e[0]!, (string)e[1]!, (long)e[2],
             DateTimeOffset.FromUnixTimeMilliseconds((long)e[3]), DateTimeOffset.FromUnixTimeMilliseconds((long)e[4]));
     }
 
-    public void Put(ResponseCacheEntry entry, DateTimeOffset now, long maxTotalBytes)
-    {
-        var bytes = entry.Bytes;
-        if (bytes > maxTotalBytes || entry.ExpiresAt <= now) return;
-        redis.GetDatabase().ScriptEvaluate(PutScript, [Entry(entry.Key), Lru, Sizes],
-            [entry.Key, entry.Answer, entry.SourceId, entry.SourceCostNanos, entry.CreatedAt.ToUnixTimeMilliseconds(),
-             entry.ExpiresAt.ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds(), bytes, maxTotalBytes, keyPrefix + "e:"]);
-    }
+    /// <summary>The put script's arguments; null when the entry is larger than the whole bound or already expired (nothing to store).</summary>
+    private RedisValue[]? PutArguments(ResponseCacheEntry entry, DateTimeOffset now, long maxTotalBytes) =>
+        entry.Bytes > maxTotalBytes || entry.ExpiresAt <= now
+            ? null
+            : [entry.Key, entry.Answer, entry.SourceId, entry.SourceCostNanos, entry.CreatedAt.ToUnixTimeMilliseconds(),
+               entry.ExpiresAt.ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds(), entry.Bytes, maxTotalBytes, keyPrefix + "e:"];
 
     public bool Evict(string key) =>
         (long)redis.GetDatabase().ScriptEvaluate(EvictScript, [Entry(key), Lru, Sizes], [key]) == 1;

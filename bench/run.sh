@@ -23,6 +23,10 @@
 #                   between direct and gateway; 0 leaves it out
 #   FORWARDER       1 also runs the same load through the minimal metering forwarder of ../shared/bench (published
 #                   here), after the gateway(s): the floor of any .NET metering proxy, read beside TokenOps
+#   CACHE           1 also starts a gateway with the exact response cache on (SQLite store) and runs the same load
+#                   through it last: the body never changes, so every request after the first is a cache hit. With
+#                   SIM_OUTPUT_TOKENS=700 the answer is ~4 KB (issue 15: a hit's p50 at most 2 ms for a 4 KB answer)
+#   SIM_OUTPUT_TOKENS  words per answer (x-sim-output-tokens on every request, every target); default: the simulator's own
 #   GATEWAY_ENV     extra NAME=value pairs for the gateway process(es), for diagnostics, e.g.
 #                   GATEWAY_ENV='Logging__LogLevel__Microsoft.AspNetCore=Warning'; the relay gets them too, so that a
 #                   runtime knob (DOTNET_...) applies to both sides of the comparison
@@ -54,6 +58,7 @@ GW_PID=""
 EN_PID=""
 RELAY_PID=""
 FWD_PID=""
+CACHE_PID=""
 
 stop() { # stop PID [seconds]: SIGTERM, wait (bounded), then SIGKILL
   local pid="$1" limit="${2:-30}"
@@ -73,6 +78,7 @@ cleanup() {
   stop "$EN_PID" 30 || true
   stop "$RELAY_PID" 10 || true
   stop "$FWD_PID" 10 || true
+  stop "$CACHE_PID" 30 || true
   stop "$SIM_PID" 10 || true
   if [[ "${KEEP:-0}" == "1" ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
 }
@@ -109,6 +115,7 @@ if [[ "${RELAY:-1}" == "1" ]]; then
 fi
 
 EXTRA_ARGS=()
+EXTRA_TARGETS=""
 if [[ "${FORWARDER:-0}" == "1" ]]; then
   echo "== starting the minimal metering forwarder (../shared/bench/forwarder) =="
   dotnet publish "$ROOT/../shared/bench/forwarder" -c Release -o "$WORK/forwarder" -nologo -v q -clp:ErrorsOnly >/dev/null
@@ -117,7 +124,7 @@ if [[ "${FORWARDER:-0}" == "1" ]]; then
   env ${GATEWAY_ENV:-} UPSTREAM="$SIM_URL" LISTEN="http://127.0.0.1:$FWD_PORT" dotnet "$WORK/forwarder/forwarder.dll" >"$WORK/forwarder.log" 2>&1 &
   FWD_PID=$!
   for ((i = 0; i < 100; i++)); do curl -sf "http://127.0.0.1:$FWD_PORT/stats" >/dev/null && break; sleep 0.1; done
-  EXTRA_ARGS=(--targets "forwarder|http://127.0.0.1:$FWD_PORT|none|$FWD_PID")
+  EXTRA_TARGETS="forwarder|http://127.0.0.1:$FWD_PORT|none|$FWD_PID"
 fi
 
 # The gateway routes gpt-4o-mini to the separate simulator process (no --simulate, so its CPU is the gateway's alone).
@@ -164,17 +171,42 @@ EOF
   ENFORCED_ARGS=(--enforced "$EN_URL" --enforced-key "$EN_KEY" --enforced-pid "$EN_PID")
 fi
 
+if [[ "${CACHE:-0}" == "1" ]]; then
+  # Same providers and models, the exact response cache on (SQLite, the default store). The bench's body is fixed and
+  # has no temperature, so it is cacheable: the preflight's miss stores the answer, every later request is a hit.
+  cat >"$WORK/tokenops-cache.json" <<EOF
+{
+  "providers": { "sim": { "kind": "openai", "baseUrl": "$SIM_URL", "apiKeyEnv": "SIM_KEY", "forwardHeaders": ["x-sim-*"] } },
+  "models": { "gpt-4o-mini": { "provider": "sim" } },
+  "cache": { "exact": { "enabled": true, "scope": "team", "ttlSeconds": 3600 } }
+}
+EOF
+  CACHE_KEY="$(dotnet "$CLI" keys create --person bench --team perf --data "$WORK/data-cache" | tail -n 1)"
+  [[ "$CACHE_KEY" == tok_* ]] || { echo "could not create a virtual key (got '$CACHE_KEY')" >&2; exit 1; }
+  echo "== starting the caching gateway (own process, exact response cache on) =="
+  # shellcheck disable=SC2086
+  env SIM_KEY=sim-provider-key ${GATEWAY_ENV:-} dotnet "$CLI" serve --config "$WORK/tokenops-cache.json" --urls http://127.0.0.1:0 --data "$WORK/data-cache" \
+    >"$WORK/gateway-cache.log" 2>&1 &
+  CACHE_PID=$!
+  CACHE_URL="$(wait_for_line "$WORK/gateway-cache.log" 'gateway listening on http://127\.0\.0\.1:[0-9]+' "$CACHE_PID" 60 | grep -Eo 'http://127\.0\.0\.1:[0-9]+')"
+  echo "caching gateway pid $CACHE_PID at $CACHE_URL"
+  EXTRA_TARGETS="${EXTRA_TARGETS:+$EXTRA_TARGETS;}cached|$CACHE_URL|$CACHE_KEY|$CACHE_PID"
+fi
+if [[ -n "$EXTRA_TARGETS" ]]; then EXTRA_ARGS=(--targets "$EXTRA_TARGETS"); fi
+OUTPUT_ARGS=()
+if [[ -n "${SIM_OUTPUT_TOKENS:-}" ]]; then OUTPUT_ARGS=(--sim-output-tokens "$SIM_OUTPUT_TOKENS"); fi
+
 echo "== load: $SCENARIOS x concurrency $CONCURRENCY, ${WARMUP}s warm-up + ${DURATION}s per run, direct then relay (if on) then gateway(s) =="
 mkdir -p "$OUT"
 rm -f "$OUT/gateway-requests.txt"
-TARGETS=$(( 2 + (${#ENFORCED_ARGS[@]} > 0) + (${#RELAY_ARGS[@]} > 0) + (${#EXTRA_ARGS[@]} > 0) )) # direct and gateway, plus the enforcing gateway and the relay when on
+TARGETS=$(( 2 + (${#ENFORCED_ARGS[@]} > 0) + (${#RELAY_ARGS[@]} > 0) + $(tr ';' '\n' <<<"$EXTRA_TARGETS" | grep -c . || true) )) # direct and gateway, plus the enforcing gateway and the relay when on
 RUNS=$(( $(tr ',' '\n' <<<"$SCENARIOS" | wc -l) * $(tr ',' '\n' <<<"$CONCURRENCY" | wc -l) * TARGETS ))
 LIMIT=$(( RUNS * (${DURATION%.*} + ${WARMUP%.*} + ${INITIAL_WARMUP%.*} + 65) + 60 ))
 set +e
 timeout --signal=TERM "$LIMIT" dotnet "$BENCH" --simulator "$SIM_URL" --gateway "$GW_URL" --key "$KEY" \
   --gateway-pid "$GW_PID" --simulator-pid "$SIM_PID" --clk-tck "$(getconf CLK_TCK)" \
   --duration "$DURATION" --warmup "$WARMUP" --initial-warmup "$INITIAL_WARMUP" --concurrency "$CONCURRENCY" --scenarios "$SCENARIOS" \
-  --sim-latency-ms "$SIM_LATENCY_MS" --out "$OUT" "${ENFORCED_ARGS[@]}" "${RELAY_ARGS[@]}" "${EXTRA_ARGS[@]}"
+  --sim-latency-ms "$SIM_LATENCY_MS" --out "$OUT" "${ENFORCED_ARGS[@]}" "${RELAY_ARGS[@]}" "${EXTRA_ARGS[@]}" "${OUTPUT_ARGS[@]}"
 BENCH_RC=$?
 set -e
 
@@ -185,6 +217,8 @@ stop "$EN_PID" 60
 EN_PID=""
 stop "$RELAY_PID" 10
 RELAY_PID=""
+stop "$CACHE_PID" 60
+CACHE_PID=""
 [[ -f "$OUT/gateway-requests.txt" ]] || { echo "bench failed (exit $BENCH_RC), no results" >&2; exit 1; }
 
 SENT="$(tr -d '[:space:]' <"$OUT/gateway-requests.txt")"
@@ -205,6 +239,18 @@ if [[ -n "${EN_KEY:-}" ]]; then
   if [[ "$EN_ROWS" == "$EN_SENT" && "$EN_OK" == "$EN_SENT" ]]; then EN_VERDICT="PASS"; else EN_VERDICT="FAIL"; VERDICT="FAIL"; fi
   EN_CHECK="Ledger check (enforcing gateway): $EN_SENT requests sent, $EN_ROWS ledger rows, $EN_OK with outcome Ok (none refused): $EN_VERDICT"
   printf '%s\n' "$EN_CHECK" | tee -a "$OUT/results.md"
+fi
+
+if [[ -n "${CACHE_KEY:-}" ]]; then
+  C_SENT="$(tr -d '[:space:]' <"$OUT/cached-requests.txt" 2>/dev/null || echo missing)"
+  dotnet "$CLI" ledger --data "$WORK/data-cache" --format json >"$WORK/ledger-cache.jsonl"
+  C_ROWS="$(wc -l <"$WORK/ledger-cache.jsonl" | tr -d ' ')"
+  C_HITS="$(grep -c '"cache_hit":"exact"' "$WORK/ledger-cache.jsonl" || true)"
+  C_FREE="$(grep '"cache_hit":"exact"' "$WORK/ledger-cache.jsonl" | grep -c '"cost_nanos":0,' || true)"
+  # One miss per scenario (its answer is stored), every other request a free hit.
+  if [[ "$C_ROWS" == "$C_SENT" && "$C_FREE" == "$C_HITS" && $(( C_SENT - C_HITS )) -le 2 ]]; then C_VERDICT="PASS"; else C_VERDICT="FAIL"; VERDICT="FAIL"; fi
+  C_CHECK="Ledger check (caching gateway): $C_SENT requests sent, $C_ROWS ledger rows, $C_HITS exact hits, $C_FREE of them at cost 0: $C_VERDICT"
+  printf '%s\n' "$C_CHECK" | tee -a "$OUT/results.md"
 fi
 
 [[ "$VERDICT" == "PASS" && "$BENCH_RC" == "0" ]] || exit 1

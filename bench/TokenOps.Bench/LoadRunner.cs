@@ -60,6 +60,9 @@ internal sealed record Scenario(string Name, bool Stream, byte[] Body, int SimLa
     /// </summary>
     public Func<long, byte[]>? Varying { get; init; }
 
+    /// <summary>With --sim-output-tokens: sent as x-sim-output-tokens, so the answer has that many words (a 4 KB answer for the cache bench).</summary>
+    public int SimOutputTokens { get; init; }
+
     private long _sequence;
 
     public byte[] NextBody() => Varying is { } next ? next(Interlocked.Increment(ref _sequence)) : Body;
@@ -288,6 +291,7 @@ internal static class LoadRunner
             request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
             request.Headers.TryAddWithoutValidation("Authorization", target.Authorization);
             if (scenario.SimLatencyMs > 0) request.Headers.TryAddWithoutValidation("x-sim-latency-ms", scenario.SimLatencyMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (scenario.SimOutputTokens > 0) request.Headers.TryAddWithoutValidation("x-sim-output-tokens", scenario.SimOutputTokens.ToString(System.Globalization.CultureInfo.InvariantCulture));
             using var response = await target.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, hardStop);
             await using var body = await response.Content.ReadAsStreamAsync(hardStop);
             var filled = 0;

@@ -7,7 +7,7 @@ using TokenOps.Bench;
 // Usage (bench/run.sh starts the processes and passes all of this):
 //   tokenops-bench --simulator URL --gateway URL --key tok_... [--gateway-pid N] [--simulator-pid N]
 //                  [--duration 15] [--warmup 2] [--initial-warmup 4] [--concurrency 1,16] [--scenarios json,stream]
-//                  [--model gpt-4o-mini] [--max-tokens 64] [--prompt-words 0] [--sim-latency-ms 0] [--max-requests 5000000] [--out DIR]
+//                  [--model gpt-4o-mini] [--max-tokens 64] [--prompt-words 0] [--sim-output-tokens 0] [--sim-latency-ms 0] [--max-requests 5000000] [--out DIR]
 //                  [--enforced URL --enforced-key tok_... --enforced-pid N]   (a second gateway with budgets: enforcement on)
 //                  [--relay URL --relay-pid N]   (a bare pass-through .NET proxy in front of the simulator: the floor)
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -45,6 +45,8 @@ var maxTokens = int.Parse(Opt("max-tokens", "64"), CultureInfo.InvariantCulture)
 var simLatencyMs = int.Parse(Opt("sim-latency-ms", "0"), CultureInfo.InvariantCulture);
 // --prompt-words N: a long prompt (about 1.3 tokens a word) that differs on every request (bench/routing.sh).
 var promptWords = int.Parse(Opt("prompt-words", "0"), CultureInfo.InvariantCulture);
+// --sim-output-tokens N: every answer has N words (x-sim-output-tokens), e.g. ~700 for a 4 KB answer (bench/run.sh CACHE=1).
+var simOutputTokens = int.Parse(Opt("sim-output-tokens", "0"), CultureInfo.InvariantCulture);
 var maxRequests = long.Parse(Opt("max-requests", "5000000"), CultureInfo.InvariantCulture);
 var outDir = Opt("out", "bench/results");
 var clockTicks = opts.TryGetValue("clk-tck", out var tck) ? int.Parse(tck, CultureInfo.InvariantCulture) : ProcStat.ClockTicks();
@@ -74,7 +76,7 @@ var scenarios = scenarioNames.Select(n => n switch
     "json" or "stream" when promptWords > 0 => Scenario.CreateLong(n, model, maxTokens, simLatencyMs, promptWords),
     "json" or "stream" => Scenario.Create(n, model, maxTokens, simLatencyMs),
     _ => throw new ArgumentException($"unknown scenario '{n}' (json, stream)"),
-}).ToList();
+}).Select(s => s with { SimOutputTokens = simOutputTokens }).ToList();
 
 // Preflight: one request of each kind to each target, so a misconfiguration fails in a second, not after minutes.
 foreach (var scenario in scenarios)

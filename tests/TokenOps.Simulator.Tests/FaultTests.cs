@@ -248,18 +248,41 @@ public sealed class FaultTests(SimulatorFixture fixture) : IClassFixture<Simulat
     }
 
     [Fact]
+    public async Task OutputTokensHeader_SetsTheAnswerLength_ForChatAndMessages()
+    {
+        var request = Server.Post("/v1/chat/completions", Chat + "}");
+        request.Headers.Add("x-sim-output-tokens", "700");
+        using var chat = JsonDocument.Parse(await (await Server.Http.SendAsync(request)).Content.ReadAsStringAsync());
+        Assert.Equal(700, chat.RootElement.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+        var text = chat.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString()!;
+        Assert.Equal(700, text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
+
+        request = Server.Post("/v1/messages", Messages.Replace(",\"stream\":true", ""), anthropic: true);
+        request.Headers.Add("x-sim-output-tokens", "333");
+        using var messages = JsonDocument.Parse(await (await Server.Http.SendAsync(request)).Content.ReadAsStringAsync());
+        Assert.Equal(333, messages.RootElement.GetProperty("usage").GetProperty("output_tokens").GetInt32());
+
+        // Out of range: the natural length (20..200) stands.
+        request = Server.Post("/v1/chat/completions", Chat + "}");
+        request.Headers.Add("x-sim-output-tokens", "0");
+        using var natural = JsonDocument.Parse(await (await Server.Http.SendAsync(request)).Content.ReadAsStringAsync());
+        Assert.InRange(natural.RootElement.GetProperty("usage").GetProperty("completion_tokens").GetInt32(), 20, 200);
+    }
+
+    [Fact]
     public async Task OptionsLatency_AppliesByDefault()
     {
-        await using var slow = await SimulatorServer.StartAsync(new SimulatorOptions { LatencyMs = 400, InterChunkDelayMs = 10 });
+        // Wide margins: the override must be far below the default even on a loaded 2-core machine.
+        await using var slow = await SimulatorServer.StartAsync(new SimulatorOptions { LatencyMs = 1500, InterChunkDelayMs = 10 });
         var stopwatch = Stopwatch.StartNew();
         (await slow.Http.SendAsync(slow.Post("/v1/embeddings", """{"model":"e","input":"x"}"""))).EnsureSuccessStatusCode();
-        Assert.True(stopwatch.ElapsedMilliseconds >= 395);
+        Assert.True(stopwatch.ElapsedMilliseconds >= 1495);
 
         stopwatch.Restart();
         var request = slow.Post("/v1/embeddings", """{"model":"e","input":"x"}""");
         request.Headers.Add("x-sim-latency-ms", "0");
         (await slow.Http.SendAsync(request)).EnsureSuccessStatusCode();
-        Assert.True(stopwatch.ElapsedMilliseconds < 300, $"override to 0 took {stopwatch.ElapsedMilliseconds} ms");
+        Assert.True(stopwatch.ElapsedMilliseconds < 1000, $"override to 0 took {stopwatch.ElapsedMilliseconds} ms");
     }
 
     [Fact]

@@ -21,6 +21,12 @@ public static class SimHeaders
 
     /// <summary>Milliseconds between streamed content events.</summary>
     public const string ChunkDelayMs = "x-sim-chunk-delay-ms";
+
+    /// <summary>
+    /// Output tokens outright (1..100,000), instead of the natural 20..200: for benchmarks that need an answer of a
+    /// given size (a 4 KB cached answer is about 700 words). Reasoning models keep their 40 % reasoning share.
+    /// </summary>
+    public const string OutputTokens = "x-sim-output-tokens";
 }
 
 /// <summary>Shared services of the simulator endpoints: options, bill, prompt cache, fault injector, ids, clock.</summary>
@@ -66,6 +72,12 @@ internal sealed class SimHost(SimulatorOptions options, SimulatorBill bill, Simu
             ChunkDelayMs = HeaderInt(headers, SimHeaders.ChunkDelayMs) ?? Options.InterChunkDelayMs,
         };
     }
+
+    /// <summary>The plan with <see cref="SimHeaders.OutputTokens"/> applied, when the request sends it (chat and messages).</summary>
+    public static UsagePlan WithOutputOverride(HttpContext context, UsagePlan plan) =>
+        HeaderInt(context.Request.Headers, SimHeaders.OutputTokens) is { } output and >= 1 and <= 100_000
+            ? plan with { Output = output, Reasoning = plan.Reasoning > 0 ? output * 2 / 5 : 0, Truncated = false }
+            : plan;
 
     private static int? HeaderInt(IHeaderDictionary headers, string name) =>
         headers.TryGetValue(name, out var value)

@@ -113,6 +113,8 @@ internal static class LedgerCommand
                 w.WriteNumber("audio_second_nanos", NanoUsd.FromUsd(e.Cost.AudioSeconds));
                 w.WriteNumber("character_nanos", NanoUsd.FromUsd(e.Cost.Characters));
                 Str(w, "batch_id", e.BatchId);
+                Str(w, "cache_hit", e.CacheHit);
+                Str(w, "cache_source_id", e.CacheSourceId);
                 w.WriteEndObject();
             }
             stdout.WriteByte((byte)'\n');

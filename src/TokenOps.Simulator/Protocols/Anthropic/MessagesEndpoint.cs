@@ -76,11 +76,11 @@ internal sealed class MessagesEndpoint(SimHost host)
 
         var stream = root.TrueProp("stream"u8);
         // Server tools: the simulated model uses each web search / web fetch tool once (never past its max_uses), billed per use.
-        var plan = UsageRules.AnthropicMessages(root, model, maxTokens, host.PromptCache) with
+        var plan = SimHost.WithOutputOverride(context, UsageRules.AnthropicMessages(root, model, maxTokens, host.PromptCache) with
         {
             WebSearches = ServerToolUses(root, "web_search"),
             WebFetches = ServerToolUses(root, "web_fetch"),
-        };
+        });
         var call = host.NewCall(context, SimProtocols.AnthropicMessages, host.NewId("msg_"), model, plan, ServiceTier.Standard, fault, stream);
         await call.RunAsync(stream ? StreamAsync : CompleteAsync);
     }

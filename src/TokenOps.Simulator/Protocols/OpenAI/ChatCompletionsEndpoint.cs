@@ -59,7 +59,7 @@ internal sealed class ChatCompletionsEndpoint(SimHost host)
             return;
         }
 
-        var plan = UsageRules.OpenAIChat(root, model, maxCompletion ?? maxTokens, host.PromptCache);
+        var plan = SimHost.WithOutputOverride(context, UsageRules.OpenAIChat(root, model, maxCompletion ?? maxTokens, host.PromptCache));
         var call = host.NewCall(context, SimProtocols.OpenAIChat, host.NewId("chatcmpl-"), model, plan, tier, fault, stream);
         var state = new ChatState(call, tierName, includeUsage);
         await call.RunAsync(stream ? _ => StreamAsync(state) : _ => CompleteAsync(state));

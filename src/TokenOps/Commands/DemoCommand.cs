@@ -97,7 +97,7 @@ internal static class DemoCommand
             alerts.Evaluate();
             var rows = gateway.Services.GetRequiredService<ILedgerStore>().Read();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Sent {traffic.Sent} requests in {(DateTime.UtcNow - started).TotalSeconds:0.0} s: {traffic.Refused} refused by a hard budget (402, expected), {traffic.Degraded} degraded, {traffic.Failed} failed; {outcomes.Merged} merged PRs by webhook; {nightly.Submitted} nightly evaluation requests through the batch lane ({nightly.Refused} nights refused by a budget)."));
+                $"Sent {traffic.Sent} requests in {(DateTime.UtcNow - started).TotalSeconds:0.0} s: {traffic.Refused} refused by a hard budget (402, expected), {traffic.Degraded} degraded, {traffic.Cached} answered by the response cache, {traffic.Failed} failed; {outcomes.Merged} merged PRs by webhook; {nightly.Submitted} nightly evaluation requests through the batch lane ({nightly.Refused} nights refused by a budget)."));
             DemoSummary.Print(rows, Console.Out);
             DemoReport.Print(gateway.Services, options, rows, firstDay, asOf, Console.Out);
             DemoWhatIf.Print(gateway.Services, firstDay, asOf, Console.Out);

@@ -15,11 +15,28 @@ internal sealed record Habit(
     int MaxTokens,
     bool PromptCaching,
     string Project,
-    bool StableSystemUnmarked = false);
+    bool StableSystemUnmarked = false,
+    string[]? Questions = null); // asks only these (temperature 0), so the response cache answers the repeats
 
 /// <summary>A small organisation whose people work differently, for the demo.</summary>
 internal static class DemoOrganisation
 {
+    /// <summary>
+    /// The helpdesk bot's questions (declared before People, which reads it while initialising): repeats answered by the exact cache, paraphrases by the semantic cache (the
+    /// platform team has both on), and near misses (another VPN, the other switch) that neither may answer.
+    /// </summary>
+    private static readonly string[] HelpdeskQuestions =
+    [
+        "How do I reset my VPN password?",
+        "How can I reset my VPN password?",
+        "How do I reset my Wi-Fi password?",
+        "Where do I request access to the production database?",
+        "How do I turn on two-factor authentication for my account?",
+        "How do I turn off two-factor authentication for my account?",
+        "What is the on-call rotation for the platform team this week?",
+        "How do I rotate the API key for the staging environment?",
+    ];
+
     public static readonly Habit[] People =
     [
         new("alice", "payments", "agentic coding with long cached contexts", "messages", ["claude-sonnet-4-5"], 14, 0.9, 2600, 1200, true, "checkout"),
@@ -35,7 +52,10 @@ internal static class DemoOrganisation
         new("kemi", "growth", "heavy Sonnet user, a long stable system prompt she never marks for caching", "messages", ["claude-sonnet-4-5"], 14, 0.4, 3500, 1500, false, "experiments",
             StableSystemUnmarked: true),
         new("liam", "growth", "tries the newest small model", "chat", ["gpt-5-nano", "gpt-4.1-nano"], 11, 0.5, 200, 300, false, "landing-pages"),
+        new("mia", "platform", "runs the helpdesk bot: the same questions, asked again and again", "chat", ["gpt-4.1-mini"], 12, 0.5, 0, 400, false, "helpdesk",
+            Questions: HelpdeskQuestions),
     ];
+
 }
 
 /// <summary>
@@ -102,6 +122,11 @@ internal static class DemoPolicy
             Tiers = { ["junior"] = new OutputControlLevelOptions { MaxTokens = new MaxTokensOptions { Cap = 1500 } } },
         };
         // Prompt-cache help for the growth team: kemi's big Sonnet prompts carry no cache_control; TokenOps adds breakpoints.
+        // The response cache for the platform team, exact and semantic: the helpdesk bot's repeats and paraphrases are free.
+        options.Cache = new ResponseCacheOptions
+        {
+            Teams = { ["platform"] = new ResponseCacheLevelOptions { Exact = new ExactCacheOptions { Enabled = true, TtlSeconds = 7 * 24 * 3600 }, Semantic = new SemanticCacheOptions { Enabled = true } } },
+        };
         options.PromptCache = new PromptCacheOptions { Teams = { ["growth"] = new PromptCacheLevelOptions { Enabled = true, Ttl = "1h" } } };
         // Threshold and forecast alerts for the pool and the teams (every person's weekly poker hand would flood the list).
         options.Alerts = new AlertOptions { Thresholds = [50, 80, 100], Forecasts = true, Levels = ["organisation", "team"], EvaluateEverySeconds = 3600 };

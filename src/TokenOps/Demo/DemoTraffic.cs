@@ -16,7 +16,7 @@ internal sealed class DemoTraffic(HttpClient http, DemoClock clock, IReadOnlyDic
          "migration explain why the integration test is flaky when the queue is slow summarise this incident timeline " +
          "draft release notes for the checkout service compare two index strategies for search latency under load").Split(' ');
 
-    private int _sent, _failed, _refused, _degraded;
+    private int _sent, _failed, _refused, _degraded, _cached;
 
     public int Sent => _sent;
     /// <summary>Responses that were neither 2xx nor a budget refusal.</summary>
@@ -25,6 +25,9 @@ internal sealed class DemoTraffic(HttpClient http, DemoClock clock, IReadOnlyDic
     public int Refused => _refused;
     /// <summary>Served by a cheaper model because a soft budget with the degrade action was past its limit.</summary>
     public int Degraded => _degraded;
+
+    /// <summary>Answered by the response cache (X-TokenOps-Cache: hit or semantic).</summary>
+    public int Cached => _cached;
 
     /// <summary>Called after each simulated workday's last requests, with the clock still on that day.</summary>
     public Func<DateTimeOffset, CancellationToken, Task>? DayEnded { get; init; }
@@ -71,6 +74,7 @@ internal sealed class DemoTraffic(HttpClient http, DemoClock clock, IReadOnlyDic
             if ((int)response.StatusCode == 402) Interlocked.Increment(ref _refused);
             else if (!response.IsSuccessStatusCode) Interlocked.Increment(ref _failed);
             if (response.Headers.Contains("X-TokenOps-Budget-Degraded")) Interlocked.Increment(ref _degraded);
+            if (response.Headers.TryGetValues("X-TokenOps-Cache", out var cache) && cache.First() is "hit" or "semantic") Interlocked.Increment(ref _cached);
         }
         finally
         {
@@ -83,13 +87,15 @@ internal sealed class DemoTraffic(HttpClient http, DemoClock clock, IReadOnlyDic
     {
         var model = habit.Models[random.Next(habit.Models.Length)];
         var stream = random.NextDouble() < habit.StreamShare;
-        var prompt = Words(random, (int)(habit.PromptWords * (0.5 + random.NextDouble())));
+        var prompt = habit.Questions is { } questions
+            ? questions[random.Next(questions.Length)]
+            : Words(random, (int)(habit.PromptWords * (0.5 + random.NextDouble())));
         object body = habit.Api switch
         {
             "chat" => new Dictionary<string, object>
             {
-                ["model"] = model, ["stream"] = stream, ["max_tokens"] = habit.MaxTokens,
-                ["messages"] = new object[] { new { role = "system", content = "You are a careful senior engineer." }, new { role = "user", content = prompt } },
+                ["model"] = model, ["stream"] = stream, ["max_tokens"] = habit.MaxTokens, ["temperature"] = habit.Questions is null ? 0.7 : 0,
+                ["messages"] = new object[] { new { role = "system", content = habit.Questions is null ? "You are a careful senior engineer." : "You are the helpdesk assistant." }, new { role = "user", content = prompt } },
             },
             "responses" => new Dictionary<string, object> { ["model"] = model, ["stream"] = stream, ["max_output_tokens"] = habit.MaxTokens, ["input"] = prompt },
             "embeddings" => new Dictionary<string, object> { ["model"] = model, ["input"] = Enumerable.Range(0, 4).Select(_ => Words(random, habit.PromptWords / 4)).ToArray() },

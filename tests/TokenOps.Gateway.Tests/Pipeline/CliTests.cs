@@ -182,6 +182,21 @@ public sealed class CliTests : IDisposable
         var whatIf = Assert.Single(stdout.Split('\n'), l => l.StartsWith("What if: team payments on claude-haiku-4-5, ", StringComparison.Ordinal));
         Assert.Matches(@": \$\d+\.\d{4} instead of \$\d+\.\d{4} \(\d+ requests, \d+ it could not serve", whatIf);
 
+        // The helpdesk bot's repeats are answered by the response cache (exact and semantic): free rows naming their
+        // source, counted as the summary says, and the savings table shows the cache-hit and batch levers with dollars.
+        var hits = rows.Where(r => r.GetProperty("cache_hit").ValueKind == JsonValueKind.String).ToList();
+        Assert.Equal(hits.Count, Number(stdout, @"(\d+) answered by the response cache"));
+        Assert.True(hits.Count > 50, stdout);
+        Assert.Contains(hits, r => r.GetProperty("cache_hit").GetString() == "semantic");
+        Assert.All(hits, r =>
+        {
+            Assert.Equal(0, r.GetProperty("cost_nanos").GetInt64());
+            Assert.Equal("mia", r.GetProperty("person").GetString());
+            Assert.StartsWith("evt_", r.GetProperty("cache_source_id").GetString());
+        });
+        Assert.Matches(@"(?m)^cache-hit\s+\d+\s+\$0\.0*[1-9]", stdout);
+        Assert.Matches(@"(?m)^batch\s+\d+\s+\$0\.0*[1-9]", stdout);
+
         // With --exit the gateway has stopped: the summary says where the ledger is and how to explore it, and does not
         // invite anyone to a dashboard or a curl that would find nothing listening.
         Assert.Contains("the gateway has stopped", stdout);

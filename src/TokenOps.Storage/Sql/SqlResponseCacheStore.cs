@@ -3,8 +3,9 @@ using System.Data.Common;
 namespace TokenOps.Storage.Sql;
 
 /// <summary>
-/// <see cref="IResponseCacheStore"/> in the same SQL on both backends. A lookup is one statement (UPDATE ... RETURNING
-/// marks the entry used as it reads it); a store and its eviction run in one exclusive transaction (SQLite's write lock,
+/// <see cref="IResponseCacheStore"/> in the same SQL on both backends. A lookup is a read; it marks the entry used only
+/// when its mark is at least <see cref="TouchResolutionMs"/> old, so a hot entry costs one write a second, not one per hit
+/// (a write per hit took the SQLite write lock from the ledger writer and doubled a hit's CPU); a store and its eviction run in one exclusive transaction (SQLite's write lock,
 /// PostgreSQL's advisory lock), so concurrent stores on several replicas keep the size bound.
 /// </summary>
 public abstract class SqlResponseCacheStore : IResponseCacheStore
@@ -14,20 +15,32 @@ public abstract class SqlResponseCacheStore : IResponseCacheStore
     /// <summary>A transaction in which no other <see cref="Put"/> runs at the same time.</summary>
     protected abstract DbTransaction BeginExclusive(DbConnection connection);
 
+    /// <summary>The LRU order is kept to this resolution: entries used within the same second may evict in either order.</summary>
+    public const long TouchResolutionMs = 1000;
+
     public ResponseCacheEntry? Get(string key, DateTimeOffset now)
     {
         using var connection = Open();
-        using var query = connection.CreateCommand();
-        query.CommandText = """
-            UPDATE response_cache SET last_used = @now WHERE cache_key = @k AND expires_at > @now
-            RETURNING answer, source_id, source_cost_nanos, created_at, expires_at
-            """;
-        SqlDialect.Parameter(query, "k", key);
-        SqlDialect.Parameter(query, "now", now.ToUnixTimeMilliseconds());
-        using var r = query.ExecuteReader();
-        if (!r.Read()) return null;
-        return new ResponseCacheEntry(key, r.GetString(0), r.GetString(1), r.GetInt64(2),
-            DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4)));
+        var at = now.ToUnixTimeMilliseconds();
+        ResponseCacheEntry entry;
+        long lastUsed;
+        using (var query = connection.CreateCommand())
+        {
+            query.CommandText = """
+                SELECT answer, source_id, source_cost_nanos, created_at, expires_at, last_used FROM response_cache
+                WHERE cache_key = @k AND expires_at > @now
+                """;
+            SqlDialect.Parameter(query, "k", key);
+            SqlDialect.Parameter(query, "now", at);
+            using var r = query.ExecuteReader();
+            if (!r.Read()) return null;
+            entry = new ResponseCacheEntry(key, r.GetString(0), r.GetString(1), r.GetInt64(2),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4)));
+            lastUsed = r.GetInt64(5);
+        }
+        if (at - lastUsed >= TouchResolutionMs)
+            Execute(connection, null, "UPDATE response_cache SET last_used = @now WHERE cache_key = @k AND last_used < @now", ("k", key), ("now", at));
+        return entry;
     }
 
     public void Put(ResponseCacheEntry entry, DateTimeOffset now, long maxTotalBytes)

@@ -151,6 +151,30 @@ public sealed partial class BudgetBook(ISpendHistory history, Func<BudgetPolicy,
         return new ReserveResult(reservation, null, remaining, tightest);
     }
 
+    /// <summary>True when holds live in shared counters (Redis) that outlive this process.</summary>
+    public bool IsShared => _shared is not null;
+
+    /// <summary>
+    /// Holds <paramref name="nanos"/> on these counters without checking the limits: a hold admitted before this process
+    /// started (a batch still running across a restart) that the in-process counters, rebuilt from the ledger, no longer
+    /// know. Settled like any reservation.
+    /// </summary>
+    public BudgetReservation Adopt(BudgetCounter[] counters, long nanos, DateTimeOffset admittedAt, DateTimeOffset expiresAt)
+    {
+        var now = _now();
+        foreach (var c in counters)
+        {
+            lock (c.Gate)
+            {
+                c.RollTo(now);
+                c.Reserve(nanos);
+            }
+        }
+        var reservation = new BudgetReservation(Interlocked.Increment(ref _nextReservation), counters, nanos, admittedAt, expiresAt);
+        _open[reservation.Id] = reservation;
+        return reservation;
+    }
+
     /// <summary>The least any of these budgets, hard or soft, has left after spend and reservations (a read).</summary>
     public long MinAvailable(BudgetCounter[] counters, DateTimeOffset now)
     {

@@ -92,6 +92,30 @@ public sealed class BatchSettler(IBatchStore store, BatchUpstream upstream, Mode
         return true;
     }
 
+    /// <summary>
+    /// At start-up: holds again the worst case of every batch still running, since the in-process budget counters were
+    /// rebuilt from the ledger and forgot the holds of the process that admitted them (without this a restart let a
+    /// person spend the batch's money twice, and its rows, settled later, never reached the live counters). Shared
+    /// counters (Redis) keep their holds across restarts until their TTL; the ledger reconcile books the spend.
+    /// </summary>
+    public int AdoptHolds()
+    {
+        if (budgets.Book.IsShared || budgets.Policies.IsEmpty) return 0;
+        var adopted = 0;
+        var now = time.GetUtcNow();
+        foreach (var batch in store.Unsettled(10_000))
+        {
+            if (batch.ReservedNanos <= 0 || Holds.ContainsKey(batch.Id)) continue;
+            var applicable = budgets.Policies.Applicable(batch.Person ?? "", batch.Team ?? "", batch.Project);
+            if (applicable.Count == 0) continue;
+            var counters = budgets.Book.CountersFor(applicable, now);
+            Holds[batch.Id] = budgets.Book.Adopt(counters, batch.ReservedNanos, batch.CreatedAt, batch.CreatedAt + TimeSpan.FromHours(25));
+            adopted++;
+        }
+        if (adopted > 0) logger.LogInformation("Batch lane: held again the worst case of {Count} batches still running", adopted);
+        return adopted;
+    }
+
     /// <summary>Frees this process's hold on a settled batch and books its actual cost (idempotent: the hold is removed once).</summary>
     public void ReleaseHold(StoredBatch batch)
     {
@@ -142,6 +166,14 @@ public sealed class BatchPoller(IBatchStore store, BatchSettler settler, BatchUp
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            settler.AdoptHolds();
+        }
+        catch (Exception ex)
+        {
+            logger.LogError("Batch lane: could not hold again the batches still running: {Message}", ex.Message);
+        }
         var seconds = options.Batches.PollSeconds;
         if (seconds <= 0) return;
         while (!stoppingToken.IsCancellationRequested)

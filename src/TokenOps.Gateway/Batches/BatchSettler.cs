@@ -164,7 +164,11 @@ public sealed class BatchSettler(IBatchStore store, BatchUpstream upstream, Mode
 public sealed class BatchPoller(IBatchStore store, BatchSettler settler, BatchUpstream upstream, ModelRouterHolder router,
     Configuration.GatewayOptions options, TimeProvider time, ILogger<BatchPoller> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// Holds again the running batches before the host starts serving (.NET 10 runs <see cref="ExecuteAsync"/> on the
+    /// thread pool, so doing it there raced the first requests after a restart).
+    /// </summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -174,6 +178,11 @@ public sealed class BatchPoller(IBatchStore store, BatchSettler settler, BatchUp
         {
             logger.LogError("Batch lane: could not hold again the batches still running: {Message}", ex.Message);
         }
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
         var seconds = options.Batches.PollSeconds;
         if (seconds <= 0) return;
         while (!stoppingToken.IsCancellationRequested)

@@ -69,6 +69,15 @@ public sealed record RollupRow(
 {
     public long InputTokens => UncachedInputTokens + CacheReadTokens + CacheWrite5mTokens + CacheWrite1hTokens;
 
+    /// <summary>Server and web-search tool calls (part of <see cref="CostNanos"/>).</summary>
+    public long ToolCallNanos { get; init; }
+
+    /// <summary>Audio tokens in and out, audio seconds and characters (part of <see cref="CostNanos"/>).</summary>
+    public long AudioNanos { get; init; }
+
+    /// <summary>Image tokens in and out and images priced per image (part of <see cref="CostNanos"/>).</summary>
+    public long ImageNanos { get; init; }
+
     public static RollupRow Empty(string key) => new(key, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 }
 
@@ -125,5 +134,6 @@ public static class Rollups
         CacheWrite1hTokens = a.CacheWrite1hTokens + b.CacheWrite1hTokens, OutputTokens = a.OutputTokens + b.OutputTokens,
         ReasoningTokens = a.ReasoningTokens + b.ReasoningTokens, CostNanos = a.CostNanos + b.CostNanos, CacheReadNanos = a.CacheReadNanos + b.CacheReadNanos,
         CacheHitRequests = a.CacheHitRequests + b.CacheHitRequests, DegradedRequests = a.DegradedRequests + b.DegradedRequests, ErrorRequests = a.ErrorRequests + b.ErrorRequests,
+        ToolCallNanos = a.ToolCallNanos + b.ToolCallNanos, AudioNanos = a.AudioNanos + b.AudioNanos, ImageNanos = a.ImageNanos + b.ImageNanos,
     };
 }

@@ -198,6 +198,9 @@ public sealed class PostgresLedgerStore(PostgresDatabase database) : ILedgerStor
             command.Parameters.Add(LongArray(sums.Select(s => s.Errors)));
             var savings = sums.Select(s => s.SavingsValues()).ToArray();
             for (var i = 0; i < LedgerRollups.SavingsMeasureNames.Length; i++) command.Parameters.Add(LongArray(savings.Select(v => v[i])));
+            command.Parameters.Add(LongArray(sums.Select(s => s.ToolCallNanos)));
+            command.Parameters.Add(LongArray(sums.Select(s => s.AudioNanos)));
+            command.Parameters.Add(LongArray(sums.Select(s => s.ImageNanos)));
             batch.BatchCommands.Add(command);
         }
         if (batch.BatchCommands.Count > 0) batch.ExecuteNonQuery();

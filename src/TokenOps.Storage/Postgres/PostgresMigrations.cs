@@ -227,6 +227,8 @@ internal static class PostgresMigrations
         ALTER TABLE ledger ADD COLUMN IF NOT EXISTS batch_id text;
         CREATE INDEX IF NOT EXISTS ledger_batch ON ledger(batch_id) WHERE batch_id IS NOT NULL;
         """),
+        // Priced units beyond tokens as cost buckets in every rollup table (tool calls, audio, images), so reports show them.
+        ("1620_rollup_priced_units", LedgerRollups.UnitsMigrationSql(postgres: true)),
     ];
 
     /// <summary>A rollup table with SQLite's columns and primary key (person-level tables lead with team, the others with the bucket).</summary>

@@ -105,11 +105,14 @@ public abstract class SqlRollupQueries(SqlDialect dialect) : IRollupQueries
         else list.Add((Level.Day, from, to));
     }
 
-    private static readonly string[] BaseMeasures = LedgerRollups.BaseMeasures.Split(", ");
+    private static readonly string[] CubeMeasures = [.. LedgerRollups.BaseMeasures.Split(", "), .. LedgerRollups.UnitMeasureNames];
 
     private IReadOnlyList<CubeRow> Cube(DbConnection connection, RollupFilter f, RollupDimension[] dims) =>
-        Sums(connection, f, dims, BaseMeasures).Select(c => new CubeRow(c.Keys, new RollupRow("", c.Values[0], c.Values[1], c.Values[2], c.Values[3],
-            c.Values[4], c.Values[5], c.Values[6], c.Values[7], c.Values[8], c.Values[9], c.Values[10], c.Values[11]))).ToList();
+        Sums(connection, f, dims, CubeMeasures).Select(c => new CubeRow(c.Keys, new RollupRow("", c.Values[0], c.Values[1], c.Values[2], c.Values[3],
+            c.Values[4], c.Values[5], c.Values[6], c.Values[7], c.Values[8], c.Values[9], c.Values[10], c.Values[11])
+        {
+            ToolCallNanos = c.Values[12], AudioNanos = c.Values[13], ImageNanos = c.Values[14],
+        })).ToList();
 
     /// <summary>
     /// Any of the rollups' measures (<c>LedgerRollups.Measures</c>) summed by <paramref name="dims"/>, read as <see cref="Cube"/>

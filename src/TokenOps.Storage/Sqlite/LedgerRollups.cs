@@ -54,8 +54,20 @@ public static class LedgerRollups
 
     internal static readonly string SavingsMeasures = string.Join(", ", SavingsMeasureNames);
 
+    /// <summary>
+    /// The priced units beyond tokens (step 1620), as cost buckets of their own: server and web-search tool calls; audio
+    /// (audio tokens in and out, seconds, characters); images (image tokens in and out, per image).
+    /// </summary>
+    internal static readonly string[] UnitMeasureNames = ["tool_call_nanos", "audio_nanos", "image_nanos"];
+
+    internal static readonly string UnitMeasures = string.Join(", ", UnitMeasureNames);
+
+    /// <summary>The unit measures summed over ledger rows, in <see cref="UnitMeasureNames"/> order (the same SQL on both backends).</summary>
+    private const string UnitSums = "SUM(tool_call_nanos), SUM(audio_input_nanos + audio_output_nanos + audio_second_nanos + character_nanos), " +
+        "SUM(image_input_nanos + image_output_nanos + image_nanos)";
+
     /// <summary>Every measure a rollup row holds, in column order of the upserts.</summary>
-    internal static readonly string Measures = BaseMeasures + ", " + SavingsMeasures;
+    internal static readonly string Measures = BaseMeasures + ", " + SavingsMeasures + ", " + UnitMeasures;
 
     /// <summary>A rollup table. Weekly tables key a week by its Monday ('yyyy-MM-dd', UTC) instead of a prefix of the timestamp.</summary>
     internal sealed record Spec(string Table, int BucketLength, string Dims, string Format, bool Weekly = false)
@@ -140,7 +152,7 @@ public static class LedgerRollups
         SELECT substr(started_at, 1, {t.BucketLength}), {string.Join(", ", dims.Select(d => SourceOf[d]))},
                COUNT(*), SUM(uncached_input_tokens), SUM(cache_read_tokens), SUM(cache_write_5m_tokens), SUM(cache_write_1h_tokens),
                SUM(output_tokens), SUM(reasoning_tokens), SUM(cost_nanos), SUM(cache_read_nanos),
-               SUM(cache_read_tokens > 0), SUM(COALESCE(budget_action LIKE 'degraded%', 0)), SUM(outcome <> 'Ok'){(savings ? ", " + SavingsSums : "")}
+               SUM(cache_read_tokens > 0), SUM(COALESCE(budget_action LIKE 'degraded%', 0)), SUM(outcome <> 'Ok'){(savings ? ", " + SavingsSums + ", " + UnitSums : "")}
         FROM ledger WHERE true GROUP BY {string.Join(", ", Enumerable.Range(1, dims.Length + 1))}
         ON CONFLICT (bucket, {t.Dims}) DO UPDATE SET {UpdateSetOf(measures)};
 
@@ -216,10 +228,47 @@ public static class LedgerRollups
                 : postgres ? "to_char(date_trunc('week', substr(started_at, 1, 10)::timestamp), 'YYYY-MM-DD')"
                 : "date(substr(started_at, 1, 10), '-6 days', 'weekday 1')";
             sql.Append($"""
-            INSERT INTO {t.Table} (bucket, {t.Dims}, {Measures})
+            INSERT INTO {t.Table} (bucket, {t.Dims}, {BaseMeasures}, {SavingsMeasures})
             SELECT {bucket}, {string.Join(", ", dims.Select(d => SourceOf[d]))}, {zeros}, {SavingsSums}
             FROM ledger WHERE savings_levers IS NOT NULL GROUP BY {string.Join(", ", Enumerable.Range(1, dims.Length + 1))}
             ON CONFLICT (bucket, {t.Dims}) DO UPDATE SET {string.Join(", ", SavingsMeasureNames.Select(m => $"{m} = excluded.{m}"))};
+
+            """);
+        }
+        return sql.ToString();
+    }
+
+    /// <summary>
+    /// Migration step 1620 (SQLite and PostgreSQL): the priced-unit measures on every rollup table, at 0, then filled from
+    /// the ledger rows that have any (their cells already exist, so only these columns are set).
+    /// </summary>
+    internal static string UnitsMigrationSql(bool postgres)
+    {
+        var sql = new System.Text.StringBuilder();
+        foreach (var t in AllSpecs)
+            foreach (var m in UnitMeasureNames)
+                sql.Append(postgres ? $"ALTER TABLE {t.Table} ADD COLUMN IF NOT EXISTS {m} bigint NOT NULL DEFAULT 0;\n" : $"ALTER TABLE {t.Table} ADD COLUMN {m} INTEGER NOT NULL DEFAULT 0;\n");
+        return sql.Append(UnitsBackfillSql(postgres)).ToString();
+    }
+
+    /// <summary>The fill of step 1620 alone: sets (never adds) the unit measures of the cells of ledger rows that have any.</summary>
+    public static string UnitsBackfillSql(bool postgres)
+    {
+        var sql = new System.Text.StringBuilder();
+        var zeros = string.Join(", ", (BaseMeasures + ", " + SavingsMeasures).Split(", ").Select(_ => "0"));
+        foreach (var t in AllSpecs)
+        {
+            var dims = t.Dims.Split(", ");
+            var bucket = !t.Weekly ? $"substr(started_at, 1, {t.BucketLength})"
+                : postgres ? "to_char(date_trunc('week', substr(started_at, 1, 10)::timestamp), 'YYYY-MM-DD')"
+                : "date(substr(started_at, 1, 10), '-6 days', 'weekday 1')";
+            sql.Append($"""
+            INSERT INTO {t.Table} (bucket, {t.Dims}, {BaseMeasures}, {SavingsMeasures}, {UnitMeasures})
+            SELECT {bucket}, {string.Join(", ", dims.Select(d => SourceOf[d]))}, {zeros}, {UnitSums}
+            FROM ledger WHERE tool_call_nanos <> 0 OR audio_input_nanos <> 0 OR audio_output_nanos <> 0 OR audio_second_nanos <> 0
+                OR character_nanos <> 0 OR image_input_nanos <> 0 OR image_output_nanos <> 0 OR image_nanos <> 0
+            GROUP BY {string.Join(", ", Enumerable.Range(1, dims.Length + 1))}
+            ON CONFLICT (bucket, {t.Dims}) DO UPDATE SET {string.Join(", ", UnitMeasureNames.Select(m => $"{m} = excluded.{m}"))};
 
             """);
         }
@@ -366,6 +415,7 @@ public static class LedgerRollups
             p["degraded_requests"].Value = s.Degraded; p["error_requests"].Value = s.Errors;
             var values = s.SavingsValues();
             for (var i = 0; i < SavingsMeasureNames.Length; i++) p[SavingsMeasureNames[i]].Value = values[i];
+            p["tool_call_nanos"].Value = s.ToolCallNanos; p["audio_nanos"].Value = s.AudioNanos; p["image_nanos"].Value = s.ImageNanos;
             cmd.ExecuteNonQuery();
         }
     }
@@ -387,6 +437,7 @@ public static class LedgerRollups
         public long Requests, UncachedInput, CacheRead, CacheWrite5m, CacheWrite1h, Output, Reasoning, CostNanos, CacheReadNanos, CacheHits, Degraded, Errors;
         public long Levered, Moved;
         public PerLever Saved, Applied;
+        public long ToolCallNanos, AudioNanos, ImageNanos;
 
         /// <summary>The savings measures in <see cref="SavingsMeasureNames"/> order.</summary>
         public readonly long[] SavingsValues()
@@ -418,6 +469,12 @@ public static class LedgerRollups
             if (e.BudgetAction?.StartsWith("degraded", StringComparison.Ordinal) == true) Degraded += sign;
             if (e.Outcome != LedgerOutcome.Ok) Errors += sign;
             if (e.Levers is not null || !e.Savings.IsZero) AddSavings(e, sign);
+            // Each bucket as the ledger stores it (its own rounding), so the rollups add up to the ledger's columns.
+            var c = e.Cost;
+            ToolCallNanos += sign * Core.Pricing.NanoUsd.FromUsd(c.ToolCalls);
+            AudioNanos += sign * (Core.Pricing.NanoUsd.FromUsd(c.AudioInput) + Core.Pricing.NanoUsd.FromUsd(c.AudioOutput)
+                + Core.Pricing.NanoUsd.FromUsd(c.AudioSeconds) + Core.Pricing.NanoUsd.FromUsd(c.Characters));
+            ImageNanos += sign * (Core.Pricing.NanoUsd.FromUsd(c.ImageInput) + Core.Pricing.NanoUsd.FromUsd(c.ImageOutput) + Core.Pricing.NanoUsd.FromUsd(c.Images));
         }
 
         private void AddSavings(LedgerEntry e, int sign)
@@ -438,6 +495,7 @@ public static class LedgerRollups
             CacheWrite1h += o.CacheWrite1h; Output += o.Output; Reasoning += o.Reasoning; CostNanos += o.CostNanos;
             CacheReadNanos += o.CacheReadNanos; CacheHits += o.CacheHits; Degraded += o.Degraded; Errors += o.Errors;
             Levered += o.Levered; Moved += o.Moved;
+            ToolCallNanos += o.ToolCallNanos; AudioNanos += o.AudioNanos; ImageNanos += o.ImageNanos;
             for (var i = 0; i < 6; i++)
             {
                 Saved[i] += o.Saved[i];

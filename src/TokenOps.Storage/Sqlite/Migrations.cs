@@ -225,6 +225,8 @@ internal static class Migrations
         ALTER TABLE ledger ADD COLUMN batch_id TEXT;
         CREATE INDEX IF NOT EXISTS ledger_batch ON ledger(batch_id) WHERE batch_id IS NOT NULL;
         """),
+        // Priced units beyond tokens as cost buckets in every rollup table (tool calls, audio, images), so reports show them.
+        ("1620_rollup_priced_units", LedgerRollups.UnitsMigrationSql(postgres: false)),
     ];
 
     public static void Apply(SqliteConnection connection)

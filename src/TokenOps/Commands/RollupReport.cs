@@ -50,7 +50,8 @@ public static class RollupReport
     }
 
     private static readonly string[] Header =
-        ["requests", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "cost_nanos", "cache_hit_requests", "degraded_requests", "error_requests"];
+        ["requests", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "cost_nanos", "cache_hit_requests", "degraded_requests", "error_requests",
+         "tool_call_usd", "audio_usd", "image_usd"];
 
     private static string Key(RollupRow r) => r.Key.Length == 0 ? "(none)" : r.Key;
 
@@ -63,6 +64,7 @@ public static class RollupReport
         r.OutputTokens.ToString(CultureInfo.InvariantCulture), r.ReasoningTokens.ToString(CultureInfo.InvariantCulture), Usd(r.CostNanos),
         r.CostNanos.ToString(CultureInfo.InvariantCulture), r.CacheHitRequests.ToString(CultureInfo.InvariantCulture),
         r.DegradedRequests.ToString(CultureInfo.InvariantCulture), r.ErrorRequests.ToString(CultureInfo.InvariantCulture),
+        Usd(r.ToolCallNanos), Usd(r.AudioNanos), Usd(r.ImageNanos),
     ];
 
     internal static string Csv(IReadOnlyList<RollupRow> rows, string dim)
@@ -100,6 +102,10 @@ public static class RollupReport
                 w.WriteNumber("cache_hit_requests", r.CacheHitRequests);
                 w.WriteNumber("degraded_requests", r.DegradedRequests);
                 w.WriteNumber("error_requests", r.ErrorRequests);
+                // Priced units beyond tokens, each its own cost bucket (part of cost_usd).
+                w.WriteNumber("tool_call_usd", NanoUsd.ToUsd(r.ToolCallNanos));
+                w.WriteNumber("audio_usd", NanoUsd.ToUsd(r.AudioNanos));
+                w.WriteNumber("image_usd", NanoUsd.ToUsd(r.ImageNanos));
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -129,6 +135,9 @@ public static class RollupReport
             sb.Append(ci, $"{key.PadRight(width)} {r.Requests,9} {r.InputTokens,12} {r.CacheReadTokens,12} {r.OutputTokens,11} {NanoUsd.ToUsd(r.CostNanos),14:0.000000} {share,5:0.0}% {r.ErrorRequests,7}\n");
         }
         sb.Append(ci, $"{rows.Count} rows, {rows.Sum(r => r.Requests)} requests, total {NanoUsd.ToUsd(total):0.000000} USD\n");
+        var (tools, audio, images) = (rows.Sum(r => r.ToolCallNanos), rows.Sum(r => r.AudioNanos), rows.Sum(r => r.ImageNanos));
+        if (tools + audio + images != 0)
+            sb.Append(ci, $"of which tool calls {NanoUsd.ToUsd(tools):0.000000}, audio {NanoUsd.ToUsd(audio):0.000000}, images {NanoUsd.ToUsd(images):0.000000} USD\n");
         return sb.ToString();
     }
 }

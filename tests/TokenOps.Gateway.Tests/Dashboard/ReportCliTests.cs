@@ -42,6 +42,45 @@ public sealed class ReportCliTests : IDisposable
         Assert.Contains("--period", err, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Report_shows_tool_call_audio_and_image_costs_as_their_own_buckets()
+    {
+        // Some rows carry web-search calls, audio seconds and images beside their tokens.
+        var rows = DashboardData.Build(DateTimeOffset.UtcNow).Select((r, i) => (i % 3) switch
+        {
+            0 => r with { Cost = r.Cost with { ToolCalls = 0.01m } },
+            1 when i % 2 == 0 => r with { Cost = r.Cost with { AudioSeconds = 0.006m, Characters = 0.000015m } },
+            _ when i % 5 == 0 => r with { Cost = r.Cost with { Images = 0.04m } },
+            _ => r,
+        }).ToList();
+        new SqliteLedgerStore(new SqliteDatabase(_dir)).Write(rows);
+        SqliteConnection.ClearAllPools();
+
+        var (exit, stdout, stderr) = await CliProcess.RunAsync("report", "--by", "team", "--period", "7d", "--format", "json", "--data", _dir);
+        Assert.True(exit == 0, stderr);
+        var json = JsonDocument.Parse(stdout).RootElement.GetProperty("rows").EnumerateArray().ToList();
+        foreach (var row in json)
+        {
+            var mine = rows.Where(r => r.Team == row.GetProperty("key").GetString()).ToList();
+            Assert.Equal(mine.Sum(r => r.Cost.ToolCalls), row.GetProperty("tool_call_usd").GetDecimal());
+            Assert.Equal(mine.Sum(r => r.Cost.AudioSeconds + r.Cost.Characters), row.GetProperty("audio_usd").GetDecimal());
+            Assert.Equal(mine.Sum(r => r.Cost.Images), row.GetProperty("image_usd").GetDecimal());
+        }
+        Assert.True(json.Sum(r => r.GetProperty("tool_call_usd").GetDecimal()) > 0);
+        Assert.True(json.Sum(r => r.GetProperty("image_usd").GetDecimal()) > 0);
+
+        (exit, stdout, stderr) = await CliProcess.RunAsync("report", "--by", "model", "--period", "7d", "--format", "csv", "--data", _dir);
+        Assert.True(exit == 0, stderr);
+        var lines = stdout.Trim().Split('\n');
+        Assert.EndsWith(",tool_call_usd,audio_usd,image_usd", lines[0], StringComparison.Ordinal);
+        var audio = lines.Skip(1).Sum(l => decimal.Parse(l.Split(',')[^2], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(rows.Sum(r => r.Cost.AudioSeconds + r.Cost.Characters), audio);
+
+        (exit, stdout, _) = await CliProcess.RunAsync("report", "--by", "team", "--period", "7d", "--data", _dir);
+        Assert.Equal(0, exit);
+        Assert.Contains($"of which tool calls {rows.Sum(r => r.Cost.ToolCalls):0.000000}", stdout, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         try { Directory.Delete(_dir, true); } catch (IOException) { }

@@ -80,7 +80,10 @@ public sealed class RollupTests : IDisposable
         using (var c = db.Open())
         using (var cmd = c.CreateCommand())
         {
-            cmd.CommandText = "DROP TABLE rollup_hourly; DROP TABLE rollup_daily; DROP TABLE rollup_hourly_org; DROP TABLE rollup_daily_org; DELETE FROM schema_migrations WHERE id LIKE '0500_rollups%';";
+            // Every rollup table and every step that made or changed one (they run again, in order, on reopening).
+            cmd.CommandText = "DROP TABLE rollup_hourly; DROP TABLE rollup_daily; DROP TABLE rollup_hourly_org; DROP TABLE rollup_daily_org; " +
+                "DROP TABLE rollup_monthly; DROP TABLE rollup_monthly_org; DROP TABLE rollup_weekly; DROP TABLE rollup_weekly_org; DROP TABLE rollup_daily_model; " +
+                $"DELETE FROM schema_migrations WHERE id IN ('0500_rollups_hourly_daily', {MonthlyAndLaterSteps});";
             cmd.ExecuteNonQuery();
         }
         var reopened = new SqliteDatabase(_dir);
@@ -267,9 +270,16 @@ public sealed class RollupTests : IDisposable
         using (var c = db.Open())
         using (var cmd = c.CreateCommand())
         {
+            // The hourly and daily tables go back to their columns of step 0500; the later rollup steps run again, in order.
             cmd.CommandText = "DROP TABLE rollup_monthly; DROP TABLE rollup_monthly_org; DROP TABLE rollup_weekly; DROP TABLE rollup_weekly_org; DROP TABLE rollup_daily_model; " +
-                "DELETE FROM schema_migrations WHERE id IN ('0600_rollups_monthly', '0610_rollups_weekly', '0630_rollups_daily_model');";
+                $"DELETE FROM schema_migrations WHERE id IN ({MonthlyAndLaterSteps});";
             cmd.ExecuteNonQuery();
+            foreach (var table in new[] { "rollup_hourly", "rollup_daily", "rollup_hourly_org", "rollup_daily_org" })
+                foreach (var column in LaterColumns(c, table))
+                {
+                    cmd.CommandText = $"ALTER TABLE {table} DROP COLUMN {column};";
+                    cmd.ExecuteNonQuery();
+                }
         }
         SqliteConnection.ClearAllPools();
         var reopened = new SqliteDatabase(_dir);
@@ -281,6 +291,27 @@ public sealed class RollupTests : IDisposable
             cmd.CommandText = "SELECT COUNT(*) FROM schema_migrations WHERE id IN ('0600_rollups_monthly', '0610_rollups_weekly', '0630_rollups_daily_model');";
             Assert.Equal(3L, cmd.ExecuteScalar());
         }
+    }
+
+    /// <summary>The rollup steps after 0500, which a test that pretends an older database must forget.</summary>
+    private const string MonthlyAndLaterSteps =
+        "'0600_rollups_monthly', '0610_rollups_weekly', '0630_rollups_daily_model', '1010_rollup_savings', '1620_rollup_priced_units'";
+
+    /// <summary>The columns steps 1010 (savings) and 1620 (priced units) added to a rollup table.</summary>
+    private static List<string> LaterColumns(SqliteConnection c, string table)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT name FROM pragma_table_info('{table}');";
+        using var reader = cmd.ExecuteReader();
+        var later = new List<string>();
+        while (reader.Read())
+        {
+            var name = reader.GetString(0);
+            if (name.StartsWith("saved_", StringComparison.Ordinal) || name.StartsWith("lever_", StringComparison.Ordinal) ||
+                name is "levered_requests" or "moved_requests" or "tool_call_nanos" or "audio_nanos" or "image_nanos")
+                later.Add(name);
+        }
+        return later;
     }
 
     [Fact]

@@ -64,6 +64,9 @@ public abstract class LedgerStoreConformanceTests
         {
             UncachedInput = 0.001000000m * (n + 1), CacheRead = 0.000000007m * cacheRead, CacheWrite5m = 0.000000011m,
             CacheWrite1h = 0.000000013m, Output = 0.002m, Reasoning = 0.000500001m, ToolCalls = 0.01m,
+            // Priced units on some rows (audio, images), so the rollups' unit buckets differ between cells.
+            AudioInput = n % 3 == 0 ? 0.000000123m * n : 0, AudioSeconds = n % 5 == 0 ? 0.006m : 0, Characters = n % 7 == 0 ? 0.000015m : 0,
+            ImageInput = n % 4 == 0 ? 0.000002m * n : 0, Images = n % 6 == 0 ? 0.04m : 0,
         },
         CatalogVersion = "2025-01-01", Streamed = n % 2 == 0, Estimated = false, Status = outcome == LedgerOutcome.Ok ? 200 : 502,
         Outcome = outcome, ErrorCode = outcome == LedgerOutcome.Ok ? null : "upstream_5xx", LatencyMs = 812.25, TimeToFirstTokenMs = 95.5,
@@ -324,6 +327,7 @@ public abstract class LedgerStoreConformanceTests
         "levered_requests", "moved_requests", "saved_routed_nanos", "saved_degraded_nanos", "saved_capped_nanos", "saved_cache_breakpoint_nanos",
         "saved_cache_hit_nanos", "saved_batch_nanos", "lever_routed_requests", "lever_degraded_requests", "lever_capped_requests",
         "lever_cache_breakpoint_requests", "lever_cache_hit_requests", "lever_batch_requests",
+        "tool_call_nanos", "audio_nanos", "image_nanos",
     ];
 
     /// <summary>Savings as the settle stage records them, on some of a test's rows: every lever, negative parts, a lever that saves nothing.</summary>
@@ -374,10 +378,34 @@ public abstract class LedgerStoreConformanceTests
             var postgres = connection.GetType().Name.StartsWith("Npgsql", StringComparison.Ordinal);
             using var command = connection.CreateCommand();
             command.CommandText = string.Concat(RollupTables.Select(t =>
-                $"UPDATE {t.Table} SET {string.Join(", ", Measures.Skip(12).Select(m => m + " = 0"))} WHERE model = '{s.Model}';")) +
+                $"UPDATE {t.Table} SET {string.Join(", ", Measures.Skip(12).Take(14).Select(m => m + " = 0"))} WHERE model = '{s.Model}';")) +
                 LedgerRollups.SavingsBackfillSql(postgres);
             command.ExecuteNonQuery();
             // Run twice: the fill sets, never adds.
+            command.ExecuteNonQuery();
+        }
+        AssertRollupsMatchTheLedger(s);
+    }
+
+    [Fact]
+    public virtual void The_unit_fill_of_step_1620_sets_the_rollups_priced_units_from_the_ledger()
+    {
+        // Rows written before the step had their tool-call, audio and image costs in the ledger only: zero the scope's
+        // unit measures, run the fill (twice: it sets, never adds), compare with the ledger.
+        var s = NewScope();
+        var rows = Enumerable.Range(1, 30).Select(n => Row(s, n, TimeSpan.FromHours(7.5 * n), person: n % 3 == 0 ? "ada" : "grace",
+            team: n % 2 == 0 ? "core" : "infra")).ToList();
+        Store.Write(rows);
+        using (var connection = OpenConnection())
+        {
+            var postgres = connection.GetType().Name.StartsWith("Npgsql", StringComparison.Ordinal);
+            using var command = connection.CreateCommand();
+            command.CommandText = string.Concat(RollupTables.Select(t =>
+                $"UPDATE {t.Table} SET {string.Join(", ", Measures.Skip(26).Select(m => m + " = 0"))} WHERE model = '{s.Model}';"));
+            command.ExecuteNonQuery();
+            Assert.Throws<Xunit.Sdk.TrueException>(() => AssertRollupsMatchTheLedger(s));
+            command.CommandText = LedgerRollups.UnitsBackfillSql(postgres);
+            command.ExecuteNonQuery();
             command.ExecuteNonQuery();
         }
         AssertRollupsMatchTheLedger(s);
@@ -473,6 +501,9 @@ public abstract class LedgerStoreConformanceTests
                 g.Count(e => e.Savings.NanosOf(SavingsLevers.Routed) + e.Savings.NanosOf(SavingsLevers.Degraded) > 0 && e.ServedModel != e.RequestedModel),
                 .. SavingsLevers.All.Select(l => g.Sum(e => e.Savings.NanosOf(l))),
                 .. SavingsLevers.All.Select(l => (long)g.Count(e => e.Levers is { } names && names.Split(',').Contains(l))),
+                g.Sum(e => NanoUsd.FromUsd(e.Cost.ToolCalls)),
+                g.Sum(e => NanoUsd.FromUsd(e.Cost.AudioInput) + NanoUsd.FromUsd(e.Cost.AudioOutput) + NanoUsd.FromUsd(e.Cost.AudioSeconds) + NanoUsd.FromUsd(e.Cost.Characters)),
+                g.Sum(e => NanoUsd.FromUsd(e.Cost.ImageInput) + NanoUsd.FromUsd(e.Cost.ImageOutput) + NanoUsd.FromUsd(e.Cost.Images)),
             ]))
             .OrderBy(r => r.Key, StringComparer.Ordinal).ToList();
     }

@@ -40,7 +40,10 @@ public abstract class LedgerReadsConformanceTests
             Person = person, Team = Teams[Array.IndexOf(People, person) % 2], Project = n % 2 == 0 ? "atlas" : "Borealis", Feature = "f" + n % 3,
             Provider = "openai", RequestedModel = Models[n % 3], ServedModel = degraded ? "gpt-4o-mini" : Models[n % 3],
             Usage = new TokenUsage { UncachedInput = 100 + n, CacheRead = n % 4 == 0 ? 50 : 0, Output = 20 + n % 13, Reasoning = n % 5 },
-            Cost = new CostBreakdown { UncachedInput = 0.000001m * (100 + n), CacheRead = n % 4 == 0 ? 0.000025m : 0m, Output = 0.00001m * (20 + n % 13) },
+            Cost = new CostBreakdown { UncachedInput = 0.000001m * (100 + n), CacheRead = n % 4 == 0 ? 0.000025m : 0m, Output = 0.00001m * (20 + n % 13),
+                // Priced units beyond tokens on some rows: web-search calls, audio seconds and characters, images.
+                ToolCalls = n % 6 == 0 ? 0.01m : 0m, AudioSeconds = n % 7 == 0 ? 0.0006m * n : 0m, Characters = n % 11 == 0 ? 0.000015m : 0m,
+                Images = n % 9 == 0 ? 0.04m : 0m, ImageInput = n % 8 == 0 ? 0.000005m : 0m },
             Status = outcome == LedgerOutcome.Ok ? 200 : 502, Outcome = outcome, ErrorCode = outcome == LedgerOutcome.Ok ? null : "upstream_5xx",
             LatencyMs = 10 + n, SessionId = "sess-" + n % 5, BudgetAction = degraded ? "degraded:gpt-4o-mini" : null, Source = "gateway",
             PriceEstimated = n % 10 == 3 && !degraded,
@@ -63,6 +66,11 @@ public abstract class LedgerReadsConformanceTests
         Assert.Equal(Data.Sum(e => e.Usage.Output), total.OutputTokens);
         Assert.Equal(Data.Count(e => e.Outcome != LedgerOutcome.Ok), total.ErrorRequests);
         Assert.Equal(Data.Count(e => e.BudgetAction is not null), total.DegradedRequests);
+        // The priced units are cost buckets of their own (reports and the FOCUS export show them).
+        Assert.Equal(Data.Sum(e => NanoUsd.FromUsd(e.Cost.ToolCalls)), total.ToolCallNanos);
+        Assert.Equal(Data.Sum(e => NanoUsd.FromUsd(e.Cost.AudioSeconds) + NanoUsd.FromUsd(e.Cost.Characters)), total.AudioNanos);
+        Assert.Equal(Data.Sum(e => NanoUsd.FromUsd(e.Cost.Images) + NanoUsd.FromUsd(e.Cost.ImageInput)), total.ImageNanos);
+        Assert.True(total.ToolCallNanos > 0 && total.AudioNanos > 0 && total.ImageNanos > 0);
     }
 
     [Fact]
@@ -115,7 +123,8 @@ public abstract class LedgerReadsConformanceTests
         var many = Rollups.GroupMany(ThreeDays, RollupDimension.Team, RollupDimension.Project);
         Assert.Equal(byTeam, Core(many[RollupDimension.Team]));
         Assert.Equal(Data.Select(e => e.Project).Distinct().Count(), many[RollupDimension.Project].Count);
-        static List<(string, long, long)> Core(IReadOnlyList<RollupRow> rows) => rows.Select(r => (r.Key, r.Requests, r.CostNanos)).ToList();
+        static List<(string, long, long, long, long, long)> Core(IReadOnlyList<RollupRow> rows) =>
+            rows.Select(r => (r.Key, r.Requests, r.CostNanos, r.ToolCallNanos, r.AudioNanos, r.ImageNanos)).ToList();
     }
 
     [Fact]

@@ -125,7 +125,9 @@ public static class GatewayHost
         // The response cache: the exact lookup first; a second lookup (semantic) registers after it (IResponseCacheLookup).
         services.AddSingleton(new ResponseCache.ResponseCachePolicy(options.Cache));
         services.AddSingleton<ResponseCache.IResponseCacheLookup, ResponseCache.ExactResponseCache>();
-        services.AddSingleton<ResponseCache.IResponseCacheLookup, ResponseCache.SemanticResponseCache>();
+        services.AddSingleton<ResponseCache.SemanticResponseCache>();
+        services.AddSingleton<ResponseCache.IResponseCacheLookup>(sp => sp.GetRequiredService<ResponseCache.SemanticResponseCache>());
+        services.AddHostedService<ResponseCache.SemanticIndexSync>();
         services.AddSingleton<ResponseCache.ResponseCacheStage>();
         services.AddSingleton<SettleStage>();
         services.AddSingleton<ForwardStage>();

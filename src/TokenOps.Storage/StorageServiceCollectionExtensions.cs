@@ -47,6 +47,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Batches);
         // The database's response cache, unless Redis (AddTokenOpsRedisCounters, registered after: the last one wins) shares one across the fleet.
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().ResponseCache);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().SemanticIndex);
         return services;
     }
 
@@ -129,6 +130,7 @@ public sealed class StorageSession : IDisposable
         Sessions = new SqliteSessionStore(database);
         Batches = new SqliteBatchStore(database);
         ResponseCache = new SqliteResponseCacheStore(database);
+        SemanticIndex = new SqliteSemanticIndexStore(database);
         Probe = new SqlStorageProbe(StorageServiceCollectionExtensions.DisplayName(StorageKinds.Sqlite), _ => Task.FromResult<DbConnection>(database.Open()));
     }
 
@@ -156,6 +158,7 @@ public sealed class StorageSession : IDisposable
         Sessions = new PostgresSessionStore(database);
         Batches = new PostgresBatchStore(database);
         ResponseCache = new PostgresResponseCacheStore(database);
+        SemanticIndex = new PostgresSemanticIndexStore(database);
         Probe = new SqlStorageProbe(StorageServiceCollectionExtensions.DisplayName(StorageKinds.Postgres),
             async cancel => await database.DataSource.OpenConnectionAsync(cancel));
     }
@@ -209,6 +212,8 @@ public sealed class StorageSession : IDisposable
     public IBatchStore Batches { get; }
     /// <summary>The response cache's entries in the database (the gateway uses Redis instead when "redis" is configured).</summary>
     public IResponseCacheStore ResponseCache { get; }
+    /// <summary>The semantic cache's index entries (always in the database: the fleet's replicas share them).</summary>
+    public ISemanticIndexStore SemanticIndex { get; }
 
     /// <summary>Closes what the session holds: SQLite's ledger write connection, PostgreSQL's connection pool.</summary>
     public void Dispose() => _owned.Dispose();

@@ -17,6 +17,10 @@ public sealed class ResponseCachePolicy(ResponseCacheOptions options)
 
     public bool IsOff { get; } = options.IsOff;
 
+    /// <summary>True when no level turns the semantic cache on (its index is then never read nor synchronised).</summary>
+    public bool SemanticIsOff { get; } = options.Semantic?.Enabled != true && options.Routes.Values.All(l => l.Semantic?.Enabled != true)
+        && options.Teams.Values.All(l => l.Semantic?.Enabled != true);
+
     /// <summary>The bound on the whole cache (cache.exact.maxTotalBytes).</summary>
     public long MaxTotalBytes { get; } = options.Exact?.MaxTotalBytes ?? DefaultMaxTotalBytes;
 

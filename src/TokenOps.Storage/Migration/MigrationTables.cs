@@ -40,6 +40,7 @@ public static class MigrationTables
         new("batch_files", ["id"]),
         new("batches", ["id"]),
         new("response_cache", ["cache_key"]),
+        new("semantic_index", ["seq"]),
         new("rate_limits_version", ["id"], "ON CONFLICT (id) DO UPDATE SET version = excluded.version WHERE rate_limits_version.version < excluded.version"),
     ];
 

@@ -229,6 +229,20 @@ internal static class PostgresMigrations
         """),
         // Priced units beyond tokens as cost buckets in every rollup table (tool calls, audio, images), so reports show them.
         ("1620_rollup_priced_units", LedgerRollups.UnitsMigrationSql(postgres: true)),
+        // The semantic cache's index (vectors and hashes, never text), shared by the replicas and read back on restart.
+        ("1630_semantic_index", """
+        CREATE TABLE IF NOT EXISTS semantic_index (
+            seq bigserial PRIMARY KEY,
+            tenant text NOT NULL,
+            entry_key text NOT NULL,
+            context_hash bigint NOT NULL,
+            guard_hash bigint NOT NULL,
+            vector bytea NOT NULL,
+            expires_at bigint NOT NULL,
+            UNIQUE (tenant, entry_key)
+        );
+        CREATE INDEX IF NOT EXISTS semantic_index_expiry ON semantic_index(expires_at);
+        """),
     ];
 
     /// <summary>A rollup table with SQLite's columns and primary key (person-level tables lead with team, the others with the bucket).</summary>

@@ -227,6 +227,20 @@ internal static class Migrations
         """),
         // Priced units beyond tokens as cost buckets in every rollup table (tool calls, audio, images), so reports show them.
         ("1620_rollup_priced_units", LedgerRollups.UnitsMigrationSql(postgres: false)),
+        // The semantic cache's index (vectors and hashes, never text), shared by the replicas and read back on restart.
+        ("1630_semantic_index", """
+        CREATE TABLE IF NOT EXISTS semantic_index (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            tenant TEXT NOT NULL,
+            entry_key TEXT NOT NULL,
+            context_hash INTEGER NOT NULL,
+            guard_hash INTEGER NOT NULL,
+            vector BLOB NOT NULL,
+            expires_at INTEGER NOT NULL,
+            UNIQUE (tenant, entry_key)
+        );
+        CREATE INDEX IF NOT EXISTS semantic_index_expiry ON semantic_index(expires_at);
+        """),
     ];
 
     public static void Apply(SqliteConnection connection)

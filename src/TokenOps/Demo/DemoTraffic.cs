@@ -58,6 +58,7 @@ internal sealed class DemoTraffic(HttpClient http, DemoClock clock, IReadOnlyDic
                 }
                 await Task.WhenAll(batch);
                 if (hour == 11) await ReRollAsync(random, gate, cancellationToken);
+                if (hour == 14) await PasteFilesAsync(random, gate, cancellationToken);
             }
             if (DayEnded is { } dayEnded) await dayEnded(day, cancellationToken);
         }
@@ -75,6 +76,19 @@ internal sealed class DemoTraffic(HttpClient http, DemoClock clock, IReadOnlyDic
         {
             clock.JumpTo(clock.GetUtcNow().AddMinutes(1));
             var request = Build(habit, random, prompt + new string('?', attempt + 1));
+            await gate.WaitAsync(cancellationToken);
+            await SendAsync(request, gate, cancellationToken);
+        }
+    }
+
+    /// <summary>The paster: twice each afternoon the second chat developer pastes whole files, twenty times their usual prompt (context-stuffing).</summary>
+    private async Task PasteFilesAsync(Random random, SemaphoreSlim gate, CancellationToken cancellationToken)
+    {
+        if (DemoOrganisation.People.Where(p => p.Api == "chat" && p.Questions is null).Skip(1).FirstOrDefault() is not { } habit) return;
+        for (var i = 0; i < 2; i++)
+        {
+            clock.JumpTo(clock.GetUtcNow().AddMinutes(3));
+            var request = Build(habit, random, "Here are the files, what is wrong? " + Words(random, habit.PromptWords * 20));
             await gate.WaitAsync(cancellationToken);
             await SendAsync(request, gate, cancellationToken);
         }

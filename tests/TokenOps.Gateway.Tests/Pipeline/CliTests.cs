@@ -186,6 +186,9 @@ public sealed class CliTests : IDisposable
         Assert.True(waste > 0, stdout);
         var listed = stdout.Split('\n').Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^  +\$[\d,]+\.\d{4}  [a-z-]+ .* row\(s\)  fix: \S")).ToList();
         Assert.Equal(Math.Min(5, waste), listed.Count);
+        // The paster's whole files and the re-roller's repeats are among them.
+        Assert.Contains(listed, l => l.Contains(" context-stuffing ", StringComparison.Ordinal));
+        Assert.Contains(listed, l => l.Contains(" retry-by-vibes ", StringComparison.Ordinal));
 
         // The helpdesk bot's repeats are answered by the response cache (exact and semantic): free rows naming their
         // source, counted as the summary says, and the savings table shows the cache-hit and batch levers with dollars.

@@ -255,7 +255,7 @@ public static class DashboardEndpoints
             var (period, _) = Range(http, time);
             var context = Waste.WasteContextBuilder.Build(period.From, period.To, router.Current.Catalog, options.Routing, keys, outcomes, budgets);
             var findings = TokenOps.Core.Waste.WasteScanner.Run(ledger.Stream(period.From, period.To), context)
-                .Where(f => viewer.IsAdmin || viewer.Transparency || (viewer.Role == DashboardRole.TeamLead ? f.Team == viewer.Team : f.Person == viewer.Person))
+                .Where(f => viewer.IsAdmin || viewer.Transparency || f.Person == viewer.Person || (viewer.Role == DashboardRole.TeamLead && f.Team == viewer.Team))
                 .ToList();
             return Results.Ok(new
             {

@@ -101,6 +101,7 @@ internal static class DemoCommand
             DemoSummary.Print(rows, Console.Out);
             DemoReport.Print(gateway.Services, options, rows, firstDay, asOf, Console.Out);
             DemoWhatIf.Print(gateway.Services, firstDay, asOf, Console.Out);
+            DemoWaste.Print(gateway.Services, firstDay, asOf, Console.Out);
             PrintBillCheck(simulator, rows);
 
             var (_, tryKey) = keyStore.Create("you", "demo");

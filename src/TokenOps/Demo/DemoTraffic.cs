@@ -57,8 +57,40 @@ internal sealed class DemoTraffic(HttpClient http, DemoClock clock, IReadOnlyDic
                     }
                 }
                 await Task.WhenAll(batch);
+                if (hour == 11) await ReRollAsync(random, gate, cancellationToken);
+                if (hour == 14) await PasteFilesAsync(random, gate, cancellationToken);
             }
             if (DayEnded is { } dayEnded) await dayEnded(day, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The re-roller: once a day the first chat developer sends the same question three times within minutes, rewording
+    /// nothing (retry-by-vibes in `tokenops waste`).
+    /// </summary>
+    private async Task ReRollAsync(Random random, SemaphoreSlim gate, CancellationToken cancellationToken)
+    {
+        if (DemoOrganisation.People.FirstOrDefault(p => p.Api == "chat" && p.Questions is null) is not { } habit) return;
+        var prompt = "Why does this handler throw on an empty cart? " + Words(random, 40);
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            clock.JumpTo(clock.GetUtcNow().AddMinutes(1));
+            var request = Build(habit, random, prompt + new string('?', attempt + 1));
+            await gate.WaitAsync(cancellationToken);
+            await SendAsync(request, gate, cancellationToken);
+        }
+    }
+
+    /// <summary>The paster: twice each afternoon the second chat developer pastes whole files, twenty times their usual prompt (context-stuffing).</summary>
+    private async Task PasteFilesAsync(Random random, SemaphoreSlim gate, CancellationToken cancellationToken)
+    {
+        if (DemoOrganisation.People.Where(p => p.Api == "chat" && p.Questions is null).Skip(1).FirstOrDefault() is not { } habit) return;
+        for (var i = 0; i < 2; i++)
+        {
+            clock.JumpTo(clock.GetUtcNow().AddMinutes(3));
+            var request = Build(habit, random, "Here are the files, what is wrong? " + Words(random, habit.PromptWords * 20));
+            await gate.WaitAsync(cancellationToken);
+            await SendAsync(request, gate, cancellationToken);
         }
     }
 
@@ -83,13 +115,13 @@ internal sealed class DemoTraffic(HttpClient http, DemoClock clock, IReadOnlyDic
         }
     }
 
-    private HttpRequestMessage Build(Habit habit, Random random)
+    private HttpRequestMessage Build(Habit habit, Random random, string? fixedPrompt = null)
     {
         var model = habit.Models[random.Next(habit.Models.Length)];
         var stream = random.NextDouble() < habit.StreamShare;
-        var prompt = habit.Questions is { } questions
+        var prompt = fixedPrompt ?? (habit.Questions is { } questions
             ? questions[random.Next(questions.Length)]
-            : Words(random, (int)(habit.PromptWords * (0.5 + random.NextDouble())));
+            : Words(random, (int)(habit.PromptWords * (0.5 + random.NextDouble()))));
         object body = habit.Api switch
         {
             "chat" => new Dictionary<string, object>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
 using TokenOps.Core.Ledger;
 using TokenOps.Core.Metering;
 using TokenOps.Core.Pricing;
@@ -49,5 +50,67 @@ public sealed class DashboardWasteTests
         Assert.Contains("what was wrong", bob[0].Fix, StringComparison.Ordinal);
         Assert.Equal(["ada", "bob"], (await RetriesSeenBy(data.AdaKey)).Select(f => f.Person).Order());
         Assert.Equal(["ada", "bob", "cy"], (await RetriesSeenBy(GatewayFixture.AdminToken)).Select(f => f.Person).Order());
+    }
+
+    [Fact]
+    public async Task WastePage_lists_the_viewers_findings_and_filters_by_detector_in_a_headless_browser()
+    {
+        const string chromium = "/usr/bin/chromium";
+        Assert.True(File.Exists(chromium), $"Chromium is required for the browser tests: {chromium} is missing.");
+        await using var gateway = await GatewayFixture.StartAsync(o => o.Dashboard.TeamLeads[DashboardData.Payments] = ["ada"]);
+        var data = DashboardData.Seed(gateway, DateTimeOffset.UtcNow);
+        var at = DateTimeOffset.UtcNow.AddHours(-2);
+        gateway.App.Services.GetRequiredService<ILedgerStore>().Write(
+            [.. ReRolls("ada", DashboardData.Payments, at), .. ReRolls("bob", DashboardData.Payments, at), .. ReRolls("cy", DashboardData.Search, at)]);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = chromium, Headless = true });
+
+        async Task<(IPage Page, List<string> Errors)> OpenAsync(string key)
+        {
+            var context = await browser.NewContextAsync(new() { BaseURL = gateway.BaseUrl.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
+            var page = await context.NewPageAsync();
+            page.SetDefaultTimeout(15_000);
+            var errors = new List<string>();
+            page.Console += (_, m) => { if (m.Type == "error") lock (errors) errors.Add(m.Text); };
+            page.PageError += (_, e) => { lock (errors) errors.Add("pageerror: " + e); };
+            await page.GotoAsync("/");
+            await page.FillAsync("#signin-key", key);
+            await page.ClickAsync("#signin button[type=submit]");
+            await page.WaitForSelectorAsync("#top:not([hidden])");
+            await page.EvaluateAsync("() => { document.getElementById('period').value = '7d'; location.hash = '#/waste'; }");
+            await WaitAsync(page, "#/waste");
+            return (page, errors);
+        }
+
+        static Task WaitAsync(IPage page, string hash) => page.WaitForFunctionAsync(
+            "h => { const v = document.getElementById('view'); return v.getAttribute('aria-busy') === 'false' && v.dataset.page === 'waste' && v.dataset.rendered === h + '|7d'; }", hash);
+
+        static async Task<string[]> PeopleAsync(IPage page, string detector) =>
+            (await page.Locator("[data-testid=waste-findings] tbody tr").EvaluateAllAsync<string[][]>(
+                "rs => rs.map(r => [r.querySelector('[data-col=detector]').textContent, r.querySelector('[data-col=person]').textContent])"))
+            .Where(r => r[0] == detector).Select(r => r[1]).Order(StringComparer.Ordinal).ToArray();
+
+        // A developer sees only their own re-rolls, with the dollars, the formula and the fix.
+        var (bob, bobErrors) = await OpenAsync(data.BobKey);
+        Assert.Equal(["bob"], await PeopleAsync(bob, WasteDetectors.RetryByVibes));
+        var row = bob.Locator("[data-testid=waste-findings] tbody tr").Filter(new() { HasText = WasteDetectors.RetryByVibes }).First;
+        Assert.Equal(DashboardBrowserTests.Usd(NanoUsd.FromUsd(2 * 0.0045m)), (await row.Locator("[data-col=wasted]").InnerTextAsync()).Trim());
+        Assert.Equal("3", (await row.Locator("[data-col=rows]").InnerTextAsync()).Trim());
+        Assert.Contains("what was wrong", await row.Locator("[data-col=fix]").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.False(string.IsNullOrWhiteSpace(await row.Locator("[data-col=formula]").InnerTextAsync()));
+        Assert.Empty(bobErrors);
+
+        // The lead sees the team; the admin everyone, and the detector filter keeps only that detector's rows.
+        var (ada, adaErrors) = await OpenAsync(data.AdaKey);
+        Assert.Equal(["ada", "bob"], await PeopleAsync(ada, WasteDetectors.RetryByVibes));
+        Assert.Empty(adaErrors);
+        var (admin, adminErrors) = await OpenAsync(GatewayFixture.AdminToken);
+        Assert.Equal(["ada", "bob", "cy"], await PeopleAsync(admin, WasteDetectors.RetryByVibes));
+        await admin.SelectOptionAsync("[data-testid=waste-detector]", WasteDetectors.RetryByVibes);
+        await WaitAsync(admin, "#/waste?detector=" + WasteDetectors.RetryByVibes);
+        var detectors = await admin.Locator("[data-testid=waste-findings] tbody tr [data-col=detector]").AllInnerTextsAsync();
+        Assert.Equal(3, detectors.Count);
+        Assert.All(detectors, d => Assert.Equal(WasteDetectors.RetryByVibes, d.Trim()));
+        Assert.Empty(adminErrors);
     }
 }

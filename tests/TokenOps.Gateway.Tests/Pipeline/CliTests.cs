@@ -181,6 +181,14 @@ public sealed class CliTests : IDisposable
         // One team's what-if: the payments team's weeks repriced onto Haiku, beside what they cost.
         var whatIf = Assert.Single(stdout.Split('\n'), l => l.StartsWith("What if: team payments on claude-haiku-4-5, ", StringComparison.Ordinal));
         Assert.Matches(@": \$\d+\.\d{4} instead of \$\d+\.\d{4} \(\d+ requests, \d+ it could not serve", whatIf);
+        // The waste detectors over the same weeks: findings with dollars and a fix, the dearest first.
+        var waste = Number(stdout, @"Waste: (\d+) finding\(s\)");
+        Assert.True(waste > 0, stdout);
+        var listed = stdout.Split('\n').Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^  +\$[\d,]+\.\d{4}  [a-z-]+ .* row\(s\)  fix: \S")).ToList();
+        Assert.Equal(Math.Min(5, waste), listed.Count);
+        // The paster's whole files and the re-roller's repeats are among them.
+        Assert.Contains(listed, l => l.Contains(" context-stuffing ", StringComparison.Ordinal));
+        Assert.Contains(listed, l => l.Contains(" retry-by-vibes ", StringComparison.Ordinal));
 
         // The helpdesk bot's repeats are answered by the response cache (exact and semantic): free rows naming their
         // source, counted as the summary says, and the savings table shows the cache-hit and batch levers with dollars.

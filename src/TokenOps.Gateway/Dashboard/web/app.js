@@ -320,6 +320,29 @@ const pages = {
           { title: 'Uncached price', num: true, render: c => usd(c.uncachedNanos) }, { title: 'Saved', num: true, render: c => usd(c.savedNanos) }], body.cacheByModel, 'cache-table')
         : h('p', { class: 'muted' }, 'No cache hits in this period.'))];
   },
+  // Waste findings (the API scopes them: own, team, all): who, the dollars and how they were worked out, the rows, the fix.
+  async waste(_, query) {
+    const { status, body } = await api('/waste');
+    if (status !== 200) return [h('h1', {}, 'Waste'), notice(body && body.error ? body.error.message : 'Not available', 'forbidden')];
+    const only = query.get('detector') || '';
+    const shown = only ? body.findings.filter(f => f.detector === only) : body.findings;
+    const filter = h('select', { 'data-testid': 'waste-detector', onchange: e => { location.hash = '#/waste' + (e.target.value ? '?detector=' + encodeURIComponent(e.target.value) : ''); } },
+      h('option', { value: '' }, 'All detectors'),
+      body.byDetector.map(d => h('option', { value: d.detector, selected: d.detector === only }, `${d.detector} (${d.findings})`)));
+    const cols = [
+      { title: 'Detector', key: 'detector' },
+      { title: 'Person', key: 'person', render: f => f.person || '–' },
+      { title: 'Team', key: 'team', render: f => f.team || '–' },
+      { title: 'Wasted', key: 'wasted', num: true, render: f => usdDecimal(f.wasted_usd) },
+      { title: 'Rows', key: 'rows', num: true, render: f => num(f.rowCount) },
+      { title: 'How', key: 'formula', render: f => h('span', { class: 'muted' }, f.formula) },
+      { title: 'Fix', key: 'fix' }];
+    return [h('h1', {}, 'Waste · ', body.period.label, ' · ', body.scope),
+      h('div', { class: 'cards' },
+        card('Wasted (period)', usdDecimal(only ? shown.reduce((a, f) => a + Number(f.wasted_usd), 0) : body.totalUsd), `${num(shown.length)} finding(s)`, 'waste-total')),
+      h('label', {}, 'Detector ', filter),
+      panel('Findings', shown.length ? table(cols, shown, 'waste-findings') : h('p', { class: 'muted', 'data-testid': 'waste-none' }, 'No waste found in this period.'))];
+  },
 };
 
 function meter(used, limit) {

@@ -63,7 +63,8 @@ internal static class DemoCommand
             using var http = new HttpClient { BaseAddress = gateway.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
             var outcomes = new DemoOutcomes(http, clock, webhookSecret);
             var alerts = gateway.Services.GetRequiredService<AlertEngine>();
-            var nightly = new DemoNightlyEval(http, keyStore.Create("evalbot", "ml-evals").Secret);
+            // An automation key nobody owns: the waste report names it (ownerless-automation).
+            var nightly = new DemoNightlyEval(http, keyStore.Create("evalbot", "ml-evals", TokenOps.Core.Identity.KeyKinds.Automation).Secret);
             var traffic = new DemoTraffic(http, clock, keys)
             {
                 // At each workday's end: the day's merged PRs arrive by webhook, and the alert rules run on the day's spend.

@@ -189,6 +189,7 @@ public sealed class CliTests : IDisposable
         // The paster's whole files and the re-roller's repeats are among them.
         Assert.Contains(listed, l => l.Contains(" context-stuffing ", StringComparison.Ordinal));
         Assert.Contains(listed, l => l.Contains(" retry-by-vibes ", StringComparison.Ordinal));
+        Assert.Contains(listed, l => l.Contains(" ownerless-automation ", StringComparison.Ordinal) && l.Contains("evalbot", StringComparison.Ordinal));
 
         // The helpdesk bot's repeats are answered by the response cache (exact and semantic): free rows naming their
         // source, counted as the summary says, and the savings table shows the cache-hit and batch levers with dollars.

@@ -207,55 +207,39 @@ public static class LedgerRollups
     /// ledger rows a lever applied to (through the partial index ledger_savings; their cells already exist, so only the
     /// savings columns are set). <paramref name="postgres"/> picks the column type and the week of a day.
     /// </summary>
-    internal static string SavingsMigrationSql(bool postgres)
-    {
-        var sql = new System.Text.StringBuilder();
-        foreach (var t in AllSpecs)
-            foreach (var m in SavingsMeasureNames)
-                sql.Append(postgres ? $"ALTER TABLE {t.Table} ADD COLUMN IF NOT EXISTS {m} bigint NOT NULL DEFAULT 0;\n" : $"ALTER TABLE {t.Table} ADD COLUMN {m} INTEGER NOT NULL DEFAULT 0;\n");
-        return sql.Append(SavingsBackfillSql(postgres)).ToString();
-    }
+    internal static string SavingsMigrationSql(bool postgres) => AddMeasureColumns(SavingsMeasureNames, postgres) + SavingsBackfillSql(postgres);
 
     /// <summary>Sets every rollup cell's savings measures from the ledger rows that have a lever (step 1010's fill; idempotent).</summary>
-    public static string SavingsBackfillSql(bool postgres)
-    {
-        var sql = new System.Text.StringBuilder();
-        var zeros = string.Join(", ", BaseMeasures.Split(", ").Select(_ => "0"));
-        foreach (var t in AllSpecs)
-        {
-            var dims = t.Dims.Split(", ");
-            var bucket = !t.Weekly ? $"substr(started_at, 1, {t.BucketLength})"
-                : postgres ? "to_char(date_trunc('week', substr(started_at, 1, 10)::timestamp), 'YYYY-MM-DD')"
-                : "date(substr(started_at, 1, 10), '-6 days', 'weekday 1')";
-            sql.Append($"""
-            INSERT INTO {t.Table} (bucket, {t.Dims}, {BaseMeasures}, {SavingsMeasures})
-            SELECT {bucket}, {string.Join(", ", dims.Select(d => SourceOf[d]))}, {zeros}, {SavingsSums}
-            FROM ledger WHERE savings_levers IS NOT NULL GROUP BY {string.Join(", ", Enumerable.Range(1, dims.Length + 1))}
-            ON CONFLICT (bucket, {t.Dims}) DO UPDATE SET {string.Join(", ", SavingsMeasureNames.Select(m => $"{m} = excluded.{m}"))};
-
-            """);
-        }
-        return sql.ToString();
-    }
+    public static string SavingsBackfillSql(bool postgres) =>
+        SetMeasuresFromLedger(BaseMeasures, SavingsMeasureNames, SavingsSums, "savings_levers IS NOT NULL", postgres);
 
     /// <summary>
     /// Migration step 1620 (SQLite and PostgreSQL): the priced-unit measures on every rollup table, at 0, then filled from
     /// the ledger rows that have any (their cells already exist, so only these columns are set).
     /// </summary>
-    internal static string UnitsMigrationSql(bool postgres)
-    {
-        var sql = new System.Text.StringBuilder();
-        foreach (var t in AllSpecs)
-            foreach (var m in UnitMeasureNames)
-                sql.Append(postgres ? $"ALTER TABLE {t.Table} ADD COLUMN IF NOT EXISTS {m} bigint NOT NULL DEFAULT 0;\n" : $"ALTER TABLE {t.Table} ADD COLUMN {m} INTEGER NOT NULL DEFAULT 0;\n");
-        return sql.Append(UnitsBackfillSql(postgres)).ToString();
-    }
+    internal static string UnitsMigrationSql(bool postgres) => AddMeasureColumns(UnitMeasureNames, postgres) + UnitsBackfillSql(postgres);
 
     /// <summary>The fill of step 1620 alone: sets (never adds) the unit measures of the cells of ledger rows that have any.</summary>
-    public static string UnitsBackfillSql(bool postgres)
+    public static string UnitsBackfillSql(bool postgres) =>
+        SetMeasuresFromLedger(BaseMeasures + ", " + SavingsMeasures, UnitMeasureNames, UnitSums,
+            "tool_call_nanos <> 0 OR audio_input_nanos <> 0 OR audio_output_nanos <> 0 OR audio_second_nanos <> 0 " +
+            "OR character_nanos <> 0 OR image_input_nanos <> 0 OR image_output_nanos <> 0 OR image_nanos <> 0", postgres);
+
+    /// <summary>Adds measure columns at 0 to every rollup table (a later migration step's first half).</summary>
+    private static string AddMeasureColumns(IEnumerable<string> names, bool postgres) => string.Concat(
+        from t in AllSpecs
+        from m in names
+        select postgres ? $"ALTER TABLE {t.Table} ADD COLUMN IF NOT EXISTS {m} bigint NOT NULL DEFAULT 0;\n" : $"ALTER TABLE {t.Table} ADD COLUMN {m} INTEGER NOT NULL DEFAULT 0;\n");
+
+    /// <summary>
+    /// Sets (never adds) <paramref name="names"/> in every rollup cell from the ledger rows matching <paramref name="where"/>
+    /// (<paramref name="sums"/> in the same order); a cell that does not exist yet is made with <paramref name="earlier"/>
+    /// at 0. <paramref name="postgres"/> picks the week of a day.
+    /// </summary>
+    private static string SetMeasuresFromLedger(string earlier, string[] names, string sums, string where, bool postgres)
     {
         var sql = new System.Text.StringBuilder();
-        var zeros = string.Join(", ", (BaseMeasures + ", " + SavingsMeasures).Split(", ").Select(_ => "0"));
+        var zeros = string.Join(", ", earlier.Split(", ").Select(_ => "0"));
         foreach (var t in AllSpecs)
         {
             var dims = t.Dims.Split(", ");
@@ -263,12 +247,10 @@ public static class LedgerRollups
                 : postgres ? "to_char(date_trunc('week', substr(started_at, 1, 10)::timestamp), 'YYYY-MM-DD')"
                 : "date(substr(started_at, 1, 10), '-6 days', 'weekday 1')";
             sql.Append($"""
-            INSERT INTO {t.Table} (bucket, {t.Dims}, {BaseMeasures}, {SavingsMeasures}, {UnitMeasures})
-            SELECT {bucket}, {string.Join(", ", dims.Select(d => SourceOf[d]))}, {zeros}, {UnitSums}
-            FROM ledger WHERE tool_call_nanos <> 0 OR audio_input_nanos <> 0 OR audio_output_nanos <> 0 OR audio_second_nanos <> 0
-                OR character_nanos <> 0 OR image_input_nanos <> 0 OR image_output_nanos <> 0 OR image_nanos <> 0
-            GROUP BY {string.Join(", ", Enumerable.Range(1, dims.Length + 1))}
-            ON CONFLICT (bucket, {t.Dims}) DO UPDATE SET {string.Join(", ", UnitMeasureNames.Select(m => $"{m} = excluded.{m}"))};
+            INSERT INTO {t.Table} (bucket, {t.Dims}, {earlier}, {string.Join(", ", names)})
+            SELECT {bucket}, {string.Join(", ", dims.Select(d => SourceOf[d]))}, {zeros}, {sums}
+            FROM ledger WHERE {where} GROUP BY {string.Join(", ", Enumerable.Range(1, dims.Length + 1))}
+            ON CONFLICT (bucket, {t.Dims}) DO UPDATE SET {string.Join(", ", names.Select(m => $"{m} = excluded.{m}"))};
 
             """);
         }

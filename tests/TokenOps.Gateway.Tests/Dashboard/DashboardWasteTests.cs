@@ -67,16 +67,7 @@ public sealed class DashboardWasteTests
 
         async Task<(IPage Page, List<string> Errors)> OpenAsync(string key)
         {
-            var context = await browser.NewContextAsync(new() { BaseURL = gateway.BaseUrl.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
-            var page = await context.NewPageAsync();
-            page.SetDefaultTimeout(15_000);
-            var errors = new List<string>();
-            page.Console += (_, m) => { if (m.Type == "error") lock (errors) errors.Add(m.Text); };
-            page.PageError += (_, e) => { lock (errors) errors.Add("pageerror: " + e); };
-            await page.GotoAsync("/");
-            await page.FillAsync("#signin-key", key);
-            await page.ClickAsync("#signin button[type=submit]");
-            await page.WaitForSelectorAsync("#top:not([hidden])");
+            var (page, errors) = await DashboardPages.SignedInAsync(browser, gateway.BaseUrl, key);
             await page.EvaluateAsync("() => { document.getElementById('period').value = '7d'; location.hash = '#/waste'; }");
             await WaitAsync(page, "#/waste");
             return (page, errors);

@@ -78,16 +78,7 @@ public sealed class GrowthDashboardTests
         var data = DashboardData.Seed(gateway, DateTimeOffset.UtcNow);
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true });
-        var context = await browser.NewContextAsync(new() { BaseURL = gateway.BaseUrl.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
-        var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(15_000);
-        var errors = new List<string>();
-        page.Console += (_, m) => { if (m.Type == "error") lock (errors) errors.Add(m.Text); };
-        page.PageError += (_, e) => { lock (errors) errors.Add("pageerror: " + e); };
-        await page.GotoAsync("/");
-        await page.FillAsync("#signin-key", GatewayFixture.AdminToken);
-        await page.ClickAsync("#signin button[type=submit]");
-        await page.WaitForSelectorAsync("#top:not([hidden])");
+        var (page, errors) = await DashboardPages.SignedInAsync(browser, gateway.BaseUrl, GatewayFixture.AdminToken);
         await page.EvaluateAsync("() => { location.hash = '#/growth?decline=10x/yr&horizon=12m'; }");
         await page.WaitForFunctionAsync("() => { const v = document.getElementById('view'); return v.getAttribute('aria-busy') === 'false' && v.dataset.page === 'growth'; }");
 

@@ -30,7 +30,8 @@ public static class GatewayHost
     /// <summary>Every proxied route. The route-inventory test checks each is mapped through the metered pipeline.</summary>
     public static readonly IReadOnlyList<ProtocolRoute> ProxiedRoutes =
         [new ChatCompletionsRoute(), new ResponsesRoute(), new EmbeddingsRoute(), new MessagesRoute(), new CountTokensRoute(), new ModerationsRoute(),
-         new CompletionsRoute(), new ImageGenerationsRoute()];
+         new CompletionsRoute(), new ImageGenerationsRoute(), new Protocols.OpenAI.Audio.AudioSpeechRoute(),
+         new Protocols.OpenAI.Audio.AudioTranscriptionRoute(translate: false), new Protocols.OpenAI.Audio.AudioTranscriptionRoute(translate: true)];
 
     public static async Task<GatewayApp> StartAsync(GatewaySettings settings, CancellationToken cancellationToken = default)
     {
@@ -248,7 +249,8 @@ public static class GatewayHost
         if (!providers.TryGetValue(SimulatedOpenAI, out var openai) || !providers.TryGetValue(SimulatedAnthropic, out var anthropic)) return null;
         return price => !price.IsCostable ? null : price.Mode switch
         {
-            "chat" or "responses" or "embedding" or "completion" or "moderation" or "image_generation" => price.Provider == "anthropic" ? anthropic : openai,
+            "chat" or "responses" or "embedding" or "completion" or "moderation" or "image_generation" or "audio_transcription" or "audio_speech"
+                => price.Provider == "anthropic" ? anthropic : openai,
             _ => null,
         };
     }

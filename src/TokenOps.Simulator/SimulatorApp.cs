@@ -60,6 +60,9 @@ public static class SimulatorApp
         app.MapPost("/v1/moderations", (RequestDelegate)new ModerationsEndpoint(host).HandleAsync);
         app.MapPost("/v1/completions", (RequestDelegate)new CompletionsEndpoint(host).HandleAsync);
         app.MapPost("/v1/images/generations", (RequestDelegate)new ImagesEndpoint(host).HandleAsync);
+        app.MapPost("/v1/audio/speech", (RequestDelegate)new AudioSpeechEndpoint(host).HandleAsync);
+        app.MapPost("/v1/audio/transcriptions", (RequestDelegate)new AudioTranscriptionsEndpoint(host, translate: false).HandleAsync);
+        app.MapPost("/v1/audio/translations", (RequestDelegate)new AudioTranscriptionsEndpoint(host, translate: true).HandleAsync);
         app.MapGet("/v1/models", (RequestDelegate)models.HandleAsync);
         app.MapPost("/v1/messages", (RequestDelegate)messages.HandleAsync);
         app.MapPost("/v1/messages/count_tokens", (RequestDelegate)new CountTokensEndpoint(host).HandleAsync);

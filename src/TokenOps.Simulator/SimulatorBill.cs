@@ -10,6 +10,9 @@ public static class SimProtocols
     public const string OpenAIEmbeddings = "openai.embeddings";
     public const string OpenAICompletions = "openai.completions";
     public const string OpenAIImages = "openai.images";
+    public const string OpenAISpeech = "openai.speech";
+    public const string OpenAITranscriptions = "openai.transcriptions";
+    public const string OpenAITranslations = "openai.translations";
     public const string AnthropicMessages = "anthropic.messages";
     /// <summary>One line of an OpenAI batch (billed at batch rates: <see cref="ServiceTier.Batch"/>).</summary>
     public const string OpenAIBatch = "openai.batch";

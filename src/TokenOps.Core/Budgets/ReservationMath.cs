@@ -56,6 +56,30 @@ public static class ReservationMath
         return price.Output is null && price.OutputImage is null && output > 0 ? 0 : CeilingNanos(CostCalculator.Compute(price, usage).Total);
     }
 
+    /// <summary>
+    /// The worst case of an audio request from its bound in every bucket (seconds, characters, text and audio tokens):
+    /// the buckets the model has a rate for are priced, the rest left out, since a model is billed by the ones it has
+    /// (whisper-1 per second, tts-1 per character, gpt-4o-transcribe in tokens).
+    /// </summary>
+    public static long WorstCaseUnitsNanos(ModelPrice price, TokenUsage bound)
+    {
+        if (!price.IsCostable) return 0;
+        var inputRate = price.Input is not null;
+        var outputRate = price.Output is not null;
+        var usage = bound with
+        {
+            UncachedInput = inputRate || price.InputAudio is not null ? Math.Max(0, bound.UncachedInput) : 0,
+            AudioInput = (price.InputAudio ?? price.Input) is not null ? Math.Max(0, bound.AudioInput) : 0,
+            Output = outputRate || price.OutputAudio is not null ? Math.Max(0, bound.Output) : 0,
+            AudioOutput = (price.OutputAudio ?? price.Output) is not null ? Math.Max(0, bound.AudioOutput) : 0,
+            Reasoning = 0,
+        };
+        // Text tokens without a text rate (an audio-only rate) are priced as the audio they then must be.
+        if (!inputRate) usage = usage with { AudioInput = usage.UncachedInput };
+        if (!outputRate) usage = usage with { AudioOutput = usage.Output };
+        return CeilingNanos(CostCalculator.Compute(price, usage).Total);
+    }
+
     /// <summary>The largest output token limit whose worst case fits in <paramref name="availableNanos"/>; 0 when even the input does not fit.</summary>
     public static long MaxOutputThatFits(ModelPrice price, long inputTokens, long availableNanos, long upperBound, long toolCalls = 0,
         ServiceTier tier = ServiceTier.Standard)

@@ -56,6 +56,12 @@ public abstract class UsageMeter : IDisposable
     /// <summary>Bytes of generated-text events kept so far: the size an estimate of last resort works from.</summary>
     public long GeneratedBytes => _keptLength + (_generated?.Length ?? 0);
 
+    /// <summary>
+    /// The estimate when the provider reported no usage, from the tokenizer's count of the prompt and of the generated
+    /// text; a meter that knows more (an audio file's duration, the characters sent to speech) completes or replaces it.
+    /// </summary>
+    public virtual TokenUsage CompleteEstimate(TokenUsage textEstimate) => textEstimate;
+
     /// <summary>Reads a complete non-streaming JSON response body.</summary>
     public abstract void OnJson(ReadOnlyMemory<byte> body);
 

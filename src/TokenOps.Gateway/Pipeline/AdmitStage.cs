@@ -224,6 +224,8 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
         var facts = context.Facts!;
         // Images: n images at the variant's price per image, or (gpt-image) the input and n of the largest images in tokens.
         if (facts.PriceVariant is not null) return ReservationMath.WorstCaseImagesNanos(price, size.InputTokens, facts.Choices);
+        // Audio: every bucket the request may bill, at the served model's rates (a bucket it has no rate for is left out).
+        if (facts.UnitBound is { } units) return ReservationMath.WorstCaseUnitsNanos(price, units);
         // The catalog's output limit only caps a default: a client's own max_tokens is reserved as sent, since a beta header
         // can raise what the provider allows (a value it refuses costs nothing).
         var perChoice = facts.MaxOutputTokens is null && price.MaxOutputTokens is { } cap && cap > 0 ? Math.Min(size.MaxOutputTokens, cap) : size.MaxOutputTokens;
@@ -263,6 +265,8 @@ internal readonly record struct RequestSize(long InputTokens, long MaxOutputToke
 
     public static RequestSize Measure(ProxyContext context, TokenCounter tokens, long defaultMaxOutput)
     {
+        // A form's size is its route's bound (the reservation is priced from the facts' unit bound), not its text.
+        if (!context.Route.JsonBody) return Bound(context, defaultMaxOutput) with { IsBound = false };
         using var doc = JsonDocument.Parse(context.Body!);
         var root = doc.RootElement;
         // Every field is counted: the prompt's text, and every other field as its JSON text (tool definitions, schemas,

@@ -19,7 +19,9 @@ public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle
     {
         var facts = context.Facts!;
         var route = context.ModelRoute!;
-        var body = context.Route.PrepareUpstreamBody(context.Body!, facts, route.ServedModel);
+        var body = context.Form is { } form
+            ? route.ServedModel == facts.Model ? context.Body! : form.With("model", route.ServedModel)
+            : context.Route.PrepareUpstreamBody(context.Body!, facts, route.ServedModel);
         var aborted = context.Http.RequestAborted;
         // Once sent, the request is the provider's to finish and bill: a client that gives up before the answer does not
         // stop that. So waiting for the answer (its headers, and a JSON body) is bounded by the provider's timeout alone,
@@ -52,7 +54,7 @@ public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle
                 await RelayProviderErrorAsync(context, response, timeout);
                 return;
             }
-            context.Meter = context.Route.CreateMeter(facts);
+            context.Meter = context.Route.CreateMeter(facts, route);
             var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
             var isSse = response.Content.Headers.ContentType?.MediaType == "text/event-stream";
             try

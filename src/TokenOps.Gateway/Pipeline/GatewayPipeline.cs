@@ -63,7 +63,7 @@ public sealed class GatewayPipeline(
             attribute.Run(context);
             ledgerAvailable.Run(context);
             await read.RunAsync(context);
-            if (!await autoRouter.TryRouteAsync(context)) context.ModelRoute = router.Current.Resolve(context.Facts!.Model, route.Dialect, context.Facts.PriceVariant);
+            if (!await autoRouter.TryRouteAsync(context)) context.ModelRoute = router.Current.Resolve(context.Facts!.Model, route.Dialect, context.Facts.PriceVariant, context.Facts.UnitBound is not null);
             outputControl.Run(context);
             if (await responseCache.TryAnswerAsync(context)) return;
             await rateLimit.RunAsync(context);

@@ -15,7 +15,7 @@ public sealed class OutputControlStage(OutputControlPolicy policy, BudgetEngine 
 
     public void Run(ProxyContext context)
     {
-        if (policy.IsEmpty || !context.Route.Billable) return;
+        if (policy.IsEmpty || !context.Route.Billable || !context.Route.JsonBody) return;
         var key = context.Key!;
         var limits = policy.For(context.Route.Name, budgets.Policies.TierOf(key.Person)?.Name, key.Team);
         if (limits.IsEmpty) return;

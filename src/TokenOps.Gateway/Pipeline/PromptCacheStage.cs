@@ -18,7 +18,7 @@ public sealed class PromptCacheStage(PromptCachePolicy policy, TokenCounter toke
 
     public void Run(ProxyContext context)
     {
-        if (policy.IsOff || context.Key is null || context.ModelRoute is not { } route) return;
+        if (policy.IsOff || !context.Route.JsonBody || context.Key is null || context.ModelRoute is not { } route) return;
         if (policy.For(context.Route.Name, context.Key.Team) is not { } help) return;
         using var doc = JsonDocument.Parse(context.Body);
         if (context.Route.Name == "anthropic.messages")

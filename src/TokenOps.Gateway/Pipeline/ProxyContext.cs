@@ -19,6 +19,8 @@ public sealed class ProxyContext(HttpContext http, ProtocolRoute route, string e
     public VirtualKey? Key { get; set; }
     public Attribution Attribution { get; set; } = Attribution.None;
     public byte[]? Body { get; set; }
+    /// <summary>The body read as a multipart form, for routes that take one (<see cref="ProtocolRoute.JsonBody"/> false).</summary>
+    public MultipartForm? Form { get; set; }
     public RequestFacts? Facts { get; set; }
     /// <summary>Hashes and counts of the prompt for waste detection (never its text); set by the read stage.</summary>
     public RequestFingerprint Fingerprint { get; set; } = RequestFingerprint.None;
@@ -75,7 +77,7 @@ public sealed class ProxyContext(HttpContext http, ProtocolRoute route, string e
     {
         var attempt = new ProxyContext(Http, Route, attemptId, StartedAt)
         {
-            Key = Key, Attribution = Attribution, Body = Body, Facts = Facts, Fingerprint = Fingerprint, SessionId = SessionId, ModelRoute = ModelRoute, Meter = Meter,
+            Key = Key, Attribution = Attribution, Body = Body, Form = Form, Facts = Facts, Fingerprint = Fingerprint, SessionId = SessionId, ModelRoute = ModelRoute, Meter = Meter,
             Reservation = Reservation, BudgetAction = BudgetAction, Justification = Justification, RouterName = RouterName,
             RouterRank = RouterRank, RoutedRoute = RoutedRoute, RouteScore = RouteScore, OutputControl = OutputControl,
             CacheBreakpointsAdded = CacheBreakpointsAdded, PromptCacheKeyAdded = PromptCacheKeyAdded, ParentId = EventId, WastedAttempt = true,

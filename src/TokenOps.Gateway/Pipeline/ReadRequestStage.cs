@@ -6,17 +6,26 @@ using TokenOps.Gateway.Protocols;
 
 namespace TokenOps.Gateway.Pipeline;
 
-/// <summary>Reads the body (bounded), checks it is a JSON object, and lets the route extract its facts.</summary>
+/// <summary>Reads the body (bounded), checks it is a JSON object (or, for upload routes, a multipart form), and lets the route extract its facts.</summary>
 public sealed class ReadRequestStage(long maxBodyBytes)
 {
     public async Task RunAsync(ProxyContext context)
     {
         var request = context.Http.Request;
-        if (request.ContentLength > maxBodyBytes) throw TooLarge();
+        var limit = context.Route.MaxBodyBytes(maxBodyBytes);
+        if (request.ContentLength > limit) throw TooLarge(limit);
         var body = request.ContentLength is { } length
             ? await ReadExactAsync(request.Body, length, context.Http.RequestAborted)
-            : await ReadBoundedAsync(request.Body, maxBodyBytes, context.Http.RequestAborted);
+            : await ReadBoundedAsync(request.Body, limit, context.Http.RequestAborted);
         context.Body = body;
+        if (!context.Route.JsonBody)
+        {
+            // A form (an audio upload): its text fields are checked as JSON's are, its files are the provider's to read.
+            context.Form = await MultipartForm.ReadAsync(request.ContentType, body);
+            context.Facts = context.Route.ReadForm(context.Form);
+            context.SessionId = Routing.SessionKey.Header(request.Headers)?[2..];
+            return;
+        }
         // Raw invalid UTF-8 is refused outright: TokenOps would read one string and the provider another (or refuse it
         // after billing nothing, while our estimate of it could not be decoded). One vectorised pass over the body.
         if (!Utf8.IsValid(body))
@@ -51,8 +60,8 @@ public sealed class ReadRequestStage(long maxBodyBytes)
 
     private static readonly JsonDocumentOptions Strict = new() { AllowDuplicateProperties = false };
 
-    private GatewayException TooLarge() =>
-        new(413, "request_too_large", $"The request body is larger than the gateway's limit of {maxBodyBytes} bytes (maxRequestBodyBytes).");
+    private static GatewayException TooLarge(long limit) =>
+        new(413, "request_too_large", $"The request body is larger than the gateway's limit of {limit} bytes (maxRequestBodyBytes).");
 
     /// <summary>The usual case (a Content-Length within the limit): one array of the right size, no growing and no copy.</summary>
     private static async Task<byte[]> ReadExactAsync(Stream body, long length, CancellationToken cancellationToken)
@@ -69,7 +78,7 @@ public sealed class ReadRequestStage(long maxBodyBytes)
         return filled == buffer.Length ? buffer : buffer[..filled];
     }
 
-    private async Task<byte[]> ReadBoundedAsync(Stream body, long limit, CancellationToken cancellationToken)
+    private static async Task<byte[]> ReadBoundedAsync(Stream body, long limit, CancellationToken cancellationToken)
     {
         var writer = new ArrayBufferWriter<byte>(4096);
         while (true)
@@ -78,7 +87,7 @@ public sealed class ReadRequestStage(long maxBodyBytes)
             var read = await ReadAsync(body, memory, cancellationToken);
             if (read == 0) break;
             writer.Advance(read);
-            if (writer.WrittenCount > limit) throw TooLarge();
+            if (writer.WrittenCount > limit) throw TooLarge(limit);
         }
         return writer.WrittenSpan.ToArray();
     }

@@ -117,9 +117,13 @@ public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimePr
         var output = Math.Min(tokens.Count(model, meter.GeneratedText), context.Facts?.MaxTotalOutputTokens ?? long.MaxValue);
         if (meter.PartialUsage is { } partial)
             return (partial with { Output = Math.Max(partial.Output, output), Reasoning = Math.Min(partial.Reasoning, Math.Max(partial.Output, output)) }, true);
-        using var doc = JsonDocument.Parse(context.Body!);
-        var input = context.Route.CountPromptTokens(doc.RootElement, tokens, model);
-        return (new TokenUsage { UncachedInput = input, Output = output, Tier = meter.Tier }, true);
+        var input = 0L;
+        if (context.Route.JsonBody)
+        {
+            using var doc = JsonDocument.Parse(context.Body!);
+            input = context.Route.CountPromptTokens(doc.RootElement, tokens, model);
+        }
+        return (meter.CompleteEstimate(new TokenUsage { UncachedInput = input, Output = output, Tier = meter.Tier }), true);
     }
 
     /// <summary>
@@ -131,6 +135,6 @@ public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimePr
         if (context.Meter is null) return TokenUsage.Zero;
         var input = ((context.Body?.Length ?? 0) + 3) / 4;
         var output = Math.Min(context.Meter.GeneratedBytes / 4, context.Facts?.MaxTotalOutputTokens ?? long.MaxValue);
-        return new TokenUsage { UncachedInput = input, Output = output };
+        return context.Meter.CompleteEstimate(new TokenUsage { UncachedInput = input, Output = output });
     }
 }

@@ -18,7 +18,8 @@ public static class UpstreamRequestFactory
             Content = new ByteArrayContent(body),
             Version = System.Net.HttpVersion.Version11,
         };
-        message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        if (context.Form is { } form) message.Content.Headers.TryAddWithoutValidation("Content-Type", form.ContentType);
+        else message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         foreach (var (name, values) in context.Http.Request.Headers)
         {
             if (!HeaderPolicy.ForwardsUpstream(name, route.Provider)) continue;

@@ -18,14 +18,28 @@ public abstract class ProtocolRoute
     /// <summary>False for endpoints the provider never bills (counting tokens): no reservation, a $0 row.</summary>
     public virtual bool Billable => true;
 
+    /// <summary>False for endpoints that take a multipart form (audio uploads): <see cref="ReadForm"/> reads them, and
+    /// the stages that work on JSON (output control, caches, routing by content) leave them alone.</summary>
+    public virtual bool JsonBody => true;
+
     /// <summary>Validates the body and extracts what the pipeline needs. Throws <see cref="GatewayException"/>.</summary>
     public abstract RequestFacts Read(JsonElement root);
+
+    /// <summary>The largest body this route reads, given the configured <c>maxRequestBodyBytes</c>.</summary>
+    public virtual long MaxBodyBytes(long configured) => configured;
+
+    /// <summary>A multipart route's <see cref="Read"/>.</summary>
+    public virtual RequestFacts ReadForm(MultipartForm form) =>
+        throw GatewayException.BadRequest("invalid_content_type", "This endpoint takes a JSON body.");
 
     /// <summary>The body to send upstream: the client's bytes with only TokenOps-owned fields changed.</summary>
     public virtual byte[] PrepareUpstreamBody(byte[] body, RequestFacts facts, string servedModel) =>
         servedModel == facts.Model ? body : JsonBodyPatcher.SetTopLevel(body, "model", JsonSerializer.Serialize(servedModel));
 
     public abstract UsageMeter CreateMeter(RequestFacts facts);
+
+    /// <summary>The meter, for routes whose usage depends on how the served model is priced (per character, per second or in tokens).</summary>
+    public virtual UsageMeter CreateMeter(RequestFacts facts, Providers.ModelRoute served) => CreateMeter(facts);
 
     /// <summary>The prompt text, for tokenizer estimates when the provider reports no usage.</summary>
     public abstract void CollectPromptText(JsonElement root, StringBuilder text);

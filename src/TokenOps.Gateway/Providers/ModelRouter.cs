@@ -42,7 +42,9 @@ public sealed class ModelRouter
     /// <param name="priceVariant">For endpoints priced per unit (images): the catalog variant the request selects (see
     /// <see cref="Protocols.RequestFacts.PriceVariant"/>); its entry prices the request when the catalog has one, and a
     /// model priced by the unit (per image) is served.</param>
-    public ModelRoute Resolve(string requested, Dialect dialect, string? priceVariant = null)
+    /// <param name="unitPriced">An endpoint that may be priced by the unit (audio: per second or character): a model
+    /// with only such a price is served.</param>
+    public ModelRoute Resolve(string requested, Dialect dialect, string? priceVariant = null, bool unitPriced = false)
     {
         ProviderEndpoint? provider = null;
         var served = requested;
@@ -52,7 +54,7 @@ public sealed class ModelRouter
             if (route.Provider is not null) provider = _providers[route.Provider];
         }
         var known = Catalog.TryGet(served, out var entry);
-        var priced = known && (priceVariant is null ? entry!.IsPriced : entry!.IsCostable);
+        var priced = known && (priceVariant is null && !unitPriced ? entry!.IsPriced : entry!.IsCostable);
         // A model priced in image tokens (gpt-image-1) is billed from its usage: its size variants' per-image prices are
         // LiteLLM's approximations of those tokens, so only a model without image token rates takes a variant's price.
         if (known && priceVariant is not null && entry!.OutputImage is null && Variant(priceVariant, served) is { } variant)

@@ -26,7 +26,7 @@ public sealed class ResponseCacheStage(ResponseCachePolicy policy, IEnumerable<I
     /// <summary>True when the request was answered from the cache (row settled, answer written): the pipeline stops there.</summary>
     public async Task<bool> TryAnswerAsync(ProxyContext context)
     {
-        if (policy.IsOff || context.Key is not { } key || context.ModelRoute is not { } route) return false;
+        if (policy.IsOff || !context.Route.JsonBody || context.Key is not { } key || context.ModelRoute is not { } route) return false;
         if (policy.For(context.Route.Name, key.Team) is not { } settings) return false;
         var response = context.Http.Response;
         var directive = ClientDirective.Read(context.Http.Request.Headers);

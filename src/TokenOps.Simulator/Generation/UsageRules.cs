@@ -25,7 +25,9 @@ internal sealed record UsagePlan(
     long AudioOutput = 0,
     long Images = 0,
     long ImageInput = 0,
-    long ImageOutput = 0)
+    long ImageOutput = 0,
+    long AudioMilliseconds = 0,
+    long Characters = 0)
 {
     public long UncachedInput => InputTotal - CacheRead - CacheWrite5m - CacheWrite1h;
 
@@ -48,6 +50,8 @@ internal sealed record UsagePlan(
         Images = Images,
         ImageInput = ImageInput,
         ImageOutput = ImageOutput,
+        AudioMilliseconds = AudioMilliseconds,
+        Characters = Characters,
     };
 }
 

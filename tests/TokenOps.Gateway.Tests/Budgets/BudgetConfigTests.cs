@@ -55,6 +55,9 @@ public sealed class BudgetConfigTests : IDisposable
         { "/v1/messages", """{"model":"claude-sonnet-4-5","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}""" },
         { "/v1/completions", """{"model":"gpt-3.5-turbo-instruct","prompt":"hi"}""" },
         { "/v1/images/generations", """{"model":"dall-e-3","prompt":"hi"}""" },
+        { "/v1/audio/speech", """{"model":"tts-1","input":"hi","voice":"alloy"}""" },
+        { "/v1/audio/transcriptions", "form:whisper-1" },
+        { "/v1/audio/translations", "form:whisper-1" },
     };
 
     /// <summary>Every billable route is enforced; the free ones (count_tokens, see CountTokensTests) reserve nothing.</summary>
@@ -69,7 +72,11 @@ public sealed class BudgetConfigTests : IDisposable
     {
         await using var gateway = await GatewayFixture.StartAsync(o => o.Budgets.People["zoe"] = new BudgetOptions { LimitUsd = 0m, Period = "daily" });
         using var http = gateway.Client(gateway.CreateKey("zoe", "core"));
-        using var response = await http.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
+        // Audio uploads are multipart forms: "form:MODEL" is a form with a short WAV recording.
+        using HttpContent content = body.StartsWith("form:", StringComparison.Ordinal)
+            ? Protocols.AudioTests.Form(body[5..], TokenOps.Core.Metering.AudioDuration.SilentWav(1000))
+            : new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync(path, content);
         Assert.Equal(HttpStatusCode.PaymentRequired, response.StatusCode);
         Assert.Contains("person:zoe", await response.Content.ReadAsStringAsync());
         Assert.Equal(0, gateway.Bill.Count);

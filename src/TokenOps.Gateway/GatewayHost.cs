@@ -138,6 +138,8 @@ public static class GatewayHost
         services.AddSingleton<Batches.BatchUpstream>();
         services.AddSingleton<Batches.BatchSettler>();
         services.AddSingleton<Batches.BatchEndpoints>();
+        services.AddSingleton<Responses.BackgroundResponses>();
+        services.AddSingleton<Responses.StoredResponseEndpoints>();
         services.AddSingleton<Batches.BatchPoller>();
         services.AddHostedService(sp => sp.GetRequiredService<Batches.BatchPoller>());
         services.AddSingleton(new AdminToken(options.AdminTokenEnv));
@@ -171,6 +173,7 @@ public static class GatewayHost
             .WithMetadata(new MeteredRouteAttribute(ModelsEndpoint.RouteName));
         app.MapUsagePush();
         Batches.BatchEndpoints.Map(app);
+        Responses.StoredResponseEndpoints.Map(app);
         app.MapUnknownEndpoints(ProxiedRoutes.Select(r => r.Path));
         app.MapHealth();
         AdminEndpoints.Map(app);

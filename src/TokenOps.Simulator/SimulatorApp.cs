@@ -49,13 +49,17 @@ public static class SimulatorApp
         var app = builder.Build();
         var host = new SimHost(options, bill, promptCache);
         var chat = new ChatCompletionsEndpoint(host);
-        var responses = new ResponsesEndpoint(host);
+        var storedResponses = new StoredResponses(host);
+        var responses = new ResponsesEndpoint(host, storedResponses);
         var embeddings = new EmbeddingsEndpoint(host);
         var models = new ModelsEndpoint(host);
         var messages = new MessagesEndpoint(host);
 
         app.MapPost("/v1/chat/completions", (RequestDelegate)chat.HandleAsync);
         app.MapPost("/v1/responses", (RequestDelegate)responses.HandleAsync);
+        app.MapGet("/v1/responses/{id}", (RequestDelegate)storedResponses.GetAsync);
+        app.MapDelete("/v1/responses/{id}", (RequestDelegate)storedResponses.DeleteAsync);
+        app.MapPost("/v1/responses/{id}/cancel", (RequestDelegate)storedResponses.CancelAsync);
         app.MapPost("/v1/embeddings", (RequestDelegate)embeddings.HandleAsync);
         app.MapPost("/v1/moderations", (RequestDelegate)new ModerationsEndpoint(host).HandleAsync);
         app.MapPost("/v1/completions", (RequestDelegate)new CompletionsEndpoint(host).HandleAsync);

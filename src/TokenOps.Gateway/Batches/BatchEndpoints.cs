@@ -198,7 +198,7 @@ public sealed class BatchEndpoints(AuthenticateStage authenticate, AttributeStag
     {
         var batch = Owned(context, id);
         var provider = Provider(batch.Provider);
-        var path = batch.Protocol == BatchProtocols.Anthropic ? $"/v1/messages/batches/{batch.ProviderBatchId}" : $"/v1/batches/{batch.ProviderBatchId}";
+        var path = BatchSettler.StatusPath(batch);
         var answer = await upstream.SendAsync(provider, cancel ? HttpMethod.Post : HttpMethod.Get, cancel ? path + "/cancel" : path,
             cancel ? UpstreamBatch([]) : null, context.Http.RequestAborted);
         if (answer.Ok)
@@ -255,7 +255,7 @@ public sealed class BatchEndpoints(AuthenticateStage authenticate, AttributeStag
     {
         var batch = store.Find(id);
         var anthropic = context.Route.Dialect == Dialect.Anthropic;
-        if (batch is null || batch.Owner != Owner(context.Key!) || (batch.Protocol == BatchProtocols.Anthropic) != anthropic)
+        if (batch is null || batch.Owner != Owner(context.Key!) || batch.Protocol == BatchProtocols.BackgroundResponse || (batch.Protocol == BatchProtocols.Anthropic) != anthropic)
             throw new GatewayException(404, "batch_not_found", anthropic ? $"No message batch found with id '{id}'." : $"No batch found with id '{id}'.", "batch_id");
         return batch;
     }

@@ -160,4 +160,6 @@ public static class BatchProtocols
 {
     public const string OpenAI = "openai";
     public const string Anthropic = "anthropic";
+    /// <summary>A background Responses API response: a batch of one (<see cref="Responses.BackgroundResponses"/>).</summary>
+    public const string BackgroundResponse = "openai.responses";
 }

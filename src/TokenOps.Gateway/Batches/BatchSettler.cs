@@ -18,7 +18,7 @@ namespace TokenOps.Gateway.Batches;
 /// stored actual cost, by whichever call or poll of that process sees the batch settled.
 /// </summary>
 public sealed class BatchSettler(IBatchStore store, BatchUpstream upstream, ModelRouterHolder router, LedgerWriter ledger, BudgetEngine budgets,
-    TimeProvider time, ILogger<BatchSettler> logger)
+    Metering.TokenCounter tokens, TimeProvider time, ILogger<BatchSettler> logger)
 {
     public static readonly TimeSpan ClaimTtl = TimeSpan.FromMinutes(5);
 
@@ -28,9 +28,20 @@ public sealed class BatchSettler(IBatchStore store, BatchUpstream upstream, Mode
     /// <summary>Budget holds of batches this process admitted, by batch id.</summary>
     public ConcurrentDictionary<string, BudgetReservation> Holds { get; } = new(StringComparer.Ordinal);
 
-    public static bool IsEnded(StoredBatch batch) => batch.Protocol == BatchProtocols.Anthropic
-        ? batch.Status == "ended"
-        : batch.Status is "completed" or "failed" or "expired" or "cancelled";
+    public static bool IsEnded(StoredBatch batch) => batch.Protocol switch
+    {
+        BatchProtocols.Anthropic => batch.Status == "ended",
+        BatchProtocols.BackgroundResponse => Responses.BackgroundResponses.IsEnded(batch.Status),
+        _ => batch.Status is "completed" or "failed" or "expired" or "cancelled",
+    };
+
+    /// <summary>Where the provider says how a batch (or background response) stands.</summary>
+    public static string StatusPath(StoredBatch batch) => batch.Protocol switch
+    {
+        BatchProtocols.Anthropic => $"/v1/messages/batches/{batch.ProviderBatchId}",
+        BatchProtocols.BackgroundResponse => $"/v1/responses/{batch.ProviderBatchId}",
+        _ => $"/v1/batches/{batch.ProviderBatchId}",
+    };
 
     /// <summary>Settles the batch if it has ended and nobody else holds the claim; true when its rows are in the ledger (now or before).</summary>
     public async Task<bool> TrySettleAsync(string batchId, CancellationToken cancel)
@@ -51,6 +62,7 @@ public sealed class BatchSettler(IBatchStore store, BatchUpstream upstream, Mode
             logger.LogError("Batch {Batch}: provider '{Provider}' is no longer configured; cannot fetch its results", batch.Id, batch.Provider);
             return false;
         }
+        if (batch.Protocol == BatchProtocols.BackgroundResponse) return await SettleResponseAsync(batch, provider, now, cancel);
         var documents = new List<byte[]>();
         if (batch.Protocol == BatchProtocols.Anthropic)
         {
@@ -89,6 +101,24 @@ public sealed class BatchSettler(IBatchStore store, BatchUpstream upstream, Mode
         }
         logger.LogInformation("Batch {Batch} settled: {Rows} ledger rows, {Nanos} nano-USD", batch.Id, rows, total);
         ReleaseHold(batch with { SettledNanos = total });
+        return true;
+    }
+
+    /// <summary>A background response's one row, from the response object as the provider has it now (claimed by the caller).</summary>
+    private async Task<bool> SettleResponseAsync(StoredBatch batch, Providers.ProviderEndpoint provider, DateTimeOffset now, CancellationToken cancel)
+    {
+        var answer = await upstream.SendAsync(provider, HttpMethod.Get, StatusPath(batch), null, cancel);
+        Core.Ledger.LedgerEntry row;
+        if (answer.Status == 404) row = Responses.BackgroundResponses.GoneRow(batch, now);
+        else if (!answer.Ok) return Failed(batch, answer);
+        else row = Responses.BackgroundResponses.Row(batch, answer.Body, router.Current, tokens, time.GetUtcNow());
+        ledger.Record(row);
+        if (!store.MarkSettled(batch.Id, Instance, row.CostNanos, 1, time.GetUtcNow()))
+        {
+            logger.LogWarning("Background response {Id}: settlement claim lost while writing; its row is idempotent", batch.Id);
+            return false;
+        }
+        ReleaseHold(batch with { SettledNanos = row.CostNanos });
         return true;
     }
 
@@ -136,6 +166,13 @@ public sealed class BatchSettler(IBatchStore store, BatchUpstream upstream, Mode
         string? S(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
         string status;
         DateTimeOffset? ended = null;
+        if (batch.Protocol == BatchProtocols.BackgroundResponse)
+        {
+            // A response: its status only; it names no files and its end time is when it is seen ended.
+            status = S("status") ?? batch.Status;
+            store.UpdateStatus(batch.Id, status, Responses.BackgroundResponses.IsEnded(status) ? time.GetUtcNow() : null, null, null);
+            return;
+        }
         if (batch.Protocol == BatchProtocols.Anthropic)
         {
             status = S("processing_status") ?? batch.Status;
@@ -210,10 +247,12 @@ public sealed class BatchPoller(IBatchStore store, BatchSettler settler, BatchUp
         {
             if (!BatchSettler.IsEnded(batch) && router.Current.Provider(batch.Provider) is { } provider)
             {
-                var path = batch.Protocol == BatchProtocols.Anthropic ? $"/v1/messages/batches/{batch.ProviderBatchId}" : $"/v1/batches/{batch.ProviderBatchId}";
-                var answer = await upstream.SendAsync(provider, HttpMethod.Get, path, null, cancel);
-                if (!answer.Ok) continue;
-                settler.Record(batch, answer.Body);
+                var answer = await upstream.SendAsync(provider, HttpMethod.Get, BatchSettler.StatusPath(batch), null, cancel);
+                // A background response deleted behind the gateway's back: settled as gone, so its hold is freed.
+                if (answer.Status == 404 && batch.Protocol == BatchProtocols.BackgroundResponse)
+                    store.UpdateStatus(batch.Id, Responses.BackgroundResponses.Gone, time.GetUtcNow(), null, null);
+                else if (!answer.Ok) continue;
+                else settler.Record(batch, answer.Body);
             }
             await settler.TrySettleAsync(batch.Id, cancel);
         }

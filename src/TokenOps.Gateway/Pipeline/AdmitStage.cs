@@ -206,7 +206,9 @@ public sealed class AdmitStage(BudgetEngine engine, ModelRouterHolder router, To
     {
         try
         {
-            return await engine.Book.TryReserveAsync(counters, nanos, context.StartedAt, engine.ReservationTtl, context, context.EventId);
+            // A background response runs on after its request: its hold lasts until it is settled (Responses/BackgroundResponses).
+            var ttl = context.Facts!.Background ? Responses.BackgroundResponses.HoldTtl : engine.ReservationTtl;
+            return await engine.Book.TryReserveAsync(counters, nanos, context.StartedAt, ttl, context, context.EventId);
         }
         catch (BudgetCountersUnavailableException ex)
         {

@@ -15,13 +15,15 @@ namespace TokenOps.Gateway.Pipeline;
 /// Idempotent per request: the first call wins, later calls do nothing.
 /// </summary>
 public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimeProvider time, Budgets.BudgetEngine budgets, GatewayTelemetry telemetry,
-    ILogger<SettleStage> logger)
+    Responses.BackgroundResponses background, ILogger<SettleStage> logger)
 {
     /// <summary>Never throws past the ledger: whatever the estimate meets (an undecodable prompt, an absurd count), one row is written.</summary>
     public void Settle(ProxyContext context)
     {
         if (context.Settled) return;
         context.Settled = true;
+        // A background response still running: its row (and the hold's release) comes when it ends.
+        if (background.TryDefer(context)) return;
         LedgerEntry entry;
         try
         {

@@ -14,11 +14,13 @@ namespace TokenOps.Gateway.Protocols;
 /// <param name="UnitBound">An audio endpoint: the most it can bill, in every bucket it may be priced by (seconds, characters,
 /// text and audio tokens); its worst case at the served model's prices is the reservation. Non-null also means the model
 /// may be priced by the unit.</param>
+/// <param name="Background">A Responses API request with <c>background: true</c>: the provider answers at once and bills
+/// later, so its row is written when it ends (<see cref="Responses.BackgroundResponses"/>).</param>
 /// <param name="Audio">An audio endpoint: what its meter needs of the request (characters spoken, the file's length).</param>
 public sealed record RequestFacts(string Model, bool Stream, long? MaxOutputTokens, bool ClientAskedForUsage,
     int Choices = 1, bool StreamOptionsSent = false, bool UnseenInput = false, long ToolCalls = 0,
     TokenOps.Core.Metering.ServiceTier Tier = TokenOps.Core.Metering.ServiceTier.Standard, string? PriceVariant = null,
-    TokenOps.Core.Metering.TokenUsage? UnitBound = null, OpenAI.Audio.AudioRequest? Audio = null)
+    TokenOps.Core.Metering.TokenUsage? UnitBound = null, OpenAI.Audio.AudioRequest? Audio = null, bool Background = false)
 {
     /// <summary>Every output token the request may generate, all choices together; null when the client set no limit.</summary>
     public long? MaxTotalOutputTokens => MaxOutputTokens * Choices;

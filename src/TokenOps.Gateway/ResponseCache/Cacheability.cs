@@ -17,6 +17,7 @@ public static class Cacheability
             || t.ValueKind == JsonValueKind.Number && t.TryGetDouble(out var value) && value == 0
             || body.TryGetProperty("seed", out var seed) && seed.ValueKind == JsonValueKind.Number;
         if (!deterministic) return "temperature";
+        if (body.TryGetProperty("background", out var background) && background.ValueKind == JsonValueKind.True) return "background";
         if (!cacheToolResults && EndsWithToolResult(route, body)) return "tool_result";
         return null;
     }

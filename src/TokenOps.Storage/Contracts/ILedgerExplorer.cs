@@ -11,7 +11,13 @@ public interface ILedgerExplorer
     (IReadOnlyList<ExplorerRow> Rows, string? NextCursor) Page(ExplorerFilter f);
 
     IReadOnlyList<DegradedRow> Degraded(DateTimeOffset from, DateTimeOffset to, string? team, string? person, int max = 20_000);
+
+    /// <summary>Who asked for a Responses API response, and which provider holds it: its ledger row, by the provider's response id.</summary>
+    ResponseOwner? ResponseOwner(string responseId);
 }
+
+/// <summary>The person whose request made a stored response, and the provider that stores it.</summary>
+public sealed record ResponseOwner(string? Person, string? Provider);
 
 /// <summary>Filters of the request explorer. Status is an outcome name (Ok, ProviderError, …) or "error" for any non-Ok.</summary>
 public sealed record ExplorerFilter(DateTimeOffset From, DateTimeOffset To)

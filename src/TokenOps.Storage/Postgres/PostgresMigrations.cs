@@ -243,6 +243,10 @@ internal static class PostgresMigrations
         );
         CREATE INDEX IF NOT EXISTS semantic_index_expiry ON semantic_index(expires_at);
         """),
+        // Who owns a Responses API response (GET, DELETE and cancel are owner-only): its row, found by the provider's id.
+        ("1800_ledger_response_id", """
+        CREATE INDEX IF NOT EXISTS ledger_response_id ON ledger(provider_request_id) WHERE route = 'openai.responses';
+        """),
     ];
 
     /// <summary>A rollup table with SQLite's columns and primary key (person-level tables lead with team, the others with the bucket).</summary>

@@ -93,4 +93,15 @@ public abstract class SqlLedgerExplorer(SqlDialect dialect) : ILedgerExplorer
                 r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8), r.GetString(9)));
         return rows;
     }
+
+    public ResponseOwner? ResponseOwner(string responseId)
+    {
+        using var connection = Open();
+        using var cmd = connection.CreateCommand();
+        // The partial index of step 1800 (route = 'openai.responses'): one index probe.
+        cmd.CommandText = "SELECT person, provider FROM ledger WHERE route = 'openai.responses' AND provider_request_id = @id ORDER BY started_at LIMIT 1;";
+        SqlDialect.Parameter(cmd, "id", responseId);
+        using var r = cmd.ExecuteReader();
+        return r.Read() ? new ResponseOwner(r.IsDBNull(0) ? null : r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1)) : null;
+    }
 }

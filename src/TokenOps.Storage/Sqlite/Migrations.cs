@@ -241,6 +241,10 @@ internal static class Migrations
         );
         CREATE INDEX IF NOT EXISTS semantic_index_expiry ON semantic_index(expires_at);
         """),
+        // Who owns a Responses API response (GET, DELETE and cancel are owner-only): its row, found by the provider's id.
+        ("1800_ledger_response_id", """
+        CREATE INDEX IF NOT EXISTS ledger_response_id ON ledger(provider_request_id) WHERE route = 'openai.responses';
+        """),
     ];
 
     public static void Apply(SqliteConnection connection)

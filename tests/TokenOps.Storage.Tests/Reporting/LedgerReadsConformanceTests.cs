@@ -36,7 +36,8 @@ public abstract class LedgerReadsConformanceTests
         var outcome = n % 9 == 4 ? LedgerOutcome.ProviderError : LedgerOutcome.Ok;
         return new LedgerEntry
         {
-            Id = $"evt_reads_{n:D3}", StartedAt = at, EndedAt = at.AddMilliseconds(500 + n), Route = "openai.chat", KeyId = "key_" + person,
+            Id = $"evt_reads_{n:D3}", StartedAt = at, EndedAt = at.AddMilliseconds(500 + n), Route = n % 12 == 1 ? "openai.responses" : "openai.chat", KeyId = "key_" + person,
+            ProviderRequestId = n % 12 == 1 ? $"resp_{n:D3}" : n % 12 == 2 ? $"chatcmpl_{n:D3}" : null,
             Person = person, Team = Teams[Array.IndexOf(People, person) % 2], Project = n % 2 == 0 ? "atlas" : "Borealis", Feature = "f" + n % 3,
             Provider = "openai", RequestedModel = Models[n % 3], ServedModel = degraded ? "gpt-4o-mini" : Models[n % 3],
             Usage = new TokenUsage { UncachedInput = 100 + n, CacheRead = n % 4 == 0 ? 50 : 0, Output = 20 + n % 13, Reasoning = n % 5 },
@@ -165,6 +166,17 @@ public abstract class LedgerReadsConformanceTests
         Assert.Equal(Data.Where(e => e.Person == "émile" && e.Outcome != LedgerOutcome.Ok).Select(e => e.Id).Order(StringComparer.Ordinal),
             rows.Select(r => r.Id).Order(StringComparer.Ordinal));
         Assert.NotEmpty(rows);
+    }
+
+    [Fact]
+    public virtual void A_responses_owner_is_found_by_the_providers_response_id()
+    {
+        Seed();
+        Assert.Equal(new ResponseOwner(Data[13].Person, "openai"), Explorer.ResponseOwner("resp_013"));
+        Assert.Equal("bo", Explorer.ResponseOwner("resp_001")!.Person);
+        // Only Responses API rows: a chat completion's id, or an id nobody asked for, has no owner.
+        Assert.Null(Explorer.ResponseOwner("chatcmpl_002"));
+        Assert.Null(Explorer.ResponseOwner("resp_999"));
     }
 
     [Fact]

@@ -16,13 +16,15 @@ public sealed class ResponsesRoute : ProtocolRoute
         var model = JsonFields.RequiredModel(root);
         if (!root.TryGetProperty("input", out var input) || input.ValueKind is not (JsonValueKind.String or JsonValueKind.Array))
             throw GatewayException.BadRequest("missing_field", "The request body needs 'input' as a string or an array of items.", "input");
-        // A background response goes on after this request has ended, and its usage would only be seen by whoever polls it:
-        // it would escape the ledger and every budget, so it is refused until TokenOps meters the polling endpoints.
-        if (JsonFields.OptionalBool(root, "background"))
+        // A background response goes on after this request has ended: its hold stays and its row is written when it ends
+        // (Responses/BackgroundResponses). A streamed one would end with the stream's connection, not with the response.
+        var background = JsonFields.OptionalBool(root, "background");
+        var stream = JsonFields.OptionalBool(root, "stream");
+        if (background && stream)
             throw GatewayException.BadRequest("unsupported_parameter",
-                "Background responses are not supported through TokenOps yet: their usage arrives after the request ends. Send the request without 'background'.", "background");
-        return new RequestFacts(model, JsonFields.OptionalBool(root, "stream"), JsonFields.OptionalPositiveInt(root, "max_output_tokens"), true,
-            UnseenInput: UnseenInput.InResponses(root), ToolCalls: ToolCallBound.InResponses(root), Tier: JsonFields.RequestedTier(root));
+                "Streamed background responses are not supported through TokenOps yet: send 'background' without 'stream' and poll GET /v1/responses/{id}.", "stream");
+        return new RequestFacts(model, stream, JsonFields.OptionalPositiveInt(root, "max_output_tokens"), true,
+            UnseenInput: UnseenInput.InResponses(root), ToolCalls: ToolCallBound.InResponses(root), Tier: JsonFields.RequestedTier(root), Background: background);
     }
 
     public override UsageMeter CreateMeter(RequestFacts facts) => new ResponsesMeter();
@@ -38,6 +40,12 @@ public sealed class ResponsesRoute : ProtocolRoute
 
 internal sealed class ResponsesMeter : UsageMeter
 {
+    /// <summary>The answer is a response still queued or running (background mode): its usage comes when it ends.</summary>
+    public bool Running { get; private set; }
+
+    /// <summary>The response's status (queued, in_progress, completed, incomplete, failed, cancelled).</summary>
+    public string? Status { get; private set; }
+
     private static readonly TextFields DeltaText = new("delta");
     public override void OnJson(ReadOnlyMemory<byte> body)
     {
@@ -72,6 +80,11 @@ internal sealed class ResponsesMeter : UsageMeter
     {
         if (response.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) ProviderRequestId = JsonText.SafeString(id);
         Tier = ParseTier(response);
+        if (response.TryGetProperty("status", out var state) && state.ValueKind == JsonValueKind.String)
+        {
+            Status = JsonText.SafeString(state);
+            Running = Status is "queued" or "in_progress";
+        }
         if (response.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.String && !status.ValueEquals("in_progress"))
             FinishReason = response.TryGetProperty("incomplete_details", out var details) && details.ValueKind == JsonValueKind.Object
                            && details.TryGetProperty("reason", out var reason) && reason.ValueKind == JsonValueKind.String

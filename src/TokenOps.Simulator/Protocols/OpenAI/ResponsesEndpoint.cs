@@ -11,7 +11,7 @@ namespace TokenOps.Simulator.Protocols.OpenAI;
 /// (<c>event: response.…</c> + <c>data: {"type":…,"sequence_number":n,…}</c>), terminal event
 /// <c>response.completed</c>, or <c>response.incomplete</c> when max_output_tokens cut the output.
 /// </summary>
-internal sealed class ResponsesEndpoint(SimHost host)
+internal sealed class ResponsesEndpoint(SimHost host, StoredResponses stored)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -47,7 +47,19 @@ internal sealed class ResponsesEndpoint(SimHost host)
         var call = host.NewCall(context, SimProtocols.OpenAIResponses, host.NewId("resp_"), model, plan, tier, fault, stream);
         using var text = new PooledBufferWriter(plan.VisibleWords * TextGenerator.MaxWordBytes + 16);
         TextGenerator.WriteAll(plan.Seed, plan.VisibleWords, text);
-        var state = new ResponseState(call, tierName, root, host.NewId("msg_"), text) { SearchId = plan.WebSearches > 0 ? host.NewId("ws_") : null };
+        var store = root.Prop("store"u8) is not { ValueKind: JsonValueKind.False };
+        var background = root.TrueProp("background"u8);
+        var state = new ResponseState(call, tierName, root, host.NewId("msg_"), text)
+        {
+            SearchId = plan.WebSearches > 0 ? host.NewId("ws_") : null,
+            Stored = store ? stored : null,
+        };
+        if (background)
+        {
+            await BackgroundAsync(state, host, stored, stream);
+            return;
+        }
+
         await call.RunAsync(stream ? _ => StreamAsync(state) : _ => CompleteAsync(state));
     }
 
@@ -69,6 +81,9 @@ internal sealed class ResponsesEndpoint(SimHost host)
         public int MessageIndex => SearchId is null ? 0 : 1;
 
         public bool Incomplete => Call.Plan.Truncated;
+
+        /// <summary>Where the finished response is kept for GET /v1/responses/{id}; null under <c>store: false</c>.</summary>
+        public StoredResponses? Stored { get; init; }
 
         public ReadOnlySpan<byte> FinalStatus => Incomplete ? "incomplete"u8 : "completed"u8;
     }
@@ -95,7 +110,47 @@ internal sealed class ResponsesEndpoint(SimHost host)
             WriteResponse(json, state, Phase.Final);
         }
 
+        state.Stored?.Store(call.Id, buffer.WrittenSpan.ToArray());
         await NonStreamed.WriteAsync(call, buffer);
+    }
+
+    /// <summary>
+    /// <c>background: true</c>: stored as queued, finished and billed later (<see cref="StoredResponses"/>). It needs
+    /// <c>store</c>; streaming a background response is not simulated.
+    /// </summary>
+    private static async Task BackgroundAsync(ResponseState state, SimHost host, StoredResponses stored, bool stream)
+    {
+        var call = state.Call;
+        if (state.Stored is null || stream)
+        {
+            await ProtocolErrors.OpenAIAsync(call.Http, 400, stream
+                ? "The simulator does not stream background responses; poll GET /v1/responses/{id}."
+                : "Background responses require store to be true.", param: stream ? "stream" : "store", code: "invalid_value");
+            return;
+        }
+
+        using var final = new PooledBufferWriter(state.Text.WrittenCount + 2048);
+        using (var json = new Utf8JsonWriter(final, JsonSettings.WriterOptions))
+        {
+            WriteResponse(json, state, Phase.Final);
+        }
+
+        var delay = call.DelayBeforeFirstByteMs > 0 ? call.DelayBeforeFirstByteMs : StoredResponses.BackgroundMs;
+        var bill = new BillEntry(call.Id, SimProtocols.OpenAIResponses, call.Model, call.Plan.ToTokenUsage(call.Tier), false, true, call.CreatedAt);
+        stored.StoreBackground(call.Id, final.WrittenSpan.ToArray(), call.CreatedAt.AddMilliseconds(delay), bill);
+        using var queued = new PooledBufferWriter(2048);
+        using (var json = new Utf8JsonWriter(queued, JsonSettings.WriterOptions))
+        {
+            WriteResponse(json, state, Phase.InProgress);
+        }
+
+        var node = System.Text.Json.Nodes.JsonNode.Parse(queued.WrittenSpan)!.AsObject();
+        node["status"] = "queued";
+        var response = call.Http.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json";
+        response.Headers["x-request-id"] = call.Id;
+        await response.WriteBodyAsync(JsonSerializer.SerializeToUtf8Bytes(node), call.Aborted);
     }
 
     private static async Task StreamAsync(ResponseState state)
@@ -192,6 +247,17 @@ internal sealed class ResponsesEndpoint(SimHost host)
         json.WritePropertyName("response"u8);
         WriteResponse(json, state, Phase.Final);
         End(sse, json);
+        if (state.Stored is { } stored)
+        {
+            using var final = new PooledBufferWriter(state.Text.WrittenCount + 2048);
+            using (var finalJson = new Utf8JsonWriter(final, JsonSettings.WriterOptions))
+            {
+                WriteResponse(finalJson, state, Phase.Final);
+            }
+
+            stored.Store(call.Id, final.WrittenSpan.ToArray());
+        }
+
         await sse.FlushAsync();
     }
 
@@ -340,7 +406,7 @@ internal sealed class ResponsesEndpoint(SimHost host)
         json.WriteString("object"u8, "response"u8);
         json.WriteNumber("created_at"u8, call.Created);
         json.WriteString("status"u8, final ? state.FinalStatus : "in_progress"u8);
-        json.WriteBoolean("background"u8, false);
+        json.WriteBoolean("background"u8, request.TrueProp("background"u8));
         json.WriteNull("error"u8);
         if (final && state.Incomplete)
         {

@@ -1,0 +1,123 @@
+using System.Security.Cryptography;
+using System.Text;
+using TokenOps.Core.Ledger;
+using TokenOps.Core.Metering;
+using TokenOps.Core.Pricing;
+using TokenOps.Gateway.Batches;
+using TokenOps.Gateway.Metering;
+using TokenOps.Gateway.Pipeline;
+using TokenOps.Gateway.Protocols;
+using TokenOps.Gateway.Protocols.OpenAI;
+using TokenOps.Gateway.Providers;
+using TokenOps.Storage;
+
+namespace TokenOps.Gateway.Responses;
+
+/// <summary>
+/// Background responses (<c>POST /v1/responses</c> with <c>background: true</c>): the provider answers at once with a
+/// queued response and bills it when it ends, after the request. So the request's hold stays (for up to
+/// <see cref="HoldTtl"/>) and its one ledger row is written when the response ends, with the provider's usage. A
+/// background response is kept in the batch lane's store as a batch of one (protocol <see cref="BatchProtocols.BackgroundResponse"/>):
+/// any replica may settle it, once (the store's claim), whether a client's GET or cancel sees it end or the
+/// <see cref="BatchPoller"/> does; a restart holds it again like a running batch.
+/// </summary>
+public sealed class BackgroundResponses(IBatchStore store, BatchSettler settler, ILogger<BackgroundResponses> logger)
+{
+    /// <summary>How long a background response's hold lasts unsettled (the provider keeps running it for up to a day).</summary>
+    public static readonly TimeSpan HoldTtl = TimeSpan.FromHours(25);
+
+    /// <summary>The ledger id of a background response's row: derived from the response id, so every replica writes the same row.</summary>
+    public static string RowId(string responseId) =>
+        "bgr_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(responseId)))[..32];
+
+    /// <summary>
+    /// Called by the settle stage for every request: true when the answer is a background response still queued or
+    /// running, now tracked (no row yet, the hold kept); false for anything to settle now.
+    /// </summary>
+    public bool TryDefer(ProxyContext context)
+    {
+        if (context.Facts is not { Background: true } || context.Outcome != LedgerOutcome.Ok
+            || context.Meter is not ResponsesMeter { Running: true, ProviderRequestId: { } id } || context.Key is not { } key || context.ModelRoute is not { } route)
+            return false;
+        var a = context.Attribution;
+        var batch = new StoredBatch(id, id, BatchProtocols.BackgroundResponse, route.Provider.Name, key.Person, key.Id, key.Person, key.Team, a.Project,
+            a.Feature, a.Tags, ResponsesPath, null, "queued", context.Reservation?.Nanos ?? 0, 1, context.StartedAt);
+        if (!store.Add(batch))
+        {
+            logger.LogWarning("Background response {Id} was already tracked; settling this request's row now", id);
+            return false;
+        }
+        if (context.Reservation is { } hold) settler.Holds[id] = hold;
+        if (!context.Http.Response.HasStarted) context.Http.Response.Headers["X-TokenOps-Request-Id"] = RowId(id);
+        return true;
+    }
+
+    private const string ResponsesPath = "/v1/responses";
+
+    public static bool IsEnded(string status) => status is "completed" or "incomplete" or "failed" or "cancelled" or Gone;
+
+    /// <summary>The status of a background response the provider no longer knows (deleted elsewhere).</summary>
+    public const string Gone = "gone";
+
+    /// <summary>
+    /// The row of an ended background response, from the provider's response object: priced from its usage (web search
+    /// calls included); a response that ended without usage is counted from its output text and flagged estimated;
+    /// failed is a provider error, cancelled a client abort, each at what usage it reports.
+    /// </summary>
+    public static LedgerEntry Row(StoredBatch batch, byte[] response, ModelRouter router, TokenCounter tokens, DateTimeOffset endedAt)
+    {
+        var meter = new ResponsesMeter();
+        meter.OnJson(response);
+        var model = Model(response) ?? "unknown";
+        ModelRoute? route = null;
+        try
+        {
+            route = router.Resolve(model, Dialect.OpenAI);
+        }
+        catch (GatewayException)
+        {
+            // The provider named a model the routes no longer price; the request's own model was checked at submit.
+        }
+        var estimated = meter.Usage is null;
+        var usage = meter.Usage ?? new TokenUsage { Output = tokens.Count(model, meter.GeneratedText) };
+        var price = route?.Price;
+        var cost = price is null ? CostBreakdown.Zero : CostCalculator.Compute(price, usage);
+        var (outcome, status, code) = meter.Status switch
+        {
+            "failed" => (LedgerOutcome.ProviderError, 500, "response_failed"),
+            "cancelled" => (LedgerOutcome.ClientAborted, 499, "cancelled"),
+            _ => (LedgerOutcome.Ok, 200, (string?)null),
+        };
+        return Base(batch, endedAt) with
+        {
+            RequestedModel = model, ServedModel = route?.ServedModel ?? model, Usage = usage, Cost = cost, CatalogVersion = route?.CatalogVersion,
+            Estimated = estimated || price is null, Status = status, Outcome = outcome, ErrorCode = code, FinishReason = meter.FinishReason,
+            ToolCallCount = meter.ToolCallCount,
+        };
+    }
+
+    /// <summary>A background response the provider no longer has (deleted behind the gateway's back): a $0 row that says so.</summary>
+    public static LedgerEntry GoneRow(StoredBatch batch, DateTimeOffset endedAt) => Base(batch, endedAt) with
+    {
+        Status = 404, Outcome = LedgerOutcome.ProviderError, ErrorCode = "response_not_found", Estimated = true,
+    };
+
+    private static LedgerEntry Base(StoredBatch batch, DateTimeOffset endedAt) => new()
+    {
+        Id = RowId(batch.Id),
+        StartedAt = batch.CreatedAt,
+        EndedAt = endedAt,
+        Route = "openai.responses",
+        KeyId = batch.KeyId, Person = batch.Person, Team = batch.Team, Project = batch.Project, Feature = batch.Feature, Tags = batch.Tags,
+        Provider = batch.Provider,
+        Outcome = LedgerOutcome.Ok,
+        ProviderRequestId = batch.ProviderBatchId,
+        LatencyMs = Math.Max(0, (endedAt - batch.CreatedAt).TotalMilliseconds),
+    };
+
+    private static string? Model(byte[] response)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(response);
+        return doc.RootElement.TryGetProperty("model", out var m) && m.ValueKind == System.Text.Json.JsonValueKind.String ? JsonText.SafeString(m) : null;
+    }
+}

@@ -1,0 +1,167 @@
+using System.Text;
+using System.Text.Json;
+using TokenOps.Core.Ledger;
+using TokenOps.Gateway.Batches;
+using TokenOps.Gateway.Metering;
+using TokenOps.Gateway.Pipeline;
+using TokenOps.Gateway.Protocols;
+using TokenOps.Storage;
+using TokenOps.Storage.Journal;
+
+namespace TokenOps.Gateway.Responses;
+
+/// <summary>
+/// The Responses API's stored responses: <c>GET /v1/responses/{id}</c>, <c>DELETE /v1/responses/{id}</c> and
+/// <c>POST /v1/responses/{id}/cancel</c>, forwarded to the provider that holds the response. Each call is authenticated
+/// and attributed and leaves one $0 row (the response's own row is its request's). Only the person whose request made
+/// the response may reach it: anyone else gets the 404 of an unknown id, so ids cannot be probed. The owner is the
+/// background response's record, else the ledger row of the request that made it. A background response seen ended
+/// here is settled here; deleting one still running cancels it first, so its usage cannot leave the ledger.
+/// </summary>
+public sealed class StoredResponseEndpoints(AuthenticateStage authenticate, AttributeStage attribute, SettleStage settle, ModelRouterHolder router,
+    IBatchStore store, ILedgerExplorer ledger, LedgerWriter writer, BatchUpstream upstream, BatchSettler settler, TimeProvider time)
+{
+    public const string RouteName = "openai.responses.stored";
+
+    public static void Map(WebApplication app)
+    {
+        var e = app.Services.GetRequiredService<StoredResponseEndpoints>();
+        app.MapGet("/v1/responses/{id}", (HttpContext http) => e.RunAsync(http, e.GetAsync)).WithMetadata(new MeteredRouteAttribute(RouteName));
+        app.MapDelete("/v1/responses/{id}", (HttpContext http) => e.RunAsync(http, e.DeleteAsync)).WithMetadata(new MeteredRouteAttribute(RouteName));
+        app.MapPost("/v1/responses/{id}/cancel", (HttpContext http) => e.RunAsync(http, e.CancelAsync)).WithMetadata(new MeteredRouteAttribute(RouteName));
+    }
+
+    private async Task RunAsync(HttpContext http, Func<ProxyContext, Target, Task> handler)
+    {
+        var context = new ProxyContext(http, new CallRoute(http.Request.Path), EventIds.New(time.GetUtcNow()), time.GetUtcNow());
+        try
+        {
+            authenticate.Run(context);
+            attribute.Run(context);
+            http.Response.Headers["X-TokenOps-Request-Id"] = context.EventId;
+            var id = http.Request.RouteValues["id"]?.ToString() ?? "";
+            await handler(context, await OwnedAsync(context, id));
+        }
+        catch (GatewayException ex)
+        {
+            context.Fail(ex.Status, ex.Outcome, ex.Code);
+            if (!http.Response.HasStarted)
+            {
+                http.Response.StatusCode = ex.Status;
+                http.Response.ContentType = "application/json";
+                await http.Response.Body.WriteAsync(ErrorBodies.Write(Dialect.OpenAI, ex.Status, ex.Code, ex.Message, ex.Param), http.RequestAborted);
+            }
+        }
+        finally
+        {
+            settle.Settle(context);
+        }
+    }
+
+    /// <summary>A response the caller may reach: its provider, and its background record when it has one.</summary>
+    private sealed record Target(string Id, Providers.ProviderEndpoint Provider, StoredBatch? Background);
+
+    private async Task<Target> OwnedAsync(ProxyContext context, string id)
+    {
+        var person = context.Key!.Person;
+        if (id.Length is 0 or > 256) throw NotFound(id);
+        string? provider = null;
+        StoredBatch? background = null;
+        if (store.Find(id) is { Protocol: BatchProtocols.BackgroundResponse } batch)
+        {
+            if (batch.Owner != person) throw NotFound(id);
+            (provider, background) = (batch.Provider, batch);
+        }
+        else
+        {
+            var owner = ledger.ResponseOwner(id);
+            if (owner is null)
+            {
+                // The row of a response made a moment ago may still be in this process's write batch.
+                await writer.FlushAsync(context.Http.RequestAborted);
+                owner = ledger.ResponseOwner(id);
+            }
+            if (owner is null || owner.Person != person || owner.Provider is null) throw NotFound(id);
+            provider = owner.Provider;
+        }
+        var endpoint = router.Current.Provider(provider!)
+            ?? throw new GatewayException(503, "provider_not_configured", $"Provider '{provider}' that holds this response is no longer configured.");
+        return new Target(id, endpoint, background);
+    }
+
+    private static GatewayException NotFound(string id) =>
+        new(404, "response_not_found", $"No response found with id '{(id.Length > 64 ? id[..64] + "…" : id)}'.", "response_id");
+
+    private async Task GetAsync(ProxyContext context, Target target)
+    {
+        var query = context.Http.Request.QueryString.Value ?? "";
+        if (context.Http.Request.Query["stream"] == "true")
+            throw GatewayException.BadRequest("unsupported_parameter", "Streaming a stored response is not supported through TokenOps yet; get it without 'stream'.", "stream");
+        var answer = await upstream.SendAsync(target.Provider, HttpMethod.Get, $"/v1/responses/{target.Id}{query}", null, context.Http.RequestAborted);
+        await SettleIfEndedAsync(target, answer, context.Http.RequestAborted);
+        await RelayAsync(context, answer);
+    }
+
+    private async Task CancelAsync(ProxyContext context, Target target)
+    {
+        var answer = await upstream.SendAsync(target.Provider, HttpMethod.Post, $"/v1/responses/{target.Id}/cancel", BatchUpstream.Json("{}"u8.ToArray()), context.Http.RequestAborted);
+        await SettleIfEndedAsync(target, answer, context.Http.RequestAborted);
+        await RelayAsync(context, answer);
+    }
+
+    /// <summary>A background response is settled before it is deleted: cancelled first if it is still running.</summary>
+    private async Task DeleteAsync(ProxyContext context, Target target)
+    {
+        var cancel = context.Http.RequestAborted;
+        if (target.Background is { SettledAt: null } background)
+        {
+            var now = await upstream.SendAsync(target.Provider, HttpMethod.Get, $"/v1/responses/{target.Id}", null, cancel);
+            if (now.Ok && !Ended(now.Body))
+                now = await upstream.SendAsync(target.Provider, HttpMethod.Post, $"/v1/responses/{target.Id}/cancel", BatchUpstream.Json("{}"u8.ToArray()), cancel);
+            await SettleIfEndedAsync(target, now, cancel);
+            if (store.Find(background.Id) is not { SettledAt: not null })
+                throw new GatewayException(409, "response_running",
+                    "This background response is still running and could not be cancelled; TokenOps records its cost when it ends. Try again shortly.");
+        }
+        await RelayAsync(context, await upstream.SendAsync(target.Provider, HttpMethod.Delete, $"/v1/responses/{target.Id}", null, cancel));
+    }
+
+    private async Task SettleIfEndedAsync(Target target, UpstreamAnswer answer, CancellationToken cancel)
+    {
+        if (target.Background is not { } background || !answer.Ok) return;
+        settler.Record(background, answer.Body);
+        await settler.TrySettleAsync(background.Id, cancel);
+    }
+
+    private static bool Ended(byte[] response)
+    {
+        using var doc = JsonDocument.Parse(response);
+        return doc.RootElement.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String && BackgroundResponses.IsEnded(s.GetString()!);
+    }
+
+    private static async Task RelayAsync(ProxyContext context, UpstreamAnswer answer)
+    {
+        var response = context.Http.Response;
+        context.Status = answer.Status;
+        if (!answer.Ok)
+        {
+            context.Outcome = LedgerOutcome.ProviderError;
+            context.ErrorCode = "provider_" + answer.Status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        response.StatusCode = answer.Status;
+        response.ContentType = answer.ContentType ?? "application/json";
+        response.ContentLength = answer.Body.Length;
+        await response.Body.WriteAsync(answer.Body, context.Http.RequestAborted);
+    }
+
+    /// <summary>The ledger's route for these calls (no body is metered: their rows are $0).</summary>
+    private sealed class CallRoute(string path) : ProtocolRoute
+    {
+        public override string Name => RouteName;
+        public override string Path => path;
+        public override Dialect Dialect => Dialect.OpenAI;
+        public override RequestFacts Read(JsonElement root) => throw new NotSupportedException();
+        public override UsageMeter CreateMeter(RequestFacts facts) => throw new NotSupportedException();
+        public override void CollectPromptText(JsonElement root, StringBuilder text) { }
+    }
+}

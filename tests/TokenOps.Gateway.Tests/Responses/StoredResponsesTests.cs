@@ -1,0 +1,177 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using OpenAI.Responses;
+using TokenOps.Core.Ledger;
+using TokenOps.Core.Pricing;
+using TokenOps.Gateway.Configuration;
+using TokenOps.Gateway.Responses;
+using TokenOps.Gateway.Tests.Budgets;
+using TokenOps.Gateway.Tests.Infrastructure;
+
+namespace TokenOps.Gateway.Tests.Responses;
+
+/// <summary>
+/// GET, DELETE and cancel of stored responses, owner-only; and background mode: the hold taken at submit stays, and the
+/// request's one row is written when the response ends, with the provider's usage, however it is seen to end (a client's
+/// GET, the poller, a cancel, a delete). The simulator finishes a background response 200 ms after it was submitted
+/// (x-sim-latency-ms sets another time).
+/// </summary>
+public sealed class StoredResponsesTests
+{
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    private static async Task<JsonElement> ReadAsync(HttpResponseMessage response)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    private static async Task<string> SubmitBackgroundAsync(HttpClient http, int latencyMs = 0)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/responses")
+        {
+            Content = Json("""{"model":"gpt-4o-mini","input":"Summarise this quarter's spend.","background":true,"max_output_tokens":200}"""),
+        };
+        if (latencyMs > 0) request.Headers.Add("x-sim-latency-ms", latencyMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var response = await http.SendAsync(request);
+        var queued = await ReadAsync(response);
+        Assert.Equal("queued", queued.GetProperty("status").GetString());
+        var id = queued.GetProperty("id").GetString()!;
+        Assert.Equal(BackgroundResponses.RowId(id), response.Headers.GetValues("X-TokenOps-Request-Id").Single());
+        return id;
+    }
+
+    private static async Task<JsonElement> PollUntilEndedAsync(HttpClient http, string id)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            using var response = await http.GetAsync($"/v1/responses/{id}");
+            var body = await ReadAsync(response);
+            if (body.GetProperty("status").GetString() is "completed" or "incomplete" or "cancelled" or "failed" || DateTime.UtcNow > deadline) return body;
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task AStoredResponse_IsReadAndDeletedByItsOwner_AndIsAnUnknownIdToAnyoneElse()
+    {
+        await using var gateway = await GatewayFixture.StartAsync();
+        var client = new ResponsesClient(new System.ClientModel.ApiKeyCredential(gateway.CreateKey("ada", "core")), new ResponsesClientOptions
+        {
+            Endpoint = new Uri(gateway.BaseUrl, "v1"),
+            RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(maxRetries: 0),
+        });
+        ResponseResult created = await client.CreateResponseAsync("gpt-4o-mini", "Name three budget levers.");
+        // The official SDK reads it back through the gateway.
+        ResponseResult read = await client.GetResponseAsync(created.Id);
+        Assert.Equal((created.Id, created.GetOutputText()), (read.Id, read.GetOutputText()));
+
+        using var mallory = gateway.Client(gateway.CreateKey("mallory", "core"));
+        foreach (var attempt in new[] { mallory.GetAsync($"/v1/responses/{created.Id}"), mallory.DeleteAsync($"/v1/responses/{created.Id}"),
+                     mallory.PostAsync($"/v1/responses/{created.Id}/cancel", Json("{}")) })
+        {
+            using var refused = await attempt;
+            Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+            using var error = JsonDocument.Parse(await refused.Content.ReadAsStringAsync());
+            Assert.Equal("response_not_found", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+        }
+
+        using var owner = gateway.Client(gateway.CreateKey("ada", "core"));
+        var deleted = await ReadAsync(await owner.DeleteAsync($"/v1/responses/{created.Id}"));
+        Assert.True(deleted.GetProperty("deleted").GetBoolean());
+        using var gone = await owner.GetAsync($"/v1/responses/{created.Id}");
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+
+        var rows = await gateway.LedgerAsync();
+        // One metered row for the response, and a $0 row for each other call, refused or not.
+        var metered = Assert.Single(rows, r => r.Route == "openai.responses");
+        Assert.Equal(created.Id, metered.ProviderRequestId);
+        var calls = rows.Where(r => r.Route == StoredResponseEndpoints.RouteName).ToList();
+        Assert.Equal(6, calls.Count);
+        Assert.All(calls, r => Assert.Equal(0, r.CostNanos));
+        Assert.Equal(3, calls.Count(r => r.Person == "mallory" && r.Status == 404));
+    }
+
+    [Fact]
+    public async Task ABackgroundResponse_HoldsItsWorstCase_AndIsBilledOnceWhenItEnds()
+    {
+        await using var gateway = await GatewayFixture.StartAsync(o => o.Budgets.People["ada"] = new BudgetOptions { LimitUsd = 10m, Period = "daily" });
+        using var http = gateway.Client(gateway.CreateKey("ada", "core"));
+        var id = await SubmitBackgroundAsync(http, latencyMs: 700);
+        // Queued: no row yet, and the hold outlives the request.
+        Assert.DoesNotContain(await gateway.LedgerAsync(), r => r.Route == "openai.responses");
+        Assert.True(gateway.Engine().Current().Single().Reserved > 0, "the running response holds its worst case");
+
+        var done = await PollUntilEndedAsync(http, id);
+        Assert.Equal("completed", done.GetProperty("status").GetString());
+        using (var again = await http.GetAsync($"/v1/responses/{id}")) await ReadAsync(again); // seen ended twice: still one row
+        var bill = Assert.Single(gateway.Bill.Entries, e => e.Id == id);
+        var row = Assert.Single(await gateway.LedgerAsync(), r => r.Route == "openai.responses");
+        Assert.Equal((BackgroundResponses.RowId(id), id, "ada", LedgerOutcome.Ok), (row.Id, row.ProviderRequestId, row.Person, row.Outcome));
+        Assert.Equal(bill.Usage with { Tier = row.Usage.Tier }, row.Usage);
+        Assert.Equal(gateway.BilledNanos([bill]), row.CostNanos);
+        Assert.False(row.Estimated);
+        var budget = Assert.Single(await gateway.SettledSnapshotsAsync());
+        Assert.Equal((0m, row.CostNanos), (budget.Reserved, NanoUsd.FromUsd(budget.Spent)));
+    }
+
+    [Fact]
+    public async Task ABackgroundResponseNobodyPolls_IsSettledByThePoller()
+    {
+        await using var gateway = await GatewayFixture.StartAsync(o => o.Batches.PollSeconds = 0.2);
+        using var http = gateway.Client(gateway.CreateKey("bo", "core"));
+        var id = await SubmitBackgroundAsync(http);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        LedgerEntry? row = null;
+        while (row is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+            row = (await gateway.LedgerAsync()).SingleOrDefault(r => r.Route == "openai.responses");
+        }
+        Assert.NotNull(row);
+        Assert.Equal(gateway.BilledNanos([Assert.Single(gateway.Bill.Entries, e => e.Id == id)]), row!.CostNanos);
+    }
+
+    [Fact]
+    public async Task Cancelling_ARunningBackgroundResponse_BooksItsRow_AndFreesTheHold()
+    {
+        await using var gateway = await GatewayFixture.StartAsync(o => o.Budgets.People["cy"] = new BudgetOptions { LimitUsd = 10m, Period = "daily" });
+        using var http = gateway.Client(gateway.CreateKey("cy", "core"));
+        var id = await SubmitBackgroundAsync(http, latencyMs: 60_000);
+        var cancelled = await ReadAsync(await http.PostAsync($"/v1/responses/{id}/cancel", Json("{}")));
+        Assert.Equal("cancelled", cancelled.GetProperty("status").GetString());
+        var row = Assert.Single(await gateway.LedgerAsync(), r => r.Route == "openai.responses");
+        Assert.Equal((LedgerOutcome.ClientAborted, "cancelled", 0L), (row.Outcome, row.ErrorCode, row.CostNanos));
+        Assert.DoesNotContain(gateway.Bill.Entries, e => e.Id == id);
+        Assert.Equal(0m, Assert.Single(await gateway.SettledSnapshotsAsync()).Reserved);
+    }
+
+    [Fact]
+    public async Task Deleting_ARunningBackgroundResponse_CancelsAndBooksItFirst()
+    {
+        await using var gateway = await GatewayFixture.StartAsync();
+        using var http = gateway.Client(gateway.CreateKey("dee", "core"));
+        var id = await SubmitBackgroundAsync(http, latencyMs: 60_000);
+        using var mallory = gateway.Client(gateway.CreateKey("mallory", "core"));
+        using (var refused = await mallory.DeleteAsync($"/v1/responses/{id}")) Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+        var deleted = await ReadAsync(await http.DeleteAsync($"/v1/responses/{id}"));
+        Assert.True(deleted.GetProperty("deleted").GetBoolean());
+        var row = Assert.Single(await gateway.LedgerAsync(), r => r.Route == "openai.responses");
+        Assert.Equal(("dee", "cancelled"), (row.Person, row.ErrorCode));
+    }
+
+    [Fact]
+    public async Task AStreamedBackgroundResponse_IsRefusedInTheProtocolsFormat()
+    {
+        await using var gateway = await GatewayFixture.StartAsync();
+        using var http = gateway.Client(gateway.CreateKey("eve", "core"));
+        using var response = await http.PostAsync("/v1/responses", Json("""{"model":"gpt-4o-mini","input":"hi","background":true,"stream":true}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("stream", error.RootElement.GetProperty("error").GetProperty("param").GetString());
+        Assert.Empty(gateway.Bill.Entries);
+    }
+}

@@ -151,6 +151,7 @@ public static class GatewayHost
         Alerts.AlertEndpoints.AddAlertsAndPoker(services, options);
         services.AddOutcomes(options.Outcomes);
         Dashboard.DashboardEndpoints.AddDashboard(services);
+        Dashboard.Sso.OidcSignIn.Add(services, options.Dashboard);
         services.AddGatewayTelemetry(options.Telemetry);
         services.AddBadRequestAnswers();
 
@@ -180,6 +181,7 @@ public static class GatewayHost
         Alerts.AlertEndpoints.Map(app);
         OutcomeEndpoints.MapWebhooks(app);
         Dashboard.DashboardEndpoints.Map(app);
+        if (options.Dashboard.Enabled) Dashboard.Sso.OidcSignIn.Map(app, options.Dashboard);
         app.MapGatewayTelemetry(options.Telemetry);
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<LedgerWriter>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;

@@ -32,6 +32,16 @@ public static class GatewayOptionsValidator
             if (route.Provider is { } provider && !options.Providers.ContainsKey(provider))
                 Fail($"models.{model}.provider", $"names provider \"{provider}\", which is not under \"providers\"");
         if (options.MaxRequestBodyBytes < 1024) Fail("maxRequestBodyBytes", "must be at least 1024");
+        if (options.Dashboard.Oidc is { Enabled: true } oidc)
+        {
+            if (!Uri.TryCreate(oidc.Authority, UriKind.Absolute, out var issuer) || issuer.Scheme is not ("http" or "https"))
+                Fail("dashboard.oidc.authority", $"must be the provider's absolute issuer URL, not \"{oidc.Authority}\"");
+            else if (issuer.Scheme == "http" && oidc.RequireHttpsMetadata)
+                Fail("dashboard.oidc.authority", "must be https (set requireHttpsMetadata to false only for a provider on loopback in tests)");
+            if (string.IsNullOrWhiteSpace(oidc.ClientId)) Fail("dashboard.oidc.clientId", "must be set when dashboard.oidc.authority is");
+            if (!oidc.CallbackPath.StartsWith('/') || oidc.CallbackPath.StartsWith("/v1/", StringComparison.Ordinal) || oidc.CallbackPath.StartsWith("/api/", StringComparison.Ordinal))
+                Fail("dashboard.oidc.callbackPath", $"must be a path of its own starting with '/', outside /v1 and /api, not \"{oidc.CallbackPath}\"");
+        }
         if (serving && options.Telemetry.MetricsTokenEnv is { } metricsEnv && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(metricsEnv)))
             Fail("telemetry.metricsTokenEnv", $"names the environment variable {metricsEnv}, which is not set");
         if (options.JournalSegmentBytes < 64 * 1024) Fail("journalSegmentBytes", "must be at least 65536");

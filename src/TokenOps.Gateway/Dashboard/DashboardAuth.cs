@@ -11,25 +11,33 @@ public enum DashboardRole
     Developer,
     TeamLead,
     Admin,
+    /// <summary>Reads everything an admin reads (single sign-on's finance group); changes nothing.</summary>
+    Finance,
 }
 
 /// <summary>Who is looking at the dashboard. Every API call decides what to show from this, on the server.</summary>
 public sealed record DashboardViewer(DashboardRole Role, string? Person, string? Team, bool Transparency)
 {
-    /// <summary>The virtual key the viewer signed in with (null for the admin token).</summary>
+    /// <summary>The virtual key the viewer signed in with (null for the admin token and single sign-on).</summary>
     public string? KeyId { get; init; }
+
+    /// <summary>Who holds the session when no key does: "oidc:{subject}" for single sign-on, else the admin token.</summary>
+    public string? Principal { get; init; }
 
     public bool IsAdmin => Role == DashboardRole.Admin;
 
-    /// <summary>May see a team's aggregates (own team always; any team for admins or with transparency).</summary>
-    public bool CanSeeTeam(string team) => IsAdmin || Transparency || team == Team;
+    /// <summary>Reads the whole organisation: admins and finance.</summary>
+    public bool ReadsEverything => Role is DashboardRole.Admin or DashboardRole.Finance;
+
+    /// <summary>May see a team's aggregates (own team always; any team for admins, finance or with transparency).</summary>
+    public bool CanSeeTeam(string team) => ReadsEverything || Transparency || team == Team;
 
     /// <summary>May see one person's own rows and page.</summary>
     public bool CanSeePerson(string person, string? personTeam) =>
-        IsAdmin || Transparency || person == Person || (Role == DashboardRole.TeamLead && personTeam is not null && personTeam == Team);
+        ReadsEverything || Transparency || person == Person || (Role == DashboardRole.TeamLead && personTeam is not null && personTeam == Team);
 
-    /// <summary>May see per-person rows of a team (its lead, admins, or transparency).</summary>
-    public bool CanSeePeopleOf(string team) => IsAdmin || Transparency || (Role == DashboardRole.TeamLead && team == Team);
+    /// <summary>May see per-person rows of a team (its lead, admins, finance, or transparency).</summary>
+    public bool CanSeePeopleOf(string team) => ReadsEverything || Transparency || (Role == DashboardRole.TeamLead && team == Team);
 }
 
 /// <summary>
@@ -76,14 +84,14 @@ public sealed class DashboardAuth(IKeyStore keys, ISessionStore sessions, AdminT
             EndSessionsOf(keyId);
             return null;
         }
-        return new DashboardViewer(Enum.Parse<DashboardRole>(session.Role), session.Person, session.Team, session.Transparency) { KeyId = session.KeyId };
+        return new DashboardViewer(Enum.Parse<DashboardRole>(session.Role), session.Person, session.Team, session.Transparency) { KeyId = session.KeyId, Principal = session.Principal };
     }
 
     /// <summary>Opens a session and sets its cookie; false when the table is full of other principals' sessions.</summary>
     public bool SignIn(HttpContext http, DashboardViewer viewer)
     {
         var now = time.GetUtcNow();
-        var principal = viewer.KeyId ?? AdminPrincipal;
+        var principal = viewer.KeyId ?? viewer.Principal ?? AdminPrincipal;
         var id = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var expires = now.AddHours(Options.SessionHours);
         var stored = new StoredSession(Hash(id), principal, viewer.Role.ToString(), viewer.Person, viewer.Team, viewer.Transparency, viewer.KeyId, now, expires);

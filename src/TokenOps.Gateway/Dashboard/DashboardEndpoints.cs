@@ -58,7 +58,10 @@ public static class DashboardEndpoints
         {
             http.Response.Headers.CacheControl = "no-store";
             var viewer = auth.Resolve(http);
-            return viewer is null ? Results.Ok(new { signedIn = false }) : Results.Ok(MeView(viewer, http));
+            var oidc = http.RequestServices.GetRequiredService<GatewayOptions>().Dashboard.Oidc;
+            return viewer is null
+                ? Results.Ok(new { signedIn = false, sso = oidc.Enabled ? new { name = oidc.DisplayName, url = Sso.OidcSignIn.LoginPath } : null })
+                : Results.Ok(MeView(viewer, http));
         });
         api.MapDelete("/session", (HttpContext http, DashboardAuth auth) =>
         {
@@ -103,7 +106,7 @@ public static class DashboardEndpoints
                 byModel = Rollups.Fold(cube, 2).Select(Row),
                 byProvider = Rollups.Fold(cube, 3).Select(Row),
                 forecast = await forecast,
-                canSeePeople = viewer.IsAdmin || viewer.Transparency,
+                canSeePeople = viewer.ReadsEverything || viewer.Transparency,
             });
         });
 
@@ -171,7 +174,7 @@ public static class DashboardEndpoints
                 Limit = int.TryParse(q["limit"], out var l) ? l : 100,
             };
             // Scope: a developer sees their own requests, a team lead their team's, unless the organisation chose transparency.
-            if (!viewer.IsAdmin && !viewer.Transparency)
+            if (!viewer.ReadsEverything && !viewer.Transparency)
             {
                 if (filter.Person is { } p && !viewer.CanSeePerson(p, TeamOf(keys, p))) return Forbidden($"You cannot see {p}'s requests.");
                 if (filter.Team is { } t && t != viewer.Team) return Forbidden($"You cannot see team '{t}' requests.");
@@ -202,7 +205,7 @@ public static class DashboardEndpoints
             var (period, baseFilter) = Range(http, time);
             var team = Opt(http.Request.Query["team"]);
             var person = Opt(http.Request.Query["person"]);
-            if (!viewer.IsAdmin && !viewer.Transparency)
+            if (!viewer.ReadsEverything && !viewer.Transparency)
             {
                 if (person is not null && !viewer.CanSeePerson(person, TeamOf(keys, person))) return Forbidden($"You cannot see {person}'s savings.");
                 if (team is not null && team != viewer.Team) return Forbidden($"You cannot see team '{team}'.");
@@ -255,12 +258,12 @@ public static class DashboardEndpoints
             var (period, _) = Range(http, time);
             var context = Waste.WasteContextBuilder.Build(period.From, period.To, router.Current.Catalog, options.Routing, keys, outcomes, budgets);
             var findings = TokenOps.Core.Waste.WasteScanner.Run(ledger.Stream(period.From, period.To), context)
-                .Where(f => viewer.IsAdmin || viewer.Transparency || f.Person == viewer.Person || (viewer.Role == DashboardRole.TeamLead && f.Team == viewer.Team))
+                .Where(f => viewer.ReadsEverything || viewer.Transparency || f.Person == viewer.Person || (viewer.Role == DashboardRole.TeamLead && f.Team == viewer.Team))
                 .ToList();
             return Results.Ok(new
             {
                 period = PeriodView(period),
-                scope = viewer.IsAdmin || viewer.Transparency ? "all" : viewer.Role == DashboardRole.TeamLead ? "team:" + viewer.Team : "person:" + viewer.Person,
+                scope = viewer.ReadsEverything || viewer.Transparency ? "all" : viewer.Role == DashboardRole.TeamLead ? "team:" + viewer.Team : "person:" + viewer.Person,
                 totalUsd = findings.Sum(f => f.WastedUsd),
                 byDetector = findings.GroupBy(f => f.Detector).Select(g => new { detector = g.Key, findings = g.Count(), wastedUsd = g.Sum(f => f.WastedUsd) })
                     .OrderByDescending(g => g.wastedUsd),
@@ -269,6 +272,27 @@ public static class DashboardEndpoints
                     detector = f.Detector, person = f.Person, team = f.Team, wasted_usd = f.WastedUsd, formula = f.Formula, fix = f.Fix,
                     subject = f.Subject, rowCount = f.Rows.Count, rows = f.Rows.Take(100),
                 }),
+            });
+        });
+
+        // The audit trail, newest first, for admins and finance: who changed what, when, from where, before and after, and
+        // whether the hash chain still holds (it is verified over the whole trail on every call; the trail is small).
+        read.MapGet("/audit", (HttpContext http, IAuditLog audit) =>
+        {
+            var viewer = Viewer(http);
+            if (!viewer.ReadsEverything) return Forbidden("The audit trail is for admins and finance.");
+            var all = audit.Read();
+            var broken = TokenOps.Core.Audit.AuditChain.Verify(all);
+            var action = Opt(http.Request.Query["action"]);
+            var shown = all.Where(e => action is null || e.Action.StartsWith(action, StringComparison.Ordinal)).Reverse().Take(500);
+            return Results.Ok(new
+            {
+                total = all.Count,
+                chain = broken is null ? "verified" : "broken",
+                brokenAt = broken?.Seq,
+                brokenReason = broken?.Reason,
+                head = all.Count == 0 ? null : all[^1].Hash,
+                entries = shown.Select(e => new { seq = e.Seq, at = e.At, actor = e.Actor, origin = e.Origin, action = e.Action, subject = e.Subject, before = e.Before, after = e.After, hash = e.Hash }),
             });
         });
 
@@ -298,7 +322,7 @@ public static class DashboardEndpoints
                 return Problem(400, "invalid_request", "decline must be a yearly price decline such as 10x/yr or 60%/yr.");
             if (!Core.Forecasting.GrowthAssumptions.TryParseMultiple(Opt(q["growth"]) ?? "10x", out var growth))
                 return Problem(400, "invalid_request", "growth must be a positive multiple such as 10x.");
-            var (team, person) = viewer.IsAdmin || viewer.Transparency ? (null, null)
+            var (team, person) = viewer.ReadsEverything || viewer.Transparency ? (null, null)
                 : viewer.Role == DashboardRole.TeamLead ? (viewer.Team, (string?)null) : (null, viewer.Person);
             var now = time.GetUtcNow();
             var baseline = Planning.GrowthForecast.Baseline(rollups, now, team, person);
@@ -366,7 +390,7 @@ public static class DashboardEndpoints
         return new
         {
             signedIn = true,
-            role = v.Role switch { DashboardRole.Admin => "admin", DashboardRole.TeamLead => "lead", _ => "developer" },
+            role = v.Role switch { DashboardRole.Admin => "admin", DashboardRole.Finance => "finance", DashboardRole.TeamLead => "lead", _ => "developer" },
             person = v.Person,
             team = v.Team,
             transparency = options.Dashboard.Transparency,

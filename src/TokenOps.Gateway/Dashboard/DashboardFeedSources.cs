@@ -67,7 +67,7 @@ public sealed class OutcomesDashboardFeed(OutcomeService outcomes, IKeyStore key
         var period = FeedSupport.Period(query, time);
         var report = outcomes.Report(new OutcomePeriod(period.From, period.To), "team");
         var teamOf = FeedSupport.TeamLookup(keys);
-        var whole = viewer.IsAdmin || viewer.Transparency;
+        var whole = viewer.ReadsEverything || viewer.Transparency;
         var person = query["person"].ToString().Trim();
 
         bool Visible(OutcomeCost o) => whole || (o.Person is { } p && viewer.CanSeePerson(p, o.Team ?? teamOf(p)));

@@ -57,7 +57,7 @@ async function api(path, params) {
   const res = await fetch('/api/dashboard' + path + '?' + q.toString(), { credentials: 'same-origin', headers: { Accept: 'application/json' } });
   let body = null;
   try { body = await res.json(); } catch { body = null; }
-  if (res.status === 401) { showSignIn(); throw new Stop(); }
+  if (res.status === 401) { state.me = null; start().catch(fail); throw new Stop(); }
   return { status: res.status, body };
 }
 class Stop extends Error {}
@@ -320,6 +320,28 @@ const pages = {
           { title: 'Uncached price', num: true, render: c => usd(c.uncachedNanos) }, { title: 'Saved', num: true, render: c => usd(c.savedNanos) }], body.cacheByModel, 'cache-table')
         : h('p', { class: 'muted' }, 'No cache hits in this period.'))];
   },
+  // The audit trail (admins and finance): every change, who made it, from where, before and after; the chain's state.
+  async audit(_, query) {
+    const action = query.get('action') || '';
+    const { status, body } = await api('/audit' + (action ? '?action=' + encodeURIComponent(action) : ''));
+    if (status !== 200) return [h('h1', {}, 'Audit'), notice(body && body.error ? body.error.message : 'Not available', 'forbidden')];
+    const cols = [
+      { title: '#', key: 'seq', num: true, render: e => String(e.seq) },
+      { title: 'When (UTC)', key: 'at', render: e => e.at.replace('T', ' ').slice(0, 19) },
+      { title: 'Who', key: 'actor', render: e => e.actor },
+      { title: 'From', key: 'origin', render: e => e.origin },
+      { title: 'Action', key: 'action', render: e => e.action },
+      { title: 'On', key: 'subject', render: e => e.subject },
+      { title: 'Before', key: 'before', render: e => e.before || '–' },
+      { title: 'After', key: 'after', render: e => e.after || '–' },
+    ];
+    const chain = body.chain === 'verified'
+      ? h('p', { class: 'muted', 'data-testid': 'audit-chain' }, `Chain verified: ${num(body.total)} entries, head ${body.head ? body.head.slice(0, 12) : '–'}.`)
+      : h('p', { class: 'error', 'data-testid': 'audit-chain' }, `Chain broken at entry ${body.brokenAt}: ${body.brokenReason}`);
+    return [h('h1', {}, 'Audit trail'), chain,
+      panel('Changes, newest first', body.entries.length ? table(cols, body.entries, 'audit-entries') : h('p', { class: 'muted' }, 'No changes recorded yet.'))];
+  },
+
   // Waste findings (the API scopes them: own, team, all): who, the dollars and how they were worked out, the rows, the fix.
   async waste(_, query) {
     const { status, body } = await api('/waste');
@@ -537,10 +559,20 @@ function fmt(key, v) {
 }
 
 // ---------- shell ----------
-function showSignIn() {
+function showSignIn(me) {
   document.getElementById('top').hidden = true;
   view.replaceChildren();
   document.getElementById('signin').hidden = false;
+  // Single sign-on, when configured: a link that starts the provider's sign-in; a refusal comes back as ?sso_error=.
+  const sso = me && me.sso;
+  document.getElementById('signin-sso').hidden = !sso;
+  if (sso) {
+    const link = document.getElementById('signin-sso-link');
+    link.href = sso.url;
+    link.textContent = 'Sign in with ' + sso.name;
+  }
+  const error = new URLSearchParams(location.search).get('sso_error');
+  if (error) document.getElementById('signin-error').textContent = error;
   document.getElementById('signin-key').focus();
 }
 
@@ -579,11 +611,14 @@ async function render() {
 async function start() {
   const res = await fetch('/api/dashboard/me', { credentials: 'same-origin' });
   const me = res.status === 200 ? await res.json() : null;
-  if (!me || !me.signedIn) { showSignIn(); return; }
+  if (!me || !me.signedIn) { showSignIn(me); return; }
   state.me = me;
   document.getElementById('signin').hidden = true;
   document.getElementById('top').hidden = false;
-  const who = state.me.role === 'admin' ? 'admin' : `${state.me.person} · ${state.me.team} · ${state.me.role === 'lead' ? 'team lead' : 'developer'}`;
+  const readsAll = me.role === 'admin' || me.role === 'finance';
+  document.getElementById('nav-audit').hidden = !readsAll;
+  const who = readsAll ? (me.person ? `${me.person} · ${me.role}` : me.role)
+    : `${state.me.person} · ${state.me.team} · ${state.me.role === 'lead' ? 'team lead' : 'developer'}`;
   document.getElementById('who').textContent = who;
   await render();
 }
@@ -603,7 +638,7 @@ document.getElementById('signin-form').addEventListener('submit', async e => {
 document.getElementById('signout').addEventListener('click', async () => {
   await fetch('/api/dashboard/session', { method: 'DELETE', credentials: 'same-origin' });
   state.me = null;
-  showSignIn();
+  showSignIn(null);
 });
 document.getElementById('period').addEventListener('change', () => render());
 window.addEventListener('hashchange', () => render());

@@ -26,6 +26,38 @@ public sealed class AuditedKeyStore(IKeyStore inner, AuditRecorder audit) : IKey
         return revoked;
     }
 
+    public bool SetLimits(string id, DateTimeOffset? expiresAt, ModelAllowList? models)
+    {
+        var before = inner.FindById(id);
+        var set = inner.SetLimits(id, expiresAt, models);
+        if (set && before is not null)
+            audit.Record("keys.limits", "key:" + id, new { before.Id, before.ExpiresAt, Models = before.Models?.ToString() },
+                new { before.Id, ExpiresAt = expiresAt, Models = models?.ToString() });
+        return set;
+    }
+
+    public (VirtualKey Key, string Secret)? Rotate(string id, DateTimeOffset oldExpiresAt)
+    {
+        var before = inner.FindById(id);
+        var rotated = inner.Rotate(id, oldExpiresAt);
+        if (rotated is { } r && before is not null)
+            audit.Record("keys.rotate", "key:" + id, new { before.Id, before.ExpiresAt },
+                new { before.Id, ExpiresAt = before.ExpiresAt is { } own && own < oldExpiresAt ? own : oldExpiresAt, RotatedTo = r.Key.Id, NewPrefix = r.Key.DisplayPrefix, NewExpiresAt = r.Key.ExpiresAt });
+        return rotated;
+    }
+
+    /// <summary>Not a change to what governs spend: not audited (it would be one entry per key every few seconds).</summary>
+    public void MarkUsed(IReadOnlyList<(string KeyId, DateTimeOffset At)> uses) => inner.MarkUsed(uses);
+
+    public void MoveTeam(string person, string team, DateTimeOffset from)
+    {
+        var before = inner.People().FirstOrDefault(p => p.Name == person).Team;
+        inner.MoveTeam(person, team, from);
+        audit.Record("people.move", "person:" + person, new { Person = person, Team = before }, new { Person = person, Team = team, From = from });
+    }
+
+    public IReadOnlyList<TeamMove> TeamMoves(string person) => inner.TeamMoves(person);
+
     public VirtualKey? FindBySecret(string secret) => inner.FindBySecret(secret);
 
     public VirtualKey? FindById(string id) => inner.FindById(id);

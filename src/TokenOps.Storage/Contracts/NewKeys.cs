@@ -18,4 +18,23 @@ internal static class NewKeys
         var secret = VirtualKeyFormat.NewKey();
         return (new VirtualKey("key_" + Guid.NewGuid().ToString("N")[..12], person, team, VirtualKeyFormat.Display(secret), now, null) { Kind = kind, Owner = owner }, secret);
     }
+
+    /// <summary>
+    /// A rotation's new key: the old one's person, team, kind, owner and model allow-list, with a new secret and id, and
+    /// the same lifetime as the old key had (counted from now) when it had one.
+    /// </summary>
+    public static (VirtualKey Key, string Secret) Successor(VirtualKey old, DateTimeOffset now)
+    {
+        var (key, secret) = For(old.Person, old.Team, now, old.Kind, old.Owner);
+        return (key with { ExpiresAt = old.ExpiresAt is { } e ? now + (e - old.CreatedAt) : null, Models = old.Models }, secret);
+    }
+}
+
+/// <summary>The refusals every key store words the same way.</summary>
+internal static class KeyStoreMessages
+{
+    public static string OtherTeam(string person, string current, string asked) =>
+        $"person '{person}' belongs to team '{current}', not '{asked}'; to move them: tokenops people move {person} --team {asked} --from <date>";
+
+    public static string UnknownPerson(string person) => $"no person '{person}' (people are added with their first key)";
 }

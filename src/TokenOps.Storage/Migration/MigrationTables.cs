@@ -22,6 +22,7 @@ public static class MigrationTables
         new("teams", ["name"]),
         new("people", ["name"]),
         new("keys", ["id"]),
+        new("team_moves", ["person", "effective_from"]),
         new("ledger", ["id"]),
         new("budgets", ["id"]),
         // PostgreSQL's migration step 0100 already wrote (1, 0): the source's version must win, and a rerun changes nothing.

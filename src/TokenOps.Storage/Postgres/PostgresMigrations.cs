@@ -247,6 +247,16 @@ internal static class PostgresMigrations
         ("1800_ledger_response_id", """
         CREATE INDEX IF NOT EXISTS ledger_response_id ON ledger(provider_request_id) WHERE route = 'openai.responses';
         """),
+        // Key lifecycle: expiry, a model allow-list, last use, the key a rotation replaced it with; team moves from a date.
+        ("1810_key_lifecycle", """
+        ALTER TABLE keys ADD COLUMN IF NOT EXISTS expires_at text COLLATE "C";
+        ALTER TABLE keys ADD COLUMN IF NOT EXISTS models text;
+        ALTER TABLE keys ADD COLUMN IF NOT EXISTS last_used_at text COLLATE "C";
+        ALTER TABLE keys ADD COLUMN IF NOT EXISTS rotated_to text;
+        CREATE TABLE IF NOT EXISTS team_moves (
+            person text NOT NULL REFERENCES people(name), team text NOT NULL REFERENCES teams(name),
+            effective_from text COLLATE "C" NOT NULL, created_at text NOT NULL, PRIMARY KEY (person, effective_from));
+        """),
     ];
 
     /// <summary>A rollup table with SQLite's columns and primary key (person-level tables lead with team, the others with the bucket).</summary>

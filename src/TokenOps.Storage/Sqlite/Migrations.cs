@@ -245,6 +245,16 @@ internal static class Migrations
         ("1800_ledger_response_id", """
         CREATE INDEX IF NOT EXISTS ledger_response_id ON ledger(provider_request_id) WHERE route = 'openai.responses';
         """),
+        // Key lifecycle: expiry, a model allow-list, last use, the key a rotation replaced it with; team moves from a date.
+        ("1810_key_lifecycle", """
+        ALTER TABLE keys ADD COLUMN expires_at TEXT;
+        ALTER TABLE keys ADD COLUMN models TEXT;
+        ALTER TABLE keys ADD COLUMN last_used_at TEXT;
+        ALTER TABLE keys ADD COLUMN rotated_to TEXT;
+        CREATE TABLE IF NOT EXISTS team_moves (
+            person TEXT NOT NULL REFERENCES people(name), team TEXT NOT NULL REFERENCES teams(name),
+            effective_from TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (person, effective_from));
+        """),
     ];
 
     public static void Apply(SqliteConnection connection)

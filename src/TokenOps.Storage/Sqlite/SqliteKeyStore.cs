@@ -15,9 +15,9 @@ public sealed class SqliteKeyStore(SqliteDatabase database, TimeProvider time) :
         using var connection = database.Open();
         using var tx = connection.BeginTransaction();
         Execute(connection, tx, "INSERT OR IGNORE INTO teams(name, created_at) VALUES ($team, $now);", ("$team", team), ("$now", Iso(now)));
-        var existingTeam = Scalar(connection, tx, "SELECT team FROM people WHERE name = $person;", ("$person", person)) as string;
+        var existingTeam = Scalar(connection, tx, $"SELECT {TeamNow("people.name", "people.team")} FROM people WHERE name = $person;", ("$person", person), ("$now", Iso(now))) as string;
         if (existingTeam is not null && existingTeam != team)
-            throw new InvalidOperationException($"person '{person}' already belongs to team '{existingTeam}', not '{team}'");
+            throw new InvalidOperationException(KeyStoreMessages.OtherTeam(person, existingTeam, team));
         Execute(connection, tx, "INSERT OR IGNORE INTO people(name, team, created_at) VALUES ($person, $team, $now);",
             ("$person", person), ("$team", team), ("$now", Iso(now)));
         Execute(connection, tx, "INSERT INTO keys(id, key_hash, display_prefix, person, created_at, kind, owner) VALUES ($id, $hash, $display, $person, $now, $kind, $owner);",
@@ -30,20 +30,20 @@ public sealed class SqliteKeyStore(SqliteDatabase database, TimeProvider time) :
     public VirtualKey? FindBySecret(string secret)
     {
         using var connection = database.Open();
-        return Query(connection, "WHERE k.key_hash = $hash", ("$hash", VirtualKeyFormat.Hash(secret))).FirstOrDefault();
+        return Query(connection, "WHERE k.key_hash = $hash", ("$hash", VirtualKeyFormat.Hash(secret)), ("$now", Iso(time.GetUtcNow()))).FirstOrDefault();
     }
 
     /// <summary>The key with this id (revoked or not), or null.</summary>
     public VirtualKey? FindById(string id)
     {
         using var connection = database.Open();
-        return Query(connection, "WHERE k.id = $id", ("$id", id)).FirstOrDefault();
+        return Query(connection, "WHERE k.id = $id", ("$id", id), ("$now", Iso(time.GetUtcNow()))).FirstOrDefault();
     }
 
     public IReadOnlyList<VirtualKey> List()
     {
         using var connection = database.Open();
-        return Query(connection, "ORDER BY k.created_at, k.id");
+        return Query(connection, "ORDER BY k.created_at, k.id", ("$now", Iso(time.GetUtcNow())));
     }
 
     /// <summary>Revokes a key; false when no such key exists.</summary>
@@ -58,7 +58,8 @@ public sealed class SqliteKeyStore(SqliteDatabase database, TimeProvider time) :
     {
         using var connection = database.Open();
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT name, team FROM people ORDER BY team, name;";
+        cmd.CommandText = $"SELECT name, team FROM (SELECT name, {TeamNow("people.name", "people.team")} AS team FROM people) ORDER BY team, name;";
+        cmd.Parameters.AddWithValue("$now", Iso(time.GetUtcNow()));
         using var r = cmd.ExecuteReader();
         var list = new List<(string, string)>();
         while (r.Read()) list.Add((r.GetString(0), r.GetString(1)));
@@ -76,16 +77,92 @@ public sealed class SqliteKeyStore(SqliteDatabase database, TimeProvider time) :
         return list;
     }
 
-    private static List<VirtualKey> Query(SqliteConnection connection, string tail, params (string, object)[] args)
+    public bool SetLimits(string id, DateTimeOffset? expiresAt, ModelAllowList? models)
+    {
+        using var connection = database.Open();
+        return Execute(connection, null, "UPDATE keys SET expires_at = $expires, models = $models WHERE id = $id;", ("$id", id),
+            ("$expires", expiresAt is { } e ? Iso(e) : DBNull.Value), ("$models", (object?)models?.ToString() ?? DBNull.Value)) > 0;
+    }
+
+    public (VirtualKey Key, string Secret)? Rotate(string id, DateTimeOffset oldExpiresAt)
+    {
+        var now = time.GetUtcNow();
+        using var connection = database.Open();
+        using var tx = connection.BeginTransaction();
+        var old = Query(connection, tx, "WHERE k.id = $id", ("$id", id), ("$now", Iso(now))).FirstOrDefault();
+        if (old is null || old.IsRevoked) return null;
+        var (key, secret) = NewKeys.Successor(old, now);
+        Execute(connection, tx, "INSERT INTO keys(id, key_hash, display_prefix, person, created_at, kind, owner, expires_at, models) " +
+            "VALUES ($id, $hash, $display, $person, $now, $kind, $owner, $expires, $models);",
+            ("$id", key.Id), ("$hash", VirtualKeyFormat.Hash(secret)), ("$display", key.DisplayPrefix), ("$person", key.Person), ("$now", Iso(now)),
+            ("$kind", key.Kind), ("$owner", (object?)key.Owner ?? DBNull.Value), ("$expires", key.ExpiresAt is { } e ? Iso(e) : DBNull.Value),
+            ("$models", (object?)key.Models?.ToString() ?? DBNull.Value));
+        var until = old.ExpiresAt is { } own && own < oldExpiresAt ? own : oldExpiresAt;
+        Execute(connection, tx, "UPDATE keys SET expires_at = $until, rotated_to = $new WHERE id = $id;", ("$id", id), ("$until", Iso(until)), ("$new", key.Id));
+        tx.Commit();
+        return (key with { Team = old.Team }, secret);
+    }
+
+    public void MarkUsed(IReadOnlyList<(string KeyId, DateTimeOffset At)> uses)
+    {
+        if (uses.Count == 0) return;
+        using var connection = database.Open();
+        using var tx = connection.BeginTransaction();
+        foreach (var (keyId, at) in uses)
+            Execute(connection, tx, "UPDATE keys SET last_used_at = $at WHERE id = $id AND (last_used_at IS NULL OR last_used_at < $at);", ("$id", keyId), ("$at", Iso(at)));
+        tx.Commit();
+    }
+
+    public void MoveTeam(string person, string team, DateTimeOffset from)
+    {
+        Names.Check("team", team);
+        var now = time.GetUtcNow();
+        using var connection = database.Open();
+        using var tx = connection.BeginTransaction();
+        if (Scalar(connection, tx, "SELECT 1 FROM people WHERE name = $person;", ("$person", person)) is null)
+            throw new InvalidOperationException(KeyStoreMessages.UnknownPerson(person));
+        Execute(connection, tx, "INSERT OR IGNORE INTO teams(name, created_at) VALUES ($team, $now);", ("$team", team), ("$now", Iso(now)));
+        Execute(connection, tx, "INSERT INTO team_moves(person, team, effective_from, created_at) VALUES ($person, $team, $from, $now) " +
+            "ON CONFLICT (person, effective_from) DO UPDATE SET team = excluded.team, created_at = excluded.created_at;",
+            ("$person", person), ("$team", team), ("$from", Iso(from)), ("$now", Iso(now)));
+        tx.Commit();
+    }
+
+    public IReadOnlyList<TeamMove> TeamMoves(string person)
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT person, team, effective_from FROM team_moves WHERE person = $person ORDER BY effective_from;";
+        cmd.Parameters.AddWithValue("$person", person);
+        using var r = cmd.ExecuteReader();
+        var list = new List<TeamMove>();
+        while (r.Read()) list.Add(new TeamMove(r.GetString(0), r.GetString(1), Parse(r.GetString(2))));
+        return list;
+    }
+
+    /// <summary>The team a person is in at $now: their latest move that took effect, else the team they were added to.</summary>
+    private static string TeamNow(string person, string team) =>
+        $"COALESCE((SELECT m.team FROM team_moves m WHERE m.person = {person} AND m.effective_from <= $now ORDER BY m.effective_from DESC LIMIT 1), {team})";
+
+    private static List<VirtualKey> Query(SqliteConnection connection, string tail, params (string, object)[] args) => Query(connection, null, tail, args);
+
+    private static List<VirtualKey> Query(SqliteConnection connection, SqliteTransaction? tx, string tail, params (string, object)[] args)
     {
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT k.id, k.person, p.team, k.display_prefix, k.created_at, k.revoked_at, k.kind, k.owner FROM keys k JOIN people p ON p.name = k.person " + tail + ";";
+        cmd.Transaction = tx;
+        cmd.CommandText = $"SELECT k.id, k.person, {TeamNow("k.person", "p.team")}, k.display_prefix, k.created_at, k.revoked_at, k.kind, k.owner, " +
+            "k.expires_at, k.models, k.last_used_at, k.rotated_to FROM keys k JOIN people p ON p.name = k.person " + tail + ";";
         foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value);
         using var r = cmd.ExecuteReader();
         var list = new List<VirtualKey>();
         while (r.Read())
             list.Add(new VirtualKey(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), Parse(r.GetString(4)),
-                r.IsDBNull(5) ? null : Parse(r.GetString(5))) { Kind = r.GetString(6), Owner = r.IsDBNull(7) ? null : r.GetString(7) });
+                r.IsDBNull(5) ? null : Parse(r.GetString(5)))
+            {
+                Kind = r.GetString(6), Owner = r.IsDBNull(7) ? null : r.GetString(7),
+                ExpiresAt = r.IsDBNull(8) ? null : Parse(r.GetString(8)), Models = r.IsDBNull(9) ? null : ModelAllowList.Parse(r.GetString(9)),
+                LastUsedAt = r.IsDBNull(10) ? null : Parse(r.GetString(10)), RotatedTo = r.IsDBNull(11) ? null : r.GetString(11),
+            });
         return list;
     }
 

@@ -91,6 +91,9 @@ public static class GatewayHost
                 TimeSpan.FromMilliseconds(options.LedgerBatchWindowMs));
         });
         services.AddSingleton<TokenCounter>();
+        services.AddSingleton<Keys.KeyUsage>();
+        services.AddSingleton<Keys.KeyUsageFlusher>();
+        services.AddHostedService(sp => sp.GetRequiredService<Keys.KeyUsageFlusher>());
         services.AddSingleton<AuthenticateStage>();
         services.AddSingleton<AttributeStage>();
         services.AddSingleton<LedgerAvailabilityStage>();

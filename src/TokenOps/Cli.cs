@@ -20,6 +20,7 @@ public static class Cli
             ServeCommand.Create(),
             SimulatorCommand.Create(),
             KeysCommand.Create(),
+            PeopleCommand.Create(),
             LedgerCommand.Create(),
             ExportCommand.Create(),
             BudgetsCommand.Create(),

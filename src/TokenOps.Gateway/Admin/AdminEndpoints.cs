@@ -36,6 +36,7 @@ public static class AdminEndpoints
     public static void Map(WebApplication app)
     {
         var admin = MapAdminGroup(app);
+        var time = app.Services.GetRequiredService<TimeProvider>();
 
         admin.MapGet("/keys", (IKeyStore keys) => Results.Ok(keys.List().Select(KeyView)));
         admin.MapPost("/keys", (CreateKeyRequest? body, IKeyStore keys) =>
@@ -44,15 +45,45 @@ public static class AdminEndpoints
                 return Problem(400, "invalid_request", "Send {\"person\": \"…\", \"team\": \"…\"}.");
             // Checked before trimming: "ada\n" is refused, not quietly turned into "ada".
             if (InvalidName(("person", body.Person), ("team", body.Team)) is { } invalid) return invalid;
+            ModelAllowList? models;
+            try { models = ModelAllowList.Parse(body.Models); }
+            catch (ArgumentException ex) { return Problem(400, "invalid_models", ex.Message, "models"); }
+            if (body.ExpiresAt is { } asked && asked <= time.GetUtcNow()) return Problem(400, "invalid_expiry", "'expiresAt' must be in the future.", "expiresAt");
             try
             {
                 var (key, secret) = keys.Create(body.Person.Trim(), body.Team.Trim());
-                return Results.Json(new { key.Id, key.Person, key.Team, Key = secret, key.CreatedAt }, statusCode: 201);
+                if (body.ExpiresAt is not null || models is not null) keys.SetLimits(key.Id, body.ExpiresAt, models);
+                return Results.Json(new { key.Id, key.Person, key.Team, Key = secret, key.CreatedAt, body.ExpiresAt, Models = models?.ToString() }, statusCode: 201);
             }
             catch (InvalidOperationException ex)
             {
                 return Problem(409, "conflict", ex.Message);
             }
+        });
+        // Rotation: a new secret for the same person, team and limits; the old one keeps working for the overlap.
+        admin.MapPost("/keys/{id}/rotate", (string id, RotateKeyRequest? body, IKeyStore keys, AuthenticateStage auth) =>
+        {
+            var hours = body?.OverlapHours ?? 24;
+            if (hours is < 0 or > 24 * 90) return Problem(400, "invalid_overlap", "'overlapHours' must be between 0 and 2160.", "overlapHours");
+            if (keys.Rotate(id, time.GetUtcNow().AddHours(hours)) is not { } rotated) return Problem(404, "not_found", $"No active key with id '{id}'.");
+            auth.Invalidate();
+            return Results.Json(new { rotated.Key.Id, rotated.Key.Person, rotated.Key.Team, Key = rotated.Secret, rotated.Key.ExpiresAt, Replaces = id,
+                ReplacedKeyExpiresAt = keys.FindById(id)?.ExpiresAt }, statusCode: 201);
+        });
+        admin.MapPost("/people/{name}/move", (string name, MoveRequest? body, IKeyStore keys, AuthenticateStage auth) =>
+        {
+            if (body is null || string.IsNullOrWhiteSpace(body.Team)) return Problem(400, "invalid_request", "Send {\"team\": \"…\", \"from\": \"2026-12-10\"}.");
+            if (InvalidName(("team", body.Team)) is { } invalid) return invalid;
+            try
+            {
+                keys.MoveTeam(name, body.Team.Trim(), body.From ?? time.GetUtcNow());
+            }
+            catch (InvalidOperationException ex)
+            {
+                return Problem(404, "not_found", ex.Message);
+            }
+            auth.Invalidate();
+            return Results.Ok(new { Person = name, body.Team, From = body.From ?? time.GetUtcNow() });
         });
         admin.MapDelete("/keys/{id}", (string id, IKeyStore keys, AuthenticateStage auth, Dashboard.DashboardAuth dashboard) =>
         {
@@ -69,7 +100,8 @@ public static class AdminEndpoints
         BudgetAdminEndpoints.Map(admin);
     }
 
-    private static object KeyView(Core.Identity.VirtualKey k) => new { k.Id, k.Person, k.Team, k.DisplayPrefix, k.CreatedAt, k.RevokedAt };
+    private static object KeyView(Core.Identity.VirtualKey k) =>
+        new { k.Id, k.Person, k.Team, k.DisplayPrefix, k.CreatedAt, k.RevokedAt, k.ExpiresAt, Models = k.Models?.ToString(), k.LastUsedAt, k.RotatedTo };
 
     internal static IResult Problem(int status, string code, string message, string? param = null) =>
         Results.Json(param is null ? (object)new { error = new { code, message } } : new { error = new { code, message, param } }, statusCode: status);
@@ -82,5 +114,9 @@ public static class AdminEndpoints
         return null;
     }
 
-    public sealed record CreateKeyRequest(string? Person, string? Team);
+    public sealed record CreateKeyRequest(string? Person, string? Team, DateTimeOffset? ExpiresAt = null, string? Models = null);
+
+    public sealed record RotateKeyRequest(double? OverlapHours);
+
+    public sealed record MoveRequest(string? Team, DateTimeOffset? From);
 }

@@ -8,9 +8,10 @@ namespace TokenOps.Gateway.Pipeline;
 /// <summary>
 /// Finds the virtual key (Authorization: Bearer, or Anthropic's x-api-key). Lookups are cached for a few seconds so
 /// the hot path does not touch the database; revocation through the admin API clears the cache at once, revocation from
-/// the CLI (another process) takes effect within <see cref="CacheTtl"/>.
+/// the CLI (another process) takes effect within <see cref="CacheTtl"/>. Expiry is checked on every request; last use
+/// is noted in memory (<see cref="Keys.KeyUsage"/>) and written in batches.
 /// </summary>
-public sealed class AuthenticateStage(IKeyStore keys, TimeProvider time)
+public sealed class AuthenticateStage(IKeyStore keys, Keys.KeyUsage usage, TimeProvider time)
 {
     public static readonly TimeSpan CacheTtl = TimeSpan.FromSeconds(5);
     private const int MaxCachedKeys = 100_000;
@@ -40,6 +41,12 @@ public sealed class AuthenticateStage(IKeyStore keys, TimeProvider time)
         }
         var key = cached.Key ?? throw new GatewayException(401, "invalid_api_key", "Unknown API key.");
         if (key.IsRevoked) throw new GatewayException(401, "key_revoked", $"The API key {key.DisplayPrefix} was revoked.");
+        // Checked on every request, cached or not: a key stops at its expiry (a rotated key at the end of its overlap).
+        if (key.IsExpired(time.GetUtcNow()))
+            throw new GatewayException(401, "key_expired", key.RotatedTo is not null
+                ? $"The API key {key.DisplayPrefix} was rotated and its overlap ended at {key.ExpiresAt:yyyy-MM-dd HH:mm} UTC; use its replacement."
+                : $"The API key {key.DisplayPrefix} expired at {key.ExpiresAt:yyyy-MM-dd HH:mm} UTC; ask for a new key.");
+        usage.Touch(key.Id);
         return key;
     }
 

@@ -25,6 +25,8 @@ namespace TokenOps.Gateway.Pipeline;
 ///  4b. rate limits: the key's, person's and team's requests and tokens per minute and requests in flight, or 429 with
 ///     Retry-After; tokens are the reservation estimate, so it needs the body (3) and the model (4), and runs before 5 so
 ///     a refused request reserves no budget. Its lease is released in the finally, once, however the request ended;
+///  4-. key allow-list: the key's models (KeyModelPolicy) on the model asked for and the one that serves; again after 5,
+///     whose degrade may change the model;
 ///  5. admit: tier model allow-list, soft caps (warn, degrade, require a justification), then reserve the worst case
 ///     against every budget the request falls under, or refuse with 402; it needs the person (1), the project (2),
 ///     max_tokens (3) and the price (4), and must precede 6. The response cache (4c) goes before it: hits reserve nothing;
@@ -64,10 +66,13 @@ public sealed class GatewayPipeline(
             ledgerAvailable.Run(context);
             await read.RunAsync(context);
             if (!await autoRouter.TryRouteAsync(context)) context.ModelRoute = router.Current.Resolve(context.Facts!.Model, route.Dialect, context.Facts.PriceVariant, context.Facts.UnitBound is not null);
+            Keys.KeyModelPolicy.Check(context);
             outputControl.Run(context);
             if (await responseCache.TryAnswerAsync(context)) return;
             await rateLimit.RunAsync(context);
             await admit.RunAsync(context);
+            // A degrade chose another model: the key's allow-list holds for it too (the hold is freed at settlement).
+            Keys.KeyModelPolicy.Check(context);
             promptCache.Run(context);
             await forward.RunAsync(context);
             await responseCache.RememberAsync(context);

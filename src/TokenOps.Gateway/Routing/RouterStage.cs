@@ -37,8 +37,15 @@ public sealed class RouterStage(ModelRouterHolder models, BudgetEngine budgets, 
 
         using var doc = JsonDocument.Parse(context.Body!);
         var root = doc.RootElement;
-        var (choice, eligible, score) = picker.Decide(router, context.Route, root, context.Body!.Length, context.Facts.MaxOutputTokens ?? 0,
-            tier?.AllowedModels is null ? null : tier.Allows);
+        // The router chooses only among models both the tier and the key may use.
+        Func<string, bool>? allowed = (tier?.AllowedModels, key.Models) switch
+        {
+            (null, null) => null,
+            (not null, null) => tier!.Allows,
+            (null, { } models) => models.Allows,
+            (_, { } models) => m => tier!.Allows(m) && models.Allows(m),
+        };
+        var (choice, eligible, score) = picker.Decide(router, context.Route, root, context.Body!.Length, context.Facts.MaxOutputTokens ?? 0, allowed);
 
         if (router.PinSessions && SessionKey.Read(context.Http.Request, root) is { } session)
         {

@@ -37,6 +37,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Explorer);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().ImportState);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Usage);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().WasteRows);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Sessions);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().Probe);
         services.AddSingleton(sp => sp.GetRequiredService<StorageSession>().RateLimits);
@@ -125,6 +126,7 @@ public sealed class StorageSession : IDisposable
         Explorer = new LedgerExplorer(database);
         ImportState = new SqliteImportState(database);
         Usage = new SqliteUsageReader(database);
+        WasteRows = new SqliteWasteRowReader(database);
         Planning = new SqlitePlanningQueries(database);
         RateLimits = new SqliteRateLimitStore(database, time);
         Sessions = new SqliteSessionStore(database);
@@ -153,6 +155,7 @@ public sealed class StorageSession : IDisposable
         Explorer = new PostgresLedgerExplorer(database);
         ImportState = new PostgresImportState(database);
         Usage = new PostgresUsageReader(database);
+        WasteRows = new PostgresWasteRowReader(database);
         Planning = new PostgresPlanningQueries(database);
         RateLimits = new PostgresRateLimitStore(database, time);
         Sessions = new PostgresSessionStore(database);
@@ -201,6 +204,7 @@ public sealed class StorageSession : IDisposable
     public ILedgerExplorer Explorer { get; }
     public IImportState ImportState { get; }
     public ILedgerUsageReader Usage { get; }
+    public IWasteRowReader WasteRows { get; }
     public ISessionStore Sessions { get; }
     public IStorageProbe Probe { get; }
     public IRateLimitStore RateLimits { get; }

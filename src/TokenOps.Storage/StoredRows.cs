@@ -17,6 +17,45 @@ public static class StoredRows
 {
     public static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// <see cref="ParseTime"/> for the fixed-width text every backend stores ("yyyy-MM-ddTHH:mm:ss.fffffffZ"), read digit
+    /// by digit (bulk readers parse millions); anything else goes to the general parser.
+    /// </summary>
+    public static DateTimeOffset ParseTimeFast(string s)
+    {
+        if (s.Length != 28 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[27] != 'Z') return ParseTime(s);
+        int D(int at, int count)
+        {
+            var v = 0;
+            for (var i = at; i < at + count; i++)
+            {
+                var c = s[i] - '0';
+                if ((uint)c > 9) return -1;
+                v = v * 10 + c;
+            }
+            return v;
+        }
+        int year = D(0, 4), month = D(5, 2), day = D(8, 2), hour = D(11, 2), minute = D(14, 2), second = D(17, 2), fraction = D(20, 7);
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour is < 0 or > 23 || minute is < 0 or > 59
+            || second is < 0 or > 59 || fraction < 0)
+            return ParseTime(s);
+        var ticks = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc).Ticks + fraction;
+        return new DateTimeOffset(ticks, TimeSpan.Zero);
+    }
+
+    /// <summary>A stored tier name, without Enum.Parse for the common ones.</summary>
+    public static ServiceTier ParseTier(string s) => s switch
+    {
+        "Standard" => ServiceTier.Standard,
+        "Batch" => ServiceTier.Batch,
+        "Priority" => ServiceTier.Priority,
+        "Flex" => ServiceTier.Flex,
+        _ => Enum.Parse<ServiceTier>(s),
+    };
+
+    /// <summary>A stored outcome name, without Enum.Parse for the common one.</summary>
+    public static LedgerOutcome ParseOutcome(string s) => s == "Ok" ? LedgerOutcome.Ok : Enum.Parse<LedgerOutcome>(s);
+
     public static DateTimeOffset ParseTime(string s) =>
         DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 

@@ -251,13 +251,13 @@ public static class DashboardEndpoints
 
         // Waste findings over the period (the detectors read the ledger rows, so this scans the period, not rollups).
         // Visibility without blame: a developer sees their own findings, a team lead the team's, admins (and transparency) all.
-        read.MapGet("/waste", (HttpContext http, TokenOps.Core.Ledger.ILedgerStore ledger, IKeyStore keys, IOutcomeStore outcomes, IBudgetStore budgets,
+        read.MapGet("/waste", (HttpContext http, IWasteRowReader ledger, IKeyStore keys, IOutcomeStore outcomes, IBudgetStore budgets,
             ModelRouterHolder router, GatewayOptions options, TimeProvider time) =>
         {
             var viewer = Viewer(http);
             var (period, _) = Range(http, time);
             var context = Waste.WasteContextBuilder.Build(period.From, period.To, router.Current.Catalog, options.Routing, keys, outcomes, budgets);
-            var findings = TokenOps.Core.Waste.WasteScanner.Run(ledger.Stream(period.From, period.To), context)
+            var findings = TokenOps.Core.Waste.WasteScanner.Run(ledger.Read(period.From, period.To), context)
                 .Where(f => viewer.ReadsEverything || viewer.Transparency || f.Person == viewer.Person || (viewer.Role == DashboardRole.TeamLead && f.Team == viewer.Team))
                 .ToList();
             return Results.Ok(new

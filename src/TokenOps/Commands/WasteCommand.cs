@@ -45,7 +45,7 @@ internal static class WasteCommand
             var catalog = ImportCommand.Catalog(parse.GetValue(data), parse.GetValue(config));
             var context = WasteContextBuilder.Build(p.From, p.To, catalog, options.Routing, storage.Keys, storage.Outcomes, storage.Budgets);
             var only = parse.GetValue(detector);
-            var findings = WasteScanner.Run(storage.Ledger.Stream(p.From, p.To), context,
+            var findings = WasteScanner.Run(storage.WasteRows.Read(p.From, p.To), context,
                 only is null ? null : WasteDetectors.All.Where(d => d.Name == only));
             var dim = parse.GetValue(by) ?? "detector";
             Console.Out.Write((parse.GetValue(format) ?? "table") switch

@@ -19,7 +19,7 @@ internal static class DemoWaste
         var catalog = services.GetRequiredService<ModelRouterHolder>().Current.Catalog;
         var context = WasteContextBuilder.Build(since, asOf, catalog, services.GetRequiredService<GatewayOptions>().Routing,
             services.GetRequiredService<IKeyStore>(), services.GetRequiredService<IOutcomeStore>(), services.GetRequiredService<IBudgetStore>());
-        var findings = WasteScanner.Run(services.GetRequiredService<ILedgerStore>().Stream(since, asOf), context);
+        var findings = WasteScanner.Run(services.GetRequiredService<IWasteRowReader>().Read(since, asOf), context);
         output.WriteLine();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Waste: {findings.Count} finding(s), {Usd(findings.Sum(f => f.WastedUsd))} in all (tokenops waste --period 30d); the top {Math.Min(Top, findings.Count)}:"));

@@ -131,6 +131,10 @@ public sealed class WasteThroughGatewayTests(ITestOutputHelper output)
         var context = WasteContextBuilder.Build(from, from.AddHours(1), BundledCatalog.Load(), new RoutingOptions(), keys,
             services.GetRequiredService<IOutcomeStore>(), services.GetRequiredService<IBudgetStore>());
         var findings = WasteScanner.Run(rows, context);
+        // The narrow reader the CLI and dashboard scan with finds exactly what the full rows give.
+        var narrow = WasteScanner.Run(services.GetRequiredService<TokenOps.Storage.IWasteRowReader>().Read(from, from.AddHours(1)), context);
+        Assert.Equal(findings.Select(f => (f.Detector, f.Person, f.WastedUsd, string.Join(",", f.Rows))),
+            narrow.Select(f => (f.Detector, f.Person, f.WastedUsd, string.Join(",", f.Rows))));
         foreach (var name in new[] { WasteDetectors.ContextStuffing, WasteDetectors.RetryByVibes, WasteDetectors.TruncationRetry, WasteDetectors.IgnoredCaching, WasteDetectors.OwnerlessAutomation })
         {
             var found = findings.Where(f => f.Detector == name).SelectMany(f => f.Rows).ToHashSet();

@@ -19,6 +19,7 @@ public sealed class PostgresLedgerReadsTests : LedgerReadsConformanceTests, IDis
         Explorer = new PostgresLedgerExplorer(_database);
         Spend = new PostgresSpendQueries(_database);
         Usage = new PostgresUsageReader(_database);
+        WasteRows = new PostgresWasteRowReader(_database);
     }
 
     protected override ILedgerStore Store { get; }
@@ -26,6 +27,7 @@ public sealed class PostgresLedgerReadsTests : LedgerReadsConformanceTests, IDis
     protected override ILedgerExplorer Explorer { get; }
     protected override ISpendQueries Spend { get; }
     protected override ILedgerUsageReader Usage { get; }
+    protected override IWasteRowReader WasteRows { get; }
 
     public void Dispose() => _database.Dispose();
 }

@@ -19,6 +19,7 @@ public abstract class LedgerReadsConformanceTests
     protected abstract ILedgerExplorer Explorer { get; }
     protected abstract ISpendQueries Spend { get; }
     protected abstract ILedgerUsageReader Usage { get; }
+    protected abstract IWasteRowReader WasteRows { get; }
 
     protected static readonly DateTimeOffset Day0 = new(2026, 3, 2, 0, 0, 0, TimeSpan.Zero);
     private static readonly string[] People = ["ada", "bo", "Zed", "émile"];
@@ -40,7 +41,7 @@ public abstract class LedgerReadsConformanceTests
             ProviderRequestId = n % 12 == 1 ? $"resp_{n:D3}" : n % 12 == 2 ? $"chatcmpl_{n:D3}" : null,
             Person = person, Team = Teams[Array.IndexOf(People, person) % 2], Project = n % 2 == 0 ? "atlas" : "Borealis", Feature = "f" + n % 3,
             Provider = "openai", RequestedModel = Models[n % 3], ServedModel = degraded ? "gpt-4o-mini" : Models[n % 3],
-            Usage = new TokenUsage { UncachedInput = 100 + n, CacheRead = n % 4 == 0 ? 50 : 0, Output = 20 + n % 13, Reasoning = n % 5 },
+            Usage = new TokenUsage { UncachedInput = 100 + n, CacheRead = n % 4 == 0 ? 50 : 0, Output = 20 + n % 13, Reasoning = n % 5, WebSearchCalls = n % 13 == 0 ? 2 : 0, AudioInput = n % 17 == 0 ? 10 : 0 },
             Cost = new CostBreakdown { UncachedInput = 0.000001m * (100 + n), CacheRead = n % 4 == 0 ? 0.000025m : 0m, Output = 0.00001m * (20 + n % 13),
                 // Priced units beyond tokens on some rows: web-search calls, audio seconds and characters, images.
                 ToolCalls = n % 6 == 0 ? 0.01m : 0m, AudioSeconds = n % 7 == 0 ? 0.0006m * n : 0m, Characters = n % 11 == 0 ? 0.000015m : 0m,
@@ -48,6 +49,10 @@ public abstract class LedgerReadsConformanceTests
             Status = outcome == LedgerOutcome.Ok ? 200 : 502, Outcome = outcome, ErrorCode = outcome == LedgerOutcome.Ok ? null : "upstream_5xx",
             LatencyMs = 10 + n, SessionId = "sess-" + n % 5, BudgetAction = degraded ? "degraded:gpt-4o-mini" : null, Source = "gateway",
             PriceEstimated = n % 10 == 3 && !degraded,
+            // Waste fingerprints on most rows, none on some.
+            PrefixHash = n % 5 == 0 ? null : n % 4, PrefixTokens = 1000 + n, PromptHash = n % 6 == 0 ? null : -n, TurnSimHash = n % 7 == 0 ? null : long.MaxValue - n,
+            MessageCount = n % 9, FinishReason = n % 8 == 0 ? "length" : "stop", ToolCallCount = n % 3, KeyKind = n % 10 == 0 ? "automation" : "person",
+            RouteScore = n % 3 == 0 ? 0.25 * (n % 4) : null,
         };
     }
 
@@ -166,6 +171,28 @@ public abstract class LedgerReadsConformanceTests
         Assert.Equal(Data.Where(e => e.Person == "émile" && e.Outcome != LedgerOutcome.Ok).Select(e => e.Id).Order(StringComparer.Ordinal),
             rows.Select(r => r.Id).Order(StringComparer.Ordinal));
         Assert.NotEmpty(rows);
+    }
+
+    [Fact]
+    public virtual void Waste_rows_carry_every_field_the_detectors_read_as_the_full_row_has_it()
+    {
+        Seed();
+        var from = Day0.AddHours(5);
+        var to = Day0.AddDays(2);
+        var expected = Data.Where(e => e.StartedAt >= from && e.StartedAt < to).OrderBy(e => e.StartedAt).ThenBy(e => e.Id, StringComparer.Ordinal).ToList();
+        var rows = WasteRows.Read(from, to).ToList();
+        Assert.Equal(expected.Select(e => e.Id), rows.Select(r => r.Id));
+        foreach (var (e, r) in expected.Zip(rows))
+        {
+            Assert.Equal((e.StartedAt, e.Route, e.KeyId, e.Person, e.Team, e.ServedModel, e.Outcome, e.SessionId, e.RouteScore),
+                (r.StartedAt, r.Route, r.KeyId, r.Person, r.Team, r.ServedModel, r.Outcome, r.SessionId, r.RouteScore));
+            Assert.Equal(e.Usage, r.Usage);
+            Assert.Equal((e.CostNanos, e.Cost.Total, e.Cost.UncachedInput, e.Cost.CacheRead, e.Cost.CacheWrite5m + e.Cost.CacheWrite1h),
+                (r.CostNanos, r.Cost.Total, r.Cost.UncachedInput, r.Cost.CacheRead, r.Cost.CacheWrite5m + r.Cost.CacheWrite1h));
+            Assert.Equal((e.PrefixHash, e.PrefixTokens, e.PromptHash, e.TurnSimHash, e.MessageCount, e.FinishReason, e.ToolCallCount, e.KeyKind),
+                (r.PrefixHash, r.PrefixTokens, r.PromptHash, r.TurnSimHash, r.MessageCount, r.FinishReason, r.ToolCallCount, r.KeyKind));
+        }
+        Assert.True(rows.Count > 30);
     }
 
     [Fact]

@@ -12,4 +12,5 @@ public sealed class SqliteLedgerReadsTests(SqliteStoreFixture fixture) : LedgerR
     protected override ILedgerExplorer Explorer { get; } = new LedgerExplorer(fixture.Database);
     protected override ISpendQueries Spend { get; } = new SqliteSpendQueries(fixture.Database);
     protected override ILedgerUsageReader Usage { get; } = new SqliteUsageReader(fixture.Database);
+    protected override IWasteRowReader WasteRows { get; } = new SqliteWasteRowReader(fixture.Database);
 }

@@ -11,6 +11,8 @@ public enum AlertKind
     Threshold,
     /// <summary>At the current burn rate the budget runs out before its period ends.</summary>
     Forecast,
+    /// <summary>The weekly waste digest: last week's top waste findings with dollars (not about one budget).</summary>
+    WasteDigest,
 }
 
 /// <summary>

@@ -23,6 +23,10 @@ public static class AlertEndpoints
             options.Alerts, sp.GetRequiredService<TimeProvider>(), sp.GetService<IBudgetSnapshots>()));
         services.AddSingleton(sp => new WebhookDeliverer(sp.GetRequiredService<IAlertStore>(), options.Alerts, sp.GetRequiredService<TimeProvider>(),
             new HttpClient { Timeout = WebhookDeliverer.AttemptTimeout + TimeSpan.FromSeconds(5) }, sp.GetRequiredService<ILogger<WebhookDeliverer>>()));
+        services.AddSingleton(sp => new Waste.WasteDigest(sp.GetRequiredService<IAlertStore>(), sp.GetRequiredService<IWasteRowReader>(),
+            sp.GetRequiredService<IKeyStore>(), sp.GetRequiredService<IOutcomeStore>(), sp.GetRequiredService<IBudgetStore>(),
+            () => sp.GetRequiredService<Pipeline.ModelRouterHolder>().Current.Catalog, options, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<Waste.WasteDigest>>()));
         services.AddHostedService<AlertService>();
         services.AddSingleton<IBudgetStatusAnnotator>(sp => new ForecastAndAlertAnnotator(
             sp.GetRequiredService<ISpendQueries>(), sp.GetRequiredService<IAlertStore>(), sp.GetRequiredService<TimeProvider>()));

@@ -7,7 +7,7 @@ namespace TokenOps.Gateway.Alerts;
 /// evaluations (as often as the first backoff step, within [0.05 s, evaluation interval]). Errors are logged and the loop
 /// goes on; tests drive <see cref="AlertEngine"/> and <see cref="WebhookDeliverer"/> directly with a fake clock.
 /// </summary>
-public sealed class AlertService(AlertEngine engine, WebhookDeliverer deliverer, AlertOptions options, TimeProvider time, ILogger<AlertService> log) : BackgroundService
+public sealed class AlertService(AlertEngine engine, WebhookDeliverer deliverer, Waste.WasteDigest digest, AlertOptions options, TimeProvider time, ILogger<AlertService> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -22,6 +22,7 @@ public sealed class AlertService(AlertEngine engine, WebhookDeliverer deliverer,
                 {
                     var added = engine.Evaluate();
                     if (added.Count > 0) log.LogInformation("{Count} new alert(s): {Messages}", added.Count, string.Join(" | ", added.Select(a => a.Message)));
+                    digest.TryAdd();
                     nextEvaluation = time.GetUtcNow() + every;
                 }
                 if (options.Webhooks.Count > 0) await deliverer.DeliverDueAsync(stoppingToken);

@@ -22,6 +22,9 @@ public sealed class AlertOptions
 
     public List<WebhookOptions> Webhooks { get; set; } = [];
 
+    /// <summary>The weekly waste digest to every webhook (off unless enabled).</summary>
+    public WasteDigestOptions WasteDigest { get; set; } = new();
+
     /// <summary>
     /// Budget levels that raise alerts ("organisation", "team", "person", "project"); null or empty: all. With token poker
     /// every person has a weekly budget, so an organisation may keep person alerts out of a shared channel.
@@ -44,6 +47,10 @@ public sealed class AlertOptions
     /// <param name="serving">Webhook URLs named by environment variables must be set (reading commands deliver nothing).</param>
     public void Validate(string source, bool serving = true)
     {
+        if (!Enum.TryParse<DayOfWeek>(WasteDigest.Day, ignoreCase: true, out _) || int.TryParse(WasteDigest.Day, out _))
+            throw new ConfigurationException($"{source}: alerts.wasteDigest.day must be a day of the week (monday … sunday), not \"{WasteDigest.Day}\"");
+        if (WasteDigest.Hour is < 0 or > 23) throw new ConfigurationException($"{source}: alerts.wasteDigest.hour must be 0–23 (UTC)");
+        if (WasteDigest.Top is < 1 or > 50) throw new ConfigurationException($"{source}: alerts.wasteDigest.top must be 1–50");
         void Fail(string key, string problem) => throw new ConfigurationException($"{source}: alerts.{key} {problem}");
         if (EffectiveThresholds.Any(t => t is <= 0 or > 1000)) Fail("thresholds", "must be percentages between 1 and 1000");
         if (EvaluateEverySeconds is < 0.05 or > 86_400) Fail("evaluateEverySeconds", "must be between 0.05 and 86400");
@@ -86,4 +93,23 @@ public sealed class WebhookOptions
     public string? ResolveUrl() => Url ?? (UrlEnv is { } env ? Environment.GetEnvironmentVariable(env) : null);
 
     public string Id => Name ?? $"{Format}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ResolveUrl() ?? "")))[..8]}";
+}
+
+/// <summary>
+/// tokenops.json "alerts": {"wasteDigest": {...}}: once a week, at <see cref="Day"/> <see cref="Hour"/> UTC, the past
+/// week's top waste findings with dollars go to every webhook, once across the fleet (the alert outbox dedupes them).
+/// </summary>
+public sealed class WasteDigestOptions
+{
+    public bool Enabled { get; set; }
+    /// <summary>The day it is sent: monday … sunday.</summary>
+    public string Day { get; set; } = "monday";
+    /// <summary>The hour (UTC, 0–23) it is sent.</summary>
+    public int Hour { get; set; } = 9;
+    /// <summary>How many findings it lists.</summary>
+    public int Top { get; set; } = 5;
+    /// <summary>Name people in the digest; off by default: a shared channel sees teams and detectors, not who (visibility without blame).</summary>
+    public bool NamePeople { get; set; }
+
+    public DayOfWeek DayOfWeek => Enum.Parse<DayOfWeek>(Day, ignoreCase: true);
 }

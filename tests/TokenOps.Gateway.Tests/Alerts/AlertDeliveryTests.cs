@@ -297,7 +297,11 @@ public sealed class AlertDeliveryTests : IDisposable
         var store = new SqliteAlertStore(database);
         _budgets.Items.Add(Payments(100m));
         var service = new AlertService(new AlertEngine(store, new SqliteSpendQueries(database), options, TimeProvider.System, _budgets),
-            new WebhookDeliverer(store, options, TimeProvider.System, http), options, TimeProvider.System, NullLogger<AlertService>.Instance);
+            new WebhookDeliverer(store, options, TimeProvider.System, http),
+            new TokenOps.Gateway.Waste.WasteDigest(store, new SqliteWasteRowReader(database), new SqliteKeyStore(database, TimeProvider.System),
+                new SqliteOutcomeStore(database, TimeProvider.System), new SqliteBudgetStore(database, TimeProvider.System), () => BundledCatalog.Load(),
+                new GatewayOptions { Alerts = options }, TimeProvider.System, NullLogger<TokenOps.Gateway.Waste.WasteDigest>.Instance),
+            options, TimeProvider.System, NullLogger<AlertService>.Instance);
         await service.StartAsync(CancellationToken.None);
         var deadline = DateTime.UtcNow.AddSeconds(15);
         while (receiver.Accepted.Count == 0 && DateTime.UtcNow < deadline) await Task.Delay(50);

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using TokenOps.Core.Identity;
 using TokenOps.Core.Ledger;
 using TokenOps.Core.Metering;
 using TokenOps.Core.Outcomes;
@@ -105,6 +106,20 @@ public static class StoredRows
             PrefixHash = r.IsDBNull(71) ? null : r.GetInt64(71), PrefixTokens = r.GetInt64(72),
             PromptHash = r.IsDBNull(73) ? null : r.GetInt64(73), TurnSimHash = r.IsDBNull(74) ? null : r.GetInt64(74),
             MessageCount = r.GetInt32(75), FinishReason = S(76), ToolCallCount = r.GetInt32(77), ClientFamily = S(78), KeyKind = S(79), BatchId = S(80), CacheHit = S(81), CacheSourceId = S(82),
+        };
+    }
+
+    /// <summary>
+    /// One virtual key: id, person, team, display_prefix, created_at, revoked_at, kind, owner, expires_at, models,
+    /// last_used_at, rotated_to (both key stores select these, in this order).
+    /// </summary>
+    public static VirtualKey Key(DbDataReader r)
+    {
+        string? S(int i) => r.IsDBNull(i) ? null : r.GetString(i);
+        DateTimeOffset? T(int i) => r.IsDBNull(i) ? null : ParseTime(r.GetString(i));
+        return new VirtualKey(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), ParseTime(r.GetString(4)), T(5))
+        {
+            Kind = r.GetString(6), Owner = S(7), ExpiresAt = T(8), Models = ModelAllowList.Parse(S(9)), LastUsedAt = T(10), RotatedTo = S(11),
         };
     }
 

@@ -331,20 +331,7 @@ public sealed class BatchEndpoints(AuthenticateStage authenticate, AttributeStag
         return pairs.Count == 0 ? null : string.Join(',', pairs.Select(p => $"{p.Key}={p.Value}"));
     }
 
-    private async Task RelayAsync(ProxyContext context, UpstreamAnswer answer)
-    {
-        var response = context.Http.Response;
-        context.Status = answer.Status;
-        if (!answer.Ok)
-        {
-            context.Outcome = LedgerOutcome.ProviderError;
-            context.ErrorCode = "provider_" + answer.Status.ToString(CultureInfo.InvariantCulture);
-        }
-        response.StatusCode = answer.Status;
-        response.ContentType = answer.ContentType ?? "application/json";
-        response.ContentLength = answer.Body.Length;
-        await response.Body.WriteAsync(answer.Body, context.Http.RequestAborted);
-    }
+    private static Task RelayAsync(ProxyContext context, UpstreamAnswer answer) => UpstreamRelay.RelayAsync(context, answer);
 
     /// <summary>The ledger's route for a batch-lane call (no body is metered: its row is $0).</summary>
     private sealed class BatchRoute(string name, Dialect dialect, string path) : ProtocolRoute

@@ -47,3 +47,23 @@ public sealed class BatchUpstream(HttpMessageInvoker http)
         return content;
     }
 }
+
+/// <summary>A provider's answer relayed as it came (status, content type, body) to a call that is not a proxied model request.</summary>
+public static class UpstreamRelay
+{
+    /// <summary>Writes the answer; a provider error marks the call's $0 row as one.</summary>
+    public static async Task RelayAsync(Pipeline.ProxyContext context, UpstreamAnswer answer)
+    {
+        var response = context.Http.Response;
+        context.Status = answer.Status;
+        if (!answer.Ok)
+        {
+            context.Outcome = Core.Ledger.LedgerOutcome.ProviderError;
+            context.ErrorCode = "provider_" + answer.Status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        response.StatusCode = answer.Status;
+        response.ContentType = answer.ContentType ?? "application/json";
+        response.ContentLength = answer.Body.Length;
+        await response.Body.WriteAsync(answer.Body, context.Http.RequestAborted);
+    }
+}

@@ -139,20 +139,7 @@ public sealed class StoredResponseEndpoints(AuthenticateStage authenticate, Attr
         return doc.RootElement.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String && BackgroundResponses.IsEnded(s.GetString()!);
     }
 
-    private static async Task RelayAsync(ProxyContext context, UpstreamAnswer answer)
-    {
-        var response = context.Http.Response;
-        context.Status = answer.Status;
-        if (!answer.Ok)
-        {
-            context.Outcome = LedgerOutcome.ProviderError;
-            context.ErrorCode = "provider_" + answer.Status.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-        response.StatusCode = answer.Status;
-        response.ContentType = answer.ContentType ?? "application/json";
-        response.ContentLength = answer.Body.Length;
-        await response.Body.WriteAsync(answer.Body, context.Http.RequestAborted);
-    }
+    private static Task RelayAsync(ProxyContext context, UpstreamAnswer answer) => UpstreamRelay.RelayAsync(context, answer);
 
     /// <summary>The ledger's route for these calls (no body is metered: their rows are $0).</summary>
     private sealed class CallRoute(string path) : ProtocolRoute

@@ -155,14 +155,7 @@ public sealed class SqliteKeyStore(SqliteDatabase database, TimeProvider time) :
         foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value);
         using var r = cmd.ExecuteReader();
         var list = new List<VirtualKey>();
-        while (r.Read())
-            list.Add(new VirtualKey(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), Parse(r.GetString(4)),
-                r.IsDBNull(5) ? null : Parse(r.GetString(5)))
-            {
-                Kind = r.GetString(6), Owner = r.IsDBNull(7) ? null : r.GetString(7),
-                ExpiresAt = r.IsDBNull(8) ? null : Parse(r.GetString(8)), Models = r.IsDBNull(9) ? null : ModelAllowList.Parse(r.GetString(9)),
-                LastUsedAt = r.IsDBNull(10) ? null : Parse(r.GetString(10)), RotatedTo = r.IsDBNull(11) ? null : r.GetString(11),
-            });
+        while (r.Read()) list.Add(StoredRows.Key(r));
         return list;
     }
 

@@ -99,7 +99,7 @@ public sealed class AudioSpeechRoute : ProtocolRoute
 /// A speech answer: raw audio (its length read, never its content), or SSE events whose <c>speech.audio.done</c>
 /// carries the usage in tokens. A model priced per character is billed the request's characters once audio came back.
 /// </summary>
-internal sealed class SpeechMeter(AudioRequest request, Core.Pricing.ModelPrice? price) : UsageMeter
+internal sealed class SpeechMeter(AudioRequest request, Core.Pricing.ModelPrice? price) : AudioEventMeter
 {
     private long _audioBytes;
     private long _audioMilliseconds;
@@ -113,32 +113,21 @@ internal sealed class SpeechMeter(AudioRequest request, Core.Pricing.ModelPrice?
         if (PerCharacter) Usage = new TokenUsage { Characters = request.Characters };
     }
 
-    public override bool OnEvent(ReadOnlySpan<byte> eventName, ReadOnlySpan<byte> data)
+    protected override void OnTypedEvent(JsonElement type, JsonElement root, ReadOnlySpan<byte> data)
     {
-        try
+        if (type.ValueEquals("speech.audio.delta"u8) && root.TryGetProperty("audio", out var audio) && audio.ValueKind == JsonValueKind.String)
+            _audioBytes += System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(audio).Length * 3L / 4;
+        else if (type.ValueEquals("speech.audio.done"u8))
         {
-            var reader = new Utf8JsonReader(data);
-            using var doc = JsonDocument.ParseValue(ref reader);
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("type", out var type)) return true;
-            if (type.ValueEquals("speech.audio.delta"u8) && root.TryGetProperty("audio", out var audio) && audio.ValueKind == JsonValueKind.String)
-                _audioBytes += System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(audio).Length * 3L / 4;
-            else if (type.ValueEquals("speech.audio.done"u8))
+            IsTerminal = true;
+            if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
             {
-                IsTerminal = true;
-                if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
-                {
-                    var output = Int(usage, "output_tokens");
-                    Usage = PerCharacter
-                        ? new TokenUsage { Characters = request.Characters }
-                        : new TokenUsage { UncachedInput = Int(usage, "input_tokens"), Output = output, AudioOutput = output };
-                }
+                var output = Int(usage, "output_tokens");
+                Usage = PerCharacter
+                    ? new TokenUsage { Characters = request.Characters }
+                    : new TokenUsage { UncachedInput = Int(usage, "input_tokens"), Output = output, AudioOutput = output };
             }
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
-        {
-        }
-        return true;
     }
 
     /// <summary>

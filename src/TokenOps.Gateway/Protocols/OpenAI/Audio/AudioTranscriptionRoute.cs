@@ -80,7 +80,7 @@ public sealed class AudioTranscriptionRoute(bool translate) : ProtocolRoute
 /// A transcript: JSON with a <c>usage</c> of type <c>duration</c> (seconds) or <c>tokens</c>; plain text (text, srt,
 /// vtt); or SSE <c>transcript.text.delta</c> events ending in <c>transcript.text.done</c> with the usage.
 /// </summary>
-internal sealed class TranscriptionMeter(AudioRequest request, Core.Pricing.ModelPrice? price) : UsageMeter
+internal sealed class TranscriptionMeter(AudioRequest request, Core.Pricing.ModelPrice? price) : AudioEventMeter
 {
     private static readonly TextFields DeltaText = new("delta");
 
@@ -96,25 +96,14 @@ internal sealed class TranscriptionMeter(AudioRequest request, Core.Pricing.Mode
         Read(doc.RootElement);
     }
 
-    public override bool OnEvent(ReadOnlySpan<byte> eventName, ReadOnlySpan<byte> data)
+    protected override void OnTypedEvent(JsonElement type, JsonElement root, ReadOnlySpan<byte> data)
     {
-        try
+        if (type.ValueEquals("transcript.text.delta"u8)) AppendStrings(data, DeltaText);
+        else if (type.ValueEquals("transcript.text.done"u8))
         {
-            var reader = new Utf8JsonReader(data);
-            using var doc = JsonDocument.ParseValue(ref reader);
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("type", out var type)) return true;
-            if (type.ValueEquals("transcript.text.delta"u8)) AppendStrings(data, DeltaText);
-            else if (type.ValueEquals("transcript.text.done"u8))
-            {
-                IsTerminal = true;
-                Read(root);
-            }
+            IsTerminal = true;
+            Read(root);
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
-        {
-        }
-        return true;
     }
 
     private void Read(JsonElement root)

@@ -91,7 +91,7 @@ public sealed class BatchEndpoints(AuthenticateStage authenticate, AttributeStag
         using var buffer = new MemoryStream();
         await file.CopyToAsync(buffer, http.RequestAborted);
         var content = buffer.ToArray();
-        var input = BatchInputReader.ReadOpenAI(content, router.Current, budgets.Options.DefaultMaxOutputTokens, options.Batches.MaxLines);
+        var input = BatchInputReader.ReadOpenAI(content, router.Current, budgets.Options.DefaultMaxOutputTokens, options.Batches.MaxLines, Allowed(context));
         var upload = new MultipartFormDataContent { { new StringContent("batch"), "purpose" } };
         var part = new ByteArrayContent(content);
         part.Headers.ContentType = new MediaTypeHeaderValue("application/jsonl");
@@ -138,7 +138,7 @@ public sealed class BatchEndpoints(AuthenticateStage authenticate, AttributeStag
     {
         var body = await ReadBoundedAsync(context);
         using var doc = ParseObject(body);
-        var input = BatchInputReader.ReadAnthropic(doc.RootElement, router.Current, budgets.Options.DefaultMaxOutputTokens, options.Batches.MaxLines);
+        var input = BatchInputReader.ReadAnthropic(doc.RootElement, router.Current, budgets.Options.DefaultMaxOutputTokens, options.Batches.MaxLines, Allowed(context));
         await CreateAsync(context, input.Provider, body, "/v1/messages/batches", BatchProtocols.Anthropic, "msgbatch_tok", input.Lines, input.WorstNanos,
             context.Attribution.Tags, null, null);
     }
@@ -262,6 +262,9 @@ public sealed class BatchEndpoints(AuthenticateStage authenticate, AttributeStag
 
     private Providers.ProviderEndpoint Provider(string name) => router.Current.Provider(name)
         ?? throw new GatewayException(503, "provider_not_configured", $"Provider '{name}' that holds this batch is no longer configured.");
+
+    /// <summary>The key's model allow-list, held for every line (null: any model).</summary>
+    private static Func<string, bool>? Allowed(ProxyContext context) => context.Key!.Models is { } models ? models.Allows : null;
 
     /// <summary>The tenant: the key's person (several keys of one person share their batches), never another's.</summary>
     private static string Owner(VirtualKey key) => key.Person;

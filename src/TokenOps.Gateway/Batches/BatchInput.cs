@@ -22,7 +22,8 @@ public static class BatchInputReader
     /// <summary>The line URLs the batch lane meters (their usage object is the chat completion's).</summary>
     public static readonly string[] OpenAIEndpoints = ["/v1/chat/completions"];
 
-    public static BatchInput ReadOpenAI(ReadOnlySpan<byte> content, ModelRouter router, long defaultMaxOutput, int maxLines)
+    /// <param name="allowed">The key's model allow-list (null: any), held for every line's model and the model that serves it.</param>
+    public static BatchInput ReadOpenAI(ReadOnlySpan<byte> content, ModelRouter router, long defaultMaxOutput, int maxLines, Func<string, bool>? allowed = null)
     {
         var ids = new HashSet<string>(StringComparer.Ordinal);
         ProviderEndpoint? provider = null;
@@ -59,14 +60,14 @@ public static class BatchInputReader
                 endpoint = url;
                 if (!root.TryGetProperty("body", out var body) || body.ValueKind != JsonValueKind.Object)
                     throw Bad("missing_body", "Missing required object 'body'.", number);
-                worst += Worst(body, router, Dialect.OpenAI, ["max_completion_tokens", "max_tokens"], defaultMaxOutput, ref provider, $"line {number}");
+                worst += Worst(body, router, Dialect.OpenAI, ["max_completion_tokens", "max_tokens"], defaultMaxOutput, ref provider, $"line {number}", allowed);
             }
         }
         if (ids.Count == 0) throw GatewayException.BadRequest("empty_batch", "The batch file has no lines.", "file");
         return new BatchInput(provider!, endpoint, ids.Count, worst);
     }
 
-    public static BatchInput ReadAnthropic(JsonElement root, ModelRouter router, long defaultMaxOutput, int maxLines)
+    public static BatchInput ReadAnthropic(JsonElement root, ModelRouter router, long defaultMaxOutput, int maxLines, Func<string, bool>? allowed = null)
     {
         if (!root.TryGetProperty("requests", out var requests) || requests.ValueKind != JsonValueKind.Array || requests.GetArrayLength() == 0)
             throw GatewayException.BadRequest("missing_requests", "requests: a non-empty list of {custom_id, params} is required.", "requests");
@@ -84,13 +85,14 @@ public static class BatchInputReader
             if (!ids.Add(customId)) throw GatewayException.BadRequest("duplicate_custom_id", $"{at}.custom_id: '{customId}' appears twice; each must be unique in the batch.", at);
             if (!request.TryGetProperty("params", out var parameters) || parameters.ValueKind != JsonValueKind.Object)
                 throw GatewayException.BadRequest("missing_params", $"{at}.params: Field required.", at);
-            worst += Worst(parameters, router, Dialect.Anthropic, ["max_tokens"], defaultMaxOutput, ref provider, at);
+            worst += Worst(parameters, router, Dialect.Anthropic, ["max_tokens"], defaultMaxOutput, ref provider, at, allowed);
             index++;
         }
         return new BatchInput(provider!, null, ids.Count, worst);
     }
 
-    private static long Worst(JsonElement body, ModelRouter router, Dialect dialect, string[] limitFields, long defaultMaxOutput, ref ProviderEndpoint? provider, string where)
+    private static long Worst(JsonElement body, ModelRouter router, Dialect dialect, string[] limitFields, long defaultMaxOutput, ref ProviderEndpoint? provider, string where,
+        Func<string, bool>? allowed)
     {
         var model = String(body, "model") ?? throw GatewayException.BadRequest("missing_model", $"{Capital(where)}: the request has no 'model'.", "model");
         ModelRoute route;
@@ -102,6 +104,8 @@ public static class BatchInputReader
         {
             throw new GatewayException(ex.Status, ex.Code, $"{Capital(where)}: {ex.Message}", ex.Param);
         }
+        if (allowed is not null && (!allowed(model) || !allowed(route.ServedModel)))
+            throw new GatewayException(403, "model_not_allowed", $"{Capital(where)}: this API key may not use '{(allowed(model) ? route.ServedModel : model)}'.", "model");
         // Allow-listed unpriced models pass the synchronous pipeline at $0; a batch's whole point is its price, so none here.
         var price = route.Price ?? throw GatewayException.BadRequest("model_not_priced",
             $"{Capital(where)}: the model '{model}' has no price, and the batch lane only takes priced models.", "model");

@@ -184,6 +184,25 @@ public sealed class BatchLaneTests
     }
 
     [Fact]
+    public async Task A_keys_model_allow_list_holds_for_every_line_of_a_batch()
+    {
+        await using var gateway = await GatewayFixture.StartAsync(simulator: FastBatches());
+        var (key, secret) = gateway.Keys.Create("lim", "core");
+        gateway.Keys.SetLimits(key.Id, null, TokenOps.Core.Identity.ModelAllowList.Parse("gpt-4o-mini, claude-haiku-*"));
+        using var http = gateway.Client(secret);
+        var (status, body) = await SendAsync(http, Upload(Line("a", "gpt-4o-mini", "ok") + "\n" + Line("b", "gpt-4o", "dear") + "\n"));
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Equal("model_not_allowed", body.GetProperty("error").GetProperty("code").GetString());
+        Assert.StartsWith("Line 2:", body.GetProperty("error").GetProperty("message").GetString());
+        (status, body) = await SendAsync(http, Anthropic(HttpMethod.Post, "/v1/messages/batches",
+            """{"requests":[{"custom_id":"a","params":{"model":"claude-sonnet-4-5","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}}]}"""));
+        Assert.Equal((HttpStatusCode.Forbidden, "error"), (status, body.GetProperty("type").GetString()));
+        (status, _) = await SendAsync(http, Upload(Line("a", "gpt-4o-mini", "ok") + "\n"));
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Empty(gateway.Bill.Entries);
+    }
+
+    [Fact]
     public async Task Another_persons_batch_or_file_is_404_like_an_unknown_id()
     {
         await using var gateway = await GatewayFixture.StartAsync(null, FastBatches());

@@ -8,7 +8,7 @@ namespace TokenOps.Gateway.Keys;
 /// once a key has been seen) and written to the key store in one batch every few seconds by <see cref="KeyUsageFlusher"/>:
 /// the request path never waits for a database write.
 /// </summary>
-public sealed class KeyUsage(TimeProvider time)
+public sealed class KeyUsage
 {
     private sealed class Stamp
     {
@@ -18,10 +18,11 @@ public sealed class KeyUsage(TimeProvider time)
 
     private readonly ConcurrentDictionary<string, Stamp> _stamps = new(StringComparer.Ordinal);
 
-    public void Touch(string keyId)
+    /// <summary>Notes that the key was used at <paramref name="now"/> (the caller's clock reading, not read again here).</summary>
+    public void Touch(string keyId, DateTimeOffset now)
     {
         var stamp = _stamps.GetOrAdd(keyId, static _ => new Stamp());
-        Volatile.Write(ref stamp.UnixMs, time.GetUtcNow().ToUnixTimeMilliseconds());
+        Volatile.Write(ref stamp.UnixMs, now.ToUnixTimeMilliseconds());
     }
 
     /// <summary>The uses not yet written, each key once with its latest time; marks them written.</summary>

@@ -42,11 +42,12 @@ public sealed class AuthenticateStage(IKeyStore keys, Keys.KeyUsage usage, TimeP
         var key = cached.Key ?? throw new GatewayException(401, "invalid_api_key", "Unknown API key.");
         if (key.IsRevoked) throw new GatewayException(401, "key_revoked", $"The API key {key.DisplayPrefix} was revoked.");
         // Checked on every request, cached or not: a key stops at its expiry (a rotated key at the end of its overlap).
-        if (key.IsExpired(time.GetUtcNow()))
+        var at = time.GetUtcNow();
+        if (key.IsExpired(at))
             throw new GatewayException(401, "key_expired", key.RotatedTo is not null
                 ? $"The API key {key.DisplayPrefix} was rotated and its overlap ended at {key.ExpiresAt:yyyy-MM-dd HH:mm} UTC; use its replacement."
                 : $"The API key {key.DisplayPrefix} expired at {key.ExpiresAt:yyyy-MM-dd HH:mm} UTC; ask for a new key.");
-        usage.Touch(key.Id);
+        usage.Touch(key.Id, at);
         return key;
     }
 

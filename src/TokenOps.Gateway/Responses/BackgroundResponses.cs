@@ -68,7 +68,7 @@ public sealed class BackgroundResponses(IBatchStore store, BatchSettler settler,
     {
         var meter = new ResponsesMeter();
         meter.OnJson(response);
-        var model = Model(response) ?? "unknown";
+        var model = meter.Model ?? "unknown";
         ModelRoute? route = null;
         try
         {
@@ -114,10 +114,4 @@ public sealed class BackgroundResponses(IBatchStore store, BatchSettler settler,
         ProviderRequestId = batch.ProviderBatchId,
         LatencyMs = Math.Max(0, (endedAt - batch.CreatedAt).TotalMilliseconds),
     };
-
-    private static string? Model(byte[] response)
-    {
-        using var doc = System.Text.Json.JsonDocument.Parse(response);
-        return doc.RootElement.TryGetProperty("model", out var m) && m.ValueKind == System.Text.Json.JsonValueKind.String ? JsonText.SafeString(m) : null;
-    }
 }

@@ -42,7 +42,7 @@ public sealed class AuditedKeyStore(IKeyStore inner, AuditRecorder audit) : IKey
         var rotated = inner.Rotate(id, oldExpiresAt);
         if (rotated is { } r && before is not null)
             audit.Record("keys.rotate", "key:" + id, new { before.Id, before.ExpiresAt },
-                new { before.Id, ExpiresAt = before.ExpiresAt is { } own && own < oldExpiresAt ? own : oldExpiresAt, RotatedTo = r.Key.Id, NewPrefix = r.Key.DisplayPrefix, NewExpiresAt = r.Key.ExpiresAt });
+                new { before.Id, ExpiresAt = NewKeys.OverlapEnd(before, oldExpiresAt), RotatedTo = r.Key.Id, NewPrefix = r.Key.DisplayPrefix, NewExpiresAt = r.Key.ExpiresAt });
         return rotated;
     }
 

@@ -19,6 +19,10 @@ internal static class NewKeys
         return (new VirtualKey("key_" + Guid.NewGuid().ToString("N")[..12], person, team, VirtualKeyFormat.Display(secret), now, null) { Kind = kind, Owner = owner }, secret);
     }
 
+    /// <summary>When a rotated key stops: the end of the overlap, or its own expiry if that comes first.</summary>
+    public static DateTimeOffset OverlapEnd(VirtualKey old, DateTimeOffset overlapEnd) =>
+        old.ExpiresAt is { } own && own < overlapEnd ? own : overlapEnd;
+
     /// <summary>
     /// A rotation's new key: the old one's person, team, kind, owner and model allow-list, with a new secret and id, and
     /// the same lifetime as the old key had (counted from now) when it had one.

@@ -117,7 +117,7 @@ public sealed class PostgresKeyStore(PostgresDatabase database, TimeProvider tim
         Execute(connection, tx, "INSERT INTO keys(id, key_hash, display_prefix, person, created_at, kind, owner, expires_at, models) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9);",
             key.Id, VirtualKeyFormat.Hash(secret), key.DisplayPrefix, key.Person, Iso(now), key.Kind, key.Owner,
             key.ExpiresAt is { } e ? Iso(e) : null, key.Models?.ToString());
-        var until = old.ExpiresAt is { } own && own < oldExpiresAt ? own : oldExpiresAt;
+        var until = NewKeys.OverlapEnd(old, oldExpiresAt);
         Execute(connection, tx, "UPDATE keys SET expires_at = $2, rotated_to = $3 WHERE id = $1;", id, Iso(until), key.Id);
         tx.Commit();
         return (key with { Team = old.Team }, secret);

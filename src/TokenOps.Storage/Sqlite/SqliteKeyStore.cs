@@ -97,7 +97,7 @@ public sealed class SqliteKeyStore(SqliteDatabase database, TimeProvider time) :
             ("$id", key.Id), ("$hash", VirtualKeyFormat.Hash(secret)), ("$display", key.DisplayPrefix), ("$person", key.Person), ("$now", Iso(now)),
             ("$kind", key.Kind), ("$owner", (object?)key.Owner ?? DBNull.Value), ("$expires", key.ExpiresAt is { } e ? Iso(e) : DBNull.Value),
             ("$models", (object?)key.Models?.ToString() ?? DBNull.Value));
-        var until = old.ExpiresAt is { } own && own < oldExpiresAt ? own : oldExpiresAt;
+        var until = NewKeys.OverlapEnd(old, oldExpiresAt);
         Execute(connection, tx, "UPDATE keys SET expires_at = $until, rotated_to = $new WHERE id = $id;", ("$id", id), ("$until", Iso(until)), ("$new", key.Id));
         tx.Commit();
         return (key with { Team = old.Team }, secret);

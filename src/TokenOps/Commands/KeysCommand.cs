@@ -144,18 +144,11 @@ internal static class KeysCommand
         }
     }
 
-    /// <summary>A span such as 30m, 24h or 90d.</summary>
-    internal static TimeSpan Span(string option, string value)
-    {
-        var v = value.Trim();
-        if (v == "0") return TimeSpan.Zero;
-        if (v.Length > 1 && long.TryParse(v[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n <= 36_500)
-        {
-            TimeSpan? span = v[^1] switch { 'm' => TimeSpan.FromMinutes(n), 'h' => TimeSpan.FromHours(n), 'd' => TimeSpan.FromDays(n), _ => null };
-            if (span is { } s) return s;
-        }
-        throw new CliException($"{option}: '{value}' is not a span such as 30m, 24h or 90d", 2);
-    }
+    /// <summary>A span such as 30m, 24h or 90d (the rule of --since), or 0.</summary>
+    internal static TimeSpan Span(string option, string value) =>
+        value.Trim() == "0" ? TimeSpan.Zero
+        : LedgerCommand.TryParseSpan(value, out var span) ? span
+        : throw new CliException($"{option}: '{value}' is not a span such as 30m, 24h or 90d", 2);
 
     private static string Describe(DateTimeOffset? until, ModelAllowList? models) =>
         (until is { } u ? $", expires {u:yyyy-MM-dd HH:mm} UTC" : "") + (models is { } m ? $", models {m}" : "");

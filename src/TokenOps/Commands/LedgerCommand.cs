@@ -30,15 +30,23 @@ internal static class LedgerCommand
         return command;
     }
 
+    /// <summary>A span such as 30m, 24h or 7d (at most 100 years).</summary>
+    public static bool TryParseSpan(string value, out TimeSpan span)
+    {
+        span = default;
+        var v = value.Trim();
+        if (v.Length < 2 || !long.TryParse(v[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n > 36_500) return false;
+        TimeSpan? parsed = v[^1] switch { 'm' => TimeSpan.FromMinutes(n), 'h' => TimeSpan.FromHours(n), 'd' => TimeSpan.FromDays(n), _ => null };
+        if (parsed is not { } s) return false;
+        span = s;
+        return true;
+    }
+
     public static DateTimeOffset? ParseSince(string? value, DateTimeOffset now)
     {
         if (string.IsNullOrWhiteSpace(value)) return null;
         var v = value.Trim();
-        if (v.Length > 1 && long.TryParse(v[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var n))
-        {
-            TimeSpan? span = v[^1] switch { 'm' => TimeSpan.FromMinutes(n), 'h' => TimeSpan.FromHours(n), 'd' => TimeSpan.FromDays(n), _ => null };
-            if (span is { } s) return now - s;
-        }
+        if (TryParseSpan(v, out var span)) return now - span;
         if (DateTimeOffset.TryParse(v, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)) return t;
         throw new CliException($"--since: '{value}' is neither an ISO 8601 time nor a span such as 30m, 24h or 7d", 2);
     }

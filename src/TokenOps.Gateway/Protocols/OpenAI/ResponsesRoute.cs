@@ -46,6 +46,9 @@ internal sealed class ResponsesMeter : UsageMeter
     /// <summary>The response's status (queued, in_progress, completed, incomplete, failed, cancelled).</summary>
     public string? Status { get; private set; }
 
+    /// <summary>The model the provider says answered.</summary>
+    public string? Model { get; private set; }
+
     private static readonly TextFields DeltaText = new("delta");
     public override void OnJson(ReadOnlyMemory<byte> body)
     {
@@ -80,6 +83,7 @@ internal sealed class ResponsesMeter : UsageMeter
     {
         if (response.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) ProviderRequestId = JsonText.SafeString(id);
         Tier = ParseTier(response);
+        if (response.TryGetProperty("model", out var model) && model.ValueKind == JsonValueKind.String) Model = JsonText.SafeString(model);
         if (response.TryGetProperty("status", out var state) && state.ValueKind == JsonValueKind.String)
         {
             Status = JsonText.SafeString(state);

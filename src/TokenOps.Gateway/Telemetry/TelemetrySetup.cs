@@ -40,6 +40,16 @@ public static class TelemetrySetup
             // The runtime's own meter (GC, allocations, thread pool, exceptions): what an operator needs to size the
             // gateway, and what bench/ reads to report bytes allocated and collections per request.
             m.AddMeter("System.Runtime");
+            // The SDK listens by meter name across the whole process, so a second gateway in the same process (tests,
+            // or an app hosting two) would export this one's instruments too, and the extra series can push this
+            // gateway's own past the cardinality limit. Keep only meters made by this container's factory (and the
+            // unscoped static ones, such as the runtime's and the ledger writer's).
+            ((IDeferredMeterProviderBuilder)m).Configure((services, builder) =>
+            {
+                var own = services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+                builder.AddView(instrument => instrument.Meter.Scope is System.Diagnostics.Metrics.IMeterFactory scope && !ReferenceEquals(scope, own)
+                    ? MetricStreamConfiguration.Drop : null);
+            });
             if (options.PrometheusEnabled)
                 m.AddPrometheusExporter(p =>
                 {

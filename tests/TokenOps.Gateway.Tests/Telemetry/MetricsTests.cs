@@ -176,6 +176,25 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task TwoGatewaysInOneProcess_EachExportsOnlyItsOwnInstruments()
+    {
+        // The SDK subscribes by meter name process-wide; without the scope filter, gateway A would also export B's
+        // histogram series (and count them against its own cardinality limit).
+        await using var a = await GatewayFixture.StartAsync();
+        await using var b = await GatewayFixture.StartAsync();
+        var teamA = await SendMixAsync(a, "scope-a-" + Guid.NewGuid().ToString("N")[..6]);
+        var teamB = await SendMixAsync(b, "scope-b-" + Guid.NewGuid().ToString("N")[..6]);
+        await a.LedgerAsync(7);
+        await b.LedgerAsync(7);
+        var inB = await ScrapeTeamAsync(b, teamB, 7);
+        Assert.Equal(7, inB.Where(s => s.Name == "gen_ai_client_operation_duration_seconds_count").Sum(s => s.Value));
+        using var httpA = a.Client();
+        var textA = await httpA.GetStringAsync("/metrics");
+        Assert.Contains(teamA, textA);
+        Assert.DoesNotContain(teamB, textA);
+    }
+
+    [Fact]
     public async Task Metrics_NeverCarryPersonNames_UnlessPersonLabelsIsOn()
     {
         await using (var gateway = await GatewayFixture.StartAsync())

@@ -4,6 +4,7 @@ using TokenOps.Core.Metering;
 using TokenOps.Core.Pricing;
 using TokenOps.Core.Savings;
 using TokenOps.Gateway.Metering;
+using TokenOps.Gateway.Responses;
 using TokenOps.Gateway.Telemetry;
 using TokenOps.Storage.Journal;
 
@@ -15,7 +16,7 @@ namespace TokenOps.Gateway.Pipeline;
 /// Idempotent per request: the first call wins, later calls do nothing.
 /// </summary>
 public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimeProvider time, Budgets.BudgetEngine budgets, GatewayTelemetry telemetry,
-    Responses.BackgroundResponses background, ILogger<SettleStage> logger)
+    BackgroundResponses background, ILogger<SettleStage> logger)
 {
     /// <summary>Never throws past the ledger: whatever the estimate meets (an undecodable prompt, an absurd count), one row is written.</summary>
     public void Settle(ProxyContext context)
@@ -23,7 +24,8 @@ public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimePr
         if (context.Settled) return;
         context.Settled = true;
         // A background response still running: its row (and the hold's release) comes when it ends.
-        if (background.TryDefer(context)) return;
+        // The row as it would be written now, without usage, is what its row starts from when it ends.
+        if (BackgroundResponses.IsRunning(context) && background.Defer(context, Entry(context, (TokenUsage.Zero, false)))) return;
         LedgerEntry entry;
         try
         {

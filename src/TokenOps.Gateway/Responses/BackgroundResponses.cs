@@ -3,6 +3,7 @@ using System.Text;
 using TokenOps.Core.Ledger;
 using TokenOps.Core.Metering;
 using TokenOps.Core.Pricing;
+using TokenOps.Core.Savings;
 using TokenOps.Gateway.Batches;
 using TokenOps.Gateway.Metering;
 using TokenOps.Gateway.Pipeline;
@@ -30,18 +31,28 @@ public sealed class BackgroundResponses(IBatchStore store, BatchSettler settler,
     public static string RowId(string responseId) =>
         "bgr_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(responseId)))[..32];
 
+    /// <summary>Checked by the settle stage for every request: a background response the provider has queued or is running.</summary>
+    public static bool IsRunning(ProxyContext context) =>
+        context.Facts is { Background: true } && context.Outcome == LedgerOutcome.Ok && context.Meter is ResponsesMeter { Running: true, ProviderRequestId: not null }
+        && context.Key is not null && context.ModelRoute is not null;
+
     /// <summary>
-    /// Called by the settle stage for every request: true when the answer is a background response still queued or
-    /// running, now tracked (no row yet, the hold kept); false for anything to settle now.
+    /// Tracks a running background response (no row yet, the hold kept): true, unless it was already tracked (then the
+    /// caller settles this request's row now).
     /// </summary>
-    public bool TryDefer(ProxyContext context)
+    /// <param name="template">The row as the settle stage would write it now, without usage.</param>
+    public bool Defer(ProxyContext context, LedgerEntry template)
     {
-        if (context.Facts is not { Background: true } || context.Outcome != LedgerOutcome.Ok
-            || context.Meter is not ResponsesMeter { Running: true, ProviderRequestId: { } id } || context.Key is not { } key || context.ModelRoute is not { } route)
-            return false;
+        if (!IsRunning(context)) return false;
+        var id = context.Meter!.ProviderRequestId!;
+        var key = context.Key!;
+        var route = context.ModelRoute!;
         var a = context.Attribution;
         var batch = new StoredBatch(id, id, BatchProtocols.BackgroundResponse, route.Provider.Name, key.Person, key.Id, key.Person, key.Team, a.Project,
-            a.Feature, a.Tags, ResponsesPath, null, "queued", context.Reservation?.Nanos ?? 0, 1, context.StartedAt);
+            a.Feature, a.Tags, ResponsesPath, null, "queued", context.Reservation?.Nanos ?? 0, 1, context.StartedAt)
+        {
+            RowFacts = new BackgroundRowTemplate(template, context.SavingsInputs).Serialize(),
+        };
         if (!store.Add(batch))
         {
             logger.LogWarning("Background response {Id} was already tracked; settling this request's row now", id);
@@ -61,14 +72,18 @@ public sealed class BackgroundResponses(IBatchStore store, BatchSettler settler,
 
     /// <summary>
     /// The row of an ended background response, from the provider's response object: priced from its usage (web search
-    /// calls included); a response that ended without usage is counted from its output text and flagged estimated;
-    /// failed is a provider error, cancelled a client abort, each at what usage it reports.
+    /// calls included) on the model the gateway sent it to; a response that ended without usage is counted from its
+    /// output text and flagged estimated; failed is a provider error, cancelled a client abort, each at what usage it
+    /// reports. Everything known at submit (attribution, the model asked for, fingerprints, savings inputs) comes from
+    /// the request's <see cref="BackgroundRowTemplate"/>.
     /// </summary>
     public static LedgerEntry Row(StoredBatch batch, byte[] response, ModelRouter router, TokenCounter tokens, DateTimeOffset endedAt)
     {
         var meter = new ResponsesMeter();
         meter.OnJson(response);
-        var model = meter.Model ?? "unknown";
+        var template = BackgroundRowTemplate.Parse(batch.RowFacts);
+        // The model the gateway forwarded to is in the catalog; the provider's answer may name a dated snapshot of it.
+        var model = template?.Row.ServedModel ?? meter.Model ?? "unknown";
         ModelRoute? route = null;
         try
         {
@@ -88,21 +103,32 @@ public sealed class BackgroundResponses(IBatchStore store, BatchSettler settler,
             "cancelled" => (LedgerOutcome.ClientAborted, 499, "cancelled"),
             _ => (LedgerOutcome.Ok, 200, (string?)null),
         };
-        return Base(batch, endedAt) with
+        return Base(batch, endedAt, template?.Row) with
         {
-            RequestedModel = model, ServedModel = route?.ServedModel ?? model, Usage = usage, Cost = cost, CatalogVersion = route?.CatalogVersion,
-            Estimated = estimated || price is null, Status = status, Outcome = outcome, ErrorCode = code, FinishReason = meter.FinishReason,
-            ToolCallCount = meter.ToolCallCount,
+            RequestedModel = template?.Row.RequestedModel ?? model, ServedModel = route?.ServedModel ?? model, Usage = usage, Cost = cost,
+            CostNanos = NanoUsd.FromUsd(cost.Total), // the template carries the submit's $0 as its stored integer
+            CatalogVersion = route?.CatalogVersion, Estimated = estimated || price is null, Status = status, Outcome = outcome, ErrorCode = code,
+            FinishReason = meter.FinishReason, ToolCallCount = meter.ToolCallCount,
+            Savings = template is null ? SavingsBreakdown.Zero : SavingsCalculator.Compute(usage, price, cost, template.Savings),
         };
     }
 
     /// <summary>A background response the provider no longer has (deleted behind the gateway's back): a $0 row that says so.</summary>
-    public static LedgerEntry GoneRow(StoredBatch batch, DateTimeOffset endedAt) => Base(batch, endedAt) with
+    public static LedgerEntry GoneRow(StoredBatch batch, DateTimeOffset endedAt) => Base(batch, endedAt, BackgroundRowTemplate.Parse(batch.RowFacts)?.Row) with
     {
         Status = 404, Outcome = LedgerOutcome.ProviderError, ErrorCode = "response_not_found", Estimated = true,
+        Usage = TokenUsage.Zero, Cost = CostBreakdown.Zero, CostNanos = 0, Savings = SavingsBreakdown.Zero,
     };
 
-    private static LedgerEntry Base(StoredBatch batch, DateTimeOffset endedAt) => new()
+    /// <summary>The request-time row (or, for a response recorded without one, the batch's attribution), as of its end.</summary>
+    private static LedgerEntry Base(StoredBatch batch, DateTimeOffset endedAt, LedgerEntry? template) => template is not null ? template with
+    {
+        Id = RowId(batch.Id),
+        EndedAt = endedAt,
+        ProviderRequestId = batch.ProviderBatchId,
+        LatencyMs = Math.Max(0, (endedAt - template.StartedAt).TotalMilliseconds),
+        TimeToFirstTokenMs = null,
+    } : new()
     {
         Id = RowId(batch.Id),
         StartedAt = batch.CreatedAt,

@@ -63,4 +63,6 @@ public sealed record StoredBatch(string Id, string ProviderBatchId, string Proto
     public DateTimeOffset? SettledAt { get; init; }
     public long? SettledNanos { get; init; }
     public int? SettledRows { get; init; }
+    /// <summary>Opaque to the store: what its settler needs from the request that made it (a background response's request-time row).</summary>
+    public string? RowFacts { get; init; }
 }

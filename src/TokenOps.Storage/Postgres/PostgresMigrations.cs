@@ -257,6 +257,10 @@ internal static class PostgresMigrations
             person text NOT NULL REFERENCES people(name), team text NOT NULL REFERENCES teams(name),
             effective_from text COLLATE "C" NOT NULL, created_at text NOT NULL, PRIMARY KEY (person, effective_from));
         """),
+        // A background response's request-time row (attribution, fingerprints, savings inputs), kept until it ends.
+        ("1820_batch_row_facts", """
+        ALTER TABLE batches ADD COLUMN IF NOT EXISTS row_facts text;
+        """),
     ];
 
     /// <summary>A rollup table with SQLite's columns and primary key (person-level tables lead with team, the others with the bucket).</summary>

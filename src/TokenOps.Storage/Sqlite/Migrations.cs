@@ -255,6 +255,10 @@ internal static class Migrations
             person TEXT NOT NULL REFERENCES people(name), team TEXT NOT NULL REFERENCES teams(name),
             effective_from TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (person, effective_from));
         """),
+        // A background response's request-time row (attribution, fingerprints, savings inputs), kept until it ends.
+        ("1820_batch_row_facts", """
+        ALTER TABLE batches ADD COLUMN row_facts TEXT;
+        """),
     ];
 
     public static void Apply(SqliteConnection connection)

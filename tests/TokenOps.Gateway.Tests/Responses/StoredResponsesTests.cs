@@ -119,6 +119,44 @@ public sealed class StoredResponsesTests
     }
 
     [Fact]
+    public async Task ABackgroundResponsesRow_KeepsWhatWasKnownAtSubmit_AttributionFingerprintsAndTheDegradesSaving()
+    {
+        await using var gateway = await GatewayFixture.StartAsync(o => o.Budgets.Tiers["junior"] = new TierOptions
+        {
+            People = ["gus"],
+            Stipend = new BudgetOptions { LimitUsd = 0.000001m, Period = "daily", Mode = "soft", SoftAction = "degrade" },
+            DegradeModels = { ["openai"] = "gpt-4o-mini", ["anthropic"] = "claude-haiku-4-5" },
+        });
+        using var http = gateway.Client(gateway.CreateKey("gus", "core"));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/responses")
+        {
+            Content = Json("""{"model":"gpt-4o","instructions":"You are terse.","input":"Summarise this quarter's spend.","background":true,"max_output_tokens":200}"""),
+        };
+        request.Headers.Add("X-TokenOps-Ticket", "FIN-42");
+        request.Headers.Add("X-TokenOps-Session", "night-run-7");
+        request.Headers.UserAgent.ParseAdd("codex_cli_rs/0.40.0");
+        using var response = await http.SendAsync(request);
+        var id = (await ReadAsync(response)).GetProperty("id").GetString()!;
+        Assert.Equal("completed", (await PollUntilEndedAsync(http, id)).GetProperty("status").GetString());
+
+        var row = Assert.Single(await gateway.LedgerAsync(), r => r.Route == "openai.responses");
+        var bill = Assert.Single(gateway.Bill.Entries, e => e.Id == id);
+        Assert.Equal("gpt-4o-mini", bill.Model);
+        Assert.Equal((BackgroundResponses.RowId(id), "gpt-4o", "gpt-4o-mini", "FIN-42", "night-run-7", "codex"),
+            (row.Id, row.RequestedModel, row.ServedModel, row.Ticket, row.SessionId, row.ClientFamily));
+        Assert.Equal("degraded:gpt-4o->gpt-4o-mini", row.BudgetAction);
+        Assert.NotNull(row.PromptHash);
+        Assert.NotNull(row.TurnSimHash);
+        Assert.True(row.MessageCount > 0);
+        Assert.Equal(gateway.BilledNanos([bill]), row.CostNanos);
+        // The saving is priced on the tokens the response finally used, not the submit's zero.
+        Assert.Equal("degraded", row.Levers);
+        Assert.True(BundledCatalog.Load().TryGet("gpt-4o", out var gpt4o));
+        Assert.Equal(NanoUsd.FromUsd(CostCalculator.Compute(gpt4o, row.Usage).Total - row.Cost.Total), row.Savings.NanosOf(TokenOps.Core.Savings.SavingsLevers.Degraded));
+        Assert.True(row.Savings.Degraded > 0);
+    }
+
+    [Fact]
     public async Task ABackgroundResponseNobodyPolls_IsSettledByThePoller()
     {
         await using var gateway = await GatewayFixture.StartAsync(o => o.Batches.PollSeconds = 0.2);

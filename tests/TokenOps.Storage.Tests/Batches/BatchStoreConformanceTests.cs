@@ -27,6 +27,11 @@ public abstract class BatchStoreConformanceTests
         Assert.True(Store.Add(batch));
         Assert.False(Store.Add(batch with { Owner = "bob" }));
         Assert.Equal(batch, Store.Find("batch_1"));
+        // A settler's opaque facts (a background response's request-time row) come back as written, and unsettled.
+        var withFacts = Batch("resp_1", "ada", T0, "openai.responses") with { RowFacts = """{"Row":{"Ticket":"FIN-42 ü"}}""" };
+        Assert.True(Store.Add(withFacts));
+        Assert.Equal(withFacts, Store.Find("resp_1"));
+        Assert.Contains(withFacts, Store.Unsettled(10));
         Store.UpdateStatus("batch_1", "completed", T0.AddMinutes(5), "file-out", null);
         var updated = Store.Find("batch_1")!;
         Assert.Equal(("completed", T0.AddMinutes(5), "file-out", (string?)null), (updated.Status, updated.EndedAt, updated.OutputFileId, updated.ErrorFileId));

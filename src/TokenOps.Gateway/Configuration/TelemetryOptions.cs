@@ -23,6 +23,13 @@ public sealed class TelemetryOptions
     /// <summary>Label metrics and spans with the person's name. Off by default: person names never leave the ledger unless asked.</summary>
     public bool PersonLabels { get; set; }
 
+    /// <summary>
+    /// Series kept per TokenOps instrument (OpenTelemetry's cardinality limit, 2,000 by default there). Labels are team ×
+    /// model × route × outcome, and person too with <see cref="PersonLabels"/>; past the limit new combinations are summed
+    /// into one <c>otel_metric_overflow="true"</c> series.
+    /// </summary>
+    public int MaxSeriesPerInstrument { get; set; } = 20_000;
+
     /// <summary>OTLP base endpoint (e.g. http://collector:4318). Unset: the standard OTEL_EXPORTER_OTLP_ENDPOINT, if any, is used.</summary>
     public string? OtlpEndpoint { get; set; }
 

@@ -22,6 +22,8 @@ public static class TelemetrySetup
             throw new ConfigurationException($"telemetry.metricsPath: '{options.MetricsPath}' must start with '/'");
         if (options.OtlpProtocol is not ("http/protobuf" or "grpc"))
             throw new ConfigurationException($"telemetry.otlpProtocol: '{options.OtlpProtocol}' is not one of http/protobuf, grpc");
+        if (options.MaxSeriesPerInstrument is < 100 or > 1_000_000)
+            throw new ConfigurationException($"telemetry.maxSeriesPerInstrument: {options.MaxSeriesPerInstrument} is not between 100 and 1000000");
         if (!string.IsNullOrWhiteSpace(options.OtlpEndpoint) && !Uri.TryCreate(options.OtlpEndpoint, UriKind.Absolute, out _))
             throw new ConfigurationException($"telemetry.otlpEndpoint: '{options.OtlpEndpoint}' is not an absolute URL");
         services.AddMetrics();
@@ -43,12 +45,17 @@ public static class TelemetrySetup
             // The SDK listens by meter name across the whole process, so a second gateway in the same process (tests,
             // or an app hosting two) would export this one's instruments too, and the extra series can push this
             // gateway's own past the cardinality limit. Keep only meters made by this container's factory (and the
-            // unscoped static ones, such as the runtime's and the ledger writer's).
+            // unscoped static ones, such as the runtime's and the ledger writer's); give TokenOps' own instruments
+            // room for an organisation's team × model × route combinations.
             ((IDeferredMeterProviderBuilder)m).Configure((services, builder) =>
             {
                 var own = services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-                builder.AddView(instrument => instrument.Meter.Scope is System.Diagnostics.Metrics.IMeterFactory scope && !ReferenceEquals(scope, own)
-                    ? MetricStreamConfiguration.Drop : null);
+                builder.AddView(instrument => instrument.Meter.Scope switch
+                {
+                    System.Diagnostics.Metrics.IMeterFactory scope when !ReferenceEquals(scope, own) => MetricStreamConfiguration.Drop,
+                    _ when instrument.Meter.Name == GatewayTelemetry.Name => new MetricStreamConfiguration { CardinalityLimit = options.MaxSeriesPerInstrument },
+                    _ => null,
+                });
             });
             if (options.PrometheusEnabled)
                 m.AddPrometheusExporter(p =>

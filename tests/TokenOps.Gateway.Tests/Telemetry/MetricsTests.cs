@@ -194,6 +194,46 @@ public sealed class MetricsTests
         Assert.DoesNotContain(teamB, textA);
     }
 
+    [Theory]
+    [InlineData(null)]  // the default keeps every team of an organisation
+    [InlineData(100)]   // a limit below the teams in use: the rest are summed into the overflow series
+    public async Task SeriesPerInstrument_KeepEveryTeamUpToTheConfiguredLimit(int? limit)
+    {
+        await using var gateway = await GatewayFixture.StartAsync(o =>
+        {
+            if (limit is { } l) o.Telemetry.MaxSeriesPerInstrument = l;
+        });
+        const int teams = 130; // OpenTelemetry's own default (2,000) holds these too; 100 does not
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        for (var t = 0; t < teams; t++)
+        {
+            using var http = gateway.Client(gateway.CreateKey("p" + t, $"t{t:D3}-{tag}"));
+            using var response = await http.PostAsync("/v1/chat/completions",
+                new StringContent("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        await gateway.LedgerAsync(teams);
+        var samples = await ScrapeAsync(gateway);
+        var requestTeams = samples.Where(s => s.Name == "tokenops_requests_total" && s["tokenops_team"]?.EndsWith(tag, StringComparison.Ordinal) == true)
+            .Select(s => s["tokenops_team"]).Distinct().Count();
+        var timed = samples.Where(s => s.Name == "gen_ai_client_operation_duration_seconds_count").ToList();
+        var timedTeams = timed.Count(s => s["tokenops_team"]?.EndsWith(tag, StringComparison.Ordinal) == true);
+        // Every request is counted somewhere, a named series or the overflow one.
+        Assert.Equal(teams, samples.Where(s => s.Name == "tokenops_requests_total").Sum(s => s.Value));
+        if (limit is null)
+        {
+            Assert.Equal((teams, teams), (requestTeams, timedTeams));
+            Assert.DoesNotContain(samples, s => s["otel_metric_overflow"] == "true");
+            // The view that raises the limit keeps the instrument's own bucket boundaries (20 ms is one of them).
+            Assert.Contains(samples, s => s.Name == "gen_ai_client_operation_duration_seconds_bucket" && s["le"] == "0.02");
+        }
+        else
+        {
+            Assert.True(requestTeams < teams && timedTeams < teams, $"{requestTeams} and {timedTeams} of {teams} teams kept under a limit of {limit}");
+            Assert.Contains(samples, s => s.Name == "tokenops_requests_total" && s["otel_metric_overflow"] == "true");
+        }
+    }
+
     [Fact]
     public async Task Metrics_NeverCarryPersonNames_UnlessPersonLabelsIsOn()
     {

@@ -65,5 +65,7 @@ public sealed class OtlpTests
             GatewayFixture.StartAsync(o => o.Telemetry.OtlpProtocol = "udp"));
         await Assert.ThrowsAsync<TokenOps.Gateway.Configuration.ConfigurationException>(() =>
             GatewayFixture.StartAsync(o => o.Telemetry.MetricsPath = "metrics"));
+        await Assert.ThrowsAsync<TokenOps.Gateway.Configuration.ConfigurationException>(() =>
+            GatewayFixture.StartAsync(o => o.Telemetry.MaxSeriesPerInstrument = 5));
     }
 }

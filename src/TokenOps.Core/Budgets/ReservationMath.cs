@@ -59,7 +59,9 @@ public static class ReservationMath
     /// <summary>
     /// The worst case of an audio request from its bound in every bucket (seconds, characters, text and audio tokens):
     /// the buckets the model has a rate for are priced, the rest left out, since a model is billed by the ones it has
-    /// (whisper-1 per second, tts-1 per character, gpt-4o-transcribe in tokens).
+    /// (whisper-1 per second, tts-1 per character, gpt-4o-transcribe in tokens). A model with both a per-second and an
+    /// output token rate (gpt-4o-mini-tts) is billed its output one way or the other, never both (tokens when the
+    /// provider reports usage, the audio's seconds when it does not), so the hold is the larger of the two, not their sum.
     /// </summary>
     public static long WorstCaseUnitsNanos(ModelPrice price, TokenUsage bound)
     {
@@ -77,7 +79,9 @@ public static class ReservationMath
         // Text tokens without a text rate (an audio-only rate) are priced as the audio they then must be.
         if (!inputRate) usage = usage with { AudioInput = usage.UncachedInput };
         if (!outputRate) usage = usage with { AudioOutput = usage.Output };
-        return CeilingNanos(CostCalculator.Compute(price, usage).Total);
+        var byTokens = CostCalculator.Compute(price, usage with { AudioMilliseconds = 0 }).Total;
+        var bySeconds = CostCalculator.Compute(price, usage with { Output = 0, AudioOutput = 0 }).Total;
+        return CeilingNanos(Math.Max(byTokens, bySeconds));
     }
 
     /// <summary>The largest output token limit whose worst case fits in <paramref name="availableNanos"/>; 0 when even the input does not fit.</summary>

@@ -57,4 +57,41 @@ public sealed class StoredResponsesWireTests(SimulatorFixture fixture) : IClassF
         Assert.Equal("cancelled", cancelled.GetProperty("status").GetString());
         Assert.Null(Server.Bill.Find(second));
     }
+
+    [Fact]
+    public async Task AStreamedBackgroundResponse_IsBilledOnceWhenTheStreamEnds_OrWhenTheJobDoesIfTheClientLeaves()
+    {
+        var request = Server.Post("/v1/responses", """{"model":"gpt-4o-mini","input":"hi","background":true,"stream":true}""");
+        var response = await Server.Http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Contains("event: response.completed", body);
+        var id = System.Text.RegularExpressions.Regex.Match(body, "\"id\":\"(resp_[^\"]+)\"").Groups[1].Value;
+        var bill = Server.Bill.Find(id);
+        Assert.NotNull(bill);
+        Assert.True(bill!.Streamed);
+        var stored = await SendAsync(HttpMethod.Get, $"/v1/responses/{id}");
+        Assert.Equal(("completed", bill.Usage.Output), (stored.GetProperty("status").GetString(), stored.GetProperty("usage").GetProperty("output_tokens").GetInt64()));
+
+        // A client that reads the first event and leaves: the job runs on and is billed once, when it finishes.
+        var slow = Server.Post("/v1/responses", """{"model":"gpt-4o-mini","input":"hi","background":true,"stream":true}""");
+        slow.Headers.Add("x-sim-chunk-delay-ms", "20");
+        string left;
+        using (var started = await Server.Http.SendAsync(slow, HttpCompletionOption.ResponseHeadersRead))
+        {
+            using var reader = new StreamReader(await started.Content.ReadAsStreamAsync());
+            string? line;
+            do line = await reader.ReadLineAsync(); while (line is not null && !line.StartsWith("data:", StringComparison.Ordinal));
+            left = JsonDocument.Parse(line![5..]).RootElement.GetProperty("response").GetProperty("id").GetString()!;
+        }
+        Assert.Null(Server.Bill.Find(left));
+        var finished = await SendAsync(HttpMethod.Get, $"/v1/responses/{left}");
+        for (var i = 0; i < 200 && finished.GetProperty("status").GetString() == "queued"; i++)
+        {
+            await Task.Delay(50);
+            finished = await SendAsync(HttpMethod.Get, $"/v1/responses/{left}");
+        }
+        Assert.Equal("completed", finished.GetProperty("status").GetString());
+        Assert.Equal(finished.GetProperty("usage").GetProperty("output_tokens").GetInt64(), Server.Bill.Find(left)!.Usage.Output);
+        Assert.Single(Server.Bill.Entries, e => e.Id == left);
+    }
 }

@@ -27,14 +27,21 @@ public sealed class BackgroundResponses(IBatchStore store, BatchSettler settler,
     /// <summary>How long a background response's hold lasts unsettled (the provider keeps running it for up to a day).</summary>
     public static readonly TimeSpan HoldTtl = TimeSpan.FromHours(25);
 
-    /// <summary>The ledger id of a background response's row: derived from the response id, so every replica writes the same row.</summary>
+    /// <summary>
+    /// The ledger id of a background response's row when it is answered queued: derived from the response id, so every
+    /// replica writes the same row (a stream cut short keeps the request's id, which the stream already sent).
+    /// </summary>
     public static string RowId(string responseId) =>
         "bgr_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(responseId)))[..32];
 
-    /// <summary>Checked by the settle stage for every request: a background response the provider has queued or is running.</summary>
+    /// <summary>
+    /// Checked by the settle stage for every request: a background response the provider has queued or is running. A
+    /// streamed one is running when its stream stopped (the client left, the connection broke) after the provider
+    /// created it and before a terminal event: the provider goes on with it either way.
+    /// </summary>
     public static bool IsRunning(ProxyContext context) =>
-        context.Facts is { Background: true } && context.Outcome == LedgerOutcome.Ok && context.Meter is ResponsesMeter { Running: true, ProviderRequestId: not null }
-        && context.Key is not null && context.ModelRoute is not null;
+        context.Facts is { Background: true } facts && (context.Outcome == LedgerOutcome.Ok || facts.Stream)
+        && context.Meter is ResponsesMeter { Running: true, ProviderRequestId: not null } && context.Key is not null && context.ModelRoute is not null;
 
     /// <summary>
     /// Tracks a running background response (no row yet, the hold kept): true, unless it was already tracked (then the
@@ -47,6 +54,10 @@ public sealed class BackgroundResponses(IBatchStore store, BatchSettler settler,
         var id = context.Meter!.ProviderRequestId!;
         var key = context.Key!;
         var route = context.ModelRoute!;
+        // The row's id is the one the client is told in X-TokenOps-Request-Id: derived from the response id when the
+        // answer has not started, the request's own once a stream has sent it.
+        var started = context.Http.Response.HasStarted;
+        if (!started) template = template with { Id = RowId(id) };
         var a = context.Attribution;
         var batch = new StoredBatch(id, id, BatchProtocols.BackgroundResponse, route.Provider.Name, key.Person, key.Id, key.Person, key.Team, a.Project,
             a.Feature, a.Tags, ResponsesPath, null, "queued", context.Reservation?.Nanos ?? 0, 1, context.StartedAt)
@@ -59,7 +70,7 @@ public sealed class BackgroundResponses(IBatchStore store, BatchSettler settler,
             return false;
         }
         if (context.Reservation is { } hold) settler.Holds[id] = hold;
-        if (!context.Http.Response.HasStarted) context.Http.Response.Headers["X-TokenOps-Request-Id"] = RowId(id);
+        if (!started) context.Http.Response.Headers["X-TokenOps-Request-Id"] = RowId(id);
         return true;
     }
 
@@ -123,7 +134,6 @@ public sealed class BackgroundResponses(IBatchStore store, BatchSettler settler,
     /// <summary>The request-time row (or, for a response recorded without one, the batch's attribution), as of its end.</summary>
     private static LedgerEntry Base(StoredBatch batch, DateTimeOffset endedAt, LedgerEntry? template) => template is not null ? template with
     {
-        Id = RowId(batch.Id),
         EndedAt = endedAt,
         ProviderRequestId = batch.ProviderBatchId,
         LatencyMs = Math.Max(0, (endedAt - template.StartedAt).TotalMilliseconds),

@@ -126,6 +126,9 @@ internal sealed class SimCall(
 
     public CancellationToken Aborted => Http.RequestAborted;
 
+    /// <summary>The response is billed by a job of its own (a streamed background response): the stream records nothing.</summary>
+    public void BilledByTheJob() => Interlocked.Exchange(ref _recorded, 1);
+
     /// <summary>Records the bill entry once; later calls do nothing.</summary>
     public void Record(bool completed)
     {

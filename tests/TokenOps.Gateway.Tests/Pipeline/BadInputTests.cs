@@ -24,7 +24,7 @@ public sealed class BadInputTests(SharedGateway shared) : IClassFixture<SharedGa
         { "/v1/chat/completions", """{"model":"claude-haiku-4-5","messages":[]}""", 400, "wrong_protocol" },
         { "/v1/responses", """{"model":"gpt-4o"}""", 400, "missing_field" },
         { "/v1/embeddings", """{"model":"text-embedding-3-small","input":"x","stream":true}""", 400, "invalid_value" },
-        { "/v1/responses", """{"model":"gpt-4o-mini","input":"x","background":true,"stream":true}""", 400, "unsupported_parameter" },
+        { "/v1/responses", """{"model":"gpt-4o-mini","input":"x","background":"yes"}""", 400, "invalid_type" },
     };
 
     [Theory]

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -202,14 +203,68 @@ public sealed class StoredResponsesTests
     }
 
     [Fact]
-    public async Task AStreamedBackgroundResponse_IsRefusedInTheProtocolsFormat()
+    public async Task AStreamedBackgroundResponse_ReadToItsEnd_IsBilledFromTheStream_Once()
     {
-        await using var gateway = await GatewayFixture.StartAsync();
+        await using var gateway = await GatewayFixture.StartAsync(o => o.Budgets.People["eve"] = new BudgetOptions { LimitUsd = 10m, Period = "daily" });
         using var http = gateway.Client(gateway.CreateKey("eve", "core"));
         using var response = await http.PostAsync("/v1/responses", Json("""{"model":"gpt-4o-mini","input":"hi","background":true,"stream":true}"""));
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal("stream", error.RootElement.GetProperty("error").GetProperty("param").GetString());
-        Assert.Empty(gateway.Bill.Entries);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("event: response.completed", body);
+        var row = Assert.Single(await gateway.LedgerAsync(1), r => r.Route == "openai.responses");
+        var bill = Assert.Single(gateway.Bill.Entries);
+        Assert.Equal(response.Headers.GetValues("X-TokenOps-Request-Id").Single(), row.Id);
+        Assert.Equal((bill.Id, true, false), (row.ProviderRequestId, row.Streamed, row.Estimated));
+        Assert.Equal(gateway.BilledNanos([bill]), row.CostNanos);
+        // Settled from the stream: nothing left held, and a later GET adds only its own $0 row.
+        Assert.Equal(0m, Assert.Single(await gateway.SettledSnapshotsAsync()).Reserved);
+        Assert.Null(gateway.App.Services.GetRequiredService<TokenOps.Storage.IBatchStore>().Find(bill.Id));
+        using (var again = await http.GetAsync($"/v1/responses/{bill.Id}")) await ReadAsync(again);
+        var rows = await gateway.LedgerAsync(2);
+        Assert.Equal([0L, row.CostNanos], rows.Select(r => r.CostNanos).Order());
+    }
+
+    [Fact]
+    public async Task AStreamedBackgroundResponse_TheClientLeaves_IsBilledWhenTheResponseEnds_UnderTheIdTheStreamSent()
+    {
+        await using var gateway = await GatewayFixture.StartAsync(o =>
+        {
+            o.Batches.PollSeconds = 0.2;
+            o.Budgets.People["fay"] = new BudgetOptions { LimitUsd = 10m, Period = "daily" };
+        });
+        using var http = gateway.Client(gateway.CreateKey("fay", "core"));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/responses")
+        {
+            Content = Json("""{"model":"gpt-4o-mini","input":"Write the long report.","background":true,"stream":true}"""),
+        };
+        request.Headers.Add("x-sim-chunk-delay-ms", "20");
+        request.Headers.Add("X-TokenOps-Ticket", "FIN-7");
+        string rowId, responseId;
+        using (var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead))
+        {
+            rowId = response.Headers.GetValues("X-TokenOps-Request-Id").Single();
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+            string? line;
+            do line = await reader.ReadLineAsync(); while (line is not null && !line.StartsWith("data:", StringComparison.Ordinal));
+            responseId = JsonDocument.Parse(line![5..]).RootElement.GetProperty("response").GetProperty("id").GetString()!;
+        } // the client leaves after the first event; the provider goes on
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        LedgerEntry? row = null;
+        while (row is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+            row = (await gateway.LedgerAsync()).SingleOrDefault(r => r.Route == "openai.responses");
+        }
+        Assert.NotNull(row);
+        var bill = Assert.Single(gateway.Bill.Entries, e => e.Id == responseId);
+        Assert.Equal((rowId, responseId, "FIN-7", LedgerOutcome.Ok, false), (row!.Id, row.ProviderRequestId, row.Ticket, row.Outcome, row.Estimated));
+        Assert.Equal(bill.Usage with { Tier = row.Usage.Tier }, row.Usage);
+        Assert.Equal(gateway.BilledNanos([bill]), row.CostNanos);
+        Assert.Single(await gateway.LedgerAsync(), r => r.Route == "openai.responses");
+        // Settled as a tracked background response, not from the stream.
+        Assert.NotNull(gateway.App.Services.GetRequiredService<TokenOps.Storage.IBatchStore>().Find(responseId)?.SettledAt);
+        var budget = Assert.Single(await gateway.SettledSnapshotsAsync());
+        Assert.Equal((0m, row.CostNanos), (budget.Reserved, NanoUsd.FromUsd(budget.Spent)));
     }
 }

@@ -17,12 +17,10 @@ public sealed class ResponsesRoute : ProtocolRoute
         if (!root.TryGetProperty("input", out var input) || input.ValueKind is not (JsonValueKind.String or JsonValueKind.Array))
             throw GatewayException.BadRequest("missing_field", "The request body needs 'input' as a string or an array of items.", "input");
         // A background response goes on after this request has ended: its hold stays and its row is written when it ends
-        // (Responses/BackgroundResponses). A streamed one would end with the stream's connection, not with the response.
+        // (Responses/BackgroundResponses). Streamed, the row is written from the stream's end as usual, unless the stream
+        // stops before the response does: then the response is tracked like a queued one.
         var background = JsonFields.OptionalBool(root, "background");
         var stream = JsonFields.OptionalBool(root, "stream");
-        if (background && stream)
-            throw GatewayException.BadRequest("unsupported_parameter",
-                "Streamed background responses are not supported through TokenOps yet: send 'background' without 'stream' and poll GET /v1/responses/{id}.", "stream");
         return new RequestFacts(model, stream, JsonFields.OptionalPositiveInt(root, "max_output_tokens"), true,
             UnseenInput: UnseenInput.InResponses(root), ToolCalls: ToolCallBound.InResponses(root), Tier: JsonFields.RequestedTier(root), Background: background);
     }

@@ -65,6 +65,9 @@ internal sealed class ResponsesEndpoint(SimHost host, StoredResponses stored)
 
     private sealed class ResponseState(SimCall call, string tierName, JsonElement request, string itemId, PooledBufferWriter text)
     {
+        /// <summary>A streamed background response: the stored job finishes and bills it, not the stream.</summary>
+        public bool Background { get; set; }
+
         public SimCall Call { get; } = call;
 
         public string TierName { get; } = tierName;
@@ -116,16 +119,15 @@ internal sealed class ResponsesEndpoint(SimHost host, StoredResponses stored)
 
     /// <summary>
     /// <c>background: true</c>: stored as queued, finished and billed later (<see cref="StoredResponses"/>). It needs
-    /// <c>store</c>; streaming a background response is not simulated.
+    /// <c>store</c>. Streamed, the events go out as they are generated, but the response belongs to the background job:
+    /// a client that goes away mid-stream leaves it running, to finish (and be billed) when the stream would have ended.
     /// </summary>
     private static async Task BackgroundAsync(ResponseState state, SimHost host, StoredResponses stored, bool stream)
     {
         var call = state.Call;
-        if (state.Stored is null || stream)
+        if (state.Stored is null)
         {
-            await ProtocolErrors.OpenAIAsync(call.Http, 400, stream
-                ? "The simulator does not stream background responses; poll GET /v1/responses/{id}."
-                : "Background responses require store to be true.", param: stream ? "stream" : "store", code: "invalid_value");
+            await ProtocolErrors.OpenAIAsync(call.Http, 400, "Background responses require store to be true.", param: "store", code: "invalid_value");
             return;
         }
 
@@ -135,9 +137,19 @@ internal sealed class ResponsesEndpoint(SimHost host, StoredResponses stored)
             WriteResponse(json, state, Phase.Final);
         }
 
-        var delay = call.DelayBeforeFirstByteMs > 0 ? call.DelayBeforeFirstByteMs : StoredResponses.BackgroundMs;
-        var bill = new BillEntry(call.Id, SimProtocols.OpenAIResponses, call.Model, call.Plan.ToTokenUsage(call.Tier), false, true, call.CreatedAt);
+        var delay = stream
+            ? call.DelayBeforeFirstByteMs + (long)Math.Max(0, call.Plan.VisibleWords - 1) * call.ChunkDelayMs
+            : call.DelayBeforeFirstByteMs > 0 ? call.DelayBeforeFirstByteMs : StoredResponses.BackgroundMs;
+        var bill = new BillEntry(call.Id, SimProtocols.OpenAIResponses, call.Model, call.Plan.ToTokenUsage(call.Tier), stream, true, call.CreatedAt);
         stored.StoreBackground(call.Id, final.WrittenSpan.ToArray(), call.CreatedAt.AddMilliseconds(delay), bill);
+        if (stream)
+        {
+            call.BilledByTheJob();
+            state.Background = true;
+            await call.RunAsync(_ => StreamAsync(state));
+            return;
+        }
+
         using var queued = new PooledBufferWriter(2048);
         using (var json = new Utf8JsonWriter(queued, JsonSettings.WriterOptions))
         {
@@ -247,7 +259,11 @@ internal sealed class ResponsesEndpoint(SimHost host, StoredResponses stored)
         json.WritePropertyName("response"u8);
         WriteResponse(json, state, Phase.Final);
         End(sse, json);
-        if (state.Stored is { } stored)
+        if (state.Background)
+        {
+            state.Stored?.Finish(call.Id);
+        }
+        else if (state.Stored is { } stored)
         {
             using var final = new PooledBufferWriter(state.Text.WrittenCount + 2048);
             using (var finalJson = new Utf8JsonWriter(final, JsonSettings.WriterOptions))

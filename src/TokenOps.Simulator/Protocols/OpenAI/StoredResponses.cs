@@ -37,6 +37,12 @@ internal sealed class StoredResponses(SimHost host)
     public void StoreBackground(string id, byte[] finalJson, DateTimeOffset dueAt, BillEntry bill) =>
         _entries[id] = new Entry(finalJson, true, dueAt, bill);
 
+    /// <summary>A streamed background response whose stream reached its end: the job is done (and billed) now, not at its due time.</summary>
+    public void Finish(string id)
+    {
+        if (_entries.TryGetValue(id, out var entry)) View(entry, force: true);
+    }
+
     public async Task GetAsync(HttpContext context)
     {
         if (await FindAsync(context) is not { } entry) return;
@@ -79,11 +85,11 @@ internal sealed class StoredResponses(SimHost host)
     }
 
     /// <summary>The response as it stands now: a background one finishes (and is billed, once) when its time has come.</summary>
-    private byte[] View(Entry entry)
+    private byte[] View(Entry entry, bool force = false)
     {
         lock (entry.Gate)
         {
-            if (entry.State == "pending" && host.Options.TimeProvider.GetUtcNow() >= entry.DueAt)
+            if (entry.State == "pending" && (force || host.Options.TimeProvider.GetUtcNow() >= entry.DueAt))
             {
                 entry.State = "done";
                 if (entry.Bill is { } bill && host.Options.RecordBill) host.Bill.Record(bill with { Timestamp = host.Options.TimeProvider.GetUtcNow() });

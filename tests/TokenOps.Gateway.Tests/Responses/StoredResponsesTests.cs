@@ -56,6 +56,20 @@ public sealed class StoredResponsesTests
         }
     }
 
+    /// <summary>Waits (bounded) for the background response's row, which the poller writes when the response ends.</summary>
+    private static async Task<LedgerEntry> SettledRowAsync(GatewayFixture gateway)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        LedgerEntry? row = null;
+        while (row is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+            row = (await gateway.LedgerAsync()).SingleOrDefault(r => r.Route == "openai.responses");
+        }
+        Assert.NotNull(row);
+        return row!;
+    }
+
     [Fact]
     public async Task AStoredResponse_IsReadAndDeletedByItsOwner_AndIsAnUnknownIdToAnyoneElse()
     {
@@ -163,15 +177,8 @@ public sealed class StoredResponsesTests
         await using var gateway = await GatewayFixture.StartAsync(o => o.Batches.PollSeconds = 0.2);
         using var http = gateway.Client(gateway.CreateKey("bo", "core"));
         var id = await SubmitBackgroundAsync(http);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        LedgerEntry? row = null;
-        while (row is null && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-            row = (await gateway.LedgerAsync()).SingleOrDefault(r => r.Route == "openai.responses");
-        }
-        Assert.NotNull(row);
-        Assert.Equal(gateway.BilledNanos([Assert.Single(gateway.Bill.Entries, e => e.Id == id)]), row!.CostNanos);
+        var row = await SettledRowAsync(gateway);
+        Assert.Equal(gateway.BilledNanos([Assert.Single(gateway.Bill.Entries, e => e.Id == id)]), row.CostNanos);
     }
 
     [Fact]
@@ -237,7 +244,9 @@ public sealed class StoredResponsesTests
         {
             Content = Json("""{"model":"gpt-4o-mini","input":"Write the long report.","background":true,"stream":true}"""),
         };
-        request.Headers.Add("x-sim-chunk-delay-ms", "20");
+        // Slow enough that the gateway sees the client gone long before the provider's stream ends (a short stream
+        // could be read to its end first, and then its row is the stream's, correctly, but not what this test is about).
+        request.Headers.Add("x-sim-chunk-delay-ms", "100");
         request.Headers.Add("X-TokenOps-Ticket", "FIN-7");
         string rowId, responseId;
         using (var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead))
@@ -249,21 +258,17 @@ public sealed class StoredResponsesTests
             responseId = JsonDocument.Parse(line![5..]).RootElement.GetProperty("response").GetProperty("id").GetString()!;
         } // the client leaves after the first event; the provider goes on
 
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        LedgerEntry? row = null;
-        while (row is null && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-            row = (await gateway.LedgerAsync()).SingleOrDefault(r => r.Route == "openai.responses");
-        }
-        Assert.NotNull(row);
+        var row = await SettledRowAsync(gateway);
         var bill = Assert.Single(gateway.Bill.Entries, e => e.Id == responseId);
-        Assert.Equal((rowId, responseId, "FIN-7", LedgerOutcome.Ok, false), (row!.Id, row.ProviderRequestId, row.Ticket, row.Outcome, row.Estimated));
+        Assert.Equal((rowId, responseId, "FIN-7", LedgerOutcome.Ok, false), (row.Id, row.ProviderRequestId, row.Ticket, row.Outcome, row.Estimated));
         Assert.Equal(bill.Usage with { Tier = row.Usage.Tier }, row.Usage);
         Assert.Equal(gateway.BilledNanos([bill]), row.CostNanos);
         Assert.Single(await gateway.LedgerAsync(), r => r.Route == "openai.responses");
-        // Settled as a tracked background response, not from the stream.
-        Assert.NotNull(gateway.App.Services.GetRequiredService<TokenOps.Storage.IBatchStore>().Find(responseId)?.SettledAt);
+        // Settled as a tracked background response, not from the stream (the row is written just before the mark).
+        var store = gateway.App.Services.GetRequiredService<TokenOps.Storage.IBatchStore>();
+        Assert.NotNull(store.Find(responseId));
+        for (var i = 0; i < 100 && store.Find(responseId)!.SettledAt is null; i++) await Task.Delay(50);
+        Assert.NotNull(store.Find(responseId)!.SettledAt);
         var budget = Assert.Single(await gateway.SettledSnapshotsAsync());
         Assert.Equal((0m, row.CostNanos), (budget.Reserved, NanoUsd.FromUsd(budget.Spent)));
     }

@@ -235,6 +235,11 @@ internal sealed class ResponsesEndpoint(SimHost host, StoredResponses stored)
         }
 
         call.Record(completed: true);
+        if (state.Background)
+        {
+            // The job is done (and billed) before its terminal event goes out, as the synchronous stream bills above.
+            state.Stored?.Finish(call.Id);
+        }
 
         json = Begin(sse, "response.output_text.done"u8, ref sequence);
         WritePartRef(json, state);
@@ -259,11 +264,7 @@ internal sealed class ResponsesEndpoint(SimHost host, StoredResponses stored)
         json.WritePropertyName("response"u8);
         WriteResponse(json, state, Phase.Final);
         End(sse, json);
-        if (state.Background)
-        {
-            state.Stored?.Finish(call.Id);
-        }
-        else if (state.Stored is { } stored)
+        if (!state.Background && state.Stored is { } stored)
         {
             using var final = new PooledBufferWriter(state.Text.WrittenCount + 2048);
             using (var finalJson = new Utf8JsonWriter(final, JsonSettings.WriterOptions))

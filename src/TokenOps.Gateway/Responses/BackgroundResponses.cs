@@ -45,12 +45,11 @@ public sealed class BackgroundResponses(IBatchStore store, BatchSettler settler,
 
     /// <summary>
     /// Tracks a running background response (no row yet, the hold kept): true, unless it was already tracked (then the
-    /// caller settles this request's row now).
+    /// caller settles this request's row now). Only for a context <see cref="IsRunning"/> said yes to.
     /// </summary>
     /// <param name="template">The row as the settle stage would write it now, without usage.</param>
     public bool Defer(ProxyContext context, LedgerEntry template)
     {
-        if (!IsRunning(context)) return false;
         var id = context.Meter!.ProviderRequestId!;
         var key = context.Key!;
         var route = context.ModelRoute!;

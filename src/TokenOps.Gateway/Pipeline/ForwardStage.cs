@@ -71,6 +71,13 @@ public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle
                     await RelayJsonAsync(context, stream, timeout, route.Provider.Timeout);
                 }
             }
+            catch (ClientGone)
+            {
+                // Seen by a write before Kestrel signals RequestAborted (that signal comes later, on the thread pool):
+                // the client left, the provider did not time out.
+                context.Fail(499, LedgerOutcome.ClientAborted, "client_aborted");
+                context.Http.Abort();
+            }
             catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
             {
                 context.Fail(context.Status, LedgerOutcome.UpstreamTimeout, "upstream_timeout");
@@ -192,6 +199,24 @@ public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle
         }
     }
 
+    /// <summary>Flushes relayed events; a client that is gone surfaces as <see cref="ClientGone"/>, whatever the transport says.</summary>
+    private static async ValueTask FlushToClientAsync(System.IO.Pipelines.PipeWriter output, CancellationToken aborted)
+    {
+        System.IO.Pipelines.FlushResult flush;
+        try
+        {
+            flush = await output.FlushAsync(aborted);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            throw new ClientGone(ex);
+        }
+        if (flush.IsCanceled || flush.IsCompleted) throw new ClientGone(null);
+    }
+
+    /// <summary>The client's side of a stream closed while events were being relayed to it.</summary>
+    private sealed class ClientGone(Exception? inner) : Exception("The client closed the stream.", inner);
+
     private async Task RelaySseAsync(ProxyContext context, Stream stream, CancellationTokenSource timeout, TimeSpan readTimeout)
     {
         var meter = context.Meter!;
@@ -235,8 +260,7 @@ public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle
                 if (wrote)
                 {
                     context.TimeToFirstTokenMs ??= context.ElapsedMs;
-                    var flush = await output.FlushAsync(aborted);
-                    if (flush.IsCanceled || flush.IsCompleted) throw new OperationCanceledException(aborted);
+                    await FlushToClientAsync(output, aborted);
                 }
                 buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
                 filled -= consumed;
@@ -244,7 +268,7 @@ public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle
             if (filled > 0)
             {
                 output.Write(buffer.AsSpan(0, filled));
-                await output.FlushAsync(aborted);
+                await FlushToClientAsync(output, aborted);
             }
         }
         finally

@@ -18,6 +18,13 @@ public sealed class StoredResponsesWireTests(SimulatorFixture fixture) : IClassF
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
     }
 
+    private HttpRequestMessage Get(string path)
+    {
+        var request = Server.Post(path, "{}");
+        (request.Method, request.Content) = (HttpMethod.Get, null);
+        return request;
+    }
+
     [Fact]
     public async Task AResponse_IsStored_ReadBack_AndDeleted_UnlessStoreIsFalse()
     {
@@ -93,5 +100,46 @@ public sealed class StoredResponsesWireTests(SimulatorFixture fixture) : IClassF
         Assert.Equal("completed", finished.GetProperty("status").GetString());
         Assert.Equal(finished.GetProperty("usage").GetProperty("output_tokens").GetInt64(), Server.Bill.Find(left)!.Usage.Output);
         Assert.Single(Server.Bill.Entries, e => e.Id == left);
+    }
+
+    [Fact]
+    public async Task AStreamedBackgroundResponse_CanBeResumedAfterASequenceNumber_AndIsBilledOnce()
+    {
+        var request = Server.Post("/v1/responses", """{"model":"gpt-4o-mini","input":"hi","background":true,"stream":true}""");
+        request.Headers.Add("x-sim-chunk-delay-ms", "20");
+        request.Headers.Add("x-sim-output-tokens", "40");
+        var seen = new List<JsonElement>();
+        using (var started = await Server.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead))
+        {
+            using var reader = new StreamReader(await started.Content.ReadAsStreamAsync());
+            while (seen.Count < 8 && await reader.ReadLineAsync() is { } line)
+                if (line.StartsWith("data: ", StringComparison.Ordinal)) seen.Add(JsonDocument.Parse(line[6..]).RootElement.Clone());
+        }
+        var id = seen[0].GetProperty("response").GetProperty("id").GetString()!;
+        var last = seen[^1].GetProperty("sequence_number").GetInt32();
+
+        var resumed = await Server.Http.SendAsync(Get($"/v1/responses/{id}?stream=true&starting_after={last}"));
+        Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);
+        Assert.StartsWith("text/event-stream", resumed.Content.Headers.ContentType!.ToString());
+        var rest = (await resumed.Content.ReadAsStringAsync()).Split('\n')
+            .Where(l => l.StartsWith("data: ", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l[6..]).RootElement.Clone()).ToList();
+        Assert.Equal(Enumerable.Range(last + 1, rest.Count), rest.Select(e => e.GetProperty("sequence_number").GetInt32()));
+        Assert.Equal("response.completed", rest[^1].GetProperty("type").GetString());
+        var text = string.Concat(seen.Concat(rest).Where(e => e.GetProperty("type").GetString() == "response.output_text.delta").Select(e => e.GetProperty("delta").GetString()));
+        var stored = await SendAsync(HttpMethod.Get, $"/v1/responses/{id}");
+        Assert.Equal(stored.GetProperty("output")[0].GetProperty("content")[0].GetProperty("text").GetString(), text);
+        Assert.Equal(stored.GetProperty("usage").GetProperty("output_tokens").GetInt64(), rest[^1].GetProperty("response").GetProperty("usage").GetProperty("output_tokens").GetInt64());
+        Assert.Single(Server.Bill.Entries, e => e.Id == id);
+
+        // Played again from the start, after the end: every event at once, still billed once.
+        var again = await (await Server.Http.SendAsync(Get($"/v1/responses/{id}?stream=true"))).Content.ReadAsStringAsync();
+        Assert.Equal(last + 1 + rest.Count, again.Split('\n').Count(l => l.StartsWith("data: ", StringComparison.Ordinal)));
+        Assert.Single(Server.Bill.Entries, e => e.Id == id);
+        await SendAsync(HttpMethod.Get, $"/v1/responses/{id}?stream=true&starting_after=x", HttpStatusCode.BadRequest);
+
+        var plain = await Server.Http.SendAsync(Server.Post("/v1/responses", """{"model":"gpt-4o-mini","input":"hi"}"""));
+        var plainId = JsonDocument.Parse(await plain.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        var refused = await SendAsync(HttpMethod.Get, $"/v1/responses/{plainId}?stream=true", HttpStatusCode.BadRequest);
+        Assert.Equal("stream", refused.GetProperty("error").GetProperty("param").GetString());
     }
 }

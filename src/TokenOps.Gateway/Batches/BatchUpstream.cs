@@ -15,17 +15,7 @@ public sealed class BatchUpstream(HttpMessageInvoker http)
 {
     public async Task<UpstreamAnswer> SendAsync(ProviderEndpoint provider, HttpMethod method, string path, HttpContent? content, CancellationToken cancel)
     {
-        using var request = new HttpRequestMessage(method, provider.UrlFor(path)) { Content = content };
-        var key = provider.ApiKey?.Reveal();
-        if (provider.Dialect == Dialect.Anthropic)
-        {
-            if (key is not null) request.Headers.TryAddWithoutValidation("x-api-key", key);
-            request.Headers.TryAddWithoutValidation("anthropic-version", "2023-06-01");
-        }
-        else if (key is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        }
+        using var request = Request(provider, method, path, content);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         timeout.CancelAfter(provider.Timeout);
         try
@@ -36,9 +26,44 @@ public sealed class BatchUpstream(HttpMessageInvoker http)
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !cancel.IsCancellationRequested)
         {
-            throw new GatewayException(502, "upstream_unreachable", $"Provider '{provider.Name}' could not be reached for the batch call ({ex.GetType().Name}).");
+            throw Unreachable(provider, ex);
         }
     }
+
+    /// <summary>Sends a GET and hands back the answer once its headers are in, for a body to be relayed as it comes (a stream).</summary>
+    public async Task<HttpResponseMessage> OpenAsync(ProviderEndpoint provider, string path, CancellationToken cancel)
+    {
+        using var request = Request(provider, HttpMethod.Get, path, null);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        timeout.CancelAfter(provider.Timeout);
+        try
+        {
+            return await http.SendAsync(request, timeout.Token);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !cancel.IsCancellationRequested)
+        {
+            throw Unreachable(provider, ex);
+        }
+    }
+
+    private static HttpRequestMessage Request(ProviderEndpoint provider, HttpMethod method, string path, HttpContent? content)
+    {
+        var request = new HttpRequestMessage(method, provider.UrlFor(path)) { Content = content };
+        var key = provider.ApiKey?.Reveal();
+        if (provider.Dialect == Dialect.Anthropic)
+        {
+            if (key is not null) request.Headers.TryAddWithoutValidation("x-api-key", key);
+            request.Headers.TryAddWithoutValidation("anthropic-version", "2023-06-01");
+        }
+        else if (key is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+        return request;
+    }
+
+    private static GatewayException Unreachable(ProviderEndpoint provider, Exception ex) =>
+        new(502, "upstream_unreachable", $"Provider '{provider.Name}' could not be reached for the batch call ({ex.GetType().Name}).");
 
     public static HttpContent Json(byte[] body)
     {

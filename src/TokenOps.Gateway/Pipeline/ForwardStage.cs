@@ -11,7 +11,7 @@ namespace TokenOps.Gateway.Pipeline;
 /// Non-streaming JSON is relayed once complete, after journalling, so a crash can never lose a response the
 /// client saw. Upstream waits are bounded by the provider's timeout (headers, and each read of a stream).
 /// </summary>
-public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle)
+public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle, Responses.BackgroundResponses background)
 {
     private const int MaxJsonResponseBytes = 256 * 1024 * 1024;
 
@@ -224,6 +224,7 @@ public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle
         var aborted = context.Http.RequestAborted;
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         var filled = 0;
+        var backgroundUnseen = context.Facts!.Background;
         try
         {
             while (true)
@@ -257,6 +258,12 @@ public sealed class ForwardStage(HttpMessageInvoker upstream, SettleStage settle
                     consumed += length;
                 }
                 if (consumed > runStart) output.Write(buffer.AsSpan(runStart, consumed - runStart));
+                if (backgroundUnseen && meter.ProviderRequestId is not null && !context.Settled)
+                {
+                    // Noted before the flush that shows the client the response's id, so a resume can always find its owner.
+                    background.StreamStarted(context);
+                    backgroundUnseen = false;
+                }
                 if (wrote)
                 {
                     context.TimeToFirstTokenMs ??= context.ElapsedMs;

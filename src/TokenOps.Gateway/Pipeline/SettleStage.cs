@@ -25,7 +25,17 @@ public sealed class SettleStage(LedgerWriter ledger, TokenCounter tokens, TimePr
         context.Settled = true;
         // A background response still running: its row (and the hold's release) comes when it ends.
         // The row as it would be written now, without usage, is what its row starts from when it ends.
-        if (BackgroundResponses.IsRunning(context) && background.Defer(context, Entry(context, (TokenUsage.Zero, false)))) return;
+        if (context.Facts is { Background: true })
+        {
+            try
+            {
+                if (BackgroundResponses.IsRunning(context) && background.Defer(context, Entry(context, (TokenUsage.Zero, false)))) return;
+            }
+            finally
+            {
+                background.StreamEnded(context);
+            }
+        }
         LedgerEntry entry;
         try
         {

@@ -24,6 +24,29 @@ namespace TokenOps.Gateway.Responses;
 /// </summary>
 public sealed class BackgroundResponses(IBatchStore store, BatchSettler settler, ILogger<BackgroundResponses> logger)
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, StreamOwner> _streaming = new(StringComparer.Ordinal);
+
+    /// <summary>Who made a streamed background response this process is relaying, and which provider holds it.</summary>
+    public sealed record StreamOwner(string Person, string Provider);
+
+    /// <summary>
+    /// Notes a streamed background response while its stream is relayed. A client that drops the stream and resumes it
+    /// at once can come back before the relay has seen it go (and tracked the response): the owner is known here.
+    /// </summary>
+    public void StreamStarted(ProxyContext context)
+    {
+        if (context.Meter?.ProviderRequestId is { } id && context.Key is { } key && context.ModelRoute is { } route)
+            _streaming.TryAdd(id, new StreamOwner(key.Person, route.Provider.Name));
+    }
+
+    /// <summary>Called when the request settles, after a running response was tracked in the store.</summary>
+    public void StreamEnded(ProxyContext context)
+    {
+        if (context.Meter?.ProviderRequestId is { } id) _streaming.TryRemove(id, out _);
+    }
+
+    public StreamOwner? Streaming(string responseId) => _streaming.GetValueOrDefault(responseId);
+
     /// <summary>How long a background response's hold lasts unsettled (the provider keeps running it for up to a day).</summary>
     public static readonly TimeSpan HoldTtl = TimeSpan.FromHours(25);
 

@@ -19,7 +19,7 @@ namespace TokenOps.Gateway.Responses;
 /// here is settled here; deleting one still running cancels it first, so its usage cannot leave the ledger.
 /// </summary>
 public sealed class StoredResponseEndpoints(AuthenticateStage authenticate, AttributeStage attribute, SettleStage settle, ModelRouterHolder router,
-    IBatchStore store, ILedgerExplorer ledger, LedgerWriter writer, BatchUpstream upstream, BatchSettler settler, TimeProvider time)
+    IBatchStore store, ILedgerExplorer ledger, LedgerWriter writer, BatchUpstream upstream, BatchSettler settler, BackgroundResponses running, TimeProvider time)
 {
     public const string RouteName = "openai.responses.stored";
 
@@ -81,8 +81,10 @@ public sealed class StoredResponseEndpoints(AuthenticateStage authenticate, Attr
                 await writer.FlushAsync(context.Http.RequestAborted);
                 owner = ledger.ResponseOwner(id);
             }
-            if (owner is null || owner.Person != person || owner.Provider is null) throw NotFound(id);
-            provider = owner.Provider;
+            if (owner is not null && owner.Person == person && owner.Provider is not null) provider = owner.Provider;
+            // A streamed background response whose stream this process still relays (its client left a moment ago).
+            else if (owner is null && running.Streaming(id) is { } streaming && streaming.Person == person) provider = streaming.Provider;
+            else throw NotFound(id);
         }
         var endpoint = router.Current.Provider(provider!)
             ?? throw new GatewayException(503, "provider_not_configured", $"Provider '{provider}' that holds this response is no longer configured.");
@@ -96,11 +98,102 @@ public sealed class StoredResponseEndpoints(AuthenticateStage authenticate, Attr
     {
         var query = context.Http.Request.QueryString.Value ?? "";
         if (context.Http.Request.Query["stream"] == "true")
-            throw GatewayException.BadRequest("unsupported_parameter", "Streaming a stored response is not supported through TokenOps yet; get it without 'stream'.", "stream");
+        {
+            await StreamAsync(context, target, query);
+            return;
+        }
         var answer = await upstream.SendAsync(target.Provider, HttpMethod.Get, $"/v1/responses/{target.Id}{query}", null, context.Http.RequestAborted);
         await SettleIfEndedAsync(target, answer, context.Http.RequestAborted);
         await RelayAsync(context, answer);
     }
+
+    /// <summary>
+    /// Resumes a streamed background response (<c>?stream=true&amp;starting_after=N</c>): the provider's events are relayed
+    /// as they come. The response's terminal event carries its final usage, so the response is settled from it, before
+    /// that event reaches the client, as a proxied stream is. The call's own row stays $0.
+    /// </summary>
+    private async Task StreamAsync(ProxyContext context, Target target, string query)
+    {
+        var aborted = context.Http.RequestAborted;
+        using var response = await upstream.OpenAsync(target.Provider, $"/v1/responses/{target.Id}{query}", aborted);
+        if (!response.IsSuccessStatusCode || response.Content.Headers.ContentType?.MediaType != "text/event-stream")
+        {
+            using var read = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+            read.CancelAfter(target.Provider.Timeout);
+            var answer = new UpstreamAnswer((int)response.StatusCode, await response.Content.ReadAsByteArrayAsync(read.Token), response.Content.Headers.ContentType?.ToString());
+            await RelayAsync(context, answer);
+            return;
+        }
+        var http = context.Http.Response;
+        http.StatusCode = 200;
+        http.ContentType = "text/event-stream; charset=utf-8";
+        http.Headers.CacheControl = "no-cache";
+        await using var stream = await response.Content.ReadAsStreamAsync(aborted);
+        var buffer = new byte[16 * 1024];
+        var filled = 0;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        while (true)
+        {
+            if (filled == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
+            timeout.CancelAfter(target.Provider.Timeout);
+            int read;
+            try
+            {
+                read = await stream.ReadAsync(buffer.AsMemory(filled), timeout.Token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException && !aborted.IsCancellationRequested)
+            {
+                // The provider stalled or broke the stream: the response itself runs on and is settled by the poller.
+                context.Fail(context.Status, LedgerOutcome.ProviderError, "upstream_stream_broken");
+                context.Http.Abort();
+                return;
+            }
+            if (read == 0) break;
+            filled += read;
+            var consumed = 0;
+            while (SseFraming.TryReadEvent(buffer.AsSpan(consumed, filled - consumed), out var length, out var name, out var data))
+            {
+                if (TerminalResponse(name, data) is { } final
+                    && (target.Background ?? store.Find(target.Id)) is { Protocol: BatchProtocols.BackgroundResponse } tracked)
+                {
+                    // Tracked since the GET began, if the stream it resumes was still being relayed then.
+                    settler.Record(tracked, final);
+                    await settler.TrySettleAsync(tracked.Id, aborted);
+                }
+                await http.Body.WriteAsync(buffer.AsMemory(consumed, length), aborted);
+                consumed += length;
+            }
+            await http.Body.FlushAsync(aborted);
+            buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
+            filled -= consumed;
+        }
+        if (filled > 0) await http.Body.WriteAsync(buffer.AsMemory(0, filled), aborted);
+    }
+
+    /// <summary>The final response object a terminal Responses event carries (completed, incomplete, failed), else null.</summary>
+    private static byte[]? TerminalResponse(ReadOnlySpan<byte> name, ReadOnlySpan<byte> data)
+    {
+        // The event line names the type; without one, the data's "type" does.
+        if (!name.IsEmpty && !IsTerminal(name)) return null;
+        try
+        {
+            var reader = new Utf8JsonReader(data);
+            using var doc = JsonDocument.ParseValue(ref reader);
+            var root = doc.RootElement;
+            return root.ValueKind == JsonValueKind.Object
+                && root.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && IsTerminal(Encoding.UTF8.GetBytes(type.GetString()!))
+                && root.TryGetProperty("response", out var response) && response.ValueKind == JsonValueKind.Object
+                ? Encoding.UTF8.GetBytes(response.GetRawText())
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsTerminal(ReadOnlySpan<byte> type) =>
+        type.SequenceEqual("response.completed"u8) || type.SequenceEqual("response.incomplete"u8) || type.SequenceEqual("response.failed"u8);
 
     private async Task CancelAsync(ProxyContext context, Target target)
     {

@@ -9,11 +9,15 @@ namespace TokenOps.Simulator.Infrastructure;
 /// Writes server-sent events straight into the response pipe: <c>[event: name\n]data: {json}\n\n</c>.
 /// One <see cref="Utf8JsonWriter"/> is reused for every event. Without an inter-chunk delay the pipe is flushed
 /// only every <see cref="FlushEvery"/> events (and explicitly by the caller), which keeps the hot path cheap.
+/// Made over an <see cref="SseRecording"/> instead, it writes nowhere: each event is kept with the time it would have
+/// gone out, for a stream that outlives its client (a streamed background response, resumed later).
 /// </summary>
 internal sealed class SseWriter : IDisposable
 {
     private const int FlushEvery = 32;
-    private readonly PipeWriter _pipe;
+    private readonly IBufferWriter<byte> _pipe;
+    private readonly PipeWriter? _http;
+    private readonly SseRecording? _recording;
     private readonly Utf8JsonWriter _json;
     private readonly CancellationToken _aborted;
     private int _unflushed;
@@ -24,8 +28,15 @@ internal sealed class SseWriter : IDisposable
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "text/event-stream; charset=utf-8";
         response.Headers.CacheControl = "no-cache";
-        _pipe = response.BodyWriter;
+        _pipe = _http = response.BodyWriter;
         _aborted = context.RequestAborted;
+        _json = new Utf8JsonWriter(_pipe, JsonSettings.WriterOptions);
+    }
+
+    public SseWriter(SseRecording recording)
+    {
+        _recording = recording;
+        _pipe = recording.Pending;
         _json = new Utf8JsonWriter(_pipe, JsonSettings.WriterOptions);
     }
 
@@ -49,6 +60,7 @@ internal sealed class SseWriter : IDisposable
         _json.Flush();
         _pipe.Write("\n\n"u8);
         _unflushed++;
+        _recording?.EndEvent();
     }
 
     /// <summary>Writes bytes as they are (used for <c>data: [DONE]</c> and malformed frames).</summary>
@@ -56,12 +68,14 @@ internal sealed class SseWriter : IDisposable
     {
         _pipe.Write(bytes);
         _unflushed++;
+        _recording?.EndEvent();
     }
 
     public async ValueTask FlushAsync()
     {
         _unflushed = 0;
-        var result = await _pipe.FlushAsync(_aborted);
+        if (_http is null) return;
+        var result = await _http.FlushAsync(_aborted);
         if (result.IsCanceled || result.IsCompleted)
         {
             throw new OperationCanceledException("The client went away.");
@@ -71,7 +85,11 @@ internal sealed class SseWriter : IDisposable
     /// <summary>Called after each content event: flush and wait when a delay is set, else flush now and then.</summary>
     public async ValueTask PaceAsync(int delayMs)
     {
-        if (delayMs > 0)
+        if (_recording is not null)
+        {
+            _recording.Wait(delayMs);
+        }
+        else if (delayMs > 0)
         {
             await FlushAsync();
             await Task.Delay(delayMs, _aborted);

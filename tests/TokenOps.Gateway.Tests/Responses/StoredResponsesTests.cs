@@ -272,4 +272,68 @@ public sealed class StoredResponsesTests
         var budget = Assert.Single(await gateway.SettledSnapshotsAsync());
         Assert.Equal((0m, row.CostNanos), (budget.Reserved, NanoUsd.FromUsd(budget.Spent)));
     }
+
+    [Fact]
+    public async Task AStreamedBackgroundResponse_ResumedWithTheSdk_AfterTheClientLeft_IsSettledFromTheResumedStream()
+    {
+        // The poller is kept out of it (an hour): the resumed stream's terminal event is what settles the response.
+        await using var gateway = await GatewayFixture.StartAsync(o =>
+        {
+            o.Batches.PollSeconds = 3600;
+            o.Budgets.People["gus"] = new BudgetOptions { LimitUsd = 10m, Period = "daily" };
+        });
+        var key = gateway.CreateKey("gus", "core");
+        using var http = gateway.Client(key);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/responses")
+        {
+            Content = Json("""{"model":"gpt-4o-mini","input":"Write the long report.","background":true,"stream":true}"""),
+        };
+        request.Headers.Add("x-sim-chunk-delay-ms", "60");
+        request.Headers.Add("x-sim-output-tokens", "30");
+        var before = new StringBuilder();
+        string responseId;
+        int last;
+        using (var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead))
+        {
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+            var events = new List<JsonElement>();
+            while (events.Count < 7 && await reader.ReadLineAsync() is { } line)
+                if (line.StartsWith("data: ", StringComparison.Ordinal)) events.Add(JsonDocument.Parse(line[6..]).RootElement.Clone());
+            responseId = events[0].GetProperty("response").GetProperty("id").GetString()!;
+            last = events[^1].GetProperty("sequence_number").GetInt32();
+            foreach (var e in events.Where(e => e.GetProperty("type").GetString() == "response.output_text.delta")) before.Append(e.GetProperty("delta").GetString());
+        } // the client leaves; the response runs on at the provider
+
+        using (var mallory = gateway.Client(gateway.CreateKey("mallory", "core")))
+        using (var refused = await mallory.GetAsync($"/v1/responses/{responseId}?stream=true"))
+            Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+
+        var client = new ResponsesClient(new System.ClientModel.ApiKeyCredential(key), new ResponsesClientOptions
+        {
+            Endpoint = new Uri(gateway.BaseUrl, "v1"),
+            RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(maxRetries: 0),
+        });
+        var sequence = new List<int>();
+        ResponseResult? completed = null;
+        await foreach (var update in await client.GetResponseStreamingAsync(new GetResponseOptions(responseId) { StartingAfter = last, StreamingEnabled = true }))
+        {
+            sequence.Add(update.SequenceNumber);
+            if (update is StreamingResponseOutputTextDeltaUpdate delta) before.Append(delta.Delta);
+            if (update is StreamingResponseCompletedUpdate done) completed = done.Response;
+        }
+        Assert.Equal(Enumerable.Range(last + 1, sequence.Count), sequence);
+        Assert.NotNull(completed);
+        Assert.Equal(completed!.GetOutputText(), before.ToString());
+
+        // Settled before the terminal event reached the SDK: the row, the bill and the budget agree now, with no poll.
+        var bill = Assert.Single(gateway.Bill.Entries, e => e.Id == responseId);
+        var row = Assert.Single(await gateway.LedgerAsync(3), r => r.Route == "openai.responses");
+        Assert.Equal((responseId, LedgerOutcome.Ok, false), (row.ProviderRequestId, row.Outcome, row.Estimated));
+        Assert.Equal(bill.Usage.Output, row.Usage.Output);
+        Assert.Equal(gateway.BilledNanos([bill]), row.CostNanos);
+        Assert.NotNull(gateway.App.Services.GetRequiredService<TokenOps.Storage.IBatchStore>().Find(responseId)!.SettledAt);
+        var budget = Assert.Single(await gateway.SettledSnapshotsAsync());
+        Assert.Equal((0m, row.CostNanos), (budget.Reserved, NanoUsd.FromUsd(budget.Spent)));
+        Assert.All((await gateway.LedgerAsync()).Where(r => r.Route == StoredResponseEndpoints.RouteName), r => Assert.Equal(0, r.CostNanos));
+    }
 }

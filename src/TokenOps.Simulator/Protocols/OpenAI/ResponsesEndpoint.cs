@@ -65,9 +65,6 @@ internal sealed class ResponsesEndpoint(SimHost host, StoredResponses stored)
 
     private sealed class ResponseState(SimCall call, string tierName, JsonElement request, string itemId, PooledBufferWriter text)
     {
-        /// <summary>A streamed background response: the stored job finishes and bills it, not the stream.</summary>
-        public bool Background { get; set; }
-
         public SimCall Call { get; } = call;
 
         public string TierName { get; } = tierName;
@@ -137,19 +134,21 @@ internal sealed class ResponsesEndpoint(SimHost host, StoredResponses stored)
             WriteResponse(json, state, Phase.Final);
         }
 
-        var delay = stream
-            ? call.DelayBeforeFirstByteMs + (long)Math.Max(0, call.Plan.VisibleWords - 1) * call.ChunkDelayMs
-            : call.DelayBeforeFirstByteMs > 0 ? call.DelayBeforeFirstByteMs : StoredResponses.BackgroundMs;
         var bill = new BillEntry(call.Id, SimProtocols.OpenAIResponses, call.Model, call.Plan.ToTokenUsage(call.Tier), stream, true, call.CreatedAt);
-        stored.StoreBackground(call.Id, final.WrittenSpan.ToArray(), call.CreatedAt.AddMilliseconds(delay), bill);
         if (stream)
         {
+            // The events are the job's, not the connection's: rendered now, then played to this client (and to any
+            // that resumes), paced as they are generated.
+            var recording = new SseRecording();
             call.BilledByTheJob();
-            state.Background = true;
-            await call.RunAsync(_ => StreamAsync(state));
+            await StreamAsync(state, recording);
+            stored.StoreBackground(call.Id, final.WrittenSpan.ToArray(), call.CreatedAt.AddMilliseconds(recording.JobDoneAtMs), bill, recording);
+            await stored.PlayAsync(call.Http, call.Id, startingAfter: -1);
             return;
         }
 
+        var delay = call.DelayBeforeFirstByteMs > 0 ? call.DelayBeforeFirstByteMs : StoredResponses.BackgroundMs;
+        stored.StoreBackground(call.Id, final.WrittenSpan.ToArray(), call.CreatedAt.AddMilliseconds(delay), bill, null);
         using var queued = new PooledBufferWriter(2048);
         using (var json = new Utf8JsonWriter(queued, JsonSettings.WriterOptions))
         {
@@ -165,12 +164,21 @@ internal sealed class ResponsesEndpoint(SimHost host, StoredResponses stored)
         await response.WriteBodyAsync(JsonSerializer.SerializeToUtf8Bytes(node), call.Aborted);
     }
 
-    private static async Task StreamAsync(ResponseState state)
+    /// <summary>Streams the response to the caller, or renders it into <paramref name="recording"/> (a background job's stream).</summary>
+    private static async Task StreamAsync(ResponseState state, SseRecording? recording = null)
     {
         var call = state.Call;
         var plan = call.Plan;
-        await call.DelayAsync(call.DelayBeforeFirstByteMs);
-        using var sse = new SseWriter(call.Http);
+        if (recording is null)
+        {
+            await call.DelayAsync(call.DelayBeforeFirstByteMs);
+        }
+        else
+        {
+            recording.Wait(call.DelayBeforeFirstByteMs);
+        }
+
+        using var sse = recording is null ? new SseWriter(call.Http) : new SseWriter(recording);
         var sequence = 0;
 
         var json = Begin(sse, "response.created"u8, ref sequence);
@@ -201,7 +209,7 @@ internal sealed class ResponsesEndpoint(SimHost host, StoredResponses stored)
         End(sse, json);
 
         var words = plan.VisibleWords;
-        var faultAfter = NonStreamed.FaultPoint(call.Fault.Kind, words);
+        var faultAfter = recording is null ? NonStreamed.FaultPoint(call.Fault.Kind, words) : -1;
         if (await FaultAsync(state, sse, 0, faultAfter))
         {
             return;
@@ -235,11 +243,8 @@ internal sealed class ResponsesEndpoint(SimHost host, StoredResponses stored)
         }
 
         call.Record(completed: true);
-        if (state.Background)
-        {
-            // The job is done (and billed) before its terminal event goes out, as the synchronous stream bills above.
-            state.Stored?.Finish(call.Id);
-        }
+        // A background job is done (and billed) before its terminal events go out, as a synchronous stream is.
+        recording?.MarkJobDone();
 
         json = Begin(sse, "response.output_text.done"u8, ref sequence);
         WritePartRef(json, state);
@@ -264,7 +269,7 @@ internal sealed class ResponsesEndpoint(SimHost host, StoredResponses stored)
         json.WritePropertyName("response"u8);
         WriteResponse(json, state, Phase.Final);
         End(sse, json);
-        if (!state.Background && state.Stored is { } stored)
+        if (recording is null && state.Stored is { } stored)
         {
             using var final = new PooledBufferWriter(state.Text.WrittenCount + 2048);
             using (var finalJson = new Utf8JsonWriter(final, JsonSettings.WriterOptions))

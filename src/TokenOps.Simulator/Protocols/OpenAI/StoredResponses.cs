@@ -13,15 +13,22 @@ namespace TokenOps.Simulator.Protocols.OpenAI;
 /// response (<c>background: true</c>) is answered at once as <c>queued</c> and finishes <see cref="BackgroundMs"/> later
 /// (on the simulator's clock; <c>x-sim-latency-ms</c> overrides it): it is billed then, when it is first looked at after
 /// that time, as a provider bills a job it ran. Cancelling one that has not finished makes it <c>cancelled</c>, unbilled;
-/// only background responses can be cancelled.
+/// only background responses can be cancelled. A streamed background response's events are the job's: the creating
+/// call plays them as they are generated, and <c>GET …?stream=true&amp;starting_after=N</c> plays them again from
+/// sequence number N + 1, paced on the same schedule, ending early if the response is cancelled.
 /// </summary>
 internal sealed class StoredResponses(SimHost host)
 {
     public const int BackgroundMs = 200;
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
-    private sealed class Entry(byte[] final, bool background, DateTimeOffset dueAt, BillEntry? bill)
+    private sealed class Entry(byte[] final, bool background, DateTimeOffset dueAt, BillEntry? bill, SseRecording? events = null)
     {
+        /// <summary>The stream of a streamed background response, and when it started (a <see cref="System.Diagnostics.Stopwatch"/> stamp).</summary>
+        public SseRecording? Events { get; } = events;
+
+        public long StartedAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
         public byte[] Final { get; } = final;
         public bool Background { get; } = background;
         public DateTimeOffset DueAt { get; } = dueAt;
@@ -34,19 +41,76 @@ internal sealed class StoredResponses(SimHost host)
     public void Store(string id, byte[] finalJson) => _entries[id] = new Entry(finalJson, false, default, null);
 
     /// <summary>Stores a background response; its bill entry is recorded when it finishes.</summary>
-    public void StoreBackground(string id, byte[] finalJson, DateTimeOffset dueAt, BillEntry bill) =>
-        _entries[id] = new Entry(finalJson, true, dueAt, bill);
-
-    /// <summary>A streamed background response whose stream reached its end: the job is done (and billed) now, not at its due time.</summary>
-    public void Finish(string id)
-    {
-        if (_entries.TryGetValue(id, out var entry)) View(entry, force: true);
-    }
+    public void StoreBackground(string id, byte[] finalJson, DateTimeOffset dueAt, BillEntry bill, SseRecording? events) =>
+        _entries[id] = new Entry(finalJson, true, dueAt, bill, events);
 
     public async Task GetAsync(HttpContext context)
     {
         if (await FindAsync(context) is not { } entry) return;
+        if (context.Request.Query["stream"] is { Count: > 0 } stream && stream[0] == "true")
+        {
+            if (entry.Events is null)
+            {
+                await ProtocolErrors.OpenAIAsync(context, 400, "This response was not created with background and stream set to true, so it cannot be streamed.", param: "stream", code: "invalid_value");
+                return;
+            }
+
+            var after = context.Request.Query["starting_after"];
+            var startingAfter = -1;
+            if (after.Count > 0 && (!int.TryParse(after[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out startingAfter)))
+            {
+                await ProtocolErrors.OpenAIAsync(context, 400, $"Invalid 'starting_after': expected a sequence number, got '{after[0]}'.", param: "starting_after", code: "invalid_value");
+                return;
+            }
+
+            await PlayAsync(context, (string)context.Request.RouteValues["id"]!, startingAfter);
+            return;
+        }
+
         await WriteAsync(context, View(entry));
+    }
+
+    /// <summary>
+    /// Plays a streamed background response's events after sequence number <paramref name="startingAfter"/>, each at
+    /// its time from the stream's start. The job finishes (and is billed, once) when its terminal events are due,
+    /// whoever is listening. A client that leaves stops only its own playback.
+    /// </summary>
+    public async Task PlayAsync(HttpContext context, string id, int startingAfter)
+    {
+        if (!_entries.TryGetValue(id, out var entry) || entry.Events is not { } recording) return;
+        using var sse = new SseWriter(context);
+        context.Response.Headers["x-request-id"] = "req_" + Guid.NewGuid().ToString("N")[..16];
+        try
+        {
+            for (var i = startingAfter + 1; i < recording.Events.Count; i++)
+            {
+                var (atMs, bytes) = recording.Events[i];
+                var wait = atMs - (long)System.Diagnostics.Stopwatch.GetElapsedTime(entry.StartedAt).TotalMilliseconds;
+                if (wait > 0)
+                {
+                    await sse.FlushAsync();
+                    await Task.Delay(TimeSpan.FromMilliseconds(wait), context.RequestAborted);
+                }
+
+                if (i >= recording.JobDoneAt)
+                {
+                    View(entry, force: true);
+                }
+
+                lock (entry.Gate)
+                {
+                    if (entry.State == "cancelled") break;
+                }
+
+                sse.WriteRaw(bytes);
+            }
+
+            await sse.FlushAsync();
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            // The client left; the job runs on.
+        }
     }
 
     public async Task DeleteAsync(HttpContext context)

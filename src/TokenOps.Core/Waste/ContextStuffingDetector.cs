@@ -5,7 +5,8 @@ namespace TokenOps.Core.Waste;
 /// <summary>
 /// <c>context-stuffing</c>: requests that add far more input than comparable requests need. What a request adds is its
 /// input beyond its stable prefix (tools and system prompt), or in a session the growth over the session's previous turn (history the conversation carries is not
-/// stuffing; agent-loop judges runaway growth). The norm is the team's on the same route: median and MAD of the log
+/// stuffing; agent-loop judges runaway growth). The norm is the team's on the same route (the route's across teams, or
+/// every request's, when the team has too few): median and MAD of the log
 /// of what requests add, and of log added/output. A row is stuffed when it adds at least <see cref="MinTimesMedian"/>
 /// times the median AND what it adds lies more than <see cref="MinZ"/> robust deviations above the norm AND its ratio to the
 /// answer is unusually high (a big request that also gets a big answer is a big task). Dollars: the added input above the
@@ -19,8 +20,10 @@ public sealed class ContextStuffingDetector : IWasteDetector
     public const double MinZ = 3.5;
     public const double RatioMinZ = 2.0;
     public const double MinTimesMedian = 4.0;
-    /// <summary>A norm needs a sample: fewer comparable requests than this and the group is not judged.</summary>
+    /// <summary>A norm needs a sample: a team with fewer comparable requests borrows a wider norm (the route's, then everyone's).</summary>
     public const int MinSample = 30;
+    /// <summary>A sample in which the person judged has at most this share is used whole.</summary>
+    public const double MaxShareUsedWhole = 0.25;
 
     public string Name => WasteDetectors.ContextStuffing;
 
@@ -48,22 +51,72 @@ public sealed class ContextStuffingDetector : IWasteDetector
             list.Add(new Row(row.Id, row.Person, row.Team, input, whole, row.Usage.Output, WasteScanner.InputCost(row)));
         }
 
+        private readonly record struct Norms(RobustNorm Size, RobustNorm Ratio)
+        {
+            public double Median => Math.Exp(Size.Median);
+
+            public static Norms Of(IEnumerable<Row> rows)
+            {
+                var list = rows as IReadOnlyCollection<Row> ?? rows.ToList();
+                return new Norms(RobustNorm.Of(list.Select(r => Math.Log(r.Input)).ToList()),
+                    RobustNorm.Of(list.Select(r => Math.Log((double)r.Input / (r.Output + 1))).ToList()));
+            }
+        }
+
+        private readonly Dictionary<string, List<Row>> _routeRows = [];
+        private List<Row>? _everyone;
+
+        /// <summary>The team's rows on the route, then the route's across teams, then every row: the wider ones made only when asked for.</summary>
+        private IEnumerable<List<Row>> Samples(List<Row> team, string route)
+        {
+            yield return team;
+            if (!_routeRows.TryGetValue(route, out var rows))
+                _routeRows[route] = rows = _groups.Where(g => g.Key.Route == route).SelectMany(g => g.Value).ToList();
+            yield return rows;
+            yield return _everyone ??= _groups.Values.SelectMany(x => x).ToList();
+        }
+
+        /// <summary>The norm a person's rows are judged by: the first sample with enough of other people's rows.</summary>
+        private static Norms? NormFor(string? person, IEnumerable<List<Row>> samples, Dictionary<List<Row>, Norms> whole, Dictionary<List<Row>, Dictionary<string, int>> counts)
+        {
+            foreach (var sample in samples)
+            {
+                if (!counts.TryGetValue(sample, out var perPerson))
+                    counts[sample] = perPerson = sample.CountBy(r => r.Person ?? "").ToDictionary(c => c.Key, c => c.Value);
+                var others = sample.Count - perPerson.GetValueOrDefault(person ?? "");
+                if (others < MinSample) continue;
+                if (sample.Count - others <= MaxShareUsedWhole * sample.Count)
+                {
+                    if (!whole.TryGetValue(sample, out var norm)) whole[sample] = norm = Norms.Of(sample);
+                    return norm;
+                }
+                return Norms.Of(sample.Where(r => r.Person != person));
+            }
+            return null;
+        }
+
         public IEnumerable<WasteFinding> Complete()
         {
             var stuffed = new Dictionary<(string? Person, string? Team), List<(Row Row, double Median)>>();
-            foreach (var rows in _groups.Values)
+            // Each person is judged against the others' requests: someone who pastes in most of their requests must not
+            // set their own norm. The sample is the rest of the team on the route; when that is too small, the rest of
+            // the route across teams; then every other request. Big samples in which the person is a small share are
+            // used whole (leaving them out would barely move the median), so the norms are sorted once each.
+            var whole = new Dictionary<List<Row>, Norms>(ReferenceEqualityComparer.Instance);
+            var counts = new Dictionary<List<Row>, Dictionary<string, int>>(ReferenceEqualityComparer.Instance);
+            foreach (var ((_, route), rows) in _groups)
             {
-                if (rows.Count < MinSample) continue;
-                var size = RobustNorm.Of(rows.Select(r => Math.Log(r.Input)).ToList());
-                var ratio = RobustNorm.Of(rows.Select(r => Math.Log((double)r.Input / (r.Output + 1))).ToList());
-                var median = Math.Exp(size.Median);
+                var norms = new Dictionary<string, Norms?>();
                 foreach (var r in rows)
                 {
-                    if (r.Input < MinTimesMedian * median || size.Z(Math.Log(r.Input)) < MinZ) continue;
-                    if (ratio.Z(Math.Log((double)r.Input / (r.Output + 1))) < RatioMinZ) continue;
+                    if (!norms.TryGetValue(r.Person ?? "", out var found))
+                        norms[r.Person ?? ""] = found = NormFor(r.Person, Samples(rows, route), whole, counts);
+                    if (found is not { } norm) continue;
+                    if (r.Input < MinTimesMedian * norm.Median || norm.Size.Z(Math.Log(r.Input)) < MinZ) continue;
+                    if (norm.Ratio.Z(Math.Log((double)r.Input / (r.Output + 1))) < RatioMinZ) continue;
                     var key = (r.Person, r.Team);
                     if (!stuffed.TryGetValue(key, out var list)) stuffed[key] = list = [];
-                    list.Add((r, median));
+                    list.Add((r, norm.Median));
                 }
             }
             foreach (var ((person, team), rows) in stuffed)

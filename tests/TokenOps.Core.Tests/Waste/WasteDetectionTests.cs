@@ -33,6 +33,22 @@ public class WasteDetectionTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData(7)]
+    [InlineData(11)]
+    public void Context_stuffing_in_teams_too_small_for_a_norm_of_their_own_is_judged_against_the_wider_norm(int seed)
+    {
+        // Everyone a team of one with twenty requests: under the 30 a team's norm needs, so the route's across teams decides.
+        var traffic = new WasteTraffic(seed, requestsPerPerson: 20);
+        var rows = traffic.Rows.Select(r => r with { Team = r.Person });
+        var found = WasteScanner.Run(rows, traffic.Context, [new ContextStuffingDetector()]).SelectMany(f => f.Rows).ToHashSet();
+        var truth = traffic.Truth[WasteDetectors.ContextStuffing];
+        var hit = found.Count(truth.Contains);
+        output.WriteLine($"seed {seed} small teams: truth {truth.Count} found {found.Count} hit {hit}");
+        Assert.True(hit >= 0.85 * truth.Count, $"recall {hit} of {truth.Count}");
+        Assert.True(hit >= 0.9 * found.Count, $"precision {hit} of {found.Count}");
+    }
+
     [Fact]
     public void Every_finding_names_its_dollars_formula_and_fix()
     {

@@ -52,6 +52,11 @@ public sealed class StoredResponseEndpoints(AuthenticateStage authenticate, Attr
                 await http.Response.Body.WriteAsync(ErrorBodies.Write(Dialect.OpenAI, ex.Status, ex.Code, ex.Message, ex.Param), http.RequestAborted);
             }
         }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException && http.RequestAborted.IsCancellationRequested)
+        {
+            // The client left (a resumed stream it stopped reading): the call's row says so.
+            context.Fail(499, LedgerOutcome.ClientAborted, "client_aborted");
+        }
         finally
         {
             settle.Settle(context);

@@ -336,4 +336,55 @@ public sealed class StoredResponsesTests
         Assert.Equal((0m, row.CostNanos), (budget.Reserved, NanoUsd.FromUsd(budget.Spent)));
         Assert.All((await gateway.LedgerAsync()).Where(r => r.Route == StoredResponseEndpoints.RouteName), r => Assert.Equal(0, r.CostNanos));
     }
+
+    [Fact]
+    public async Task AClientThatLeavesAResumedStream_LeavesAClientAbortedCallRow_AndTheResponseIsStillBilledOnce()
+    {
+        await using var gateway = await GatewayFixture.StartAsync(o => o.Batches.PollSeconds = 0.2);
+        using var http = gateway.Client(gateway.CreateKey("hal", "core"));
+        var id = await SubmitBackgroundAsync(http, latencyMs: 60_000);
+        // A queued (non-streamed) background response cannot be streamed: the provider's 400 comes back as it is, on a $0 row.
+        using (var refused = await http.GetAsync($"/v1/responses/{id}?stream=true"))
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/responses")
+        {
+            Content = Json("""{"model":"gpt-4o-mini","input":"Write the long report.","background":true,"stream":true}"""),
+        };
+        request.Headers.Add("x-sim-chunk-delay-ms", "100");
+        string responseId;
+        using (var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead))
+        {
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+            string? line;
+            do line = await reader.ReadLineAsync(); while (line is not null && !line.StartsWith("data:", StringComparison.Ordinal));
+            responseId = JsonDocument.Parse(line![5..]).RootElement.GetProperty("response").GetProperty("id").GetString()!;
+        }
+        using (var resumed = await http.GetAsync($"/v1/responses/{responseId}?stream=true&starting_after=0", HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);
+            using var reader = new StreamReader(await resumed.Content.ReadAsStreamAsync());
+            Assert.StartsWith("event:", await reader.ReadLineAsync());
+        } // and leaves this one too
+
+        LedgerEntry? aborted = null;
+        for (var i = 0; i < 100 && aborted is null; i++)
+        {
+            await Task.Delay(100);
+            aborted = (await gateway.LedgerAsync()).FirstOrDefault(r => r.Route == StoredResponseEndpoints.RouteName && r.Outcome == LedgerOutcome.ClientAborted);
+        }
+        Assert.NotNull(aborted);
+        Assert.Equal(0, aborted!.CostNanos);
+        var rows = await gateway.LedgerAsync();
+        Assert.Single(rows, r => r.Route == StoredResponseEndpoints.RouteName && r.Status == 400);
+        // The response ran on at the provider and is billed once, when it ends (the poller sees it).
+        var billed = rows.SingleOrDefault(r => r.Route == "openai.responses" && r.ProviderRequestId == responseId);
+        for (var i = 0; i < 100 && billed is null; i++)
+        {
+            await Task.Delay(100);
+            billed = (await gateway.LedgerAsync()).SingleOrDefault(r => r.Route == "openai.responses" && r.ProviderRequestId == responseId);
+        }
+        Assert.NotNull(billed);
+        Assert.Equal(gateway.BilledNanos([Assert.Single(gateway.Bill.Entries, e => e.Id == responseId)]), billed!.CostNanos);
+    }
 }

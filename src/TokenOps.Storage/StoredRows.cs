@@ -22,10 +22,13 @@ public static class StoredRows
     /// <see cref="ParseTime"/> for the fixed-width text every backend stores ("yyyy-MM-ddTHH:mm:ss.fffffffZ"), read digit
     /// by digit (bulk readers parse millions); anything else goes to the general parser.
     /// </summary>
-    public static DateTimeOffset ParseTimeFast(string s)
+    public static DateTimeOffset ParseTimeFast(string s) => ParseTimeFast(s.AsSpan());
+
+    /// <inheritdoc cref="ParseTimeFast(string)"/>
+    public static DateTimeOffset ParseTimeFast(ReadOnlySpan<char> s)
     {
-        if (s.Length != 28 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[27] != 'Z') return ParseTime(s);
-        int D(int at, int count)
+        if (s.Length != 28 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[27] != 'Z') return ParseTime(s.ToString());
+        static int D(ReadOnlySpan<char> s, int at, int count)
         {
             var v = 0;
             for (var i = at; i < at + count; i++)
@@ -36,10 +39,10 @@ public static class StoredRows
             }
             return v;
         }
-        int year = D(0, 4), month = D(5, 2), day = D(8, 2), hour = D(11, 2), minute = D(14, 2), second = D(17, 2), fraction = D(20, 7);
+        int year = D(s, 0, 4), month = D(s, 5, 2), day = D(s, 8, 2), hour = D(s, 11, 2), minute = D(s, 14, 2), second = D(s, 17, 2), fraction = D(s, 20, 7);
         if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour is < 0 or > 23 || minute is < 0 or > 59
             || second is < 0 or > 59 || fraction < 0)
-            return ParseTime(s);
+            return ParseTime(s.ToString());
         var ticks = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc).Ticks + fraction;
         return new DateTimeOffset(ticks, TimeSpan.Zero);
     }

@@ -29,57 +29,93 @@ public abstract class SqlWasteRowReader : IWasteRowReader
     /// <summary>An open connection to the backend's database.</summary>
     protected abstract DbConnection Open();
 
-    public IEnumerable<LedgerEntry> Read(DateTimeOffset from, DateTimeOffset to)
+    protected const string Sql = $"SELECT {Columns} FROM ledger WHERE started_at >= @from AND started_at < @to ORDER BY started_at, id;";
+
+    public virtual IEnumerable<LedgerEntry> Read(DateTimeOffset from, DateTimeOffset to)
     {
         using var connection = Open();
         using var query = connection.CreateCommand();
-        query.CommandText = $"SELECT {Columns} FROM ledger WHERE started_at >= @from AND started_at < @to ORDER BY started_at, id;";
+        query.CommandText = Sql;
         SqlDialect.Parameter(query, "from", StoredRows.Time(from));
         SqlDialect.Parameter(query, "to", StoredRows.Time(to));
         using var r = query.ExecuteReader();
-        var names = new Dictionary<string, string>(StringComparer.Ordinal);
-        // '' (see Columns) is NULL; a repeated name is shared rather than kept once per row.
-        string? S(int i)
+        var columns = new DataReaderColumns(r, new WasteNames());
+        while (r.Read()) yield return Row(ref columns);
+    }
+
+    /// <summary>The columns of the current row, as a driver gives them; a struct, so <see cref="Row"/> is compiled for each driver.</summary>
+    protected interface IWasteColumns
+    {
+        bool IsNull(int i);
+        long Int64(int i);
+        double Double(int i);
+        string Text(int i);
+        DateTimeOffset Time(int i);
+        /// <summary>A name column ('' is NULL), shared between rows.</summary>
+        string? Name(int i);
+    }
+
+    /// <summary>Repeated names (people, teams, models, sessions, enum names) kept once, not once per row.</summary>
+    protected sealed class WasteNames
+    {
+        private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+
+        public WasteNames() => _lookup = _names.GetAlternateLookup<ReadOnlySpan<char>>();
+
+        public string? Share(ReadOnlySpan<char> name)
         {
-            var s = r.GetString(i);
-            if (s.Length == 0) return null;
-            if (names.TryGetValue(s, out var shared)) return shared;
-            if (names.Count < 1_000_000) names[s] = s;
+            if (name.IsEmpty) return null;
+            if (_lookup.TryGetValue(name, out var shared)) return shared;
+            var s = name.ToString();
+            if (_names.Count < 1_000_000) _names[s] = s;
             return s;
         }
-        long? L(int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
-        while (r.Read())
+    }
+
+    private readonly struct DataReaderColumns(DbDataReader r, WasteNames names) : IWasteColumns
+    {
+        public bool IsNull(int i) => r.IsDBNull(i);
+        public long Int64(int i) => r.GetInt64(i);
+        public double Double(int i) => r.GetDouble(i);
+        public string Text(int i) => r.GetString(i);
+        public DateTimeOffset Time(int i) => StoredRows.ParseTimeFast(r.GetString(i));
+        public string? Name(int i) => names.Share(r.GetString(i));
+    }
+
+    /// <summary>One row from <see cref="Columns"/>, whichever driver read it.</summary>
+    protected static LedgerEntry Row<T>(ref T r) where T : struct, IWasteColumns
+    {
+        var uncached = r.Int64(15);
+        var read = r.Int64(16);
+        var write5m = r.Int64(17);
+        var write1h = r.Int64(18);
+        var total = r.Int64(19);
+        var usage = new TokenUsage
         {
-            var uncached = r.GetInt64(15);
-            var read = r.GetInt64(16);
-            var write5m = r.GetInt64(17);
-            var write1h = r.GetInt64(18);
-            var total = r.GetInt64(19);
-            var usage = new TokenUsage
+            UncachedInput = r.Int64(7), CacheRead = r.Int64(8), CacheWrite5m = r.Int64(9), CacheWrite1h = r.Int64(10),
+            Output = r.Int64(11), Reasoning = r.Int64(12), Tier = StoredRows.ParseTier(r.Name(13) ?? ""),
+        };
+        if (r.Int64(14) != 0)
+            usage = usage with
             {
-                UncachedInput = r.GetInt64(7), CacheRead = r.GetInt64(8), CacheWrite5m = r.GetInt64(9), CacheWrite1h = r.GetInt64(10),
-                Output = r.GetInt64(11), Reasoning = r.GetInt64(12), Tier = StoredRows.ParseTier(r.GetString(13)),
+                WebSearchCalls = r.Int64(31), WebFetchCalls = r.Int64(32), FileSearchCalls = r.Int64(33),
+                AudioInput = r.Int64(34), AudioOutput = r.Int64(35), ImageInput = r.Int64(36), ImageOutput = r.Int64(37),
             };
-            if (r.GetInt64(14) != 0)
-                usage = usage with
-                {
-                    WebSearchCalls = r.GetInt64(31), WebFetchCalls = r.GetInt64(32), FileSearchCalls = r.GetInt64(33),
-                    AudioInput = r.GetInt64(34), AudioOutput = r.GetInt64(35), ImageInput = r.GetInt64(36), ImageOutput = r.GetInt64(37),
-                };
-            yield return new LedgerEntry
+        return new LedgerEntry
+        {
+            Id = r.Text(0), StartedAt = r.Time(1), EndedAt = default, Route = r.Name(2) ?? "", KeyId = r.Name(3),
+            Person = r.Name(4), Team = r.Name(5), ServedModel = r.Name(6), Usage = usage,
+            Cost = new CostBreakdown
             {
-                Id = r.GetString(0), StartedAt = StoredRows.ParseTimeFast(r.GetString(1)), EndedAt = default, Route = S(2) ?? "", KeyId = S(3),
-                Person = S(4), Team = S(5), ServedModel = S(6), Usage = usage,
-                Cost = new CostBreakdown
-                {
-                    UncachedInput = NanoUsd.ToUsd(uncached), CacheRead = NanoUsd.ToUsd(read), CacheWrite5m = NanoUsd.ToUsd(write5m),
-                    CacheWrite1h = NanoUsd.ToUsd(write1h), Output = NanoUsd.ToUsd(total - uncached - read - write5m - write1h),
-                },
-                CostNanos = total,
-                Outcome = StoredRows.ParseOutcome(r.GetString(20)), SessionId = S(21), RouteScore = r.IsDBNull(22) ? null : r.GetDouble(22),
-                PrefixHash = L(23), PrefixTokens = r.GetInt64(24), PromptHash = L(25), TurnSimHash = L(26), MessageCount = r.GetInt32(27),
-                FinishReason = S(28), ToolCallCount = r.GetInt32(29), KeyKind = S(30),
-            };
-        }
+                UncachedInput = NanoUsd.ToUsd(uncached), CacheRead = NanoUsd.ToUsd(read), CacheWrite5m = NanoUsd.ToUsd(write5m),
+                CacheWrite1h = NanoUsd.ToUsd(write1h), Output = NanoUsd.ToUsd(total - uncached - read - write5m - write1h),
+            },
+            CostNanos = total,
+            Outcome = StoredRows.ParseOutcome(r.Name(20) ?? ""), SessionId = r.Name(21), RouteScore = r.IsNull(22) ? null : r.Double(22),
+            PrefixHash = r.IsNull(23) ? null : r.Int64(23), PrefixTokens = r.Int64(24), PromptHash = r.IsNull(25) ? null : r.Int64(25),
+            TurnSimHash = r.IsNull(26) ? null : r.Int64(26), MessageCount = (int)r.Int64(27),
+            FinishReason = r.Name(28), ToolCallCount = (int)r.Int64(29), KeyKind = r.Name(30),
+        };
     }
 }

@@ -248,12 +248,30 @@ public sealed partial class BudgetBook
         lock (counter.Gate)
         {
             counter.RollTo(now);
-            var policy = counter.Policy;
-            var window = counter.Window;
-            return policy.Period.Resets
-                ? new SharedCounterSlot($"{policy.Id}:{window.Start.ToUnixTimeSeconds()}", policy.Hard, counter.Limit, false, window.Start, window.End + KeyGrace)
-                : new SharedCounterSlot($"{policy.Id}:rolling{policy.Period.Days}", policy.Hard, counter.Limit, true, window.Start, window.End + KeyGrace);
+            return Slot(counter.Policy, counter.Window, counter.Limit);
         }
+    }
+
+    /// <summary>The slot a hold taken at <paramref name="at"/> went to (its period's window then, not now).</summary>
+    private static SharedCounterSlot SlotAt(BudgetCounter counter, DateTimeOffset at)
+    {
+        lock (counter.Gate) return Slot(counter.Policy, counter.Policy.Period.WindowAt(at), counter.Limit);
+    }
+
+    private static SharedCounterSlot Slot(BudgetPolicy policy, PeriodWindow window, long limit) => policy.Period.Resets
+        ? new SharedCounterSlot($"{policy.Id}:{window.Start.ToUnixTimeSeconds()}", policy.Hard, limit, false, window.Start, window.End + KeyGrace)
+        : new SharedCounterSlot($"{policy.Id}:rolling{policy.Period.Days}", policy.Hard, limit, true, window.Start, window.End + KeyGrace);
+
+    /// <summary>
+    /// Takes over a hold another process put in the shared counters (a batch or background response admitted before this
+    /// process started, under <paramref name="holdId"/>), without holding anything again: Redis still has it (or it aged
+    /// out). Settling it frees that hold and books the actual cost once, like the process that took it would have.
+    /// </summary>
+    public BudgetReservation AdoptShared(string holdId, BudgetCounter[] counters, long nanos, DateTimeOffset admittedAt, DateTimeOffset expiresAt)
+    {
+        var slots = new SharedCounterSlot[counters.Length];
+        for (var i = 0; i < slots.Length; i++) slots[i] = SlotAt(counters[i], admittedAt);
+        return Adopt(counters, nanos, admittedAt, expiresAt, new SharedHold(holdId, slots, expiresAt - admittedAt));
     }
 
     /// <summary>The ledger's spend in the slot's window: one field, or one per day for a rolling budget.</summary>

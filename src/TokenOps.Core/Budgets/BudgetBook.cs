@@ -159,7 +159,11 @@ public sealed partial class BudgetBook(ISpendHistory history, Func<BudgetPolicy,
     /// started (a batch still running across a restart) that the in-process counters, rebuilt from the ledger, no longer
     /// know. Settled like any reservation.
     /// </summary>
-    public BudgetReservation Adopt(BudgetCounter[] counters, long nanos, DateTimeOffset admittedAt, DateTimeOffset expiresAt)
+    public BudgetReservation Adopt(BudgetCounter[] counters, long nanos, DateTimeOffset admittedAt, DateTimeOffset expiresAt) =>
+        Adopt(counters, nanos, admittedAt, expiresAt, null);
+
+    /// <summary>Adopts a hold; a shared one is mirrored here (the next answer from Redis sets the mirror to its totals).</summary>
+    private BudgetReservation Adopt(BudgetCounter[] counters, long nanos, DateTimeOffset admittedAt, DateTimeOffset expiresAt, SharedHold? shared)
     {
         var now = _now();
         foreach (var c in counters)
@@ -170,7 +174,7 @@ public sealed partial class BudgetBook(ISpendHistory history, Func<BudgetPolicy,
                 c.Reserve(nanos);
             }
         }
-        var reservation = new BudgetReservation(Interlocked.Increment(ref _nextReservation), counters, nanos, admittedAt, expiresAt);
+        var reservation = new BudgetReservation(Interlocked.Increment(ref _nextReservation), counters, nanos, admittedAt, expiresAt, null, shared);
         _open[reservation.Id] = reservation;
         return reservation;
     }

@@ -168,7 +168,7 @@ public sealed class BatchEndpoints(AuthenticateStage authenticate, AttributeStag
         }
         var batch = new StoredBatch(id, Id(answer.Body), protocol, provider.Name, Owner(key), key.Id, key.Person, key.Team, context.Attribution.Project,
             context.Attribution.Feature, tags, endpoint, inputFileId, protocol == BatchProtocols.Anthropic ? "in_progress" : "validating", hold is null ? 0 : worst, lines,
-            context.StartedAt);
+            context.StartedAt) { HoldId = hold?.Shared?.Id };
         store.Add(batch);
         if (hold is not null) settler.Holds[id] = hold;
         settler.Record(batch, answer.Body);

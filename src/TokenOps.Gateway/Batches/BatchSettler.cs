@@ -126,20 +126,25 @@ public sealed class BatchSettler(IBatchStore store, BatchUpstream upstream, Mode
     /// At start-up: holds again the worst case of every batch still running, since the in-process budget counters were
     /// rebuilt from the ledger and forgot the holds of the process that admitted them (without this a restart let a
     /// person spend the batch's money twice, and its rows, settled later, never reached the live counters). Shared
-    /// counters (Redis) keep their holds across restarts until their TTL; the ledger reconcile books the spend.
+    /// counters (Redis) still have their holds: those are taken over by id (<see cref="StoredBatch.HoldId"/>), not held again,
+    /// so that settling the batch here frees them instead of leaving them to their 25-hour TTL.
     /// </summary>
     public int AdoptHolds()
     {
-        if (budgets.Book.IsShared || budgets.Policies.IsEmpty) return 0;
+        if (budgets.Policies.IsEmpty) return 0;
+        var shared = budgets.Book.IsShared;
         var adopted = 0;
         var now = time.GetUtcNow();
         foreach (var batch in store.Unsettled(10_000))
         {
-            if (batch.ReservedNanos <= 0 || Holds.ContainsKey(batch.Id)) continue;
+            if (batch.ReservedNanos <= 0 || Holds.ContainsKey(batch.Id) || (shared && batch.HoldId is null)) continue;
             var applicable = budgets.Policies.Applicable(batch.Person ?? "", batch.Team ?? "", batch.Project);
             if (applicable.Count == 0) continue;
             var counters = budgets.Book.CountersFor(applicable, now);
-            Holds[batch.Id] = budgets.Book.Adopt(counters, batch.ReservedNanos, batch.CreatedAt, batch.CreatedAt + TimeSpan.FromHours(25));
+            var expires = batch.CreatedAt + TimeSpan.FromHours(25);
+            Holds[batch.Id] = shared
+                ? budgets.Book.AdoptShared(batch.HoldId!, counters, batch.ReservedNanos, batch.CreatedAt, expires)
+                : budgets.Book.Adopt(counters, batch.ReservedNanos, batch.CreatedAt, expires);
             adopted++;
         }
         if (adopted > 0) logger.LogInformation("Batch lane: held again the worst case of {Count} batches still running", adopted);

@@ -85,6 +85,7 @@ public sealed class BackgroundResponses(IBatchStore store, BatchSettler settler,
             a.Feature, a.Tags, ResponsesPath, null, "queued", context.Reservation?.Nanos ?? 0, 1, context.StartedAt)
         {
             RowFacts = new BackgroundRowTemplate(template, context.SavingsInputs).Serialize(),
+            HoldId = context.Reservation?.Shared?.Id,
         };
         if (!store.Add(batch))
         {

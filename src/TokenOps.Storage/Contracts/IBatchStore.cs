@@ -65,4 +65,9 @@ public sealed record StoredBatch(string Id, string ProviderBatchId, string Proto
     public int? SettledRows { get; init; }
     /// <summary>Opaque to the store: what its settler needs from the request that made it (a background response's request-time row).</summary>
     public string? RowFacts { get; init; }
+    /// <summary>
+    /// The id of the request's hold in shared budget counters (Redis), so that whichever replica settles the batch frees
+    /// that hold, even after the process that took it is gone; null with in-process counters.
+    /// </summary>
+    public string? HoldId { get; init; }
 }

@@ -261,6 +261,10 @@ internal static class PostgresMigrations
         ("1820_batch_row_facts", """
         ALTER TABLE batches ADD COLUMN IF NOT EXISTS row_facts text;
         """),
+        // The shared (Redis) hold a batch or background response took at submit, for whichever replica settles it.
+        ("1830_batch_hold_id", """
+        ALTER TABLE batches ADD COLUMN IF NOT EXISTS hold_id text;
+        """),
     ];
 
     /// <summary>A rollup table with SQLite's columns and primary key (person-level tables lead with team, the others with the bucket).</summary>

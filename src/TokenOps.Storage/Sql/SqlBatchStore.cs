@@ -11,7 +11,7 @@ public abstract class SqlBatchStore : IBatchStore
 {
     private const string BatchColumns =
         "id, provider_batch_id, protocol, provider, owner, key_id, person, team, project, feature, tags, endpoint, input_file_id, status, " +
-        "reserved_nanos, line_count, created_at, ended_at, output_file_id, error_file_id, claimed_by, claimed_until, settled_at, settled_nanos, settled_rows, row_facts";
+        "reserved_nanos, line_count, created_at, ended_at, output_file_id, error_file_id, claimed_by, claimed_until, settled_at, settled_nanos, settled_rows, row_facts, hold_id";
 
     protected abstract DbConnection Open();
 
@@ -48,12 +48,12 @@ public abstract class SqlBatchStore : IBatchStore
         return Execute($"""
             {prefix} batches ({BatchColumns})
             VALUES (@id, @pid, @protocol, @provider, @owner, @key, @person, @team, @project, @feature, @tags, @endpoint, @input, @status,
-                    @reserved, @lines, @created, @ended, @output, @error, NULL, NULL, NULL, NULL, NULL, @facts){suffix}
+                    @reserved, @lines, @created, @ended, @output, @error, NULL, NULL, NULL, NULL, NULL, @facts, @hold){suffix}
             """, ("id", b.Id), ("pid", b.ProviderBatchId), ("protocol", b.Protocol), ("provider", b.Provider), ("owner", b.Owner), ("key", b.KeyId),
             ("person", b.Person), ("team", b.Team), ("project", b.Project), ("feature", b.Feature), ("tags", b.Tags), ("endpoint", b.Endpoint),
             ("input", b.InputFileId), ("status", b.Status), ("reserved", b.ReservedNanos), ("lines", (long)b.LineCount),
             ("created", StoredRows.Time(b.CreatedAt)), ("ended", Time(b.EndedAt)), ("output", b.OutputFileId), ("error", b.ErrorFileId),
-            ("facts", b.RowFacts)) == 1;
+            ("facts", b.RowFacts), ("hold", b.HoldId)) == 1;
     }
 
     public StoredBatch? Find(string id) => Query($"SELECT {BatchColumns} FROM batches WHERE id = @id", ("id", id)).FirstOrDefault();
@@ -108,7 +108,7 @@ public abstract class SqlBatchStore : IBatchStore
             {
                 EndedAt = T(r, 17), OutputFileId = S(r, 18), ErrorFileId = S(r, 19), ClaimedBy = S(r, 20), ClaimedUntil = T(r, 21),
                 SettledAt = T(r, 22), SettledNanos = r.IsDBNull(23) ? null : r.GetInt64(23), SettledRows = r.IsDBNull(24) ? null : (int)r.GetInt64(24),
-                RowFacts = S(r, 25),
+                RowFacts = S(r, 25), HoldId = S(r, 26),
             });
         }
         return list;

@@ -259,6 +259,10 @@ internal static class Migrations
         ("1820_batch_row_facts", """
         ALTER TABLE batches ADD COLUMN row_facts TEXT;
         """),
+        // The shared (Redis) hold a batch or background response took at submit, for whichever replica settles it.
+        ("1830_batch_hold_id", """
+        ALTER TABLE batches ADD COLUMN hold_id TEXT;
+        """),
     ];
 
     public static void Apply(SqliteConnection connection)

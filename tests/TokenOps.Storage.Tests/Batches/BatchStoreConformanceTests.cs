@@ -28,7 +28,8 @@ public abstract class BatchStoreConformanceTests
         Assert.False(Store.Add(batch with { Owner = "bob" }));
         Assert.Equal(batch, Store.Find("batch_1"));
         // A settler's opaque facts (a background response's request-time row) come back as written, and unsettled.
-        var withFacts = Batch("resp_1", "ada", T0, "openai.responses") with { RowFacts = """{"Row":{"Ticket":"FIN-42 ü"}}""" };
+        // So does the id of its shared budget hold.
+        var withFacts = Batch("resp_1", "ada", T0, "openai.responses") with { RowFacts = """{"Row":{"Ticket":"FIN-42 ü"}}""", HoldId = "evt_01hold" };
         Assert.True(Store.Add(withFacts));
         Assert.Equal(withFacts, Store.Find("resp_1"));
         Assert.Contains(withFacts, Store.Unsettled(10));

@@ -102,6 +102,9 @@ public sealed class StoredResponseEndpoints(AuthenticateStage authenticate, Attr
     private async Task GetAsync(ProxyContext context, Target target)
     {
         var query = context.Http.Request.QueryString.Value ?? "";
+        // A repeated parameter could be read one way here and another by the provider (a stream relayed as if JSON).
+        foreach (var (name, values) in context.Http.Request.Query)
+            if (values.Count > 1) throw GatewayException.BadRequest("invalid_request", $"Query parameter '{name}' is given more than once.", name);
         if (context.Http.Request.Query["stream"] == "true")
         {
             await StreamAsync(context, target, query);
@@ -226,15 +229,34 @@ public sealed class StoredResponseEndpoints(AuthenticateStage authenticate, Attr
 
     private async Task SettleIfEndedAsync(Target target, UpstreamAnswer answer, CancellationToken cancel)
     {
-        if (target.Background is not { } background || !answer.Ok) return;
-        settler.Record(background, answer.Body);
+        if (target.Background is not { } background || !answer.Ok || !IsJson(answer.ContentType)) return;
+        try
+        {
+            settler.Record(background, answer.Body);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
+        {
+            return; // not a response object: the poller settles it from a readable one
+        }
         await settler.TrySettleAsync(background.Id, cancel);
     }
 
+    private static bool IsJson(string? contentType) =>
+        contentType is not null && System.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var type) && type.MediaType == "application/json";
+
+    /// <summary>True when the provider's answer is a response object that has ended; anything unreadable has not.</summary>
     private static bool Ended(byte[] response)
     {
-        using var doc = JsonDocument.Parse(response);
-        return doc.RootElement.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String && BackgroundResponses.IsEnded(s.GetString()!);
+        try
+        {
+            using var doc = JsonDocument.Parse(response);
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("status", out var s)
+                && s.ValueKind == JsonValueKind.String && BackgroundResponses.IsEnded(s.GetString()!);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     private static Task RelayAsync(ProxyContext context, UpstreamAnswer answer) => UpstreamRelay.RelayAsync(context, answer);

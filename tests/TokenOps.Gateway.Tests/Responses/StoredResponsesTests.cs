@@ -346,6 +346,13 @@ public sealed class StoredResponsesTests
         // A queued (non-streamed) background response cannot be streamed: the provider's 400 comes back as it is, on a $0 row.
         using (var refused = await http.GetAsync($"/v1/responses/{id}?stream=true"))
             Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        // A repeated parameter is refused here, not read one way by the gateway and another by the provider.
+        using (var repeated = await http.GetAsync($"/v1/responses/{id}?stream=false&stream=true"))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, repeated.StatusCode);
+            using var error = JsonDocument.Parse(await repeated.Content.ReadAsStringAsync());
+            Assert.Equal("stream", error.RootElement.GetProperty("error").GetProperty("param").GetString());
+        }
 
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/responses")
         {
@@ -376,7 +383,7 @@ public sealed class StoredResponsesTests
         Assert.NotNull(aborted);
         Assert.Equal(0, aborted!.CostNanos);
         var rows = await gateway.LedgerAsync();
-        Assert.Single(rows, r => r.Route == StoredResponseEndpoints.RouteName && r.Status == 400);
+        Assert.Equal(2, rows.Count(r => r.Route == StoredResponseEndpoints.RouteName && r.Status == 400));
         // The response ran on at the provider and is billed once, when it ends (the poller sees it).
         var billed = rows.SingleOrDefault(r => r.Route == "openai.responses" && r.ProviderRequestId == responseId);
         for (var i = 0; i < 100 && billed is null; i++)

@@ -141,14 +141,16 @@ public sealed class RedisBudgetCountersTests : IDisposable
         try
         {
             using var start = new Barrier(replicas.Count);
-            await Task.WhenAll(replicas.Select((r, i) => Task.Run(() =>
+            // A thread each (not the pool's): six threads blocked at the barrier and in synchronous calls starved a loaded
+            // CI machine's pool, and a Redis call timed out waiting for its completion to be run.
+            await Task.WhenAll(replicas.Select((r, i) => Task.Factory.StartNew(() =>
             {
                 var counters = new RedisBudgetCounters(r, _fleet);
                 start.SignalAndWait();
                 counters.Seed(slot, [new SeedField(SharedCounterSlot.CalendarField, 100 + i)]);
                 // A replica that lost the race must not add on top of the winner's seed.
                 counters.Seed(slot, [new SeedField(SharedCounterSlot.CalendarField, 100 + i)]);
-            })));
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
         }
         finally
         {

@@ -129,6 +129,8 @@ public sealed class StoredResponseEndpoints(AuthenticateStage authenticate, Attr
             using var read = CancellationTokenSource.CreateLinkedTokenSource(aborted);
             read.CancelAfter(target.Provider.Timeout);
             var answer = new UpstreamAnswer((int)response.StatusCode, await response.Content.ReadAsByteArrayAsync(read.Token), response.Content.Headers.ContentType?.ToString());
+            // A provider that answers the response object instead of a stream: settled from it like a plain GET.
+            await SettleIfEndedAsync(target, answer, aborted);
             await RelayAsync(context, answer);
             return;
         }

@@ -119,6 +119,9 @@ public sealed class RouteReloadTests : IAsyncDisposable
         var status = await Send();
         while (status != HttpStatusCode.OK && DateTime.UtcNow < deadline) { await Task.Delay(100); status = await Send(); }
         Assert.Equal(HttpStatusCode.OK, status);
+        // The reloader applies, then logs: a request can be admitted in between.
+        while (!logs.Lines.Any(l => l.Contains("Applied the budgets of tokenops.json", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
         Assert.Contains(logs.Lines, l => l.Contains("Applied the budgets of tokenops.json", StringComparison.Ordinal));
 
         // An alert edit is not live: the warning names the section and says a restart applies it.

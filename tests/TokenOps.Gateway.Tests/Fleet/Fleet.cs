@@ -18,6 +18,8 @@ public sealed class Fleet : IAsyncDisposable
     private readonly string _root = Path.Combine(Path.GetTempPath(), "tokenops-fleet", Guid.NewGuid().ToString("N"));
     private readonly CliProcess?[] _replicas;
     private readonly string[] _urls;
+    /// <summary>Replicas that have listened once: a restart keeps its address (clients may hold it).</summary>
+    private readonly bool[] _started;
     private readonly Dictionary<string, string> _environment;
     private int _next;
 
@@ -27,6 +29,7 @@ public sealed class Fleet : IAsyncDisposable
         Postgres = postgres;
         _replicas = new CliProcess?[replicas];
         _urls = Enumerable.Range(0, replicas).Select(_ => $"http://127.0.0.1:{ServeSetup.FreePort()}").ToArray();
+        _started = new bool[replicas];
         _environment = new Dictionary<string, string> { ["TOKENOPS_PG"] = postgres };
         if (redis is not null) _environment["TOKENOPS_REDIS"] = redis;
         Directory.CreateDirectory(_root);
@@ -74,9 +77,23 @@ public sealed class Fleet : IAsyncDisposable
 
     public async Task StartReplicaAsync(int i)
     {
-        var process = CliProcess.Start(_environment, "serve", "--config", ConfigPath, "--urls", _urls[i], "--data", DataDirectory(i));
-        _replicas[i] = process;
-        await process.WaitForLineAsync("gateway listening on", TimeSpan.FromSeconds(60));
+        for (var attempt = 0; ; attempt++)
+        {
+            var process = CliProcess.Start(_environment, "serve", "--config", ConfigPath, "--urls", _urls[i], "--data", DataDirectory(i));
+            _replicas[i] = process;
+            try
+            {
+                await process.WaitForLineAsync("gateway listening on", TimeSpan.FromSeconds(60));
+                _started[i] = true;
+                return;
+            }
+            catch (Xunit.Sdk.XunitException) when (attempt < 3 && !_started[i] && process.Stderr.Contains("address is already in use", StringComparison.Ordinal))
+            {
+                // The free port was taken by another test between probing and binding: a first start may move to another.
+                process.Dispose();
+                _urls[i] = $"http://127.0.0.1:{ServeSetup.FreePort()}";
+            }
+        }
     }
 
     /// <summary>SIGKILL: no drain, no flush; what the replica had not written to PostgreSQL is only in its journal.</summary>

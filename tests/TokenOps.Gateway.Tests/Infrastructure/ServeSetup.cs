@@ -28,10 +28,43 @@ public sealed record ServeSetup(string DataDirectory, string ConfigPath, string 
 
     public CliProcess Start(string? url = null) => CliProcess.Start("serve", "--config", ConfigPath, "--urls", url ?? Url, "--data", DataDirectory);
 
+    /// <summary>
+    /// A free loopback port for a process to bind later, picked below the kernel's ephemeral range: a port the kernel
+    /// handed out (port 0) is soon handed out again to some outgoing connection (a test's HttpClient, a PostgreSQL
+    /// connection), which then holds it when the process binds.
+    /// </summary>
     public static int FreePort()
     {
+        var low = EphemeralLow();
+        for (var attempt = 0; attempt < 200 && low > 10_000; attempt++)
+        {
+            var port = Random.Shared.Next(10_000, low);
+            try
+            {
+                using var probe = new TcpListener(System.Net.IPAddress.Loopback, port);
+                probe.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // taken: try another
+            }
+        }
         using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static int EphemeralLow()
+    {
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])[' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries);
+            return int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return 32_768;
+        }
     }
 }

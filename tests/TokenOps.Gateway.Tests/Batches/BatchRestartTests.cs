@@ -21,14 +21,9 @@ public sealed class BatchRestartTests
     {
         // The fixture provides the simulator (batches take 2 s); the gateways under test run on a data directory of their own.
         await using var fixture = await GatewayFixture.StartAsync(null, new SimulatorOptions { BatchProcessingTime = TimeSpan.FromSeconds(2) });
-        var data = Path.Combine(Path.GetTempPath(), "tokenops-batch-restart", Guid.NewGuid().ToString("N"));
-        GatewayApp Start() => GatewayHost.StartAsync(new GatewaySettings
-        {
-            Options = Options(data), Urls = ["http://127.0.0.1:0"], SimulatorUrl = fixture.Simulator.Url,
-            SimulatorTimeout = TimeSpan.FromSeconds(30), SimulatorApiKey = new Secret("sim-key"),
-        }).GetAwaiter().GetResult();
+        var gateways = new RestartableGateway(fixture, Options, "batch-restart");
 
-        var first = Start();
+        var first = await gateways.StartAsync();
         var key = first.Services.GetRequiredService<IKeyStore>().Create("ada", "core").Secret;
         string batchId;
         long held;
@@ -50,7 +45,7 @@ public sealed class BatchRestartTests
         await first.DisposeAsync();
 
         // Restarted before the batch ended: the hold is back in the counters rebuilt from the ledger.
-        await using var second = Start();
+        await using var second = await gateways.StartAsync();
         Assert.Equal(held, Team(second).Reserved.ToNanos());
         Assert.Equal(0m, Team(second).Spent);
 
@@ -76,8 +71,7 @@ public sealed class BatchRestartTests
         return options;
     }
 
-    private static Core.Budgets.BudgetSnapshot Team(GatewayApp app) =>
-        Assert.Single(app.Services.GetRequiredService<BudgetEngine>().Current(), s => s.Name == "core");
+    private static Core.Budgets.BudgetSnapshot Team(GatewayApp app) => RestartableGateway.Team(app, "core");
 }
 
 internal static class UsdNanos

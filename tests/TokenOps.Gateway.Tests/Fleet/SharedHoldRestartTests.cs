@@ -32,14 +32,9 @@ public sealed class SharedHoldRestartTests
     public async Task A_restarted_replica_frees_the_redis_hold_of_a_background_response_it_settles()
     {
         await using var fixture = await GatewayFixture.StartAsync();
-        var data = Path.Combine(Path.GetTempPath(), "tokenops-shared-holds", Guid.NewGuid().ToString("N"));
-        GatewayApp Start() => GatewayHost.StartAsync(new GatewaySettings
-        {
-            Options = Options(data), Urls = ["http://127.0.0.1:0"], SimulatorUrl = fixture.Simulator.Url,
-            SimulatorTimeout = TimeSpan.FromSeconds(30), SimulatorApiKey = new Secret("sim-key"),
-        }).GetAwaiter().GetResult();
+        var gateways = new RestartableGateway(fixture, Options, "shared-holds");
 
-        var first = Start();
+        var first = await gateways.StartAsync();
         var key = first.Services.GetRequiredService<IKeyStore>().Create("ada", "core").Secret;
         string id;
         using (var http = new HttpClient { BaseAddress = first.BaseUrl })
@@ -59,7 +54,7 @@ public sealed class SharedHoldRestartTests
         Assert.NotNull(first.Services.GetRequiredService<IBatchStore>().Find(id)!.HoldId);
         await first.DisposeAsync(); // gone before the response ends, its hold still in Redis
 
-        await using var second = Start();
+        await using var second = await gateways.StartAsync();
         Assert.Equal(held, Team(second).Reserved);
         var store = second.Services.GetRequiredService<IBatchStore>();
         var deadline = DateTime.UtcNow.AddSeconds(20);
@@ -87,6 +82,5 @@ public sealed class SharedHoldRestartTests
         return options;
     }
 
-    private static Core.Budgets.BudgetSnapshot Team(GatewayApp app) =>
-        Assert.Single(app.Services.GetRequiredService<BudgetEngine>().Current(), s => s.Name == "core");
+    private static Core.Budgets.BudgetSnapshot Team(GatewayApp app) => RestartableGateway.Team(app, "core");
 }

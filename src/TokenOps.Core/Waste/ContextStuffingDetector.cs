@@ -65,6 +65,9 @@ public sealed class ContextStuffingDetector : IWasteDetector
 
         private readonly Dictionary<string, List<Row>> _routeRows = [];
         private List<Row>? _everyone;
+        // Per sample (by reference): its norm taken whole, and how many of its rows each person sent.
+        private readonly Dictionary<List<Row>, Norms> _wholeNorms = new(ReferenceEqualityComparer.Instance);
+        private readonly Dictionary<List<Row>, Dictionary<string, int>> _perPerson = new(ReferenceEqualityComparer.Instance);
 
         /// <summary>The team's rows on the route, then the route's across teams, then every row: the wider ones made only when asked for.</summary>
         private IEnumerable<List<Row>> Samples(List<Row> team, string route)
@@ -77,17 +80,17 @@ public sealed class ContextStuffingDetector : IWasteDetector
         }
 
         /// <summary>The norm a person's rows are judged by: the first sample with enough of other people's rows.</summary>
-        private static Norms? NormFor(string? person, IEnumerable<List<Row>> samples, Dictionary<List<Row>, Norms> whole, Dictionary<List<Row>, Dictionary<string, int>> counts)
+        private Norms? NormFor(string? person, IEnumerable<List<Row>> samples)
         {
             foreach (var sample in samples)
             {
-                if (!counts.TryGetValue(sample, out var perPerson))
-                    counts[sample] = perPerson = sample.CountBy(r => r.Person ?? "").ToDictionary(c => c.Key, c => c.Value);
+                if (!_perPerson.TryGetValue(sample, out var perPerson))
+                    _perPerson[sample] = perPerson = sample.CountBy(r => r.Person ?? "").ToDictionary(c => c.Key, c => c.Value);
                 var others = sample.Count - perPerson.GetValueOrDefault(person ?? "");
                 if (others < MinSample) continue;
                 if (sample.Count - others <= MaxShareUsedWhole * sample.Count)
                 {
-                    if (!whole.TryGetValue(sample, out var norm)) whole[sample] = norm = Norms.Of(sample);
+                    if (!_wholeNorms.TryGetValue(sample, out var norm)) _wholeNorms[sample] = norm = Norms.Of(sample);
                     return norm;
                 }
                 return Norms.Of(sample.Where(r => r.Person != person));
@@ -102,15 +105,13 @@ public sealed class ContextStuffingDetector : IWasteDetector
             // set their own norm. The sample is the rest of the team on the route; when that is too small, the rest of
             // the route across teams; then every other request. Big samples in which the person is a small share are
             // used whole (leaving them out would barely move the median), so the norms are sorted once each.
-            var whole = new Dictionary<List<Row>, Norms>(ReferenceEqualityComparer.Instance);
-            var counts = new Dictionary<List<Row>, Dictionary<string, int>>(ReferenceEqualityComparer.Instance);
             foreach (var ((_, route), rows) in _groups)
             {
                 var norms = new Dictionary<string, Norms?>();
                 foreach (var r in rows)
                 {
                     if (!norms.TryGetValue(r.Person ?? "", out var found))
-                        norms[r.Person ?? ""] = found = NormFor(r.Person, Samples(rows, route), whole, counts);
+                        norms[r.Person ?? ""] = found = NormFor(r.Person, Samples(rows, route));
                     if (found is not { } norm) continue;
                     if (r.Input < MinTimesMedian * norm.Median || norm.Size.Z(Math.Log(r.Input)) < MinZ) continue;
                     if (norm.Ratio.Z(Math.Log((double)r.Input / (r.Output + 1))) < RatioMinZ) continue;

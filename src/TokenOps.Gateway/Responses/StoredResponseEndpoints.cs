@@ -183,16 +183,13 @@ public sealed class StoredResponseEndpoints(AuthenticateStage authenticate, Attr
     /// <summary>The final response object a terminal Responses event carries (completed, incomplete, failed), else null.</summary>
     private static byte[]? TerminalResponse(ReadOnlySpan<byte> name, ReadOnlySpan<byte> data)
     {
-        // The event line names the type; without one, the data's "type" does.
-        if (!name.IsEmpty && !IsTerminal(name)) return null;
+        if (!Protocols.OpenAI.ResponsesMeter.IsTerminalEvent(name)) return null;
         try
         {
             var reader = new Utf8JsonReader(data);
             using var doc = JsonDocument.ParseValue(ref reader);
-            var root = doc.RootElement;
-            return root.ValueKind == JsonValueKind.Object
-                && root.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && IsTerminal(Encoding.UTF8.GetBytes(type.GetString()!))
-                && root.TryGetProperty("response", out var response) && response.ValueKind == JsonValueKind.Object
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("response", out var response)
+                && response.ValueKind == JsonValueKind.Object
                 ? Encoding.UTF8.GetBytes(response.GetRawText())
                 : null;
         }
@@ -201,9 +198,6 @@ public sealed class StoredResponseEndpoints(AuthenticateStage authenticate, Attr
             return null;
         }
     }
-
-    private static bool IsTerminal(ReadOnlySpan<byte> type) =>
-        type.SequenceEqual("response.completed"u8) || type.SequenceEqual("response.incomplete"u8) || type.SequenceEqual("response.failed"u8);
 
     private async Task CancelAsync(ProxyContext context, Target target)
     {

@@ -20,7 +20,8 @@ public sealed class SqliteWasteRowReader(SqliteDatabase database) : SqlWasteRowR
     {
         using var connection = database.Open();
         var db = connection.Handle!;
-        Check(db, raw.sqlite3_prepare_v2(db, Sql.Replace("@from", "?1", StringComparison.Ordinal).Replace("@to", "?2", StringComparison.Ordinal), out var statement));
+        // Named parameters are numbered in order of appearance: @from is 1, @to is 2.
+        Check(db, raw.sqlite3_prepare_v2(db, Sql, out var statement));
         try
         {
             Check(db, raw.sqlite3_bind_text(statement, 1, StoredRows.Time(from)));

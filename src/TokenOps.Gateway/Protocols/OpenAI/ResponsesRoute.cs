@@ -62,8 +62,7 @@ internal sealed class ResponsesMeter : UsageMeter
             AppendStrings(data, DeltaText);
             return true;
         }
-        var terminal = eventName.SequenceEqual("response.completed"u8) || eventName.SequenceEqual("response.incomplete"u8)
-            || eventName.SequenceEqual("response.failed"u8);
+        var terminal = IsTerminalEvent(eventName);
         if (!terminal && !eventName.SequenceEqual("response.created"u8)) return true;
         try
         {
@@ -76,6 +75,10 @@ internal sealed class ResponsesMeter : UsageMeter
         IsTerminal |= terminal;
         return true;
     }
+
+    /// <summary>The events that end a Responses stream, each carrying the final response object.</summary>
+    public static bool IsTerminalEvent(ReadOnlySpan<byte> eventName) =>
+        eventName.SequenceEqual("response.completed"u8) || eventName.SequenceEqual("response.incomplete"u8) || eventName.SequenceEqual("response.failed"u8);
 
     private void ReadResponse(JsonElement response)
     {
